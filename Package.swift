@@ -1,0 +1,54 @@
+// swift-tools-version: 6.1
+//
+// The module graph is the architecture: every arrow below is a one-way dependency that SwiftPM enforces.
+// See ARCHITECTURE.md for the code map and the invariants each module keeps.
+import PackageDescription
+
+let package = Package(
+    name: "dlsp",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "dlsp", targets: ["dlsp"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C libraries from Debian packages (libtree-sitter-dev, libopenblas-dev).
+        .systemLibrary(name: "CTreeSitter", pkgConfig: "tree-sitter",
+                       providers: [.apt(["libtree-sitter-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+
+        // The protocol stack: JSONRPC knows framing and messages, LanguageServerProtocol knows LSP's types.
+        .target(name: "JSONRPC"),
+        .target(name: "LanguageServerProtocol", dependencies: ["JSONRPC"]),
+
+        // The core: plain Swift values, no LSP, no JSON.
+        .target(name: "SourceText"),
+        .target(name: "Syntax", dependencies: ["SourceText", "CTreeSitter"]),
+        .target(name: "Tokenizer"),
+        .target(name: "Engine", dependencies: ["Tokenizer", "COpenBLAS"]),
+        .target(name: "Features", dependencies: ["SourceText", "Syntax", "Engine", "Tokenizer"]),
+
+        // The server: the only place that converts between LSP and the core.
+        .target(name: "LanguageServer", dependencies: [
+            "JSONRPC", "LanguageServerProtocol", "SourceText", "Features",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .executableTarget(name: "dlsp", dependencies: [
+            "LanguageServer", "Engine", "Syntax",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
+        .testTarget(name: "SourceTextTests", dependencies: ["SourceText"]),
+        .testTarget(name: "LanguageServerTests", dependencies: [
+            "LanguageServer", "LanguageServerProtocol", "JSONRPC", "SourceText",
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// The Engine module. See ARCHITECTURE.md for what it owns.

@@ -1,0 +1,1 @@
+// The Features module. See ARCHITECTURE.md for what it owns.

@@ -1,0 +1,1 @@
+// The Syntax module. See ARCHITECTURE.md for what it owns.

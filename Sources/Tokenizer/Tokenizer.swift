@@ -1,0 +1,1 @@
+// The Tokenizer module. See ARCHITECTURE.md for what it owns.
