@@ -45,6 +45,9 @@ let package = Package(
         ]),
 
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Tokenizer"]),
+        .testTarget(name: "SyntaxTests", dependencies: ["Syntax", "SourceText"]),
         .testTarget(name: "SourceTextTests", dependencies: ["SourceText"]),
         .testTarget(name: "LanguageServerTests", dependencies: [
             "LanguageServer", "LanguageServerProtocol", "JSONRPC", "SourceText",
