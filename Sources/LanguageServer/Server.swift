@@ -1,0 +1,256 @@
+import Foundation
+import JSONRPC
+import LanguageServerProtocol
+import Logging
+import SourceText
+
+/// dlsp's version, reported in `initialize` and `--version`.
+public enum DLSPVersion {
+    public static let current = "0.1.0"
+}
+
+/// The language server: lifecycle, document sync, dispatch and cancellation.
+///
+/// Threading: every message is handled on `queue`, a serial queue, in arrival order — so a `didChange` is always
+/// applied before the request that follows it. Handlers only read and update state there and take snapshots; long
+/// work (a completion) runs on other threads with its snapshot and a ``CancellationFlag``, so the reader and the
+/// queue stay free for `$/cancelRequest` and the next edits. All mutable state below is touched on `queue` only,
+/// which is why the class can be `@unchecked Sendable`.
+public final class LanguageServer: @unchecked Sendable {
+    private let connection: Connection
+    private let logger: Logger
+    private let queue = DispatchQueue(label: "dlsp.server")
+    private let work = DispatchQueue(label: "dlsp.server.work", attributes: .concurrent)
+    private let terminate: @Sendable (Int32) -> Void
+
+    private enum Lifecycle { case uninitialized, running, shutDown }
+    private var lifecycle = Lifecycle.uninitialized
+    private var encoding = PositionEncoding.utf16
+    private var capabilities: ClientCapabilities?
+    private var documents: [DocumentURI: TextDocument] = [:]
+    private var workspaceFolders: [WorkspaceFolder] = []
+    private var inFlight: [RequestID: (reply: Reply, flag: CancellationFlag)] = [:]
+    private var shownMessages: Set<String> = []
+
+    /// - Parameters:
+    ///   - connection: the transport; the server starts reading when ``start()`` is called.
+    ///   - terminate: called with the exit code on `exit` or when the input closes (the executable passes `exit`).
+    public init(connection: Connection, logger: Logger, terminate: @escaping @Sendable (Int32) -> Void) {
+        self.connection = connection
+        self.logger = logger
+        self.terminate = terminate
+    }
+
+    public func start() {
+        connection.start { [self] incoming in
+            queue.async { self.handle(incoming) }
+        }
+    }
+
+    // MARK: - Incoming
+
+    private func handle(_ incoming: Connection.Incoming) {
+        switch incoming {
+        case .message(.request(let id, let method, let body)):
+            handleRequest(id: id, method: method, body: body)
+        case .message(.notification(let method, let body)):
+            handleNotification(method: method, body: body)
+        case .message(.response(let id, _)):
+            logger.warning("response to unknown request \(id) ignored")
+        case .invalid(let error):
+            logger.warning("invalid message: \(error)")
+        case .repairedInvalidUTF8:
+            logger.warning("message body was not valid UTF-8; invalid bytes were replaced with U+FFFD")
+            showOnce(.warning, "dlsp received text that is not valid UTF-8; the invalid bytes were replaced with U+FFFD.")
+        case .framingError(let error):
+            logger.error("framing: \(error)")
+        case .closed:
+            let code: Int32 = lifecycle == .shutDown ? 0 : 1
+            if code != 0 { logger.warning("input closed without shutdown and exit") }
+            terminate(code)
+        }
+    }
+
+    private func handleRequest(id: RequestID, method: String, body: RawJSON) {
+        let reply = Reply(id: id, method: method, connection: connection) { [self] in
+            queue.async { self.inFlight.removeValue(forKey: id) }
+        }
+        switch lifecycle {
+        case .uninitialized where method != "initialize":
+            reply.fail(.serverNotInitialized(method))
+            return
+        case .running where method == "initialize":
+            reply.fail(.invalidRequest("initialize was already received"))
+            return
+        case .shutDown:
+            reply.fail(.invalidRequest("\(method) after shutdown"))
+            return
+        default:
+            break
+        }
+        do throws(ResponseError) {
+            switch method {
+            case "initialize":
+                reply.succeed(initialize(try body.params(as: InitializeParams.self)))
+            case "shutdown":
+                lifecycle = .shutDown
+                for (_, request) in inFlight { request.flag.cancel(); request.reply.cancel() }
+                reply.succeed(JSONValue.null)
+            case "textDocument/completion":
+                try completion(try body.params(as: CompletionParams.self), reply: reply)
+            case "dlsp/documentState":
+                reply.succeed(try documentState(try body.params(as: DocumentStateParams.self)))
+            default:
+                reply.fail(.methodNotFound(method))
+            }
+        } catch {
+            reply.fail(error)
+        }
+    }
+
+    private func handleNotification(method: String, body: RawJSON) {
+        if method == "exit" {
+            terminate(lifecycle == .shutDown ? 0 : 1)
+            return
+        }
+        if lifecycle == .uninitialized {
+            logger.warning("notification \(method) before initialize dropped")
+            return
+        }
+        do throws(ResponseError) {
+            switch method {
+            case "initialized":
+                logger.info("client initialized")
+            case "textDocument/didOpen":
+                didOpen(try body.params(as: DidOpenTextDocumentParams.self))
+            case "textDocument/didChange":
+                didChange(try body.params(as: DidChangeTextDocumentParams.self))
+            case "textDocument/didClose":
+                let params = try body.params(as: DidCloseTextDocumentParams.self)
+                if documents.removeValue(forKey: params.textDocument.uri) == nil {
+                    logger.warning("didClose for \(params.textDocument.uri), which is not open")
+                }
+            case "textDocument/didSave":
+                didSave(try body.params(as: DidSaveTextDocumentParams.self))
+            case "workspace/didChangeWorkspaceFolders":
+                let params = try body.params(as: DidChangeWorkspaceFoldersParams.self)
+                let removed = Set(params.event.removed.map(\.uri))
+                workspaceFolders.removeAll { removed.contains($0.uri) }
+                workspaceFolders += params.event.added
+                logger.info("workspace folders: \(workspaceFolders.map(\.uri))")
+            case "$/cancelRequest":
+                let params = try body.params(as: CancelParams.self)
+                if let request = inFlight.removeValue(forKey: params.id) {
+                    request.flag.cancel()
+                    request.reply.cancel()
+                }
+            default:
+                // `$/` notifications may be ignored by the protocol; others are unknown to dlsp.
+                if !method.hasPrefix("$/") { logger.debug("ignored notification \(method)") }
+            }
+        } catch {
+            logger.warning("\(method): \(error.message)")
+        }
+    }
+
+    // MARK: - Lifecycle
+
+    private func initialize(_ params: InitializeParams) -> InitializeResult {
+        capabilities = params.capabilities
+        encoding = PositionEncoding.negotiate(offered: params.capabilities.general?.positionEncodings)
+        if let folders = params.workspaceFolders {
+            workspaceFolders = folders
+        } else if let root = params.rootUri {
+            workspaceFolders = [WorkspaceFolder(uri: root, name: URL(string: root)?.lastPathComponent ?? root)]
+        }
+        lifecycle = .running
+        logger.info("initialize from \(params.clientInfo?.name ?? "unknown client"); position encoding \(encoding.rawValue)")
+        return InitializeResult(
+            capabilities: ServerCapabilities(
+                positionEncoding: encoding.rawValue,
+                textDocumentSync: TextDocumentSyncOptions(openClose: true, change: 2, save: .init(includeText: false)),
+                completionProvider: CompletionOptions(triggerCharacters: nil, resolveProvider: false),
+                workspace: .init(workspaceFolders: .init(supported: true, changeNotifications: true))),
+            serverInfo: .init(name: "dlsp", version: DLSPVersion.current))
+    }
+
+    // MARK: - Documents
+
+    private func didOpen(_ params: DidOpenTextDocumentParams) {
+        let item = params.textDocument
+        if documents[item.uri] != nil { logger.warning("didOpen for \(item.uri), which is already open; replaced") }
+        documents[item.uri] = TextDocument(uri: item.uri, languageID: item.languageId, version: item.version,
+                                           text: item.text)
+    }
+
+    private func didChange(_ params: DidChangeTextDocumentParams) {
+        let uri = params.textDocument.uri
+        guard var document = documents[uri] else {
+            logger.warning("didChange for \(uri), which is not open; ignored")
+            return
+        }
+        if params.textDocument.version <= document.version {
+            logger.warning("didChange for \(uri) goes from version \(document.version) to \(params.textDocument.version)")
+        }
+        do {
+            try document.apply(params.contentChanges.map(TextChange.init), version: params.textDocument.version,
+                               encoding: encoding)
+            documents[uri] = document
+        } catch {
+            // The edit is refused whole, so the text stays a version the client really had.
+            logger.error("didChange for \(uri) refused: \(error)")
+            showOnce(.error, "dlsp could not apply an edit to \(uri) (\(error)); reopen the file to resynchronise.")
+        }
+    }
+
+    private func didSave(_ params: DidSaveTextDocumentParams) {
+        let uri = params.textDocument.uri
+        guard let document = documents[uri] else { return }
+        if let text = params.text, text != document.text {
+            logger.warning("didSave text for \(uri) differs from the synchronised text; taking the saved text")
+            documents[uri] = TextDocument(uri: uri, languageID: document.languageID, version: document.version,
+                                          text: text)
+        }
+    }
+
+    private func document(_ uri: DocumentURI) throws(ResponseError) -> TextDocument {
+        guard let document = documents[uri] else { throw .invalidParams("document \(uri) is not open") }
+        return document
+    }
+
+    // MARK: - Requests
+
+    private func completion(_ params: CompletionParams, reply: Reply) throws(ResponseError) {
+        let document = try document(params.textDocument.uri)
+        _ = try document.offset(of: params.position, encoding: encoding)
+        // No engine is wired into the server yet: the list is honestly empty, never invented.
+        reply.succeed(CompletionList(isIncomplete: true, items: []))
+    }
+
+    /// `dlsp/documentState`: the text and version the server holds for a document. Editors never need it; tests
+    /// and bug reports use it to check that synchronisation is exact.
+    private func documentState(_ params: DocumentStateParams) throws(ResponseError) -> DocumentStateResult {
+        let document = try document(params.textDocument.uri)
+        return DocumentStateResult(version: document.version, text: document.text, languageId: document.languageID)
+    }
+
+    // MARK: - Messages to the user
+
+    /// Shows a message once per server lifetime: users are told when something is unavailable, not nagged.
+    private func showOnce(_ type: MessageType, _ message: String) {
+        guard shownMessages.insert(message).inserted else { return }
+        connection.notify("window/showMessage", MessageParams(type: type, message: message))
+    }
+}
+
+/// Parameters of `dlsp/documentState`.
+struct DocumentStateParams: Codable, Sendable {
+    var textDocument: TextDocumentIdentifier
+}
+
+/// Result of `dlsp/documentState`.
+struct DocumentStateResult: Codable, Sendable {
+    var version: Int
+    var text: String
+    var languageId: String
+}

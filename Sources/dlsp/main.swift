@@ -1,0 +1,6 @@
+import ArgumentParser
+import Foundation
+import LanguageServer
+import Logging
+
+DLSP.main()
