@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""Train the default masked-diffusion code model.
+
+Resumable: the run directory holds `last.pt` (model, optimizer, step, tokens), written atomically every
+--ckpt-minutes; restarting the same command continues from it. SIGTERM/SIGINT finish the current step, write a
+checkpoint and exit. Weight-only snapshots `snap_<tokens>.pt` are kept every --snapshot-tokens for evaluation.
+Log: <run>/train.log (one JSON object per line) and <run>/STATUS (one line, the latest state).
+
+Runs unchanged on CUDA (bf16 autocast, larger steps) or CPU (fp32, --threads threads).
+"""
+import argparse
+import json
+import math
+import os
+import random
+import signal
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from data import SampleMaker, Shards  # noqa: E402
+from model import DiffusionLM, ModelConfig  # noqa: E402
+
+STOP = False
+
+
+def _stop(signum, frame):
+    global STOP
+    STOP = True
+
+
+def masked_loss(model, inp, target, weight):
+    """Sum over masked positions of weight * CE, averaged over the batch; the head runs only where weight > 0."""
+    h = model.hidden(inp)
+    sel = weight > 0
+    logits = model.logits_from_hidden(h[sel]).float()
+    ce = F.cross_entropy(logits, target[sel], reduction="none")
+    return (ce * weight[sel]).sum() / inp.shape[0], ce.detach(), sel
+
+
+def atomic_save(obj, path):
+    tmp = path + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def lr_at(step, tokens, args):
+    if step < args.warmup_steps:
+        return args.lr * (step + 1) / args.warmup_steps
+    frac = min(1.0, tokens / args.total_tokens)
+    return args.lr * (args.min_lr_frac + (1 - args.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * frac)))
+
+
+def parse_lengths(s):
+    out = []
+    for kv in s.split(","):
+        L, p = kv.split(":")
+        out.append((int(L), float(p)))
+    return out
+
+
+@torch.no_grad()
+def validation(model, val_batches, device, autocast):
+    model.eval()
+    tot, n = 0.0, 0
+    for x, y, w in val_batches:
+        x, y, w = (torch.from_numpy(a).to(device) for a in (x, y, w))
+        with autocast():
+            h = model.hidden(x)
+        sel = w > 0
+        ce = F.cross_entropy(model.logits_from_hidden(h[sel].float()).float(), y[sel], reduction="none")
+        tot += ce.sum().item()
+        n += ce.numel()
+    model.train()
+    return tot / max(1, n)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--shards", default=os.path.join(HERE, "work", "shards"))
+    ap.add_argument("--run", default=os.path.join(HERE, "work", "run"))
+    ap.add_argument("--d-model", type=int, default=256)
+    ap.add_argument("--n-layers", type=int, default=4)
+    ap.add_argument("--n-heads", type=int, default=4)
+    ap.add_argument("--max-seq", type=int, default=1024)
+    ap.add_argument("--lengths", default="256:0.5,512:0.35,1024:0.15",
+                    help="sequence length buckets L:probability; each step uses one length")
+    ap.add_argument("--tokens-per-step", type=int, default=0, help="0: 8192 on CPU, 65536 on CUDA")
+    ap.add_argument("--lr", type=float, default=1.5e-3)
+    ap.add_argument("--min-lr-frac", type=float, default=0.1)
+    ap.add_argument("--warmup-steps", type=int, default=100)
+    ap.add_argument("--total-tokens", type=float, default=60e6, help="cosine schedule length")
+    ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: no limit)")
+    ap.add_argument("--max-tokens", type=float, default=0, help="stop after this many tokens (0: no limit)")
+    ap.add_argument("--weight-decay", type=float, default=0.1)
+    ap.add_argument("--p-infill", type=float, default=0.5)
+    ap.add_argument("--lang-weights", default="swift=0.45,python=0.35,c=0.1,javascript=0.1")
+    ap.add_argument("--ckpt-minutes", type=float, default=5.0)
+    ap.add_argument("--snapshot-tokens", type=float, default=2e6)
+    ap.add_argument("--val-every-ckpt", type=int, default=1, help="validate at every Nth checkpoint (0: never)")
+    ap.add_argument("--val-samples", type=int, default=48)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--log-every", type=int, default=5)
+    args = ap.parse_args()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    os.makedirs(args.run, exist_ok=True)
+    device = torch.device("cuda" if (args.device == "auto" and torch.cuda.is_available()) else
+                          (args.device if args.device != "auto" else "cpu"))
+    if device.type == "cpu":
+        torch.set_num_threads(args.threads)
+        autocast = lambda: torch.autocast("cpu", enabled=False)  # noqa: E731  (bf16 on CPU is much slower)
+    else:
+        torch.backends.cuda.matmul.allow_tf32 = True
+        autocast = lambda: torch.autocast("cuda", dtype=torch.bfloat16)  # noqa: E731
+    tps = args.tokens_per_step or (65536 if device.type == "cuda" else 8192)
+
+    shards = Shards(args.shards)
+    lw = {kv.split("=")[0]: float(kv.split("=")[1]) for kv in args.lang_weights.split(",")}
+    maker = SampleMaker(shards, split=0, lang_weights=lw, p_infill=args.p_infill)
+    val_maker = SampleMaker(shards, split=1, lang_weights={l: 1.0 for l in shards.languages}, p_infill=1.0)
+    vrng = random.Random(999)
+    val_batches = [val_maker.batch(vrng, 8, 512) for _ in range(max(1, args.val_samples // 8))]
+
+    ckpt_path = os.path.join(args.run, "last.pt")
+    state = torch.load(ckpt_path, map_location="cpu", weights_only=False) if os.path.exists(ckpt_path) else None
+    if state:
+        cfg = ModelConfig(**state["config"])
+    else:
+        cfg = ModelConfig(vocab_size=shards.meta["vocab_size"], d_model=args.d_model, n_layers=args.n_layers,
+                          n_heads=args.n_heads, mlp_hidden_size=ModelConfig.swiglu_hidden(args.d_model),
+                          max_sequence_length=args.max_seq)
+    torch.manual_seed(args.seed)
+    model = DiffusionLM(cfg).to(device)
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
+    step, tokens, elapsed = 0, 0, 0.0
+    if state:
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        step, tokens, elapsed = state["step"], state["tokens"], state.get("elapsed", 0.0)
+        print(f"resumed from {ckpt_path}: step {step}, {tokens / 1e6:.2f} M tokens", file=sys.stderr)
+    print(f"device {device}; params {model.num_params() / 1e6:.2f} M ({model.num_params(True) / 1e6:.2f} M "
+          f"non-embedding); config {cfg.to_dict()}; tokens/step {tps}", file=sys.stderr)
+
+    lengths = parse_lengths(args.lengths)
+    lengths = [(L, p) for L, p in lengths if L <= cfg.max_sequence_length]
+    Ls, Ps = [L for L, _ in lengths], np.array([p for _, p in lengths]) / sum(p for _, p in lengths)
+    log = open(os.path.join(args.run, "train.log"), "a")
+
+    def save(tag=None):
+        st = {"config": cfg.to_dict(), "model": model.state_dict(), "optimizer": opt.state_dict(), "step": step,
+              "tokens": tokens, "elapsed": elapsed, "args": vars(args)}
+        atomic_save(st, ckpt_path)
+
+    def status(msg):
+        with open(os.path.join(args.run, "STATUS.tmp"), "w") as f:
+            f.write(msg + "\n")
+        os.replace(os.path.join(args.run, "STATUS.tmp"), os.path.join(args.run, "STATUS"))
+
+    last_ckpt = time.time()
+    next_snap = (tokens // args.snapshot_tokens + 1) * args.snapshot_tokens
+    n_ckpt = 0
+    acc = {"loss": 0.0, "n": 0, "tok": 0, "t": 0.0, "masked_ce": 0.0, "masked_n": 0}
+    model.train()
+    while not STOP:
+        if args.max_steps and step >= args.max_steps:
+            break
+        if args.max_tokens and tokens >= args.max_tokens:
+            break
+        t0 = time.time()
+        rng = random.Random(args.seed * 1_000_003 + step)
+        S = Ls[int(np.searchsorted(np.cumsum(Ps), rng.random()))]
+        B = max(1, tps // S)
+        x, y, w = maker.batch(rng, B, S)
+        x, y, w = (torch.from_numpy(a).to(device, non_blocking=True) for a in (x, y, w))
+        lr = lr_at(step, tokens, args)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        with autocast():
+            loss, ce, sel = masked_loss(model, x, y, w)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        dt = time.time() - t0
+        step += 1
+        tokens += B * S
+        elapsed += dt
+        acc["loss"] += loss.item()
+        acc["n"] += 1
+        acc["tok"] += B * S
+        acc["t"] += dt
+        acc["masked_ce"] += ce.sum().item()
+        acc["masked_n"] += ce.numel()
+        if step % args.log_every == 0:
+            rec = {"step": step, "tokens": tokens, "loss": acc["loss"] / acc["n"],
+                   "masked_ce": acc["masked_ce"] / max(1, acc["masked_n"]), "lr": lr,
+                   "tok_per_s": acc["tok"] / acc["t"], "elapsed_s": round(elapsed), "time": time.time()}
+            log.write(json.dumps(rec) + "\n")
+            log.flush()
+            status(f"step {step} tokens {tokens / 1e6:.3f}M loss {rec['loss']:.4f} masked_ce {rec['masked_ce']:.4f} "
+                   f"tok/s {rec['tok_per_s']:.0f} lr {lr:.2e} elapsed {elapsed / 3600:.2f}h "
+                   f"at {time.strftime('%Y-%m-%d %H:%M:%S')}")
+            acc = {"loss": 0.0, "n": 0, "tok": 0, "t": 0.0, "masked_ce": 0.0, "masked_n": 0}
+        if time.time() - last_ckpt > args.ckpt_minutes * 60 or tokens >= next_snap:
+            save()
+            last_ckpt = time.time()
+            n_ckpt += 1
+            rec = {"step": step, "tokens": tokens, "checkpoint": ckpt_path, "time": time.time()}
+            if tokens >= next_snap:
+                snap = os.path.join(args.run, f"snap_{int(tokens // 1e6):04d}M.pt")
+                atomic_save({"config": cfg.to_dict(), "model": model.state_dict(), "step": step, "tokens": tokens,
+                             "elapsed": elapsed}, snap)
+                rec["snapshot"] = snap
+                next_snap = (tokens // args.snapshot_tokens + 1) * args.snapshot_tokens
+            if args.val_every_ckpt and n_ckpt % args.val_every_ckpt == 0:
+                rec["val_infill_ce"] = validation(model, val_batches, device, autocast)
+            log.write(json.dumps(rec) + "\n")
+            log.flush()
+    save()
+    log.write(json.dumps({"step": step, "tokens": tokens, "checkpoint": ckpt_path, "stopped": True,
+                          "time": time.time()}) + "\n")
+    log.close()
+    status(f"stopped at step {step} tokens {tokens / 1e6:.3f}M at {time.strftime('%Y-%m-%d %H:%M:%S')}")
+    print(f"saved {ckpt_path} at step {step}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
