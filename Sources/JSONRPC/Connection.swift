@@ -91,7 +91,7 @@ public final class Connection: Sendable {
             handler(.invalid(error))
         case .message(let message, let repaired):
             if repaired { handler(.repairedInvalidUTF8) }
-            if case .response(let id, let result) = message {
+            if case .response(let id?, let result) = message {
                 let callback = state.withLock { $0.pending.removeValue(forKey: id) }
                 if let callback {
                     callback(result)

@@ -5,7 +5,8 @@ import Foundation
 public enum Message: Sendable {
     case request(id: RequestID, method: String, body: RawJSON)
     case notification(method: String, body: RawJSON)
-    case response(id: RequestID, result: Result<RawJSON, ResponseError>)
+    /// A response; `id` is nil when the peer could not read our request's id (its answer to a parse error).
+    case response(id: RequestID?, result: Result<RawJSON, ResponseError>)
 
     /// Parses a message body. A body that is not valid UTF-8 is repaired (invalid bytes become U+FFFD) and
     /// `repairedInvalidUTF8` is set, so a document with one bad byte is not lost whole.
@@ -37,13 +38,15 @@ public enum Message: Sendable {
             }
             return .message(.notification(method: method, body: raw), repairedInvalidUTF8: repaired)
         }
-        guard let id = envelope.id else {
-            return .invalid(id: nil, .invalidRequest("message has neither a method nor an id"))
-        }
+        // A response is never answered, even a malformed one: two peers answering each other's bad responses with
+        // errors would loop forever.
         if let error = envelope.error {
-            return .message(.response(id: id, result: .failure(error)), repairedInvalidUTF8: repaired)
+            return .message(.response(id: envelope.id, result: .failure(error)), repairedInvalidUTF8: repaired)
         }
-        return .message(.response(id: id, result: .success(raw)), repairedInvalidUTF8: repaired)
+        if envelope.hasResult {
+            return .message(.response(id: envelope.id, result: .success(raw)), repairedInvalidUTF8: repaired)
+        }
+        return .invalid(id: envelope.id, .invalidRequest("message has neither a method nor a result"))
     }
 
     /// The outcome of ``parse(_:)``.
@@ -69,8 +72,9 @@ public enum Message: Sendable {
         var hasID: Bool
         var method: String?
         var error: ResponseError?
+        var hasResult: Bool
 
-        enum CodingKeys: String, CodingKey { case jsonrpc, id, method, error }
+        enum CodingKeys: String, CodingKey { case jsonrpc, id, method, error, result }
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -78,6 +82,7 @@ public enum Message: Sendable {
             id = try? container.decodeIfPresent(RequestID.self, forKey: .id)
             method = try container.decodeIfPresent(String.self, forKey: .method)
             error = try container.decodeIfPresent(ResponseError.self, forKey: .error)
+            hasResult = container.contains(.result)
         }
     }
 }
@@ -104,6 +109,7 @@ public struct RawJSON: Sendable {
         do {
             let box = try JSONDecoder().decode(MemberBox<T>.self, from: data)
             if let value = box.value { return value }
+            // Absent or null: a type whose members are all optional still decodes, from an empty object.
             if let empty = try? JSONDecoder().decode(T.self, from: Data("{}".utf8)) { return empty }
             throw ResponseError.invalidParams("missing \(key.rawValue)")
         } catch let error as DecodingError {
@@ -122,7 +128,13 @@ public struct RawJSON: Sendable {
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: MemberKey.self)
             let key: MemberKey = container.contains(.params) ? .params : .result
-            value = try container.decodeIfPresent(T.self, forKey: key)
+            guard container.contains(key) else { return }
+            if try container.decodeNil(forKey: key) {
+                // `null` is a value for types that accept it (JSONValue); for others it means "absent".
+                value = try? container.decode(T.self, forKey: key)
+            } else {
+                value = try container.decode(T.self, forKey: key)
+            }
         }
     }
 }

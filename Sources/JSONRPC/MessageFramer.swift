@@ -62,7 +62,9 @@ public struct MessageFramer: Sendable {
             let header = Array(buffer[readIndex..<headerEnd])
             switch Self.contentLength(in: header) {
             case .failure(let error):
-                readIndex = bodyStart
+                // Resynchronise from just after this block's first byte: a garbled block often holds the next
+                // message's real header (the tail of a body that was shorter than its Content-Length said).
+                readIndex += 1
                 resynchronising = true
                 return .error(error)
             case .success(let length):
@@ -113,6 +115,9 @@ public struct MessageFramer: Sendable {
             if line.isEmpty { continue }
             guard let colon = line.firstIndex(of: ":") else { return .failure(.malformedHeader(String(line.prefix(80)))) }
             let name = line[..<colon].trimmingCharacters(in: " \t").lowercased()
+            guard !name.isEmpty, name.unicodeScalars.allSatisfy(isHeaderTokenCharacter) else {
+                return .failure(.malformedHeader(String(line.prefix(80))))
+            }
             let value = line[line.index(after: colon)...].trimmingCharacters(in: " \t")
             if name == "content-length" {
                 guard let parsed = Int(value), parsed >= 0 else {
@@ -124,6 +129,14 @@ public struct MessageFramer: Sendable {
         }
         guard let length else { return .failure(.missingContentLength) }
         return .success(length)
+    }
+
+    /// RFC 9110 token characters: what a header name may contain.
+    static func isHeaderTokenCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case "a"..."z", "0"..."9", "-", "!", "#", "$", "%", "&", "'", "*", "+", ".", "^", "_", "`", "|", "~": return true
+        default: return false
+        }
     }
 
     static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int, caseInsensitive: Bool) -> Int? {

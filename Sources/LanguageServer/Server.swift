@@ -55,8 +55,8 @@ public final class LanguageServer: @unchecked Sendable {
             handleRequest(id: id, method: method, body: body)
         case .message(.notification(let method, let body)):
             handleNotification(method: method, body: body)
-        case .message(.response(let id, _)):
-            logger.warning("response to unknown request \(id) ignored")
+        case .message(.response(let id, let result)):
+            logger.warning("response to unknown request \(id.map(\.description) ?? "null") ignored: \(result)")
         case .invalid(let error):
             logger.warning("invalid message: \(error)")
         case .repairedInvalidUTF8:

@@ -1,0 +1,228 @@
+import Foundation
+import JSONRPC
+import LanguageServerProtocol
+import SourceText
+import Testing
+
+private func range(_ start: JSONValue, _ end: JSONValue) -> JSONValue {
+    .object(["start": start, "end": end])
+}
+
+private func change(_ uri: String, version: Int, _ changes: [JSONValue]) -> JSONValue {
+    .object([
+        "textDocument": .object(["uri": .string(uri), "version": .number(Double(version))]),
+        "contentChanges": .array(changes),
+    ])
+}
+
+private func pos(_ line: Int, _ character: Int) -> JSONValue {
+    .object(["line": .number(Double(line)), "character": .number(Double(character))])
+}
+
+struct LifecycleTests {
+    @Test func requestsBeforeInitializeAreRefused() async throws {
+        let client = TestClient()
+        let error = try await client.requestError("textDocument/completion", Empty())
+        #expect(error.code == -32002)
+        try await client.initialize()
+        let again = try await client.requestError("initialize", JSONValue.object(["capabilities": .object([:])]))
+        #expect(again.code == -32600)
+    }
+
+    @Test func negotiatesUTF8WhenOfferedElseUTF16() async throws {
+        let utf8 = try await TestClient().initialize(encodings: ["utf-16", "utf-8"])
+        #expect(utf8["capabilities"]?["positionEncoding"]?.stringValue == "utf-8")
+        let utf16 = try await TestClient().initialize(encodings: nil)
+        #expect(utf16["capabilities"]?["positionEncoding"]?.stringValue == "utf-16")
+        #expect(utf16["serverInfo"]?["name"]?.stringValue == "dlsp")
+    }
+
+    @Test func shutdownThenExitIsCodeZero() async throws {
+        let client = TestClient()
+        try await client.initialize()
+        let result: JSONValue = try await client.request("shutdown", JSONValue.null)
+        #expect(result == .null)
+        let after = try await client.requestError("dlsp/documentState", JSONValue.object([:]))
+        #expect(after.code == -32600)
+        client.notify("exit", JSONValue.null)
+        #expect(try await client.waitForExit() == 0)
+    }
+
+    @Test func exitWithoutShutdownIsCodeOne() async throws {
+        let client = TestClient()
+        try await client.initialize()
+        client.notify("exit", JSONValue.null)
+        #expect(try await client.waitForExit() == 1)
+    }
+
+    @Test func inputClosingWithoutExitEndsTheServer() async throws {
+        let client = TestClient()
+        try await client.initialize()
+        client.closeInput()
+        #expect(try await client.waitForExit() == 1)
+    }
+}
+
+struct DocumentSyncTests {
+    @Test func incrementalEditsInUTF16() async throws {
+        let client = TestClient()
+        try await client.initialize(encodings: ["utf-16"])
+        let uri = "file:///workspace/a.swift"
+        let marked = MarkedText("let ⟨a⟩😀⟨b⟩ = \"漢字 e\u{301}⟨c⟩\"\r\nprint(x)⟨end⟩")
+        client.open(uri, marked.text)
+        client.notify("textDocument/didChange", change(uri, version: 2, [
+            .object(["range": range(marked.position("a"), marked.position("b")), "text": .string("smile")]),
+        ]))
+        // Positions in the second change refer to the text after the first.
+        client.notify("textDocument/didChange", change(uri, version: 3, [
+            .object(["range": range(pos(0, 18), pos(0, 18)), "text": .string("!")]),
+            .object(["range": range(pos(1, 6), pos(1, 7)), "text": .string("👩‍👩‍👧")]),
+        ]))
+        let state = try await client.state(uri)
+        #expect(state.version == 3)
+        #expect(state.text == "let smile = \"漢字 e\u{301}!\"\r\nprint(👩‍👩‍👧)")
+    }
+
+    @Test func incrementalEditsInUTF8AndFullChanges() async throws {
+        let client = TestClient()
+        try await client.initialize(encodings: ["utf-8"])
+        let uri = "file:///workspace/b.py"
+        client.open(uri, "é = 1\n", language: "python")
+        client.notify("textDocument/didChange", change(uri, version: 2, [
+            .object(["range": range(pos(0, 2), pos(0, 2)), "text": .string("x")]),
+        ]))
+        #expect(try await client.state(uri).text == "éx = 1\n")
+        client.notify("textDocument/didChange", change(uri, version: 3, [.object(["text": .string("new\n")])]))
+        #expect(try await client.state(uri) == (3, "new\n"))
+        client.notify("textDocument/didClose", JSONValue.object(["textDocument": .object(["uri": .string(uri)])]))
+        let closed = try await client.requestError("dlsp/documentState",
+                                                   JSONValue.object(["textDocument": .object(["uri": .string(uri)])]))
+        #expect(closed.code == -32602)
+    }
+
+    @Test func invalidEditIsRefusedAndReported() async throws {
+        let client = TestClient()
+        try await client.initialize()
+        let uri = "file:///workspace/c.swift"
+        client.open(uri, "one\ntwo\n")
+        client.notify("textDocument/didChange", change(uri, version: 2, [
+            .object(["range": range(pos(0, 0), pos(0, 1)), "text": .string("O")]),
+            .object(["range": range(pos(7, 0), pos(8, 0)), "text": .string("lost?")]),
+        ]))
+        #expect(try await client.state(uri) == (1, "one\ntwo\n"))
+        _ = try await client.waitFor {
+            if case .message(.notification("window/showMessage", _)) = $0 { return true }
+            return false
+        }
+        // Edits to documents that were never opened are ignored; the server goes on.
+        client.notify("textDocument/didChange", change("file:///never", version: 2, [.object(["text": .string("x")])]))
+        #expect(try await client.state(uri).text == "one\ntwo\n")
+    }
+
+    @Test func completionPositionOutOfRange() async throws {
+        let client = TestClient()
+        try await client.initialize()
+        let uri = "file:///workspace/d.swift"
+        client.open(uri, "a\n")
+        let params = JSONValue.object(["textDocument": .object(["uri": .string(uri)]), "position": pos(5, 0)])
+        let error = try await client.requestError("textDocument/completion", params)
+        #expect(error.code == -32602)
+        #expect(error.message.contains("past the end"))
+    }
+}
+
+/// Every bad input gets its precise answer, and the next normal request still succeeds.
+struct BadInputTests {
+    private func expectStillUsable(_ client: TestClient) async throws {
+        let uri = "file:///workspace/ok.swift"
+        client.open(uri, "fine")
+        #expect(try await client.state(uri).text == "fine")
+    }
+
+    @Test func invalidJSON() async throws {
+        let client = TestClient()
+        try await client.initialize()
+        // The id cannot be read from invalid JSON, so the parse error answers with id null.
+        client.sendRawBody("{\"jsonrpc\": \"2.0\", \"id\": 41, \"method\": ")
+        guard case .failure(let error) = try await client.waitForResponse(id: nil) else {
+            Issue.record("parse error not reported"); return
+        }
+        #expect(error.code == -32700)
+        try await expectStillUsable(client)
+    }
+
+    @Test func messageWithoutMethodOrResult() async throws {
+        let client = TestClient()
+        try await client.initialize()
+        client.sendRawBody(#"{"jsonrpc":"2.0","id":77}"#)
+        guard case .failure(let error) = try await client.waitForResponse(id: .int(77)) else {
+            Issue.record("accepted"); return
+        }
+        #expect(error.code == -32600)
+        try await expectStillUsable(client)
+    }
+
+    @Test func wrongShapesAndUnknownMethods() async throws {
+        let client = TestClient()
+        try await client.initialize()
+        client.sendRawBody(#"{"jsonrpc":"2.0","id":1001,"method":"no/such/method"}"#)
+        guard case .failure(let unknown) = try await client.waitForResponse(id: .int(1001)) else {
+            Issue.record("unknown method succeeded"); return
+        }
+        #expect(unknown.code == -32601)
+        client.sendRawBody(#"{"jsonrpc":"2.0","id":1002,"method":"textDocument/completion","params":{"position":"top"}}"#)
+        guard case .failure(let shape) = try await client.waitForResponse(id: .int(1002)) else {
+            Issue.record("bad params accepted"); return
+        }
+        #expect(shape.code == -32602)
+        client.sendRawBody(#"{"jsonrpc":"2.0","method":"$/unknownNotification","params":{}}"#)
+        client.sendRawBody(#"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":7}}"#)
+        try await expectStillUsable(client)
+    }
+
+    @Test func framingErrors() async throws {
+        let client = TestClient()
+        try await client.initialize()
+        client.sendRaw(Array("Content-Type: application/json\r\n\r\n{}".utf8))   // no Content-Length
+        try await expectStillUsable(client)
+        // Over the cap (1 MiB in this client): answered with an error, skipped as it streams, never buffered.
+        let huge = #"{"jsonrpc":"2.0","id":5,"method":"m","params":""# + String(repeating: "x", count: 2 << 20) + #""}"#
+        client.sendRawBody(huge)
+        guard case .failure(let error) = try await client.waitForResponse(id: nil) else {
+            Issue.record("oversized body not reported"); return
+        }
+        #expect(error.message.contains("exceeds"))
+        let uri = "file:///workspace/after.swift"
+        client.open(uri, "after")
+        #expect(try await client.state(uri).text == "after")
+    }
+
+    @Test func contentLengthLargerThanBody() async throws {
+        let client = TestClient()
+        try await client.initialize()
+        let body = #"{"jsonrpc":"2.0","method":"initialized"}"#
+        client.sendRaw(Array("Content-Length: \(body.utf8.count + 25)\r\n\r\n\(body)".utf8))
+        // The short body swallows the start of the next message; the server answers a parse error, resynchronises
+        // on the following header, and carries on.
+        client.sendRawBody(#"{"jsonrpc":"2.0","method":"initialized"}"#)
+        try await expectStillUsable(client)
+    }
+
+    @Test func invalidUTF8InDocumentText() async throws {
+        let client = TestClient()
+        try await client.initialize()
+        var body = Array(#"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///u","languageId":"c","version":1,"text":"ok"#.utf8)
+        body += [0xC3, 0x28, 0xFF]
+        body += Array(#" end"}}}"#.utf8)
+        client.sendRaw(Array("Content-Length: \(body.count)\r\n\r\n".utf8) + body)
+        #expect(try await client.state("file:///u").text == "ok\u{FFFD}(\u{FFFD} end")
+        #expect(client.notifications("window/showMessage").count == 1)
+    }
+
+    @Test func cancellingAnUnknownRequestIsHarmless() async throws {
+        let client = TestClient()
+        try await client.initialize()
+        client.notify("$/cancelRequest", JSONValue.object(["id": .number(12345)]))
+        try await expectStillUsable(client)
+    }
+}

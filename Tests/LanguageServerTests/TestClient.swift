@@ -1,0 +1,174 @@
+import Foundation
+import JSONRPC
+import LanguageServer
+import LanguageServerProtocol
+import Logging
+import SourceText
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Drives a real ``LanguageServer`` in-process over two pipes, with typed requests, raw bytes for bad-input tests,
+/// and a record of everything the server sent that was not a response to a typed request.
+final class TestClient: Sendable {
+    private let client: Connection
+    private let toServer: Int32
+    private let received = Mutex<[Connection.Incoming]>([])
+    private let exitCodes = Mutex<[Int32]>([])
+
+    init() {
+        var clientToServer: [Int32] = [0, 0]
+        var serverToClient: [Int32] = [0, 0]
+        precondition(pipe(&clientToServer) == 0 && pipe(&serverToClient) == 0)
+        toServer = clientToServer[1]
+        let serverConnection = Connection(inputFD: clientToServer[0], outputFD: serverToClient[1],
+                                          maximumBodySize: 1 << 20)
+        client = Connection(inputFD: serverToClient[0], outputFD: clientToServer[1])
+        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        let server = LanguageServer(connection: serverConnection, logger: logger) { [self] code in
+            self.exitCodes.withLock { $0.append(code) }
+        }
+        server.start()
+        client.start { [self] incoming in self.received.withLock { $0.append(incoming) } }
+    }
+
+    /// Closes the client's end of the input, as an editor that dies would.
+    func closeInput() { close(toServer) }
+
+    var exitCode: Int32? { exitCodes.withLock { $0.first } }
+
+    func request<P: Encodable, R: Decodable & Sendable>(_ method: String, _ params: P,
+                                                        as type: R.Type = R.self) async throws -> R {
+        let raw = try await rawRequest(method, params)
+        return try raw.result(as: R.self)
+    }
+
+    /// Sends a request and returns the error it must fail with.
+    func requestError<P: Encodable>(_ method: String, _ params: P) async throws -> ResponseError {
+        do {
+            _ = try await rawRequest(method, params)
+        } catch let error as ResponseError {
+            return error
+        }
+        throw ResponseError.internalError("\(method) succeeded but was expected to fail")
+    }
+
+    private func rawRequest<P: Encodable>(_ method: String, _ params: P) async throws -> RawJSON {
+        // Every request times out, so a server that fails to answer fails the test instead of hanging it.
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<RawJSON, any Error>) in
+            let resumed = Atomic<Bool>(false)
+            let resume: @Sendable (Result<RawJSON, any Error>) -> Void = { result in
+                if !resumed.exchange(true, ordering: .acquiringAndReleasing) { continuation.resume(with: result) }
+            }
+            client.request(method, params) { result in resume(result.mapError { $0 }) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 10) {
+                resume(.failure(ResponseError.internalError("\(method): no answer within 10 s")))
+            }
+        }
+    }
+
+    func notify<P: Encodable>(_ method: String, _ params: P) { client.notify(method, params) }
+
+    /// Writes bytes as they are, framing included.
+    func sendRaw(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { _ = write(toServer, $0.baseAddress, $0.count) }
+    }
+
+    /// Frames a body correctly and sends it.
+    func sendRawBody(_ body: String) {
+        sendRaw(Array("Content-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8))
+    }
+
+    /// Waits until the server has sent something matching `predicate` (responses to raw requests, notifications).
+    func waitFor(timeout: Duration = .seconds(10), _ predicate: @Sendable (Connection.Incoming) -> Bool) async throws
+        -> Connection.Incoming {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let found = received.withLock({ $0.first(where: predicate) }) { return found }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        throw ResponseError.internalError("timed out waiting for a message from the server")
+    }
+
+    /// Waits for the response to a raw request with id `id`.
+    func waitForResponse(id: RequestID?) async throws -> Result<RawJSON, ResponseError> {
+        let message = try await waitFor {
+            if case .message(.response(let responseID, _)) = $0 { return responseID == id }
+            return false
+        }
+        guard case .message(.response(_, let result)) = message else { preconditionFailure() }
+        return result
+    }
+
+    func notifications(_ method: String) -> [RawJSON] {
+        received.withLock { messages in
+            messages.compactMap {
+                if case .message(.notification(method, let body)) = $0 { return body }
+                return nil
+            }
+        }
+    }
+
+    func waitForExit(timeout: Duration = .seconds(10)) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let code = exitCode { return code }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        throw ResponseError.internalError("server did not exit")
+    }
+
+    // MARK: - Conveniences
+
+    @discardableResult
+    func initialize(encodings: [String]? = ["utf-16"]) async throws -> JSONValue {
+        let params: JSONValue = .object([
+            "processId": .null,
+            "capabilities": .object(["general": .object(["positionEncodings": encodings.map { .array($0.map(JSONValue.string)) } ?? .null])]),
+            "workspaceFolders": .array([.object(["uri": .string("file:///workspace"), "name": .string("workspace")])]),
+        ])
+        let result: JSONValue = try await request("initialize", params)
+        notify("initialized", Empty())
+        return result
+    }
+
+    func open(_ uri: String, _ text: String, language: String = "swift", version: Int = 1) {
+        notify("textDocument/didOpen", JSONValue.object(["textDocument": .object([
+            "uri": .string(uri), "languageId": .string(language), "version": .number(Double(version)), "text": .string(text),
+        ])]))
+    }
+
+    func state(_ uri: String) async throws -> (version: Int, text: String) {
+        let result: JSONValue = try await request("dlsp/documentState",
+                                                  JSONValue.object(["textDocument": .object(["uri": .string(uri)])]))
+        return (Int(result["version"]?.numberValue ?? -1), result["text"]?.stringValue ?? "")
+    }
+}
+
+/// Text with named position markers such as `⟨cursor⟩`, removed from the text and turned into LSP positions.
+struct MarkedText {
+    let text: String
+    private let offsets: [String: Int]
+
+    init(_ marked: String) {
+        var text = ""
+        var offsets: [String: Int] = [:]
+        var rest = Substring(marked)
+        while let open = rest.firstIndex(of: "⟨"), let close = rest[open...].firstIndex(of: "⟩") {
+            text += rest[..<open]
+            offsets[String(rest[rest.index(after: open)..<close])] = text.utf8.count
+            rest = rest[rest.index(after: close)...]
+        }
+        text += rest
+        self.text = text
+        self.offsets = offsets
+    }
+
+    func position(_ name: String, encoding: PositionEncoding = .utf16) -> JSONValue {
+        let document = TextDocument(uri: "", languageID: "", version: 0, text: text)
+        let position = try! document.position(ofOffset: offsets[name]!, encoding: encoding)
+        return .object(["line": .number(Double(position.line)), "character": .number(Double(position.column))])
+    }
+}
