@@ -1,0 +1,39 @@
+import Foundation
+
+/// Runs a setup tool (pip, tar, cc) and collects its output, turning failures into ``GrammarError`` values.
+struct ExternalCommand {
+    var arguments: [String]
+    var workingDirectory: URL?
+
+    /// Runs the command through `/usr/bin/env`, so tools are found on `PATH` like a shell would.
+    /// - Returns: the combined stdout and stderr.
+    @discardableResult
+    func run() throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        if let workingDirectory { process.currentDirectoryURL = workingDirectory }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw GrammarError.toolMissing(tool: arguments.first ?? "?", hint: "\(error.localizedDescription)")
+        }
+        // Read before waiting: a full pipe would otherwise block the child forever.
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let output = String(decoding: data, as: UTF8.self)
+        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+            if process.terminationStatus == 127 {
+                throw GrammarError.toolMissing(tool: arguments.first ?? "?", hint: "not found on PATH")
+            }
+            throw GrammarError.commandFailed(
+                command: arguments.joined(separator: " "), status: process.terminationStatus,
+                output: String(output.suffix(4000)))
+        }
+        return output
+    }
+}

@@ -1,1 +1,0 @@
-// The Syntax module. See ARCHITECTURE.md for what it owns.
