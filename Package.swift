@@ -49,6 +49,8 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Tokenizer"]),
         .testTarget(name: "SyntaxTests", dependencies: ["Syntax", "SourceText"]),
         .testTarget(name: "SourceTextTests", dependencies: ["SourceText"]),
+        // Spawns the built `dlsp` binary and real editors; depends on no module, only on the executable's behaviour.
+        .testTarget(name: "EndToEndTests", dependencies: ["JSONRPC"]),
         .testTarget(name: "LanguageServerTests", dependencies: [
             "LanguageServer", "LanguageServerProtocol", "JSONRPC", "SourceText",
         ]),

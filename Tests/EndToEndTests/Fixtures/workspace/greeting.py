@@ -1,0 +1,6 @@
+def greet(name):
+    message = "hello, " + name
+    return message
+
+
+print(greet("wörld"))
