@@ -256,7 +256,7 @@ def random_id_sequences(tok, count, seed):
     """Id sequences that cut characters apart, to check decoding of invalid and partial UTF-8."""
     rng = random.Random(seed)
     size = tok.get_vocab_size(with_added_tokens=True)
-    byte_ids = [tok.token_to_id(c) for c in pre_tokenizers.ByteLevel.alphabet()]
+    byte_ids = [tok.token_to_id(c) for c in sorted(pre_tokenizers.ByteLevel.alphabet())]
     byte_ids = [i for i in byte_ids if i is not None]
     sequences = []
     for _ in range(count):
@@ -320,7 +320,33 @@ def save_tokenizer(tok, name, legacy_merges):
     return Tokenizer.from_file(path)
 
 
+def regex_classes():
+    """The scalars that the library's regex engine puts in \\p{L}, \\p{N} and \\s, as [first, last] ranges.
+
+    Its Unicode version can differ from the Swift runtime's; the tests compare every scalar against these.
+    """
+    scalars = [c for c in range(1, 0x110000) if not (0xD800 <= c < 0xE000) and c != ord("#")]
+    result = {}
+    for name, pattern in [("letter", r"\p{L}"), ("number", r"\p{N}"), ("whitespace", r"\s")]:
+        remover = pre_tokenizers.Split(Regex(pattern), "removed")
+        members = []
+        for start in range(0, len(scalars), 20000):
+            block = scalars[start:start + 20000]
+            # Each scalar is followed by "#"; a member is removed, leaving an empty field between separators.
+            kept = "".join(p for p, _ in remover.pre_tokenize_str("#".join(map(chr, block)) + "#")).split("#")
+            members += [c for c, field in zip(block, kept) if field == ""]
+        ranges = []
+        for c in members:
+            if ranges and ranges[-1][1] == c - 1:
+                ranges[-1][1] = c
+            else:
+                ranges.append([c, c])
+        result[name] = ranges
+    return result
+
+
 def main():
+    write_json("unicode-classes.json", {"library": "tokenizers " + tokenizers.__version__, **regex_classes()})
     qwen = save_tokenizer(qwen_like(), "qwen2-like.tokenizer.json", legacy_merges=False)
     gpt2 = save_tokenizer(gpt2_like(), "gpt2-like.tokenizer.json", legacy_merges=True)
     strings = CASES + random_cases(250, seed=7)
