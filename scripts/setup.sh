@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Sets up dlsp on a Debian machine: the Debian packages it links against, a release build, and the tree-sitter
+# grammars (fetched by name and version from PyPI and compiled locally). Safe to run again: each step skips work
+# that is already done.
+#
+# Usage: scripts/setup.sh [--with-test-tools]
+#   --with-test-tools  also install what the test suite needs (Neovim as a real client, the trainer's Python packages)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+with_test_tools=0
+for argument in "$@"; do
+  case "$argument" in
+    --with-test-tools) with_test_tools=1 ;;
+    *) echo "setup.sh: unknown option $argument" >&2; exit 2 ;;
+  esac
+done
+
+say() { printf '==> %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "setup.sh: need root (or sudo) to run: $*" >&2; exit 1
+  fi
+}
+
+packages=(libopenblas-dev libtree-sitter-dev pkg-config)
+[ "$with_test_tools" = 1 ] && packages+=(neovim)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ "$with_test_tools" = 1 ]; then
+  say "installing the trainer's Python packages (Training/requirements.txt)"
+  python3 -m pip install -q --disable-pip-version-check -r Training/requirements.txt
+fi
+
+say "building dlsp (release)"
+swift build -c release --product dlsp 2>&1 | grep -vE '^(\[|Building|Compiling|Write|Planning|Fetching|Computing|Computed|Creating|Working)' >&2 || true
+test -x .build/release/dlsp || { echo "setup.sh: the release build failed" >&2; exit 1; }
+
+say "installing tree-sitter grammars"
+.build/release/dlsp grammars install >&2 || say "some grammars failed to install; those languages fall back to plain text"
+say "dlsp is ready: $(pwd)/.build/release/dlsp"

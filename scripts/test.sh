@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Sets up everything the tests need and runs every test: the Swift test suites (unit, in-process server, the real
+# binary over stdio, Neovim as a client) and the trainer's smoke test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --with-test-tools
+echo "==> swift test" >&2
+swift test 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Linking|Write|Applying)' 
+echo "==> trainer smoke test" >&2
+python3 -m pytest -q Training/tests
