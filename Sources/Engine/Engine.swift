@@ -1,1 +1,271 @@
-// The Engine module. See ARCHITECTURE.md for what it owns.
+import Foundation
+import Tokenizer
+
+/// The result of filling one hole.
+public struct FillResult: Sendable, Equatable {
+    /// The hole's text (tokens decoded, special tokens skipped).
+    public var text: String
+    /// The hole's tokens, cut at the first end-of-text / pad when trimming is on.
+    public var tokens: [Int]
+    /// The confidence each of `tokens` was committed with (the option's measure; higher is more certain).
+    public var confidences: [Float]
+    /// All `m` tokens the hole received, before trimming.
+    public var holeTokens: [Int]
+    /// Denoising steps that ran a forward pass.
+    public var steps: Int
+    public var fullForwards: Int
+    public var partialForwards: Int
+    public var timings: DenoiseTimings
+}
+
+/// The result of deciding tied spans.
+public struct TiedSpansResult: Sendable, Equatable {
+    /// Per group: the tokens every span of the group received.
+    public var tokens: [[Int]]
+    /// Per group: the confidence of each of those tokens.
+    public var confidences: [[Float]]
+    /// The whole canvas after denoising.
+    public var canvas: [Int]
+    public var steps: Int
+}
+
+/// Agreement between the cached and the exact sampler on a set of holes.
+public struct CacheAgreement: Sendable, Equatable {
+    /// Fraction of hole positions whose final token is the same with and without the cache.
+    public var tokenAgreement: Double
+    /// Fraction of holes whose whole token sequence is identical.
+    public var exactHoles: Double
+    public var holes: Int
+    public var cachedMs: Double
+    public var uncachedMs: Double
+}
+
+/// A hole to fill: context tokens before it, suffix tokens after it, its length in tokens.
+public struct HoleSpec: Sendable, Equatable {
+    public var context: [Int]
+    public var suffix: [Int]
+    public var length: Int
+    public init(context: [Int], suffix: [Int], length: Int) {
+        self.context = context
+        self.suffix = suffix
+        self.length = length
+    }
+}
+
+/// A loaded diffusion language model. Weights are immutable after loading and every request gets its own
+/// workspace, so one `Engine` serves concurrent requests from any thread.
+public final class Engine: Sendable {
+    /// The checkpoint's hyper-parameters (with the mask/end-of-text ids resolved against the tokenizer).
+    public let config: ModelConfig
+    /// The tokenizer from `tokenizer.json`, when the model directory has one.
+    public let tokenizer: Tokenizer?
+    /// Where the model was loaded from (or "random").
+    public let source: String
+    /// Storage types of the loaded tensors, e.g. "F32×20, F16×3".
+    public let dtypeSummary: String
+    let model: Transformer
+
+    init(config: ModelConfig, weights: TransformerWeights, tokenizer: Tokenizer?, source: String, threads: Int) {
+        self.config = config
+        self.tokenizer = tokenizer
+        self.source = source
+        self.dtypeSummary = weights.dtypeSummary
+        self.model = Transformer(config: config, weights: weights, threads: threads)
+    }
+
+    /// Loads a model directory: `config.json`, `model.safetensors` (or shards with `model.safetensors.index.json`,
+    /// or one `*.gguf` file instead of both) and `tokenizer.json` if present. `threads` sets OpenBLAS's thread
+    /// count (process-wide) and the engine's own kernels'.
+    public static func load(directory: String, threads: Int = 2) throws -> Engine {
+        setMatrixThreads(threads)
+        let dir = URL(fileURLWithPath: directory)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) else {
+            throw EngineError.fileNotFound(path: directory)
+        }
+        if !isDir.boolValue && directory.hasSuffix(".gguf") {
+            return try loadGGUF(path: directory, tokenizerPath: nil, threads: threads)
+        }
+        let configURL = dir.appendingPathComponent("config.json")
+        let tokenizerURL = dir.appendingPathComponent("tokenizer.json")
+        if !FileManager.default.fileExists(atPath: configURL.path) {
+            let ggufs = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+                .filter { $0.hasSuffix(".gguf") }.sorted()
+            if let g = ggufs.first {
+                return try loadGGUF(path: dir.appendingPathComponent(g).path, tokenizerPath: tokenizerURL.path,
+                                    threads: threads)
+            }
+        }
+        var config = try ModelConfig.load(contentsOf: configURL)
+        let tokenizer = try loadTokenizer(path: tokenizerURL.path)
+        try resolveSpecialTokens(&config, tokenizer: tokenizer, path: tokenizerURL.path)
+        let checkpoint = try SafetensorsCheckpoint(directory: dir)
+        let names: TensorNames = config.family == .dream ? .dream : .llada
+        let weights = try TransformerWeights(source: checkpoint, config: config, names: names)
+        return Engine(config: config, weights: weights, tokenizer: tokenizer, source: directory, threads: threads)
+    }
+
+    /// A model of the given shape with random weights (benchmarks; the mask id defaults to the last token).
+    public static func random(config: ModelConfig, seed: UInt64 = 1, threads: Int = 2) throws -> Engine {
+        setMatrixThreads(threads)
+        var config = config
+        if config.maskTokenID == nil { config.maskTokenID = config.embeddingSize - 1 }
+        try config.validate(path: "random")
+        let weights = try TransformerWeights(source: RandomTensorSource(config: config, seed: seed), config: config,
+                                             names: config.family == .dream ? .dream : .llada)
+        return Engine(config: config, weights: weights, tokenizer: nil, source: "random", threads: threads)
+    }
+
+    static func loadTokenizer(path: String) throws -> Tokenizer? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do { return try Tokenizer(contentsOf: path) } catch {
+            throw EngineError.tokenizer(path: path, reason: "cannot load: \(error)")
+        }
+    }
+
+    /// Fills in mask / end-of-text ids the config leaves out from the tokenizer's special tokens, and insists on
+    /// a mask token: without one the model cannot denoise.
+    static func resolveSpecialTokens(_ config: inout ModelConfig, tokenizer: Tokenizer?, path: String) throws {
+        if config.maskTokenID == nil {
+            config.maskTokenID = tokenizer?.tokenID(for: "<|mask|>") ?? tokenizer?.tokenID(for: "[MASK]")
+                ?? tokenizer?.tokenID(for: "<|mdm_mask|>")
+        }
+        if config.eosTokenID == nil { config.eosTokenID = tokenizer?.tokenID(for: "<|endoftext|>") }
+        if config.fileSepTokenID == nil { config.fileSepTokenID = tokenizer?.tokenID(for: "<|file_sep|>") }
+        guard let mask = config.maskTokenID else {
+            throw EngineError.tokenizer(path: path, reason: "no mask token: config.json has no mask_token_id and "
+                                        + "the tokenizer has no <|mask|> token")
+        }
+        guard mask >= 0 && mask < config.embeddingSize else {
+            throw EngineError.tokenizer(path: path, reason: "mask token id \(mask) outside the model's vocabulary")
+        }
+    }
+
+    // MARK: Requests
+
+    private func checkIDs(_ ids: [Int]) throws {
+        for t in ids where t < 0 || t >= config.embeddingSize {
+            throw EngineError.invalidRequest("token id \(t) outside the vocabulary (\(config.embeddingSize))")
+        }
+    }
+
+    /// Fills a hole of `holeLength` mask tokens between `context` and `suffix` (token ids). The canvas is
+    /// `context + mask×holeLength + suffix` (see ARCHITECTURE.md for what the context holds).
+    public func fill(context: [Int], suffix: [Int], holeLength: Int, options: FillOptions = FillOptions()) throws
+        -> FillResult {
+        guard holeLength > 0 else { throw EngineError.invalidRequest("hole length must be positive") }
+        try checkIDs(context); try checkIDs(suffix)
+        let mask = config.maskTokenID!
+        let canvas = (context + [Int](repeating: mask, count: holeLength) + suffix).map(Int32.init)
+        guard canvas.count <= config.maxPositions else {
+            throw EngineError.invalidRequest("canvas of \(canvas.count) tokens exceeds the model's "
+                                             + "\(config.maxPositions) positions")
+        }
+        let slots = (0..<holeLength).map { [context.count + $0] }
+        let ws = Workspace(config: config, capacity: canvas.count, logitCapacity: holeLength)
+        let out = try Denoiser(model: model, ws: ws).run(canvas: canvas, slots: slots, options: options)
+        let hole = out.slotTokens.map(Int.init)
+        var cut = hole.count
+        if options.trimAtEndOfText {
+            let stops = Set([config.eosTokenID, config.padTokenID].compactMap { $0 })
+            cut = hole.firstIndex { stops.contains($0) } ?? hole.count
+        }
+        let tokens = Array(hole[..<cut])
+        return FillResult(text: tokenizer?.decode(tokens, skipSpecial: true) ?? "", tokens: tokens,
+                          confidences: Array(out.slotConfidence[..<cut]), holeTokens: hole, steps: out.steps,
+                          fullForwards: out.fullForwards, partialForwards: out.partialForwards,
+                          timings: out.timings)
+    }
+
+    /// Denoises a canvas whose `groups` of spans must each decode to identical tokens (every occurrence of a
+    /// renamed identifier). Spans of one group have equal lengths; their positions are masked on entry. Any
+    /// other mask tokens in `canvas` are filled independently. A group's token at offset i is chosen from the sum
+    /// of the log-probabilities of offset i in all of its spans.
+    public func decideTiedSpans(canvas: [Int], groups: [[Range<Int>]], options: FillOptions = FillOptions()) throws
+        -> TiedSpansResult {
+        try checkIDs(canvas)
+        let mask = config.maskTokenID!
+        var claimed = [Bool](repeating: false, count: canvas.count)
+        var slots: [[Int]] = []
+        var groupSlots: [[Int]] = []    // per group, per offset: the slot's first position
+        for g in groups {
+            guard let len = g.first?.count, len > 0, g.allSatisfy({ $0.count == len }) else {
+                throw EngineError.invalidRequest("tied spans of a group must be non-empty and of equal length")
+            }
+            var firsts: [Int] = []
+            for i in 0..<len {
+                var members: [Int] = []
+                for r in g {
+                    let p = r.lowerBound + i
+                    guard p >= 0 && p < canvas.count && !claimed[p] else {
+                        throw EngineError.invalidRequest("tied span \(r) outside the canvas or overlapping another")
+                    }
+                    claimed[p] = true
+                    members.append(p)
+                }
+                firsts.append(members.min()!)
+                slots.append(members)
+            }
+            groupSlots.append(firsts)
+        }
+        for (p, t) in canvas.enumerated() where t == mask && !claimed[p] { slots.append([p]) }
+        guard !slots.isEmpty else { throw EngineError.invalidRequest("nothing to decide") }
+        let cv = canvas.map(Int32.init)
+        let ws = Workspace(config: config, capacity: cv.count, logitCapacity: slots.reduce(0) { $0 + $1.count })
+        let out = try Denoiser(model: model, ws: ws).run(canvas: cv, slots: slots, options: options)
+        // The denoiser orders slots by first position; map back through it.
+        let order = slots.map { $0.min()! }.sorted()
+        var indexOfFirst: [Int: Int] = [:]
+        for (i, p) in order.enumerated() { indexOfFirst[p] = i }
+        let tokens = groupSlots.map { $0.map { Int(out.slotTokens[indexOfFirst[$0]!]) } }
+        let confs = groupSlots.map { $0.map { out.slotConfidence[indexOfFirst[$0]!] } }
+        return TiedSpansResult(tokens: tokens, confidences: confs, canvas: out.canvas.map(Int.init), steps: out.steps)
+    }
+
+    /// Runs the whole sequence once and returns the logits of `rows` (all rows when nil), row i computed from
+    /// hidden state i. For shifted (Dream-family) models the prediction for position i is row i−1.
+    /// Mask token ids are allowed anywhere.
+    public func forward(_ ids: [Int], rows: [Int]? = nil) throws -> [[Float]] {
+        guard !ids.isEmpty else { throw EngineError.invalidRequest("empty sequence") }
+        try checkIDs(ids)
+        let rows = rows ?? Array(0..<ids.count)
+        for r in rows where r < 0 || r >= ids.count { throw EngineError.invalidRequest("row \(r) out of range") }
+        let chunk = max(1, min(rows.count, 64))
+        let ws = Workspace(config: config, capacity: ids.count, logitCapacity: chunk)
+        let tokens = ids.map(Int32.init)
+        tokens.withUnsafeBufferPointer { model.forwardAll(ws, tokens: $0.baseAddress!, count: ids.count) }
+        var result: [[Float]] = []
+        var i = 0
+        let V = config.embeddingSize
+        while i < rows.count {
+            let part = rows[i..<min(rows.count, i + chunk)]
+            let positions = part.map { Int32($0) }
+            positions.withUnsafeBufferPointer { model.logits(ws, positions: $0, shifted: false) }
+            for k in 0..<part.count { result.append(Array(UnsafeBufferPointer(start: ws.logits + k * V, count: V))) }
+            i += chunk
+        }
+        return result
+    }
+
+    /// Fills every hole with and without the dual cache (same options otherwise) and reports how often the final
+    /// tokens agree, and the time each took.
+    public func measureCacheAgreement(holes: [HoleSpec], options: FillOptions = FillOptions()) throws
+        -> CacheAgreement {
+        var same = 0, total = 0, exact = 0
+        var cachedMs = 0.0, uncachedMs = 0.0
+        for h in holes {
+            var a = options; a.cache = .dual(refreshEvery: { if case .dual(let r) = options.cache { return r }; return 0 }())
+            var b = options; b.cache = .none
+            a.trimAtEndOfText = false; b.trimAtEndOfText = false
+            let ra = try fill(context: h.context, suffix: h.suffix, holeLength: h.length, options: a)
+            let rb = try fill(context: h.context, suffix: h.suffix, holeLength: h.length, options: b)
+            cachedMs += ra.timings.totalMs; uncachedMs += rb.timings.totalMs
+            total += h.length
+            same += zip(ra.holeTokens, rb.holeTokens).filter { $0 == $1 }.count
+            if ra.holeTokens == rb.holeTokens { exact += 1 }
+        }
+        return CacheAgreement(tokenAgreement: total == 0 ? 1 : Double(same) / Double(total),
+                              exactHoles: holes.isEmpty ? 1 : Double(exact) / Double(holes.count),
+                              holes: holes.count, cachedMs: cachedMs, uncachedMs: uncachedMs)
+    }
+}

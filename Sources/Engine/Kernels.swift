@@ -1,0 +1,244 @@
+import COpenBLAS
+import Foundation
+
+// The element-wise and row-wise kernels of the forward pass. Each optimised kernel has a plain `reference...`
+// twin that the tests compare it against; the optimised ones work on contiguous rows with SIMD types so the
+// compiler emits vector code, and never allocate.
+
+/// Sets the number of threads OpenBLAS uses for matrix products (dlsp defaults to 2: the editor shares the machine).
+public func setMatrixThreads(_ n: Int) {
+    openblas_set_num_threads(Int32(max(1, n)))
+}
+
+/// The number of threads OpenBLAS currently uses.
+public func matrixThreads() -> Int { Int(openblas_get_num_threads()) }
+
+enum Kernels {
+    // MARK: RMSNorm
+
+    /// y[i,:] = x[i,:] / sqrt(mean(x[i,:]²) + eps) * w, for `rows` rows of width `d` (y may alias x).
+    static func rmsNorm(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                        rows: Int, d: Int, eps: Float) {
+        for r in 0..<rows {
+            let xr = x + r * d, yr = y + r * d
+            var acc = SIMD16<Float>()
+            var i = 0
+            while i + 16 <= d {
+                let v = UnsafeRawPointer(xr + i).loadUnaligned(as: SIMD16<Float>.self)
+                acc += v * v
+                i += 16
+            }
+            var sum = acc.sum()
+            while i < d { sum += xr[i] * xr[i]; i += 1 }
+            let scale = 1 / (sum / Float(d) + eps).squareRoot()
+            i = 0
+            while i + 16 <= d {
+                let v = UnsafeRawPointer(xr + i).loadUnaligned(as: SIMD16<Float>.self)
+                let g = UnsafeRawPointer(w + i).loadUnaligned(as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(yr + i).storeBytes(of: v * scale * g, as: SIMD16<Float>.self)
+                i += 16
+            }
+            while i < d { yr[i] = xr[i] * scale * w[i]; i += 1 }
+        }
+    }
+
+    static func referenceRMSNorm(_ x: [Float], _ w: [Float], rows: Int, d: Int, eps: Float) -> [Float] {
+        var y = [Float](repeating: 0, count: rows * d)
+        for r in 0..<rows {
+            var s: Double = 0
+            for i in 0..<d { s += Double(x[r * d + i]) * Double(x[r * d + i]) }
+            let scale = 1 / (s / Double(d) + Double(eps)).squareRoot()
+            for i in 0..<d { y[r * d + i] = Float(Double(x[r * d + i]) * scale) * w[i] }
+        }
+        return y
+    }
+
+    // MARK: RoPE
+
+    /// Fills cos/sin tables (`count` positions × headDim/2) the way Hugging Face computes them: inverse
+    /// frequencies and angles in f32, the trigonometry of that f32 angle. Matching the rounding matters at
+    /// 1e-4 parity.
+    static func ropeTables(cos: UnsafeMutablePointer<Float>, sin: UnsafeMutablePointer<Float>, count: Int,
+                           headDim: Int, theta: Double, linearFactor: Double) {
+        let half = headDim / 2
+        for p in 0..<count {
+            for i in 0..<half {
+                let invFreq = Float(1.0 / pow(theta, Double(2 * i) / Double(headDim))) / Float(linearFactor)
+                let angle = Float(p) * invFreq
+                cos[p * half + i] = Float(Foundation.cos(Double(angle)))
+                sin[p * half + i] = Float(Foundation.sin(Double(angle)))
+            }
+        }
+    }
+
+    /// Rotates `heads` heads of each of `rows` rows in place; row r is at canvas position `positions[r]`.
+    static func rope(_ x: UnsafeMutablePointer<Float>, rows: Int, heads: Int, headDim: Int, rowStride: Int,
+                     positions: UnsafePointer<Int32>, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
+                     style: RopeStyle) {
+        let half = headDim / 2
+        for r in 0..<rows {
+            let c = cos + Int(positions[r]) * half, s = sin + Int(positions[r]) * half
+            for h in 0..<heads {
+                let v = x + r * rowStride + h * headDim
+                switch style {
+                case .rotateHalf:
+                    // (a, b) = (x[i], x[i+half]) → (a·c − b·s, b·c + a·s)
+                    for i in 0..<half {
+                        let a = v[i], b = v[i + half]
+                        v[i] = a * c[i] - b * s[i]
+                        v[i + half] = b * c[i] + a * s[i]
+                    }
+                case .interleaved:
+                    for i in 0..<half {
+                        let a = v[2 * i], b = v[2 * i + 1]
+                        v[2 * i] = a * c[i] - b * s[i]
+                        v[2 * i + 1] = b * c[i] + a * s[i]
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: exp and softmax
+
+    /// e^x for 16 lanes: Cody–Waite reduction to r ∈ [−ln2/2, ln2/2], a degree-6 polynomial, and the exponent
+    /// put back through the float's bits. Relative error about 2e-7 over the range softmax uses.
+    @inline(__always)
+    static func exp16(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        let x = x.clamped(lowerBound: SIMD16(repeating: -87.0), upperBound: SIMD16(repeating: 88.0))
+        let n = (x * 1.442695040888963).rounded(.toNearestOrEven)
+        var r = x - n * 0.693145751953125
+        r = r - n * 1.428606765330187e-06
+        var p = SIMD16<Float>(repeating: 1.0 / 720)
+        p = p * r + 1.0 / 120
+        p = p * r + 1.0 / 24
+        p = p * r + 1.0 / 6
+        p = p * r + 0.5
+        p = p * r + 1
+        p = p * r + 1
+        let bits = (SIMD16<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+        return p * unsafeBitCast(bits, to: SIMD16<Float>.self)
+    }
+
+    /// Scalar e^x with the same algorithm (for tails shorter than a vector).
+    @inline(__always)
+    static func exp1(_ x: Float) -> Float { exp16(SIMD16(repeating: x))[0] }
+
+    /// In-place softmax of each of `rows` rows of length `n` (row stride `stride`).
+    static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, n: Int, stride: Int) {
+        for r in 0..<rows {
+            let row = x + r * stride
+            var mv = SIMD16<Float>(repeating: -.infinity)
+            var i = 0
+            while i + 16 <= n {
+                mv = pointwiseMax(mv, UnsafeRawPointer(row + i).loadUnaligned(as: SIMD16<Float>.self)); i += 16
+            }
+            var m = mv.max()
+            while i < n { m = Swift.max(m, row[i]); i += 1 }
+            var sv = SIMD16<Float>()
+            i = 0
+            while i + 16 <= n {
+                let e = exp16(UnsafeRawPointer(row + i).loadUnaligned(as: SIMD16<Float>.self) - m)
+                UnsafeMutableRawPointer(row + i).storeBytes(of: e, as: SIMD16<Float>.self)
+                sv += e; i += 16
+            }
+            var s = sv.sum()
+            while i < n { let e = exp1(row[i] - m); row[i] = e; s += e; i += 1 }
+            let inv = 1 / s
+            i = 0
+            while i + 16 <= n {
+                let v = UnsafeRawPointer(row + i).loadUnaligned(as: SIMD16<Float>.self) * inv
+                UnsafeMutableRawPointer(row + i).storeBytes(of: v, as: SIMD16<Float>.self); i += 16
+            }
+            while i < n { row[i] *= inv; i += 1 }
+        }
+    }
+
+    static func referenceSoftmax(_ x: [Float]) -> [Float] {
+        let m = x.max() ?? 0
+        let e = x.map { Foundation.exp(Double($0 - m)) }
+        let s = e.reduce(0, +)
+        return e.map { Float($0 / s) }
+    }
+
+    // MARK: SwiGLU
+
+    /// g = silu(g) · u over `count` elements (in place in g).
+    static func swiglu(_ g: UnsafeMutablePointer<Float>, _ u: UnsafePointer<Float>, count: Int) {
+        var i = 0
+        while i + 16 <= count {
+            let gv = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD16<Float>.self)
+            let uv = UnsafeRawPointer(u + i).loadUnaligned(as: SIMD16<Float>.self)
+            let r = gv / (1 + exp16(-gv)) * uv
+            UnsafeMutableRawPointer(g + i).storeBytes(of: r, as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < count { g[i] = g[i] / (1 + exp1(-g[i])) * u[i]; i += 1 }
+    }
+
+    static func referenceSwiglu(_ g: [Float], _ u: [Float]) -> [Float] {
+        zip(g, u).map { Float(Double($0) / (1 + Foundation.exp(-Double($0))) * Double($1)) }
+    }
+
+    // MARK: small vector ops
+
+    /// y += x over `count` elements.
+    static func add(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
+        var i = 0
+        while i + 16 <= count {
+            let a = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD16<Float>.self)
+            let b = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(y + i).storeBytes(of: a + b, as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < count { y[i] += x[i]; i += 1 }
+    }
+
+    /// Adds `bias` (length `n`) to each of `rows` rows.
+    static func addBias(_ y: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, n: Int) {
+        for r in 0..<rows { add(y + r * n, bias, count: n) }
+    }
+
+    // MARK: conversions
+
+    static func f16ToF32(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int) {
+        let s = src.assumingMemoryBound(to: UInt16.self)
+        for i in 0..<count { dst[i] = Float(Float16(bitPattern: UInt16(littleEndian: s[i]))) }
+    }
+
+    static func bf16ToF32(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int) {
+        let s = src.assumingMemoryBound(to: UInt16.self)
+        for i in 0..<count { dst[i] = Float(bitPattern: UInt32(UInt16(littleEndian: s[i])) << 16) }
+    }
+
+    // MARK: matrix products
+
+    /// C[m×n] = A[m×k] · B[n×k]ᵀ (every weight matrix is stored output-major, as PyTorch's Linear does).
+    static func gemmNT(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                       _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int,
+                       alpha: Float = 1, beta: Float = 0) {
+        if m == 1 {
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), alpha, b, Int32(ldb), a, 1, beta, c, 1)
+        } else {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), alpha,
+                        a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        }
+    }
+
+    /// C[m×n] = A[m×k] · B[k×n].
+    static func gemmNN(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                       _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
+                    a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+    }
+
+    static func referenceMatmulNT(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int) -> [Float] {
+        var c = [Float](repeating: 0, count: m * n)
+        for i in 0..<m { for j in 0..<n {
+            var s: Double = 0
+            for t in 0..<k { s += Double(a[i * k + t]) * Double(b[j * k + t]) }
+            c[i * n + j] = Float(s)
+        } }
+        return c
+    }
+}

@@ -1,0 +1,110 @@
+import Dispatch
+
+/// The Q8_0 format (GGUF): blocks of 32 weights, each block an f16 scale followed by 32 signed bytes;
+/// weight = scale · byte. A row of `k` weights is `k/32` blocks of 34 bytes.
+enum Q8_0 {
+    static let blockSize = 32
+    static let blockBytes = 34
+
+    /// y[m×n] = x[m×k] · Wᵀ for W (n rows of k) in Q8_0, working from the quantised bytes directly: each block
+    /// is widened once per tile of 4 activation rows and used against all of them, so the weights stream through
+    /// the cache once per tile and never exist as a dequantised matrix. Output rows are split across `threads`.
+    static func matmul(_ x: UnsafePointer<Float>, m: Int, k: Int, weights: UnsafeRawPointer, n: Int,
+                       _ y: UnsafeMutablePointer<Float>, threads: Int) {
+        let blocks = k / blockSize
+        let rowBytes = blocks * blockBytes
+        let x = UncheckedPointer(x), y = UncheckedMutablePointer(y), w = UncheckedRawPointer(weights)
+        let chunks = max(1, min(threads, n / 64))
+        let per = (n + chunks - 1) / chunks
+        let work: @Sendable (Int) -> Void = { c in
+            let j0 = c * per, j1 = Swift.min(n, j0 + per)
+            guard j0 < j1 else { return }
+            var i0 = 0
+            while i0 < m {
+                let rows = Swift.min(4, m - i0)
+                for j in j0..<j1 {
+                    let wrow = w.p + j * rowBytes
+                    var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+                    for b in 0..<blocks {
+                        let blk = wrow + b * blockBytes
+                        let scale = Float(Float16(bitPattern: UInt16(littleEndian: blk.loadUnaligned(as: UInt16.self))))
+                        let q = blk + 2
+                        let lo = SIMD16<Float>(q.loadUnaligned(as: SIMD16<Int8>.self)) * scale
+                        let hi = SIMD16<Float>((q + 16).loadUnaligned(as: SIMD16<Int8>.self)) * scale
+                        let xb = x.p + i0 * k + b * blockSize
+                        @inline(__always) func dot(_ r: Int) -> SIMD16<Float> {
+                            let xr = UnsafeRawPointer(xb + r * k)
+                            return lo * xr.loadUnaligned(as: SIMD16<Float>.self)
+                                + hi * xr.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+                        }
+                        a0 += dot(0)
+                        if rows > 1 { a1 += dot(1) }
+                        if rows > 2 { a2 += dot(2) }
+                        if rows > 3 { a3 += dot(3) }
+                    }
+                    y.p[i0 * n + j] = a0.sum()
+                    if rows > 1 { y.p[(i0 + 1) * n + j] = a1.sum() }
+                    if rows > 2 { y.p[(i0 + 2) * n + j] = a2.sum() }
+                    if rows > 3 { y.p[(i0 + 3) * n + j] = a3.sum() }
+                }
+                i0 += 4
+            }
+        }
+        if chunks == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: chunks, execute: work) }
+    }
+
+    /// Quantises `rows` rows of `k` floats to Q8_0 (scale = max|w|/127, as llama.cpp's reference quantiser).
+    static func quantize(_ w: [Float], rows: Int, k: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: rows * k / blockSize * blockBytes)
+        var o = 0
+        for r in 0..<rows {
+            for b in 0..<(k / blockSize) {
+                let base = r * k + b * blockSize
+                var amax: Float = 0
+                for i in 0..<blockSize { amax = max(amax, abs(w[base + i])) }
+                let d = amax / 127
+                let inv: Float = d == 0 ? 0 : 1 / d
+                let bits = Float16(d).bitPattern
+                out[o] = UInt8(bits & 0xff); out[o + 1] = UInt8(bits >> 8)
+                for i in 0..<blockSize {
+                    out[o + 2 + i] = UInt8(bitPattern: Int8((w[base + i] * inv).rounded()))
+                }
+                o += blockBytes
+            }
+        }
+        return out
+    }
+
+    /// Widens Q8_0 rows back to floats (used for embedding lookups and by tests).
+    static func dequantizeRow(_ src: UnsafeRawPointer, k: Int, into dst: UnsafeMutablePointer<Float>) {
+        for b in 0..<(k / blockSize) {
+            let blk = src + b * blockBytes
+            let scale = Float(Float16(bitPattern: UInt16(littleEndian: blk.loadUnaligned(as: UInt16.self))))
+            for i in 0..<blockSize {
+                dst[b * blockSize + i] = Float(blk.load(fromByteOffset: 2 + i, as: Int8.self)) * scale
+            }
+        }
+    }
+
+    /// Plain triple loop over the dequantised weights, in double precision: what `matmul` must agree with.
+    static func referenceMatmul(_ x: [Float], m: Int, k: Int, weights: [UInt8], n: Int) -> [Float] {
+        var wf = [Float](repeating: 0, count: n * k)
+        weights.withUnsafeBytes { raw in
+            wf.withUnsafeMutableBufferPointer { dst in
+                for j in 0..<n {
+                    dequantizeRow(raw.baseAddress! + j * (k / blockSize) * blockBytes, k: k,
+                                  into: dst.baseAddress! + j * k)
+                }
+            }
+        }
+        return Kernels.referenceMatmulNT(x, wf, m: m, n: n, k: k)
+    }
+}
+
+// Pointers carried into concurrentPerform's closure. The closure's iterations write disjoint output rows, which
+// is what makes sharing them across threads sound.
+struct UncheckedPointer: @unchecked Sendable { let p: UnsafePointer<Float>; init(_ p: UnsafePointer<Float>) { self.p = p } }
+struct UncheckedMutablePointer: @unchecked Sendable {
+    let p: UnsafeMutablePointer<Float>; init(_ p: UnsafeMutablePointer<Float>) { self.p = p }
+}
+struct UncheckedRawPointer: @unchecked Sendable { let p: UnsafeRawPointer; init(_ p: UnsafeRawPointer) { self.p = p } }

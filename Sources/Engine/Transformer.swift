@@ -1,0 +1,101 @@
+/// The bidirectional transformer: the same blocks as Qwen2 / LLaMA, run without a causal mask. It keeps the K/V
+/// of every canvas position in the workspace so that a step can recompute only some rows (the hole) against the
+/// cached rest (see `DenoiseCache`).
+struct Transformer: @unchecked Sendable {
+    let config: ModelConfig
+    let weights: TransformerWeights
+    /// Threads for the engine's own parallel kernels (the Q8_0 matmul); OpenBLAS has its own setting.
+    let threads: Int
+
+    /// Runs every canvas position (`tokens[0..<n]`) through all layers and refreshes the K/V caches.
+    /// Afterwards row r of `ws.x` holds position r's final (pre-norm) hidden state.
+    func forwardAll(_ ws: Workspace, tokens: UnsafePointer<Int32>, count n: Int) {
+        for r in 0..<n { ws.positions[r] = Int32(r); ws.compact[r] = Int32(r) }
+        run(ws, tokens: tokens, active: n, keyCount: n)
+        ws.cacheValid = true
+    }
+
+    /// Recomputes only the rows at canvas positions `rows` (sorted, distinct), attending to cached K/V for every
+    /// other position of the `n`-position canvas; requires a prior `forwardAll` over the same canvas length.
+    /// Afterwards active row j (position rows[j]) is row j of `ws.x`.
+    func forwardRows(_ ws: Workspace, tokens: UnsafePointer<Int32>, count n: Int, rows: UnsafeBufferPointer<Int32>) {
+        precondition(ws.cacheValid, "forwardRows needs a cache filled by forwardAll")
+        for r in 0..<n { ws.compact[r] = -1 }
+        for (j, p) in rows.enumerated() { ws.positions[j] = p; ws.compact[Int(p)] = Int32(j) }
+        run(ws, tokens: tokens, active: rows.count, keyCount: n)
+    }
+
+    private func run(_ ws: Workspace, tokens: UnsafePointer<Int32>, active a: Int, keyCount n: Int) {
+        let c = config
+        let d = c.hiddenSize, hd = c.headDim, nh = c.numHeads, nkv = c.numKVHeads
+        let qd = nh * hd, kvd = nkv * hd, ffn = c.intermediateSize
+        let group = nh / nkv
+        let scale = 1 / Float(hd).squareRoot()
+        // Embedding gather.
+        for j in 0..<a {
+            let tok = Int(tokens[Int(ws.positions[j])])
+            (ws.x + j * d).update(from: weights.embedding + tok * d, count: d)
+        }
+        for (l, w) in weights.layers.enumerated() {
+            Kernels.rmsNorm(ws.x, w.attnNorm, ws.h, rows: a, d: d, eps: c.rmsNormEps)
+            w.wq.apply(ws.h, m: a, ws.q, threads: threads)
+            w.wk.apply(ws.h, m: a, ws.kNew, threads: threads)
+            w.wv.apply(ws.h, m: a, ws.vNew, threads: threads)
+            if let b = w.bq { Kernels.addBias(ws.q, b, rows: a, n: qd) }
+            if let b = w.bk { Kernels.addBias(ws.kNew, b, rows: a, n: kvd) }
+            if let b = w.bv { Kernels.addBias(ws.vNew, b, rows: a, n: kvd) }
+            Kernels.rope(ws.q, rows: a, heads: nh, headDim: hd, rowStride: qd, positions: ws.positions,
+                         cos: ws.ropeCos, sin: ws.ropeSin, style: c.ropeStyle)
+            Kernels.rope(ws.kNew, rows: a, heads: nkv, headDim: hd, rowStride: kvd, positions: ws.positions,
+                         cos: ws.ropeCos, sin: ws.ropeSin, style: c.ropeStyle)
+            let kc = ws.kCache[l], vc = ws.vCache[l]
+            for j in 0..<a {
+                let p = Int(ws.positions[j])
+                (kc + p * kvd).update(from: ws.kNew + j * kvd, count: kvd)
+                (vc + p * kvd).update(from: ws.vNew + j * kvd, count: kvd)
+            }
+            // Attention, one head at a time, queries in chunks so the score matrix stays small.
+            for head in 0..<nh {
+                let g = head / group
+                var q0 = 0
+                while q0 < a {
+                    let rows = min(ws.queryChunk, a - q0)
+                    Kernels.gemmNT(ws.q + q0 * qd + head * hd, lda: qd, kc + g * hd, ldb: kvd, ws.scores, ldc: n,
+                                   m: rows, n: n, k: hd, alpha: scale)
+                    Kernels.softmaxRows(ws.scores, rows: rows, n: n, stride: n)
+                    Kernels.gemmNN(ws.scores, lda: n, vc + g * hd, ldb: kvd, ws.att + q0 * qd + head * hd, ldc: qd,
+                                   m: rows, n: hd, k: n)
+                    q0 += rows
+                }
+            }
+            w.wo.apply(ws.att, m: a, ws.h, threads: threads)
+            Kernels.add(ws.x, ws.h, count: a * d)
+            Kernels.rmsNorm(ws.x, w.ffnNorm, ws.h, rows: a, d: d, eps: c.rmsNormEps)
+            w.gate.apply(ws.h, m: a, ws.gate, threads: threads)
+            w.up.apply(ws.h, m: a, ws.up, threads: threads)
+            Kernels.swiglu(ws.gate, ws.up, count: a * ffn)
+            w.down.apply(ws.gate, m: a, ws.h, threads: threads)
+            Kernels.add(ws.x, ws.h, count: a * d)
+        }
+    }
+
+    /// Canvas row whose hidden state predicts position `p`: p itself, or p−1 for shifted (Dream-family) models,
+    /// with position 0 predicted from row 0 as Dream's `cat([logits[:, :1], logits[:, :-1]])` does.
+    func sourceRow(for p: Int) -> Int { config.shiftLogits ? max(p - 1, 0) : p }
+
+    /// Logits for canvas positions `positions` (after the shift) into `ws.logits`, row i for positions[i].
+    /// Every source row must be active in the last forward.
+    /// With `shifted` false, positions are taken as rows as they are (for scoring a whole sequence).
+    func logits(_ ws: Workspace, positions: UnsafeBufferPointer<Int32>, shifted: Bool = true) {
+        let d = config.hiddenSize
+        precondition(positions.count <= ws.logitCapacity)
+        for (i, p) in positions.enumerated() {
+            let j = Int(ws.compact[shifted ? sourceRow(for: Int(p)) : Int(p)])
+            precondition(j >= 0, "logits asked for a row the last forward did not compute")
+            (ws.logitRows + i * d).update(from: ws.x + j * d, count: d)
+        }
+        Kernels.rmsNorm(ws.logitRows, weights.finalNorm, ws.logitRows, rows: positions.count, d: d,
+                        eps: config.rmsNormEps)
+        weights.head.apply(ws.logitRows, m: positions.count, ws.logits, threads: threads)
+    }
+}

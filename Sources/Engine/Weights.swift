@@ -1,0 +1,164 @@
+/// Owns every buffer that weights live in: the file mappings (f32 and Q8_0 tensors are used in place) and the
+/// f32 copies made of f16/bf16 tensors. Nothing is written after loading, so sharing across threads is sound.
+final class WeightArena: @unchecked Sendable {
+    private var owned: [UnsafeMutablePointer<Float>] = []
+    private var keepAlive: [AnyObject] = []
+
+    func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        owned.append(p)
+        return p
+    }
+    func retain(_ object: AnyObject) { keepAlive.append(object) }
+    func isRetaining(_ object: AnyObject) -> Bool { keepAlive.contains { $0 === object } }
+    deinit { for p in owned { p.deallocate() } }
+}
+
+/// A weight matrix of `rows` outputs × `cols` inputs, row-major (PyTorch's Linear layout).
+struct WeightMatrix: @unchecked Sendable {
+    enum Storage { case f32(UnsafePointer<Float>), q8_0(UnsafeRawPointer) }
+    let storage: Storage
+    let rows: Int
+    let cols: Int
+    /// The dtype the checkpoint stored (for `model info`).
+    let fileDType: TensorDType
+
+    /// y[m×rows] = x[m×cols] · Wᵀ.
+    func apply(_ x: UnsafePointer<Float>, m: Int, _ y: UnsafeMutablePointer<Float>, threads: Int) {
+        switch storage {
+        case .f32(let w): Kernels.gemmNT(x, lda: cols, w, ldb: cols, y, ldc: rows, m: m, n: rows, k: cols)
+        case .q8_0(let w): Q8_0.matmul(x, m: m, k: cols, weights: w, n: rows, y, threads: threads)
+        }
+    }
+}
+
+/// One transformer block's weights.
+struct LayerWeights: @unchecked Sendable {
+    let attnNorm: UnsafePointer<Float>
+    let wq: WeightMatrix, wk: WeightMatrix, wv: WeightMatrix, wo: WeightMatrix
+    let bq: UnsafePointer<Float>?, bk: UnsafePointer<Float>?, bv: UnsafePointer<Float>?
+    let ffnNorm: UnsafePointer<Float>
+    let gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix
+}
+
+/// Tensor names of one checkpoint layout.
+struct TensorNames: Sendable {
+    let embed: String, finalNorm: String, head: String
+    let layerPrefix: @Sendable (Int) -> String
+    let attnNorm: String, q: String, k: String, v: String, o: String
+    let qBias: String, kBias: String, vBias: String
+    let ffnNorm: String, gate: String, up: String, down: String
+
+    static let dream = TensorNames(
+        embed: "model.embed_tokens.weight", finalNorm: "model.norm.weight", head: "lm_head.weight",
+        layerPrefix: { "model.layers.\($0)." }, attnNorm: "input_layernorm.weight",
+        q: "self_attn.q_proj.weight", k: "self_attn.k_proj.weight", v: "self_attn.v_proj.weight",
+        o: "self_attn.o_proj.weight", qBias: "self_attn.q_proj.bias", kBias: "self_attn.k_proj.bias",
+        vBias: "self_attn.v_proj.bias", ffnNorm: "post_attention_layernorm.weight",
+        gate: "mlp.gate_proj.weight", up: "mlp.up_proj.weight", down: "mlp.down_proj.weight")
+
+    static let llada = TensorNames(
+        embed: "model.transformer.wte.weight", finalNorm: "model.transformer.ln_f.weight",
+        head: "model.transformer.ff_out.weight", layerPrefix: { "model.transformer.blocks.\($0)." },
+        attnNorm: "attn_norm.weight", q: "q_proj.weight", k: "k_proj.weight", v: "v_proj.weight",
+        o: "attn_out.weight", qBias: "q_proj.bias", kBias: "k_proj.bias", vBias: "v_proj.bias",
+        ffnNorm: "ff_norm.weight", gate: "ff_proj.weight", up: "up_proj.weight", down: "ff_out.weight")
+
+    /// llama.cpp's GGUF names (shapes are converted to PyTorch order by the GGUF reader).
+    static let gguf = TensorNames(
+        embed: "token_embd.weight", finalNorm: "output_norm.weight", head: "output.weight",
+        layerPrefix: { "blk.\($0)." }, attnNorm: "attn_norm.weight", q: "attn_q.weight", k: "attn_k.weight",
+        v: "attn_v.weight", o: "attn_output.weight", qBias: "attn_q.bias", kBias: "attn_k.bias",
+        vBias: "attn_v.bias", ffnNorm: "ffn_norm.weight", gate: "ffn_gate.weight", up: "ffn_up.weight",
+        down: "ffn_down.weight")
+}
+
+/// All weights of a model, checked against its config.
+struct TransformerWeights: @unchecked Sendable {
+    let arena: WeightArena
+    let embedding: UnsafePointer<Float>   // embeddingSize × d, always f32 (a gather, and the tied head)
+    let layers: [LayerWeights]
+    let finalNorm: UnsafePointer<Float>
+    let head: WeightMatrix
+    let dtypeSummary: String
+
+    init(source: TensorSource, config: ModelConfig, names: TensorNames) throws {
+        let arena = WeightArena()
+        self.arena = arena
+        let d = config.hiddenSize, hd = config.headDim
+        let qd = config.numHeads * hd, kvd = config.numKVHeads * hd, ffn = config.intermediateSize
+        var dtypes: [TensorDType: Int] = [:]
+
+        func slice(_ name: String, _ shape: [Int]) throws -> TensorSlice {
+            guard let s = source.tensor(name) else {
+                throw EngineError.missingTensor(name: name, searched: source.description)
+            }
+            guard s.shape == shape else {
+                throw EngineError.shapeMismatch(path: s.path, tensor: name, expected: shape, found: s.shape)
+            }
+            dtypes[s.dtype, default: 0] += 1
+            if !arena.isRetaining(s.owner) { arena.retain(s.owner) }
+            return s
+        }
+        func floats(_ s: TensorSlice) -> UnsafePointer<Float> {
+            let n = s.elementCount
+            switch s.dtype {
+            case .f32:
+                if Int(bitPattern: s.pointer) % 4 == 0 { return s.pointer.assumingMemoryBound(to: Float.self) }
+                let p = arena.allocate(n); UnsafeMutableRawPointer(p).copyMemory(from: s.pointer, byteCount: n * 4)
+                return UnsafePointer(p)
+            case .f16:
+                let p = arena.allocate(n); Kernels.f16ToF32(s.pointer, p, count: n); return UnsafePointer(p)
+            case .bf16:
+                let p = arena.allocate(n); Kernels.bf16ToF32(s.pointer, p, count: n); return UnsafePointer(p)
+            case .q8_0:
+                let cols = s.shape.last ?? 0, rows = n / max(cols, 1)
+                let p = arena.allocate(n)
+                for r in 0..<rows {
+                    Q8_0.dequantizeRow(s.pointer + r * (cols / 32) * 34, k: cols, into: p + r * cols)
+                }
+                return UnsafePointer(p)
+            }
+        }
+        func vector(_ name: String, _ n: Int) throws -> UnsafePointer<Float> { floats(try slice(name, [n])) }
+        func matrix(_ name: String, _ rows: Int, _ cols: Int) throws -> WeightMatrix {
+            let s = try slice(name, [rows, cols])
+            if s.dtype == .q8_0 {
+                guard cols % 32 == 0 else {
+                    throw EngineError.shapeMismatch(path: s.path, tensor: name, expected: [rows, cols / 32 * 32],
+                                                    found: s.shape)
+                }
+                return WeightMatrix(storage: .q8_0(s.pointer), rows: rows, cols: cols, fileDType: .q8_0)
+            }
+            return WeightMatrix(storage: .f32(floats(s)), rows: rows, cols: cols, fileDType: s.dtype)
+        }
+
+        let embedSlice = try slice(names.embed, [config.embeddingSize, d])
+        embedding = floats(embedSlice)
+        var layers: [LayerWeights] = []
+        for i in 0..<config.numLayers {
+            let p = names.layerPrefix(i)
+            let hasBias = source.tensor(p + names.qBias) != nil
+            layers.append(LayerWeights(
+                attnNorm: try vector(p + names.attnNorm, d),
+                wq: try matrix(p + names.q, qd, d), wk: try matrix(p + names.k, kvd, d),
+                wv: try matrix(p + names.v, kvd, d), wo: try matrix(p + names.o, d, qd),
+                bq: hasBias ? try vector(p + names.qBias, qd) : nil,
+                bk: hasBias ? try vector(p + names.kBias, kvd) : nil,
+                bv: hasBias ? try vector(p + names.vBias, kvd) : nil,
+                ffnNorm: try vector(p + names.ffnNorm, d),
+                gate: try matrix(p + names.gate, ffn, d), up: try matrix(p + names.up, ffn, d),
+                down: try matrix(p + names.down, d, ffn)))
+        }
+        self.layers = layers
+        finalNorm = try vector(names.finalNorm, d)
+        if config.tiedEmbeddings {
+            head = WeightMatrix(storage: .f32(embedding), rows: config.embeddingSize, cols: d,
+                                fileDType: embedSlice.dtype)
+        } else {
+            head = try matrix(names.head, config.embeddingSize, d)
+        }
+        dtypeSummary = dtypes.sorted { $0.value > $1.value }.map { "\($0.key.rawValue)×\($0.value)" }
+            .joined(separator: ", ")
+    }
+}
