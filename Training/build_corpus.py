@@ -379,13 +379,13 @@ def read(p):
 
 # ----------------------------------------------------------------------------------------------------------------
 
-def choose_heldout(repo_stats, counts, seed):
+def choose_heldout(repo_stats, counts, seed, min_files=5, min_bytes=20_000, max_bytes=3_000_000):
     """Per language, hold out whole repositories: deterministic pseudo-random choice among mid-sized repositories
-    (at least 5 kept files, 20 KB .. 3 MB)."""
+    (by default at least 5 kept files, 20 KB .. 3 MB)."""
     held = {}
     for lang, k in counts.items():
         cands = [(hashlib.sha1(f"{seed}:{r}".encode()).hexdigest(), r) for (l, r), s in repo_stats.items()
-                 if l == lang and s["files"] >= 5 and 20_000 <= s["bytes"] <= 3_000_000]
+                 if l == lang and s["files"] >= min_files and min_bytes <= s["bytes"] <= max_bytes]
         held[lang] = [r for _, r in sorted(cands)[:k]]
     return held
 
@@ -405,6 +405,8 @@ def main():
                     help="cap on bytes read per Python distribution (keeps a few huge packages from dominating)")
     ap.add_argument("--heldout", default="swift=5,python=5,javascript=3,c=3",
                     help="number of whole repositories held out per language")
+    ap.add_argument("--heldout-min-files", type=int, default=5)
+    ap.add_argument("--heldout-min-bytes", type=int, default=20_000)
     ap.add_argument("--seed", default="dlsp-heldout-v1")
     ap.add_argument("--languages", default="swift,python,javascript,c")
     args = ap.parse_args()
@@ -451,7 +453,7 @@ def main():
         s["bytes"] += len(text.encode("utf-8"))
         s["license"] = lic
     counts = {kv.split("=")[0]: int(kv.split("=")[1]) for kv in args.heldout.split(",") if kv}
-    held = choose_heldout(repo_stats, counts, args.seed)
+    held = choose_heldout(repo_stats, counts, args.seed, args.heldout_min_files, args.heldout_min_bytes)
     held_set = {(l, r) for l, rs in held.items() for r in rs}
 
     with open(os.path.join(args.out, "files.jsonl.tmp"), "w", encoding="utf-8") as f:

@@ -126,9 +126,12 @@ def main():
     shards = Shards(args.shards)
     lw = {kv.split("=")[0]: float(kv.split("=")[1]) for kv in args.lang_weights.split(",")}
     maker = SampleMaker(shards, split=0, lang_weights=lw, p_infill=args.p_infill)
-    val_maker = SampleMaker(shards, split=1, lang_weights={l: 1.0 for l in shards.languages}, p_infill=1.0)
-    vrng = random.Random(999)
-    val_batches = [val_maker.batch(vrng, 8, 512) for _ in range(max(1, args.val_samples // 8))]
+    val_batches = []
+    if (shards.files[:, 4] == 1).any() and args.val_samples > 0:
+        val_maker = SampleMaker(shards, split=1, lang_weights={l: 1.0 for l in shards.languages}, p_infill=1.0)
+        vrng = random.Random(999)
+        vlen = min(512, args.max_seq)
+        val_batches = [val_maker.batch(vrng, 8, vlen) for _ in range(max(1, args.val_samples // 8))]
 
     ckpt_path = os.path.join(args.run, "last.pt")
     state = torch.load(ckpt_path, map_location="cpu", weights_only=False) if os.path.exists(ckpt_path) else None
@@ -224,7 +227,7 @@ def main():
                              "elapsed": elapsed}, snap)
                 rec["snapshot"] = snap
                 next_snap = (tokens // args.snapshot_tokens + 1) * args.snapshot_tokens
-            if args.val_every_ckpt and n_ckpt % args.val_every_ckpt == 0:
+            if val_batches and args.val_every_ckpt and n_ckpt % args.val_every_ckpt == 0:
                 rec["val_infill_ce"] = validation(model, val_batches, device, autocast)
             log.write(json.dumps(rec) + "\n")
             log.flush()
