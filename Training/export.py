@@ -37,6 +37,7 @@ def export_weights(state, cfg, out_dir):
     tensors = {k: v.detach().to(torch.float16).contiguous() for k, v in tensors.items()}
     tmp = os.path.join(out_dir, "model.safetensors.tmp")
     save_file(tensors, tmp, metadata={"format": "pt"})
+    os.chmod(tmp, 0o644)
     os.replace(tmp, os.path.join(out_dir, "model.safetensors"))
     return {k: list(v.shape) for k, v in tensors.items()}
 
