@@ -94,7 +94,7 @@ def main():
     ap.add_argument("--lr", type=float, default=1.5e-3)
     ap.add_argument("--min-lr-frac", type=float, default=0.1)
     ap.add_argument("--warmup-steps", type=int, default=100)
-    ap.add_argument("--total-tokens", type=float, default=60e6, help="cosine schedule length")
+    ap.add_argument("--total-tokens", type=float, default=40e6, help="cosine schedule length")
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: no limit)")
     ap.add_argument("--max-tokens", type=float, default=0, help="stop after this many tokens (0: no limit)")
     ap.add_argument("--weight-decay", type=float, default=0.1)
