@@ -165,16 +165,19 @@ public final class Engine: Sendable {
         let ws = Workspace(config: config, capacity: canvas.count, logitCapacity: holeLength)
         let out = try Denoiser(model: model, ws: ws).run(canvas: canvas, slots: slots, options: options)
         let hole = out.slotTokens.map(Int.init)
-        var cut = hole.count
-        if options.trimAtEndOfText {
-            let stops = Set([config.eosTokenID, config.padTokenID].compactMap { $0 })
-            cut = hole.firstIndex { stops.contains($0) } ?? hole.count
-        }
+        let cut = options.trimAtEndOfText
+            ? Engine.trimmedLength(hole, stops: [config.eosTokenID, config.padTokenID].compactMap { $0 }) : hole.count
         let tokens = Array(hole[..<cut])
         return FillResult(text: tokenizer?.decode(tokens, skipSpecial: true) ?? "", tokens: tokens,
                           confidences: Array(out.slotConfidence[..<cut]), holeTokens: hole, steps: out.steps,
                           fullForwards: out.fullForwards, partialForwards: out.partialForwards,
                           timings: out.timings)
+    }
+
+    /// Where a hole's text ends: at its first end-of-text / pad token. The canvas format pads a middle shorter
+    /// than the hole with them, so whatever follows the first one is padding, not code.
+    static func trimmedLength(_ hole: [Int], stops: [Int]) -> Int {
+        hole.firstIndex { stops.contains($0) } ?? hole.count
     }
 
     /// Denoises a canvas whose `groups` of spans must each decode to identical tokens (every occurrence of a
