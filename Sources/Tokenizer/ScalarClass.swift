@@ -15,9 +15,6 @@ struct ScalarClass: OptionSet, Sendable {
     /// U+0020 exactly: the optional ` ` before a word.
     static let space = ScalarClass(rawValue: 1 << 4)
 
-    /// Neither letter, number nor whitespace: `[^\s\p{L}\p{N}]`.
-    var isOther: Bool { isDisjoint(with: [.letter, .number, .whitespace]) }
-
     static func of(_ scalar: Unicode.Scalar) -> ScalarClass {
         if scalar.value < 128 { return ascii[Int(scalar.value)] }
         let properties = scalar.properties

@@ -33,6 +33,12 @@ struct SplitPattern: Sendable {
     }
 
     let rules: [Rule]
+    /// `rules` flattened for matching (see `CompiledRule`).
+    private let compiled: [CompiledRule]
+    /// The literals of `.literals` rules: each one's positions in `literalScalars`.
+    private let literalSpans: [Range<Int>]
+    /// `foldWidth` accepted scalar values per literal position, padded with an impossible value.
+    private let literalScalars: [UInt32]
 
     /// The pattern of the GPT-2 ByteLevel pre-tokenizer (`use_regex: true`).
     static let gpt2Source = #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
@@ -51,6 +57,7 @@ struct SplitPattern: Sendable {
             }
         }
         self.rules = rules
+        (compiled, literalSpans, literalScalars) = Self.compile(rules)
     }
 
     /// Splits `source` on `|` outside groups and brackets; nil when brackets or escapes are unbalanced.
@@ -133,92 +140,169 @@ extension SplitPattern {
         in range: Range<Int>,
         _ body: (Range<Int>) -> Void
     ) {
-        var gapStart = range.lowerBound
-        var position = range.lowerBound
-        let end = range.upperBound
-        while position < end {
-            if let matchEnd = match(at: position, end: end, scalars: scalars, classes: classes) {
-                if gapStart < position { body(gapStart..<position) }
-                body(position..<matchEnd)
-                position = matchEnd
-                gapStart = matchEnd
-            } else {
-                position += 1
+        compiled.withUnsafeBufferPointer { rules in
+            literalSpans.withUnsafeBufferPointer { spans in
+                literalScalars.withUnsafeBufferPointer { literals in
+                    let input = Input(scalars: scalars, classes: classes, spans: spans, literals: literals)
+                    var gapStart = range.lowerBound
+                    var position = range.lowerBound
+                    let end = range.upperBound
+                    while position < end {
+                        var matchEnd = -1
+                        for rule in rules {
+                            matchEnd = Self.match(rule, at: position, end: end, input)
+                            if matchEnd >= 0 { break }
+                        }
+                        if matchEnd >= 0 {
+                            if gapStart < position { body(gapStart..<position) }
+                            body(position..<matchEnd)
+                            position = matchEnd
+                            gapStart = matchEnd
+                        } else {
+                            position += 1
+                        }
+                    }
+                    if gapStart < end { body(gapStart..<end) }
+                }
             }
         }
-        if gapStart < end { body(gapStart..<end) }
     }
 
-    /// The end of the match that starts at `start`, or nil: the first rule that matches wins.
-    @inline(__always)
-    private func match(
-        at start: Int, end: Int,
-        scalars: UnsafeBufferPointer<Unicode.Scalar>,
-        classes: UnsafeBufferPointer<ScalarClass>
-    ) -> Int? {
+    /// What the matching functions read, gathered so that they take one argument for it.
+    private struct Input {
+        let scalars: UnsafeBufferPointer<Unicode.Scalar>
+        let classes: UnsafeBufferPointer<ScalarClass>
+        let spans: UnsafeBufferPointer<Range<Int>>
+        let literals: UnsafeBufferPointer<UInt32>
+    }
+
+    /// A rule flattened into plain values, so that the matching loop touches no reference-counted storage.
+    struct CompiledRule: Sendable {
+        enum Kind: UInt8, Sendable {
+            case literals, letters, numbers, symbols, whitespaceThroughNewline, whitespaceNotBeforeText, whitespace
+        }
+
+        var kind: Kind
+        var prefix: Prefix = .none
+        var maxCount = Int.max
+        var trailingNewlines = false
+        /// For `.literals`: which entries of `literalSpans` are its alternatives, in order.
+        var literalAlternatives: Range<Int> = 0..<0
+    }
+
+    /// How many scalar values each literal position may accept (see `caseVariants`).
+    static let foldWidth = 3
+
+    private static func compile(_ rules: [Rule]) -> ([CompiledRule], [Range<Int>], [UInt32]) {
+        var compiled: [CompiledRule] = []
+        var spans: [Range<Int>] = []
+        var literals: [UInt32] = []
         for rule in rules {
-            if let matchEnd = Self.match(rule, at: start, end: end, scalars: scalars, classes: classes) {
-                return matchEnd
+            switch rule {
+            case let .literals(alternatives, caseInsensitive):
+                let first = spans.count
+                for literal in alternatives {
+                    let start = literals.count / foldWidth
+                    for scalar in literal {
+                        let accepted = caseInsensitive ? caseVariants(of: scalar) : [scalar.value]
+                        literals += accepted + Array(repeating: UInt32.max, count: foldWidth - accepted.count)
+                    }
+                    spans.append(start..<(start + literal.count))
+                }
+                compiled.append(CompiledRule(kind: .literals, literalAlternatives: first..<spans.count))
+            case let .letters(prefix):
+                compiled.append(CompiledRule(kind: .letters, prefix: prefix))
+            case let .numbers(prefix, maxCount):
+                compiled.append(CompiledRule(kind: .numbers, prefix: prefix, maxCount: maxCount))
+            case let .symbols(prefix, trailingNewlines):
+                compiled.append(CompiledRule(kind: .symbols, prefix: prefix, trailingNewlines: trailingNewlines))
+            case .whitespaceThroughNewline:
+                compiled.append(CompiledRule(kind: .whitespaceThroughNewline))
+            case .whitespaceNotBeforeText:
+                compiled.append(CompiledRule(kind: .whitespaceNotBeforeText))
+            case .whitespace:
+                compiled.append(CompiledRule(kind: .whitespace))
             }
         }
-        return nil
+        return (compiled, spans, literals)
     }
 
-    private static func match(
-        _ rule: Rule, at start: Int, end: Int,
-        scalars: UnsafeBufferPointer<Unicode.Scalar>,
-        classes: UnsafeBufferPointer<ScalarClass>
-    ) -> Int? {
-        switch rule {
-        case let .literals(literals, caseInsensitive):
-            for literal in literals where literal.count <= end - start {
+    /// The scalars that Oniguruma's `(?i:)` matches for an ASCII literal scalar (checked against the library for
+    /// U+017F): both cases, and the two non-ASCII scalars whose simple case folding is an ASCII letter, U+017F LATIN
+    /// SMALL LETTER LONG S (for s) and U+212A KELVIN SIGN (for k).
+    private static func caseVariants(of scalar: Unicode.Scalar) -> [UInt32] {
+        guard scalar.isASCII, scalar.properties.isAlphabetic else { return [scalar.value] }
+        let lower = scalar.value | 0x20, upper = scalar.value & ~0x20
+        switch lower {
+        case UInt32(UInt8(ascii: "s")): return [lower, upper, 0x17F]
+        case UInt32(UInt8(ascii: "k")): return [lower, upper, 0x212A]
+        default: return [lower, upper]
+        }
+    }
+
+    /// The end of the match of `rule` at `start`, or -1.
+    @inline(__always)
+    private static func match(_ rule: CompiledRule, at start: Int, end: Int, _ input: Input) -> Int {
+        let classes = input.classes
+        let notOther: ScalarClass = [.letter, .number, .whitespace]
+        switch rule.kind {
+        case .literals:
+            // Alternatives in order; the first that matches wins (leftmost-first alternation).
+            for alternative in rule.literalAlternatives {
+                let span = input.spans[alternative]
+                if span.count > end - start { continue }
                 var matches = true
-                for (offset, expected) in literal.enumerated() {
-                    let actual = scalars[start + offset]
-                    if actual != expected && !(caseInsensitive && caselessEqual(actual, expected)) {
+                for offset in 0..<span.count {
+                    let value = input.scalars[start + offset].value
+                    let base = (span.lowerBound + offset) * foldWidth
+                    if value != input.literals[base] && value != input.literals[base + 1]
+                        && value != input.literals[base + 2] {
                         matches = false
                         break
                     }
                 }
-                if matches { return start + literal.count }
+                if matches { return start + span.count }
             }
-            return nil
+            return -1
 
-        case let .letters(prefix):
-            let bodyStart = afterPrefix(prefix, at: start, end: end, classes: classes) { $0.contains(.letter) }
-            guard bodyStart < end, classes[bodyStart].contains(.letter) else { return nil }
+        case .letters:
+            let bodyStart = afterPrefix(rule.prefix, at: start, end: end, classes: classes) { $0.contains(.letter) }
+            guard bodyStart < end, classes[bodyStart].contains(.letter) else { return -1 }
             return run(from: bodyStart, end: end, classes: classes) { $0.contains(.letter) }
 
-        case let .numbers(prefix, maxCount):
-            let bodyStart = afterPrefix(prefix, at: start, end: end, classes: classes) { $0.contains(.number) }
-            guard bodyStart < end, classes[bodyStart].contains(.number) else { return nil }
-            let limit = maxCount >= end - bodyStart ? end : bodyStart + maxCount
+        case .numbers:
+            let bodyStart = afterPrefix(rule.prefix, at: start, end: end, classes: classes) { $0.contains(.number) }
+            guard bodyStart < end, classes[bodyStart].contains(.number) else { return -1 }
+            let limit = rule.maxCount >= end - bodyStart ? end : bodyStart + rule.maxCount
             return run(from: bodyStart, end: limit, classes: classes) { $0.contains(.number) }
 
-        case let .symbols(prefix, trailingNewlines):
-            let bodyStart = afterPrefix(prefix, at: start, end: end, classes: classes) { $0.isOther }
-            guard bodyStart < end, classes[bodyStart].isOther else { return nil }
-            let bodyEnd = run(from: bodyStart, end: end, classes: classes) { $0.isOther }
-            return trailingNewlines ? run(from: bodyEnd, end: end, classes: classes) { $0.contains(.newline) } : bodyEnd
+        case .symbols:
+            let bodyStart = afterPrefix(rule.prefix, at: start, end: end, classes: classes) {
+                $0.isDisjoint(with: notOther)
+            }
+            guard bodyStart < end, classes[bodyStart].isDisjoint(with: notOther) else { return -1 }
+            let bodyEnd = run(from: bodyStart, end: end, classes: classes) { $0.isDisjoint(with: notOther) }
+            guard rule.trailingNewlines else { return bodyEnd }
+            return run(from: bodyEnd, end: end, classes: classes) { $0.contains(.newline) }
 
         case .whitespaceThroughNewline:
-            // `\s*` takes the whole run, then gives back scalars until `[\r\n]+` can match: the match therefore ends
-            // just after the last CR or LF of the run.
+            // `\s*` takes the whole run, then gives back scalars until `[\r\n]+` can match: the match therefore
+            // ends just after the last CR or LF of the run.
             let runEnd = run(from: start, end: end, classes: classes) { $0.contains(.whitespace) }
             var last = runEnd - 1
             while last >= start && !classes[last].contains(.newline) { last -= 1 }
-            return last >= start ? last + 1 : nil
+            return last >= start ? last + 1 : -1
 
         case .whitespaceNotBeforeText:
             // `\s+` takes the whole run; if text follows, it gives back one scalar so that the lookahead sees space.
             let runEnd = run(from: start, end: end, classes: classes) { $0.contains(.whitespace) }
-            if runEnd == start { return nil }
+            if runEnd == start { return -1 }
             if runEnd == end { return runEnd }
-            return runEnd - 1 > start ? runEnd - 1 : nil
+            return runEnd - 1 > start ? runEnd - 1 : -1
 
         case .whitespace:
             let runEnd = run(from: start, end: end, classes: classes) { $0.contains(.whitespace) }
-            return runEnd > start ? runEnd : nil
+            return runEnd > start ? runEnd : -1
         }
     }
 
@@ -229,7 +313,7 @@ extension SplitPattern {
         _ prefix: Prefix, at start: Int, end: Int,
         classes: UnsafeBufferPointer<ScalarClass>, body: (ScalarClass) -> Bool
     ) -> Int {
-        guard start + 1 < end, body(classes[start + 1]) else { return start }
+        guard prefix != .none, start + 1 < end, body(classes[start + 1]) else { return start }
         switch prefix {
         case .none:
             return start
@@ -247,12 +331,5 @@ extension SplitPattern {
         var position = start
         while position < end && member(classes[position]) { position += 1 }
         return position
-    }
-
-    /// Case-insensitive equality as Oniguruma's `(?i:)` applies it to these literals: simple case folding, under
-    /// which for example U+017F LATIN SMALL LETTER LONG S matches `s` (checked against the library).
-    private static func caselessEqual(_ a: Unicode.Scalar, _ b: Unicode.Scalar) -> Bool {
-        let ap = a.properties, bp = b.properties
-        return ap.lowercaseMapping == bp.lowercaseMapping || ap.uppercaseMapping == bp.uppercaseMapping
     }
 }

@@ -203,19 +203,32 @@ public final class Tokenizer: Sendable {
             output.append(id)
             return
         }
-        guard word.count < BPECache.maximumWordLength else {
+        if let key = BPECache.shortKey(word) {
+            if let ids = cache.ids(forShortKey: key) {
+                output.append(contentsOf: ids)
+            } else {
+                let ids = merged(word)
+                cache.remember(ids, forShortKey: key)
+                output.append(contentsOf: ids)
+            }
+        } else if word.count < BPECache.maximumWordLength {
+            let key = String(decoding: word, as: UTF8.self)
+            if let ids = cache.ids(for: key) {
+                output.append(contentsOf: ids)
+            } else {
+                let ids = merged(word)
+                cache.remember(ids, for: key)
+                output.append(contentsOf: ids)
+            }
+        } else {
             model.tokenize(word, into: &output)
-            return
         }
-        let key = String(decoding: word, as: UTF8.self)
-        if let ids = cache.ids(for: key) {
-            output.append(contentsOf: ids)
-            return
-        }
+    }
+
+    private func merged(_ word: UnsafeBufferPointer<UInt8>) -> [Int32] {
         var ids: [Int32] = []
         model.tokenize(word, into: &ids)
-        cache.remember(ids, for: key)
-        output.append(contentsOf: ids)
+        return ids
     }
 
     // MARK: Decoding
