@@ -50,6 +50,11 @@ public struct GrammarManifest: Sendable, Codable, Equatable {
         /// C files to compile, relative to `sourceDirectory`.
         public var sources: [String]
         public var extraFiles: [ExtraFile]?
+        /// The `Grammars/queries/` folder to use when it is not `id` (tsx shares typescript's queries).
+        public var queries: String?
+
+        /// The query folder name for this language.
+        public var queryDirectory: String { queries ?? id }
     }
 
     public var formatVersion: Int

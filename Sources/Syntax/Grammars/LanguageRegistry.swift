@@ -78,7 +78,8 @@ public final class LanguageRegistry: Sendable {
     public func query(_ kind: QueryKind, for language: Language) -> Query? {
         let key = "\(language.id)/\(kind.rawValue)"
         if let cached = state.withLock({ $0.queries[key] }) { return cached }
-        let url = locations.queriesDirectory.appendingPathComponent(language.id)
+        let folder = manifest.language(id: language.id)?.queryDirectory ?? language.id
+        let url = locations.queriesDirectory.appendingPathComponent(folder)
             .appendingPathComponent("\(kind.rawValue).scm")
         var query: Query?
         if let source = try? String(contentsOf: url, encoding: .utf8) {

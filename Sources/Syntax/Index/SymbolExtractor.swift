@@ -1,0 +1,157 @@
+/// Turns a syntax tree into ``FileSymbols`` using the language's `definitions.scm` and `imports.scm`.
+public enum SymbolExtractor {
+    /// Longest definition shown in full; longer ones are outlined.
+    static let fullSnippetLimit = 1200
+
+    /// Extracts definitions and imports. Languages without query files yield empty lists.
+    public static func extract(from tree: SyntaxTree, path: String, registry: LanguageRegistry) -> FileSymbols {
+        let definitions = registry.query(.definitions, for: tree.language).map { definitionsIn(tree, query: $0, path: path) } ?? []
+        let imports = registry.query(.imports, for: tree.language).map { importsIn(tree, query: $0) } ?? []
+        return FileSymbols(path: path, languageID: tree.language.id, definitions: definitions, imports: imports)
+    }
+
+    private struct RawDefinition {
+        var node: SyntaxNode
+        var nameNode: SyntaxNode
+        var body: SyntaxNode?
+        var kind: SymbolKind
+        var explicitContainer: String?
+        var pattern: Int
+    }
+
+    static func definitionsIn(_ tree: SyntaxTree, query: Query, path: String) -> [SymbolDefinition] {
+        // When several patterns capture the same node, the earliest pattern wins (constant before variable).
+        var byRange: [Range<Int>: RawDefinition] = [:]
+        for match in query.matches(in: tree.root) {
+            guard let capture = match.capture(withPrefix: "definition."),
+                  let kind = SymbolKind(rawValue: String(capture.name.dropFirst("definition.".count))),
+                  let name = match.node("name") else { continue }
+            let container = match.node("container")?.text
+            let raw = RawDefinition(node: capture.node, nameNode: name, body: match.node("body"), kind: kind,
+                                    explicitContainer: container, pattern: match.patternIndex)
+            if let existing = byRange[capture.node.byteRange], existing.pattern <= raw.pattern { continue }
+            byRange[capture.node.byteRange] = raw
+        }
+        let raws = byRange.values.sorted { ($0.node.startByte, -$0.node.endByte) < ($1.node.startByte, -$1.node.endByte) }
+
+        var result: [SymbolDefinition] = []
+        for raw in raws {
+            let enclosing = raws.filter {
+                $0.node.byteRange != raw.node.byteRange
+                    && $0.node.startByte <= raw.node.startByte && raw.node.endByte <= $0.node.endByte
+            }.max { $0.node.startByte < $1.node.startByte }
+            var kind = raw.kind
+            var container = raw.explicitContainer
+            if let enclosing {
+                if enclosing.kind.isFunctionLike, kind == .variable || kind == .constant || kind == .property {
+                    // A binding inside a function body is a local, not a workspace symbol; but a property assigned
+                    // on self inside a method belongs to the method's type.
+                    guard kind == .property, let owner = raws.first(where: {
+                        $0.kind.isTypeLike && $0.node.startByte <= raw.node.startByte
+                            && raw.node.endByte <= $0.node.endByte
+                    }) else { continue }
+                    container = owner.nameNode.text
+                } else if enclosing.kind.isTypeLike {
+                    if kind == .function { kind = .method }
+                    if kind == .variable { kind = .property }
+                    container = container ?? enclosing.nameNode.text
+                } else if enclosing.kind.isFunctionLike, kind.isFunctionLike {
+                    continue  // nested helper functions are locals too
+                }
+            }
+            let signature = signatureText(of: raw.node, body: raw.body, in: tree)
+            result.append(SymbolDefinition(
+                name: raw.nameNode.text, kind: kind, path: path, container: container?.trimmingPointerMarks,
+                signature: signature, snippet: "", range: raw.node.byteRange, nameRange: raw.nameNode.byteRange,
+                start: raw.node.startPoint, end: raw.node.endPoint))
+        }
+        for index in result.indices {
+            result[index].snippet = snippetText(for: result[index], members: result, in: tree)
+        }
+        return result
+    }
+
+    static func importsIn(_ tree: SyntaxTree, query: Query) -> [ImportReference] {
+        var byStatement: [Range<Int>: ImportReference] = [:]
+        var order: [Range<Int>] = []
+        for match in query.matches(in: tree.root) {
+            guard let statement = match.node("import"), let module = match.node("import.module") else { continue }
+            let key = statement.byteRange
+            if byStatement[key] == nil {
+                byStatement[key] = ImportReference(module: module.text.strippingQuotes, names: [], alias: nil,
+                                                   range: key)
+                order.append(key)
+            }
+            for capture in match.captures where capture.name == "import.name" {
+                if !byStatement[key]!.names.contains(capture.node.text) { byStatement[key]!.names.append(capture.node.text) }
+            }
+            if let alias = match.node("import.alias") { byStatement[key]!.alias = alias.text }
+        }
+        return order.compactMap { byStatement[$0] }
+    }
+
+    /// The text before the body, or the first three lines when there is no body; whitespace runs collapsed so a
+    /// multi-line parameter list reads as one line.
+    static func signatureText(of node: SyntaxNode, body: SyntaxNode?, in tree: SyntaxTree) -> String {
+        var end = node.endByte
+        if let body, body.startByte > node.startByte { end = body.startByte }
+        var text = tree.string(in: node.startByte..<end)
+        if body == nil {
+            text = text.split(separator: "\n", maxSplits: 3, omittingEmptySubsequences: false).prefix(3)
+                .joined(separator: "\n")
+        }
+        let collapsed = text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" })
+            .joined(separator: " ")
+        return String(collapsed.prefix(400))
+    }
+
+    /// The definition's text from the start of its line, or an outline when it is long.
+    static func snippetText(for definition: SymbolDefinition, members: [SymbolDefinition], in tree: SyntaxTree) -> String {
+        let lineStart = tree.lineStart(before: definition.range.lowerBound)
+        let indentation = tree.string(in: lineStart..<definition.range.lowerBound)
+        let isIndentation = indentation.allSatisfy { $0 == " " || $0 == "\t" }
+        let start = isIndentation ? lineStart : definition.range.lowerBound
+        if definition.range.upperBound - start <= fullSnippetLimit {
+            return tree.string(in: start..<definition.range.upperBound)
+        }
+        let prefix = isIndentation ? indentation : ""
+        guard definition.kind.isTypeLike else { return prefix + definition.signature }
+        // A long type: its header and each direct member's signature, indented one level deeper.
+        let inner = members.filter {
+            $0.range.lowerBound > definition.range.lowerBound && $0.range.upperBound <= definition.range.upperBound
+                && $0.container == definition.name
+        }
+        var lines = [prefix + definition.signature]
+        for member in inner.prefix(40) { lines.append(prefix + "    " + member.signature) }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension SyntaxTree {
+    /// The offset where the line containing `offset` starts.
+    func lineStart(before offset: Int) -> Int {
+        var index = min(offset, text.count)
+        while index > 0, text[index - 1] != UInt8(ascii: "\n") { index -= 1 }
+        return index
+    }
+
+    /// The offset of the `\n` ending the line containing `offset` (or the end of the text).
+    func lineEnd(after offset: Int) -> Int {
+        var index = max(0, min(offset, text.count))
+        while index < text.count, text[index] != UInt8(ascii: "\n") { index += 1 }
+        return index
+    }
+}
+
+extension String {
+    var strippingQuotes: String {
+        var text = Substring(self)
+        while let first = text.first, "\"'`<".contains(first) { text = text.dropFirst() }
+        while let last = text.last, "\"'`>".contains(last) { text = text.dropLast() }
+        return String(text)
+    }
+
+    var trimmingPointerMarks: String {
+        String(self.drop { $0 == "*" || $0 == "&" || $0 == " " })
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import Synchronization
+
+/// The workspace's symbol index: definitions (with signatures and ranges) and imports of every source file, kept
+/// current one file at a time.
+///
+/// Thread-safe: all state sits behind a mutex, and parsing happens outside it with parsers local to each call.
+public final class WorkspaceIndex: Sendable {
+    /// What one full indexing pass did.
+    public struct Summary: Sendable, Equatable {
+        public var files: Int
+        public var definitions: Int
+        public var bytes: Int
+        public var seconds: Double
+    }
+
+    public let registry: LanguageRegistry
+    public let options: WorkspaceWalkOptions
+    private let state = Mutex(State())
+
+    private struct State: ~Copyable {
+        var roots: [URL] = []
+        /// Keyed by workspace-relative path.
+        var files: [String: FileSymbols] = [:]
+        var byName: [String: [SymbolDefinition]] = [:]
+    }
+
+    public init(registry: LanguageRegistry, options: WorkspaceWalkOptions = WorkspaceWalkOptions()) {
+        self.registry = registry
+        self.options = options
+    }
+
+    /// Walks `roots`, parses every source file and replaces the index's contents.
+    ///
+    /// - Parameter progress: called with (files done, files total) every few files and at the end.
+    @discardableResult
+    public func index(roots: [URL], progress: @Sendable (Int, Int) -> Void = { _, _ in }) -> Summary {
+        let started = Date()
+        let extensions = Set(registry.manifest.languages.flatMap(\.extensions))
+        let standardizedRoots = roots.map(\.standardizedFileURL)
+        var files: [(WorkspaceFile, String)] = []
+        for root in standardizedRoots {
+            let prefix = standardizedRoots.count > 1 ? root.lastPathComponent + "/" : ""
+            for file in WorkspaceWalker.files(in: root, options: options, extensions: extensions) {
+                files.append((file, prefix + file.relativePath))
+            }
+        }
+        var parsers: [String: Parser] = [:]
+        var extracted: [String: FileSymbols] = [:]
+        var bytes = 0
+        for (number, (file, relativePath)) in files.enumerated() {
+            guard let data = try? Data(contentsOf: file.url) else { continue }
+            bytes += data.count
+            extracted[relativePath] = symbols(for: Array(data), path: relativePath, parsers: &parsers)
+            if number % 50 == 49 { progress(number + 1, files.count) }
+        }
+        progress(files.count, files.count)
+        state.withLock { state in
+            state.roots = standardizedRoots
+            state.files = extracted
+            state.byName = Self.nameTable(extracted.values)
+        }
+        let definitions = extracted.values.reduce(0) { $0 + $1.definitions.count }
+        return Summary(files: extracted.count, definitions: definitions, bytes: bytes,
+                       seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Re-indexes one file from `text` (an open document's current contents) or, when `text` is `nil`, from disk;
+    /// a file that no longer exists is removed. Use for didChange, didSave and watched-file events.
+    public func update(path relativePath: String, text: [UInt8]? = nil) {
+        var contents = text
+        if contents == nil, let url = url(forRelativePath: relativePath) {
+            contents = (try? Data(contentsOf: url)).map(Array.init)
+        }
+        guard let contents else {
+            remove(path: relativePath)
+            return
+        }
+        var parsers: [String: Parser] = [:]
+        let symbols = symbols(for: contents, path: relativePath, parsers: &parsers)
+        state.withLock { state in
+            if let old = state.files[relativePath] { Self.removeNames(of: old, from: &state.byName) }
+            state.files[relativePath] = symbols
+            for definition in symbols.definitions { state.byName[definition.name, default: []].append(definition) }
+        }
+    }
+
+    /// Re-indexes the given tree (already parsed by the caller), avoiding a second parse.
+    public func update(path relativePath: String, tree: SyntaxTree) {
+        let symbols = SymbolExtractor.extract(from: tree, path: relativePath, registry: registry)
+        state.withLock { state in
+            if let old = state.files[relativePath] { Self.removeNames(of: old, from: &state.byName) }
+            state.files[relativePath] = symbols
+            for definition in symbols.definitions { state.byName[definition.name, default: []].append(definition) }
+        }
+    }
+
+    /// Forgets a file.
+    public func remove(path relativePath: String) {
+        state.withLock { state in
+            if let old = state.files.removeValue(forKey: relativePath) { Self.removeNames(of: old, from: &state.byName) }
+        }
+    }
+
+    /// Every definition called `name`, in path order.
+    public func definitions(named name: String) -> [SymbolDefinition] {
+        state.withLock { $0.byName[name] ?? [] }
+    }
+
+    /// What the index holds for a workspace-relative path.
+    public func symbols(inFile relativePath: String) -> FileSymbols? {
+        state.withLock { $0.files[relativePath] }
+    }
+
+    /// The indexed workspace-relative paths, sorted.
+    public var paths: [String] { state.withLock { $0.files.keys.sorted() } }
+
+    /// The workspace-relative path of a file URL inside one of the indexed roots, `/`-separated.
+    public func relativePath(for url: URL) -> String? {
+        let path = url.standardizedFileURL.path
+        return state.withLock { state -> String? in
+            for root in state.roots {
+                let rootPath = root.path.hasSuffix("/") ? root.path : root.path + "/"
+                if path.hasPrefix(rootPath) {
+                    let relative = String(path.dropFirst(rootPath.count))
+                    return state.roots.count > 1 ? root.lastPathComponent + "/" + relative : relative
+                }
+            }
+            return nil
+        }
+    }
+
+    // MARK: - Internals
+
+    private func url(forRelativePath relativePath: String) -> URL? {
+        state.withLock { state -> URL? in
+            if state.roots.count == 1 { return state.roots[0].appendingPathComponent(relativePath) }
+            for root in state.roots where relativePath.hasPrefix(root.lastPathComponent + "/") {
+                return root.appendingPathComponent(String(relativePath.dropFirst(root.lastPathComponent.count + 1)))
+            }
+            return nil
+        }
+    }
+
+    private func symbols(for text: [UInt8], path: String, parsers: inout [String: Parser]) -> FileSymbols {
+        guard let language = registry.language(forPath: path) else {
+            return FileSymbols(path: path, languageID: nil, definitions: [], imports: [])
+        }
+        if parsers[language.id] == nil { parsers[language.id] = try? Parser(language: language) }
+        guard let parser = parsers[language.id] else {
+            return FileSymbols(path: path, languageID: language.id, definitions: [], imports: [])
+        }
+        return SymbolExtractor.extract(from: parser.parse(text), path: path, registry: registry)
+    }
+
+    private static func nameTable(_ files: some Sequence<FileSymbols>) -> [String: [SymbolDefinition]] {
+        var table: [String: [SymbolDefinition]] = [:]
+        for file in files.sorted(by: { $0.path < $1.path }) {
+            for definition in file.definitions { table[definition.name, default: []].append(definition) }
+        }
+        return table
+    }
+
+    private static func removeNames(of file: FileSymbols, from table: inout [String: [SymbolDefinition]]) {
+        for name in Set(file.definitions.map(\.name)) {
+            table[name]?.removeAll { $0.path == file.path }
+            if table[name]?.isEmpty == true { table[name] = nil }
+        }
+    }
+}
