@@ -39,7 +39,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "dlsp", dependencies: [
-            "LanguageServer", "Engine", "Syntax",
+            "LanguageServer", "Features", "Engine", "Syntax", "SourceText",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

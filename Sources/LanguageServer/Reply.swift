@@ -1,6 +1,7 @@
 import Foundation
 import JSONRPC
 import Synchronization
+import Features
 
 /// The one answer a request gets. Every request dlsp receives is answered exactly once: a second answer is a bug
 /// (asserted in debug builds, dropped in release), and a reply dropped without an answer sends an internal error
@@ -79,12 +80,4 @@ final class Reply: Sendable {
             connection.send(MessageEncoder.response(id: id, error: .internalError("\(method) produced no answer")))
         }
     }
-}
-
-/// A flag long-running work checks between steps; set when the client cancels or a newer request supersedes it.
-public final class CancellationFlag: Sendable {
-    private let flag = Atomic<Bool>(false)
-    public init() {}
-    public var isCancelled: Bool { flag.load(ordering: .relaxed) }
-    public func cancel() { flag.store(true, ordering: .relaxed) }
 }

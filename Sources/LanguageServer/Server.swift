@@ -3,6 +3,7 @@ import JSONRPC
 import LanguageServerProtocol
 import Logging
 import SourceText
+import Features
 
 /// dlsp's version, reported in `initialize` and `--version`.
 public enum DLSPVersion {
@@ -17,20 +18,24 @@ public enum DLSPVersion {
 /// queue stay free for `$/cancelRequest` and the next edits. All mutable state below is touched on `queue` only,
 /// which is why the class can be `@unchecked Sendable`.
 public final class LanguageServer: @unchecked Sendable {
-    private let connection: Connection
-    private let logger: Logger
-    private let queue = DispatchQueue(label: "dlsp.server")
-    private let work = DispatchQueue(label: "dlsp.server.work", attributes: .concurrent)
+    let connection: Connection
+    let logger: Logger
+    let queue = DispatchQueue(label: "dlsp.server")
+    let work = DispatchQueue(label: "dlsp.server.work", attributes: .concurrent)
     private let terminate: @Sendable (Int32) -> Void
 
     private enum Lifecycle { case uninitialized, running, shutDown }
     private var lifecycle = Lifecycle.uninitialized
-    private var encoding = PositionEncoding.utf16
-    private var capabilities: ClientCapabilities?
-    private var documents: [DocumentURI: TextDocument] = [:]
-    private var workspaceFolders: [WorkspaceFolder] = []
-    private var inFlight: [RequestID: (reply: Reply, flag: CancellationFlag)] = [:]
+    var encoding = PositionEncoding.utf16
+    var capabilities: ClientCapabilities?
+    var documents: [DocumentURI: TextDocument] = [:]
+    var workspaceFolders: [WorkspaceFolder] = []
+    var inFlight: [RequestID: (reply: Reply, flag: CancellationFlag)] = [:]
+    /// The newest completion request per document: a newer one supersedes it.
+    var latestCompletion: [DocumentURI: RequestID] = [:]
     private var shownMessages: Set<String> = []
+    var configuration = Configuration()
+    let model = ModelHost()
 
     /// - Parameters:
     ///   - connection: the transport; the server starts reading when ``start()`` is called.
@@ -98,6 +103,8 @@ public final class LanguageServer: @unchecked Sendable {
                 reply.succeed(JSONValue.null)
             case "textDocument/completion":
                 try completion(try body.params(as: CompletionParams.self), reply: reply)
+            case "textDocument/inlineCompletion":
+                try inlineCompletion(try body.params(as: InlineCompletionParams.self), reply: reply)
             case "dlsp/documentState":
                 reply.succeed(try documentState(try body.params(as: DocumentStateParams.self)))
             default:
@@ -121,12 +128,17 @@ public final class LanguageServer: @unchecked Sendable {
             switch method {
             case "initialized":
                 logger.info("client initialized")
+                loadModel()
+            case "workspace/didChangeConfiguration":
+                struct Params: Decodable { var settings: JSONValue? }
+                applyConfiguration(try body.params(as: Params.self).settings)
             case "textDocument/didOpen":
                 didOpen(try body.params(as: DidOpenTextDocumentParams.self))
             case "textDocument/didChange":
                 didChange(try body.params(as: DidChangeTextDocumentParams.self))
             case "textDocument/didClose":
                 let params = try body.params(as: DidCloseTextDocumentParams.self)
+                latestCompletion.removeValue(forKey: params.textDocument.uri)
                 if documents.removeValue(forKey: params.textDocument.uri) == nil {
                     logger.warning("didClose for \(params.textDocument.uri), which is not open")
                 }
@@ -163,13 +175,16 @@ public final class LanguageServer: @unchecked Sendable {
         } else if let root = params.rootUri {
             workspaceFolders = [WorkspaceFolder(uri: root, name: URL(string: root)?.lastPathComponent ?? root)]
         }
+        applyConfiguration(params.initializationOptions)
         lifecycle = .running
         logger.info("initialize from \(params.clientInfo?.name ?? "unknown client"); position encoding \(encoding.rawValue)")
         return InitializeResult(
             capabilities: ServerCapabilities(
                 positionEncoding: encoding.rawValue,
                 textDocumentSync: TextDocumentSyncOptions(openClose: true, change: 2, save: .init(includeText: false)),
-                completionProvider: CompletionOptions(triggerCharacters: nil, resolveProvider: false),
+                completionProvider: configuration.completionEnabled
+                    ? CompletionOptions(triggerCharacters: [".", "(", "[", ",", " "], resolveProvider: false) : nil,
+                inlineCompletionProvider: configuration.inlineCompletionEnabled ? true : nil,
                 workspace: .init(workspaceFolders: .init(supported: true, changeNotifications: true))),
             serverInfo: .init(name: "dlsp", version: DLSPVersion.current))
     }
@@ -213,19 +228,12 @@ public final class LanguageServer: @unchecked Sendable {
         }
     }
 
-    private func document(_ uri: DocumentURI) throws(ResponseError) -> TextDocument {
+    func document(_ uri: DocumentURI) throws(ResponseError) -> TextDocument {
         guard let document = documents[uri] else { throw .invalidParams("document \(uri) is not open") }
         return document
     }
 
     // MARK: - Requests
-
-    private func completion(_ params: CompletionParams, reply: Reply) throws(ResponseError) {
-        let document = try document(params.textDocument.uri)
-        _ = try document.offset(of: params.position, encoding: encoding)
-        // No engine is wired into the server yet: the list is honestly empty, never invented.
-        reply.succeed(CompletionList(isIncomplete: true, items: []))
-    }
 
     /// `dlsp/documentState`: the text and version the server holds for a document. Editors never need it; tests
     /// and bug reports use it to check that synchronisation is exact.
@@ -237,7 +245,7 @@ public final class LanguageServer: @unchecked Sendable {
     // MARK: - Messages to the user
 
     /// Shows a message once per server lifetime: users are told when something is unavailable, not nagged.
-    private func showOnce(_ type: MessageType, _ message: String) {
+    func showOnce(_ type: MessageType, _ message: String) {
         guard shownMessages.insert(message).inserted else { return }
         connection.notify("window/showMessage", MessageParams(type: type, message: message))
     }

@@ -85,13 +85,16 @@ public struct ServerCapabilities: Codable, Sendable {
     public var positionEncoding: String
     public var textDocumentSync: TextDocumentSyncOptions
     public var completionProvider: CompletionOptions?
+    public var inlineCompletionProvider: Bool?
     public var workspace: WorkspaceCapabilities?
 
     public init(positionEncoding: String, textDocumentSync: TextDocumentSyncOptions,
-                completionProvider: CompletionOptions?, workspace: WorkspaceCapabilities?) {
+                completionProvider: CompletionOptions?, inlineCompletionProvider: Bool?,
+                workspace: WorkspaceCapabilities?) {
         self.positionEncoding = positionEncoding
         self.textDocumentSync = textDocumentSync
         self.completionProvider = completionProvider
+        self.inlineCompletionProvider = inlineCompletionProvider
         self.workspace = workspace
     }
 

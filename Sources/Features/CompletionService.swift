@@ -1,0 +1,199 @@
+import Engine
+import Foundation
+import Tokenizer
+
+@_exported import class Engine.CancellationFlag
+
+/// A request for a fill at a cursor: the core's plain values, no LSP.
+public struct CompletionRequest: Sendable {
+    public var uri: String
+    /// Workspace-relative path, `/`-separated (shown to the model in the file header).
+    public var path: String
+    public var languageID: String
+    /// The document's UTF-8 text and the cursor's byte offset in it.
+    public var text: [UInt8]
+    public var cursor: Int
+    /// How many distinct suggestions to return (an explicit inline-completion invocation asks for several).
+    public var count: Int
+
+    public init(uri: String, path: String, languageID: String, text: [UInt8], cursor: Int, count: Int = 1) {
+        self.uri = uri
+        self.path = path
+        self.languageID = languageID
+        self.text = text
+        self.cursor = cursor
+        self.count = count
+    }
+}
+
+/// One suggestion: replace bytes `replaceStart..<cursor` (the partly typed word, often empty) with `text`.
+public struct Suggestion: Sendable, Equatable {
+    public var text: String
+    public var replaceStart: Int
+    public var fromTypeAheadCache: Bool
+    /// Model time for this suggestion (0 when served from the cache).
+    public var milliseconds: Double
+}
+
+/// Settings a user can change (initializationOptions / didChangeConfiguration / CLI flags).
+public struct CompletionSettings: Sendable, Equatable {
+    /// Denoising steps per fill (upper bound; the threshold schedule usually stops earlier).
+    public var steps = 12
+    /// Commit every position at least this confident each step (Fast-dLLM); nil = fixed timestep schedule.
+    public var confidenceThreshold: Float? = 0.9
+    /// Hole lengths in tokens for a rest-of-line and a multi-line hole.
+    public var lineHoleTokens = 16
+    public var blockHoleTokens = 48
+    /// The whole canvas must fit this many tokens (the model's window or less).
+    public var contextTokens = 1024
+    public var temperature: Float = 0
+    public var useCache = true
+
+    public init() {}
+}
+
+/// Fills holes at a cursor: context, canvas, denoising, post-processing, the type-ahead cache.
+public final class CompletionService: Sendable {
+    public let engine: Engine
+    private let tokenizer: Tokenizer
+    private let assembler: CanvasAssembler
+    private let postProcessor = FillPostProcessor()
+    public let typeAhead = TypeAheadCache()
+
+    public enum SetupError: Error, CustomStringConvertible {
+        case noTokenizer(String)
+        case noFileSeparator(String)
+        public var description: String {
+            switch self {
+            case .noTokenizer(let source): return "the model at \(source) has no tokenizer.json"
+            case .noFileSeparator(let source):
+                return "the model at \(source) has no <|file_sep|> token, which the canvas format needs"
+            }
+        }
+    }
+
+    public init(engine: Engine) throws {
+        guard let tokenizer = engine.tokenizer else { throw SetupError.noTokenizer(engine.source) }
+        guard let separator = engine.config.fileSepTokenID ?? tokenizer.tokenID(for: "<|file_sep|>") else {
+            throw SetupError.noFileSeparator(engine.source)
+        }
+        self.engine = engine
+        self.tokenizer = tokenizer
+        self.assembler = CanvasAssembler(tokenizer: tokenizer, fileSeparator: separator)
+    }
+
+    /// Suggestions for the cursor, best first; empty when the model has nothing worth offering.
+    public func complete(_ request: CompletionRequest, context: InfillContextProvider,
+                         settings: CompletionSettings, cancellation: CancellationFlag) throws -> [Suggestion] {
+        if let rest = typeAhead.lookup(uri: request.uri, document: request.text, cursor: request.cursor) {
+            return [Suggestion(text: rest, replaceStart: request.cursor, fromTypeAheadCache: true, milliseconds: 0)]
+        }
+        let line = LineAround(text: request.text, cursor: request.cursor)
+        // Token healing: a half-typed word is re-generated whole, so the canvas never ends in the middle of a
+        // token the model has never seen split that way; the fill must then start with what was typed.
+        let wordStart = line.identifierStart
+        let typed = String(decoding: request.text[wordStart..<request.cursor], as: UTF8.self)
+        let hole = context.describeHole(request: request, holeStart: wordStart, settings: settings)
+        let infill = context.context(request: request, holeStart: wordStart)
+        var suggestions: [Suggestion] = []
+        var seen = Set<String>()
+        for attempt in 0..<max(1, request.count) {
+            if cancellation.isCancelled { throw EngineError.cancelled }
+            // Further suggestions differ in hole length (the biggest lever on infill quality), then in seed.
+            let lengths = [hole.tokens, hole.tokens / 2, hole.tokens * 2]
+            let holeLength = max(4, lengths[attempt % lengths.count])
+            let (contextTokens, suffixTokens) = assembler.assemble(infill, holeLength: holeLength,
+                                                                   budget: min(settings.contextTokens, engine.config.maxPositions))
+            var options = FillOptions()
+            options.schedule = settings.confidenceThreshold.map { .threshold($0, maxSteps: settings.steps) }
+                ?? .timesteps(steps: settings.steps)
+            options.cache = settings.useCache ? .dual() : .none
+            options.temperature = attempt < lengths.count ? settings.temperature : max(settings.temperature, 0.7)
+            options.seed = UInt64(attempt)
+            options.cancellation = cancellation
+            options.stepHook = hole.stepHook
+            let started = ContinuousClock.now
+            let result = try engine.fill(context: contextTokens, suffix: suffixTokens, holeLength: holeLength,
+                                         options: options)
+            let elapsed = ContinuousClock.now - started
+            var text = result.text
+            guard text.hasPrefix(typed) else { continue }
+            text.removeFirst(typed.count)
+            guard let cleaned = postProcessor.process(text, linePrefix: line.prefix(upTo: request.cursor),
+                                                      lineSuffix: line.suffix(from: request.cursor),
+                                                      followingLines: line.followingLines(4), extent: hole.extent),
+                  seen.insert(cleaned).inserted else { continue }
+            let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3
+            suggestions.append(Suggestion(text: cleaned, replaceStart: request.cursor, fromTypeAheadCache: false,
+                                          milliseconds: milliseconds))
+        }
+        if let best = suggestions.first {
+            typeAhead.remember(uri: request.uri, document: request.text, anchor: request.cursor, fill: best.text)
+        }
+        return suggestions
+    }
+}
+
+/// What the completion needs from the syntax layer: the context around the hole and the hole's shape.
+public protocol InfillContextProvider: Sendable {
+    func context(request: CompletionRequest, holeStart: Int) -> InfillContext
+    func describeHole(request: CompletionRequest, holeStart: Int, settings: CompletionSettings) -> HolePlan
+}
+
+/// The hole's shape: how many tokens to give it, where the fill must stop, and an optional step hook (the
+/// syntax-guided re-masking).
+public struct HolePlan: Sendable {
+    public var tokens: Int
+    public var extent: FillPostProcessor.Extent
+    public var stepHook: (@Sendable (StepState) -> [Int])?
+
+    public init(tokens: Int, extent: FillPostProcessor.Extent, stepHook: (@Sendable (StepState) -> [Int])? = nil) {
+        self.tokens = tokens
+        self.extent = extent
+        self.stepHook = stepHook
+    }
+}
+
+/// The cursor's line in a UTF-8 buffer.
+struct LineAround {
+    let text: [UInt8]
+    let cursor: Int
+    let lineStart: Int
+    let lineEnd: Int
+
+    init(text: [UInt8], cursor: Int) {
+        self.text = text
+        self.cursor = cursor
+        var start = cursor
+        while start > 0, text[start - 1] != UInt8(ascii: "\n") { start -= 1 }
+        var end = cursor
+        while end < text.count, text[end] != UInt8(ascii: "\n"), text[end] != UInt8(ascii: "\r") { end += 1 }
+        lineStart = start
+        lineEnd = end
+    }
+
+    /// The start of the identifier that ends at the cursor (ASCII letters, digits, `_`, non-ASCII bytes), at
+    /// most 64 bytes back.
+    var identifierStart: Int {
+        var index = cursor
+        while index > lineStart, cursor - index < 64, Self.isIdentifierByte(text[index - 1]) { index -= 1 }
+        // Never start a hole on a UTF-8 continuation byte.
+        while index < cursor, text[index] & 0xC0 == 0x80 { index += 1 }
+        return index
+    }
+
+    static func isIdentifierByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+            || byte == UInt8(ascii: "_") || byte >= 0x80
+    }
+
+    func prefix(upTo cursor: Int) -> String { String(decoding: text[lineStart..<cursor], as: UTF8.self) }
+    func suffix(from cursor: Int) -> String { String(decoding: text[cursor..<lineEnd], as: UTF8.self) }
+
+    /// Up to `count` lines after the cursor's line.
+    func followingLines(_ count: Int) -> [Substring] {
+        guard lineEnd < text.count else { return [] }
+        let rest = String(decoding: text[lineEnd...].prefix(4096), as: UTF8.self)
+        return Array(rest.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().prefix(count))
+    }
+}

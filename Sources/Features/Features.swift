@@ -1,1 +1,0 @@
-// The Features module. See ARCHITECTURE.md for what it owns.

@@ -1,0 +1,161 @@
+import Foundation
+
+/// The safety net between the model's raw fill and what the user sees: the fill must not repeat what follows the
+/// cursor, must not close brackets the line never opened, must stay inside the cursor's indentation scope, and must
+/// say something.
+///
+/// Every rule here is a pure function of strings, so each is tested on its own.
+public struct FillPostProcessor: Sendable {
+    /// Where the fill must stop, from the syntax layer's hole description.
+    public enum Extent: Sendable, Equatable {
+        /// The rest of the current line: the fill never contains a newline.
+        case restOfLine
+        /// One or more whole lines or a block: the fill may span lines but not leave the cursor's scope.
+        case lines
+    }
+
+    public init() {}
+
+    /// The cleaned fill, or nil when nothing worth offering is left.
+    ///
+    /// - Parameters:
+    ///   - fill: the model's text for the hole.
+    ///   - linePrefix: the current line's text before the cursor.
+    ///   - lineSuffix: the current line's text after the cursor.
+    ///   - followingLines: the document's lines after the current one (a few suffice).
+    public func process(_ fill: String, linePrefix: String, lineSuffix: String, followingLines: [Substring],
+                        extent: Extent) -> String? {
+        var text = fill.replacingOccurrences(of: "\r\n", with: "\n")
+        if extent == .restOfLine, let newline = text.firstIndex(of: "\n") { text = String(text[..<newline]) }
+        text = Self.cutAtScopeExit(text, linePrefix: linePrefix)
+        text = Self.dropLinesRepeatingTheNextLines(text, followingLines: followingLines)
+        text = Self.balanceClosers(text, linePrefix: linePrefix)
+        text = Self.dropOverlapWithSuffix(text, lineSuffix: lineSuffix)
+        text = Self.trimTrailingWhitespace(text)
+        guard text.contains(where: { !$0.isWhitespace }) else { return nil }
+        // A fill that only re-types what already follows the cursor adds nothing.
+        let rest = lineSuffix.trimmingLeadingWhitespace
+        if !rest.isEmpty, rest.hasPrefix(text.trimmingLeadingWhitespace) { return nil }
+        return text
+    }
+
+    /// Removes the end of the fill that repeats the start of the text after the cursor: with `)` after the cursor,
+    /// `f(x))` becomes `f(x)`.
+    static func dropOverlapWithSuffix(_ fill: String, lineSuffix: String) -> String {
+        let suffix = Substring(lineSuffix)
+        guard !suffix.isEmpty, !fill.isEmpty else { return fill }
+        let fillCharacters = Array(fill)
+        let suffixCharacters = Array(suffix)
+        let longest = min(fillCharacters.count, suffixCharacters.count)
+        for length in stride(from: longest, through: 1, by: -1) {
+            if Array(fillCharacters.suffix(length)) == Array(suffixCharacters.prefix(length)) {
+                let overlap = String(suffixCharacters.prefix(length))
+                // One stray letter in common is coincidence; closers, quotes and longer runs are duplication.
+                if length >= 3 || overlap.allSatisfy({ Self.closers.contains($0) || "\"'`;,:".contains($0) }) {
+                    return String(fillCharacters.dropLast(length))
+                }
+            }
+        }
+        return fill
+    }
+
+    /// Cuts the fill before the first closing bracket that matches nothing opened in the fill or earlier on the
+    /// line: such a closer belongs to text after the cursor.
+    static func balanceClosers(_ fill: String, linePrefix: String) -> String {
+        var stack: [Character] = []
+        var quote: Character?
+        for character in linePrefix { Self.track(character, stack: &stack, quote: &quote) }
+        var index = fill.startIndex
+        while index < fill.endIndex {
+            let character = fill[index]
+            if quote == nil, let opener = Self.openerOf[character] {
+                if stack.last == opener {
+                    stack.removeLast()
+                } else {
+                    return String(fill[..<index])
+                }
+            } else {
+                Self.track(character, stack: &stack, quote: &quote)
+            }
+            if character == "\n" { quote = nil }
+            index = fill.index(after: index)
+        }
+        return fill
+    }
+
+    private static func track(_ character: Character, stack: inout [Character], quote: inout Character?) {
+        if let open = quote {
+            if character == open { quote = nil }
+            return
+        }
+        if "\"'`".contains(character) {
+            quote = character
+        } else if Self.openers.contains(character) {
+            stack.append(character)
+        } else if let opener = Self.openerOf[character], stack.last == opener {
+            stack.removeLast()
+        }
+    }
+
+    /// For multi-line fills: stops at the first line indented less than the cursor's line (the fill would leave
+    /// the block it was asked to complete), unless that line only closes the block.
+    static func cutAtScopeExit(_ fill: String, linePrefix: String) -> String {
+        guard fill.contains("\n") else { return fill }
+        let scopeIndent = linePrefix.prefix(while: { $0 == " " || $0 == "\t" }).count
+        var lines = fill.split(separator: "\n", omittingEmptySubsequences: false)
+        var kept = [lines.removeFirst()]
+        for line in lines {
+            let indent = line.prefix(while: { $0 == " " || $0 == "\t" }).count
+            let content = line.dropFirst(indent)
+            if !content.isEmpty, indent < scopeIndent {
+                break
+            }
+            kept.append(line)
+        }
+        return kept.joined(separator: "\n")
+    }
+
+    /// Drops trailing lines of the fill that are the document's next lines again (the most common way a model
+    /// "continues" into text that already exists).
+    static func dropLinesRepeatingTheNextLines(_ fill: String, followingLines: [Substring]) -> String {
+        var lines = fill.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count > 1 else { return fill }
+        let next = followingLines.map { $0.trimmedSpaces }.filter { !$0.isEmpty }
+        guard let firstNext = next.first else { return fill }
+        // Find the first fill line (after the first) that starts repeating the following lines.
+        for start in 1..<lines.count {
+            let candidate = lines[start...].map { $0.trimmedSpaces }.filter { !$0.isEmpty }
+            guard let first = candidate.first, first == firstNext else { continue }
+            if zip(candidate, next).allSatisfy(==) {
+                lines.removeSubrange(start...)
+                return lines.joined(separator: "\n")
+            }
+        }
+        return fill
+    }
+
+    static func trimTrailingWhitespace(_ fill: String) -> String {
+        var text = Substring(fill)
+        while let last = text.last, last == " " || last == "\t" || last == "\n" { text = text.dropLast() }
+        return String(text)
+    }
+
+    static let openers: Set<Character> = ["(", "[", "{"]
+    static let closers: Set<Character> = [")", "]", "}"]
+    static let openerOf: [Character: Character] = [")": "(", "]": "[", "}": "{"]
+}
+
+extension StringProtocol {
+    var trimmingLeadingWhitespace: Substring {
+        let string = Substring(self)
+        return string.drop(while: { $0 == " " || $0 == "\t" })
+    }
+
+    /// Without leading and trailing spaces, tabs and carriage returns.
+    var trimmedSpaces: String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first == " " || first == "\t" { scalars = scalars.dropFirst() }
+        while let last = scalars.last, last == " " || last == "\t" || last == "\r" { scalars = scalars.dropLast() }
+        return String(scalars)
+    }
+}

@@ -1,0 +1,26 @@
+/// Context for languages without a grammar: the text before and after the cursor, no snippets, and a hole shaped
+/// by the cursor's line alone (rest of line when text follows the cursor, else a few lines).
+public struct PlainTextContext: InfillContextProvider {
+    /// How much text each side of the hole is kept before the canvas budget cuts it further.
+    public var windowBytes = 16 * 1024
+
+    public init() {}
+
+    public func context(request: CompletionRequest, holeStart: Int) -> InfillContext {
+        let prefixStart = max(0, holeStart - windowBytes)
+        let suffixEnd = min(request.text.count, request.cursor + windowBytes)
+        return InfillContext(path: request.path,
+                             prefix: String(decoding: request.text[prefixStart..<holeStart], as: UTF8.self),
+                             suffix: String(decoding: request.text[request.cursor..<suffixEnd], as: UTF8.self))
+    }
+
+    public func describeHole(request: CompletionRequest, holeStart: Int,
+                             settings: CompletionSettings) -> HolePlan {
+        let line = LineAround(text: request.text, cursor: request.cursor)
+        let restOfLine = line.suffix(from: request.cursor)
+        if restOfLine.contains(where: { !$0.isWhitespace }) || !line.prefix(upTo: request.cursor).allSatisfy(\.isWhitespace) {
+            return HolePlan(tokens: settings.lineHoleTokens, extent: .restOfLine)
+        }
+        return HolePlan(tokens: settings.blockHoleTokens, extent: .lines)
+    }
+}

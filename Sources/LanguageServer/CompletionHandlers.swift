@@ -1,0 +1,166 @@
+import Engine
+import Features
+import Foundation
+import JSONRPC
+import LanguageServerProtocol
+import SourceText
+
+// Completion and inline completion: snapshot on the message queue, denoise on a worker, answer once.
+extension LanguageServer {
+    func applyConfiguration(_ options: JSONValue?) {
+        let unknown = configuration.apply(options)
+        if !unknown.isEmpty {
+            logger.warning("unknown or invalid settings: \(unknown.joined(separator: ", "))")
+            showOnce(.warning, "dlsp ignored unknown or invalid settings: \(unknown.joined(separator: ", "))")
+        }
+    }
+
+    /// Loads the model once, with work-done progress when the client shows it.
+    func loadModel() {
+        let progress = ProgressReporter(connection: connection,
+                                        enabled: capabilities?.window?.workDoneProgress == true)
+        progress.begin(title: "dlsp: loading the model")
+        model.load(path: configuration.modelPath, threads: configuration.threads) { [self] outcome in
+            switch outcome {
+            case .success(let path):
+                logger.info("model loaded from \(path)")
+                progress.end("model ready")
+            case .failure(let error):
+                logger.error("model failed to load: \(error)")
+                progress.end("model unavailable")
+                queue.async {
+                    self.showOnce(.error, "dlsp: completions are unavailable because the model failed to load: \(error)")
+                }
+            }
+        }
+    }
+
+    func completion(_ params: CompletionParams, reply: Reply) throws(ResponseError) {
+        guard configuration.completionEnabled else {
+            reply.succeed(CompletionList(isIncomplete: false, items: []))
+            return
+        }
+        let snapshot = try snapshot(params.textDocument.uri, params.position)
+        let supportsInsertReplace = capabilities?.textDocument?.completion?.completionItem?.insertReplaceSupport == true
+        runCompletion(snapshot, count: 1, reply: reply) { [encoding] suggestions, document in
+            let items = suggestions.compactMap { suggestion -> CompletionItem? in
+                guard let start = document.lspPosition(ofOffset: suggestion.replaceStart, encoding: encoding),
+                      let cursor = document.lspPosition(ofOffset: snapshot.cursor, encoding: encoding) else { return nil }
+                let edit: CompletionTextEdit
+                let insert = LanguageServerProtocol.Range(start: start, end: cursor)
+                if supportsInsertReplace {
+                    let wordEnd = document.lspPosition(ofOffset: snapshot.identifierEnd, encoding: encoding) ?? cursor
+                    edit = .insertReplace(.init(newText: suggestion.text, insert: insert,
+                                                replace: .init(start: start, end: wordEnd)))
+                } else {
+                    edit = .textEdit(.init(range: insert, newText: suggestion.text))
+                }
+                let firstLine = suggestion.text.split(separator: "\n", omittingEmptySubsequences: false).first ?? ""
+                let typed = String(decoding: document.bytes[suggestion.replaceStart..<snapshot.cursor], as: UTF8.self)
+                return CompletionItem(
+                    label: String((typed + firstLine).trimmingCharacters(in: .whitespaces).prefix(80)),
+                    kind: 1,
+                    detail: suggestion.fromTypeAheadCache
+                        ? "dlsp · continued" : String(format: "dlsp · %.0f ms", suggestion.milliseconds),
+                    documentation: suggestion.text.contains("\n") ? suggestion.text : nil,
+                    sortText: "0000", filterText: typed + suggestion.text, preselect: true, textEdit: edit)
+            }
+            return CompletionList(isIncomplete: true, items: items)
+        }
+    }
+
+    func inlineCompletion(_ params: InlineCompletionParams, reply: Reply) throws(ResponseError) {
+        guard configuration.inlineCompletionEnabled else {
+            reply.succeed(InlineCompletionList(items: []))
+            return
+        }
+        let snapshot = try snapshot(params.textDocument.uri, params.position)
+        // Invoked explicitly: several distinct items; triggered automatically: one.
+        let count = params.context?.triggerKind == 1 ? configuration.inlineCount : 1
+        runCompletion(snapshot, count: count, reply: reply) { [encoding] suggestions, document in
+            InlineCompletionList(items: suggestions.compactMap { suggestion in
+                guard let start = document.lspPosition(ofOffset: suggestion.replaceStart, encoding: encoding),
+                      let cursor = document.lspPosition(ofOffset: snapshot.cursor, encoding: encoding) else { return nil }
+                return InlineCompletionItem(insertText: suggestion.text, filterText: nil,
+                                            range: .init(start: start, end: cursor))
+            })
+        }
+    }
+
+    struct Snapshot: Sendable {
+        var document: TextDocument
+        var cursor: Int
+        var identifierEnd: Int
+        var path: String
+    }
+
+    private func snapshot(_ uri: DocumentURI, _ position: Position) throws(ResponseError) -> Snapshot {
+        let document = try document(uri)
+        let cursor = try document.offset(of: position, encoding: encoding)
+        var end = cursor
+        while end < document.bytes.count, isIdentifierByte(document.bytes[end]) { end += 1 }
+        return Snapshot(document: document, cursor: cursor, identifierEnd: end, path: relativePath(uri))
+    }
+
+    /// The document's path relative to the workspace folder that holds it (what the model sees in headers).
+    func relativePath(_ uri: DocumentURI) -> String {
+        let path = URL(string: uri)?.path ?? uri
+        for folder in workspaceFolders {
+            let root = (URL(string: folder.uri)?.path ?? folder.uri)
+            let prefix = root.hasSuffix("/") ? root : root + "/"
+            if path.hasPrefix(prefix) { return String(path.dropFirst(prefix.count)) }
+        }
+        return URL(fileURLWithPath: path).lastPathComponent
+    }
+
+    /// Runs a completion off the message queue. A newer completion for the same document supersedes this one
+    /// (answered with an empty, incomplete list); `$/cancelRequest` stops the denoising between steps; a result
+    /// for a document that changed meanwhile is answered `ContentModified`.
+    private func runCompletion<R: Encodable & Sendable>(
+        _ snapshot: Snapshot, count: Int, reply: Reply,
+        render: @escaping @Sendable ([Suggestion], TextDocument) -> R
+    ) {
+        let uri = snapshot.document.uri
+        let flag = CancellationFlag()
+        if let older = latestCompletion[uri], let request = inFlight[older] {
+            request.flag.cancel()
+            request.reply.finish(Result<CompletionList, ResponseError>.success(CompletionList(isIncomplete: true, items: [])))
+        }
+        latestCompletion[uri] = reply.id
+        inFlight[reply.id] = (reply, flag)
+        let settings = configuration.completion
+        let request = CompletionRequest(uri: uri, path: snapshot.path, languageID: snapshot.document.languageID,
+                                        text: snapshot.document.bytes, cursor: snapshot.cursor, count: count)
+        work.async { [self] in
+            let result: Result<R, ResponseError>
+            switch model.service(timeout: .now() + 30) {
+            case .failure(let reason):
+                result = .failure(.requestFailed("completion unavailable: \(reason)"))
+            case .success(let service):
+                do {
+                    let suggestions = try service.complete(request, context: PlainTextContext(), settings: settings,
+                                                           cancellation: flag)
+                    result = .success(render(suggestions, snapshot.document))
+                } catch EngineError.cancelled {
+                    result = .failure(.requestCancelled)
+                } catch {
+                    result = .failure(.requestFailed("completion failed: \(error)"))
+                }
+            }
+            queue.async { [self] in
+                if latestCompletion[uri] == reply.id { latestCompletion.removeValue(forKey: uri) }
+                if case .success = result, let current = documents[uri], current.version != snapshot.document.version {
+                    reply.finish(Result<R, ResponseError>.failure(
+                        .contentModified("\(uri) changed while the completion was computed")))
+                } else {
+                    reply.finish(result)
+                }
+            }
+        }
+    }
+}
+
+private func isIdentifierByte(_ byte: UInt8) -> Bool {
+    (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+        || byte == UInt8(ascii: "_") || byte >= 0x80
+}

@@ -1,0 +1,66 @@
+import Engine
+import Features
+import Foundation
+import Synchronization
+
+/// The one loaded model, shared by every document: loaded once, off the message queue, and waited for by the
+/// first requests that need it.
+final class ModelHost: Sendable {
+    enum State: Sendable {
+        case notStarted
+        case loading
+        case ready(CompletionService)
+        case failed(String)
+    }
+
+    private let state = Mutex<State>(.notStarted)
+    private let loaded = DispatchGroup()
+
+    init() { loaded.enter() }
+
+    /// Starts loading on a background thread; `done` gets the outcome (for progress and messages).
+    func load(path explicitPath: String?, threads: Int, done: @escaping @Sendable (Result<String, Error>) -> Void) {
+        let shouldStart = state.withLock { state -> Bool in
+            guard case .notStarted = state else { return false }
+            state = .loading
+            return true
+        }
+        guard shouldStart else { return }
+        DispatchQueue.global().async { [self] in
+            let outcome: Result<String, Error>
+            switch ModelLocator.locate(explicit: explicitPath) {
+            case .failure(let error):
+                state.withLock { $0 = .failed(error.description) }
+                outcome = .failure(error)
+            case .success(let path):
+                do {
+                    let service = try CompletionService(engine: try Engine.load(directory: path, threads: threads))
+                    state.withLock { $0 = .ready(service) }
+                    outcome = .success(path)
+                } catch {
+                    state.withLock { $0 = .failed("\(path): \(error)") }
+                    outcome = .failure(error)
+                }
+            }
+            loaded.leave()
+            done(outcome)
+        }
+    }
+
+    /// The service once loaded; waits up to `timeout` for a load in progress.
+    func service(timeout: DispatchTime) -> Result<CompletionService, UnavailableModel> {
+        if case .notStarted = state.withLock({ $0 }) { return .failure(.init(reason: "the model is not loaded")) }
+        _ = loaded.wait(timeout: timeout)
+        switch state.withLock({ $0 }) {
+        case .ready(let service): return .success(service)
+        case .failed(let reason): return .failure(.init(reason: reason))
+        case .loading, .notStarted: return .failure(.init(reason: "the model is still loading"))
+        }
+    }
+}
+
+/// Why no model is available.
+struct UnavailableModel: Error, CustomStringConvertible {
+    var reason: String
+    var description: String { reason }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Engine
+import Features
+import Foundation
+import SourceText
+
+/// `dlsp complete FILE --line N --column N`: the fill for a cursor in a file, through the same path the server uses.
+struct Complete: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the model's fill for a cursor in a file (the server's completion path, from a terminal).")
+
+    @Argument(help: "The file to complete in.") var file: String
+    @Option(help: "Cursor line, 1-based.") var line: Int
+    @Option(help: "Cursor column, 1-based, in characters (Unicode scalars).") var column: Int
+    @Option(help: "Model directory or .gguf file (default: the embedded model).") var model: String?
+    @Option(help: "How many distinct suggestions.") var count = 1
+    @Option(help: "Denoising steps at most.") var steps = 12
+    @Flag(help: "Print JSON instead of text.") var json = false
+
+    func run() throws {
+        let bytes: [UInt8]
+        do { bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file))) } catch {
+            throw ValidationError("cannot read \(file): \(error.localizedDescription)")
+        }
+        let document = TextDocument(uri: URL(fileURLWithPath: file).absoluteString, languageID: "", version: 0,
+                                    text: String(decoding: bytes, as: UTF8.self))
+        let cursor: Int
+        do {
+            cursor = try document.offset(of: LineColumn(line: line - 1, column: column - 1), encoding: .utf32)
+        } catch {
+            throw ValidationError("\(file): \(error)")
+        }
+        let modelPath: String
+        switch ModelLocator.locate(explicit: model) {
+        case .success(let path): modelPath = path
+        case .failure(let error): throw ValidationError(error.description)
+        }
+        let engine = try Engine.load(directory: modelPath)
+        let service = try CompletionService(engine: engine)
+        var settings = CompletionSettings()
+        settings.steps = steps
+        let request = CompletionRequest(uri: document.uri, path: URL(fileURLWithPath: file).lastPathComponent,
+                                        languageID: "", text: document.bytes, cursor: cursor, count: count)
+        let started = ContinuousClock.now
+        let suggestions = try service.complete(request, context: PlainTextContext(), settings: settings,
+                                               cancellation: CancellationFlag())
+        let elapsed = ContinuousClock.now - started
+        if json {
+            let items = suggestions.map { ["text": $0.text, "ms": String(format: "%.1f", $0.milliseconds)] }
+            let data = try JSONSerialization.data(withJSONObject: ["model": modelPath, "suggestions": items],
+                                                  options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        if suggestions.isEmpty {
+            print("(no suggestion: the model's fill was empty or rejected by post-processing)")
+        }
+        let lineStart = document.lines.lineStarts[line - 1]
+        let before = String(decoding: document.bytes[lineStart..<cursor], as: UTF8.self)
+        for suggestion in suggestions {
+            print("\(before)\u{1B}[1m\(suggestion.text)\u{1B}[0m")
+        }
+        FileHandle.standardError.write(Data("model \(modelPath), \(String(format: "%.0f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3)) ms\n".utf8))
+    }
+}
