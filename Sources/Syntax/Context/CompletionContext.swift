@@ -1,0 +1,44 @@
+/// A block of related code from another file, shown to the model before the current file.
+public struct ContextSnippet: Sendable, Equatable {
+    /// Workspace-relative path of the file it comes from.
+    public var path: String
+    /// The definitions' text (several definitions of one file are separated by a blank line).
+    public var text: String
+    /// The symbols it defines, for logs and tests.
+    public var symbols: [String]
+    /// Relevance; higher is more relevant.
+    public var score: Double
+}
+
+/// Everything the model sees for one hole, as plain values. Render it with ``canvas(maskCount:)``.
+public struct CompletionContext: Sendable, Equatable {
+    public static let fileSeparator = "<|file_sep|>"
+    public static let mask = "<|mask|>"
+
+    /// Workspace-relative path of the current file.
+    public var path: String
+    /// The text before the hole (possibly headed by the enclosing declarations' header lines when cut).
+    public var prefix: String
+    /// The text after the hole, starting exactly at the hole's end.
+    public var suffix: String
+    /// Snippets in canvas order: least relevant first, most relevant last (nearest the current file).
+    public var snippets: [ContextSnippet]
+    public var hole: HoleDescription
+    /// dlsp language id, or `nil` for plain text.
+    public var languageID: String?
+    /// Byte offsets in the document where the kept prefix starts and the kept suffix ends.
+    public var prefixStart: Int
+    public var suffixEnd: Int
+
+    /// The canvas in ARCHITECTURE.md's format, with `maskCount` mask tokens for the hole.
+    public func canvas(maskCount: Int) -> String {
+        var result = ""
+        for snippet in snippets {
+            result += Self.fileSeparator + snippet.path + "\n" + snippet.text + "\n"
+        }
+        result += Self.fileSeparator + path + "\n" + prefix
+        result += String(repeating: Self.mask, count: max(0, maskCount))
+        result += suffix
+        return result
+    }
+}

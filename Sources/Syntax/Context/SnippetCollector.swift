@@ -1,0 +1,144 @@
+import Foundation
+
+/// Finds definitions from other files that the code around the hole uses, ranks them and fits them to a budget.
+struct SnippetCollector {
+    let index: WorkspaceIndex
+    let counter: TokenCounter
+
+    /// How many lines around the hole count as "near" it.
+    static let linesBefore = 40
+    static let linesAfter = 12
+
+    func collect(path: String, text: [UInt8], hole: Range<Int>, tree: SyntaxTree?, currentFile: FileSymbols?,
+                 windowText: String, budget: Int, maxFiles: Int) -> [ContextSnippet] {
+        guard budget > 0, maxFiles > 0 else { return [] }
+        let weights = identifierWeights(text: text, hole: hole, tree: tree, currentFile: currentFile)
+        guard !weights.isEmpty else { return [] }
+        let localNames = Set(currentFile?.definitions.map(\.name) ?? [])
+        let imports = currentFile?.imports ?? []
+        let directory = (path as NSString).deletingLastPathComponent
+
+        struct Candidate { var definition: SymbolDefinition; var score: Double }
+        var candidates: [Candidate] = []
+        for (name, weight) in weights where !localNames.contains(name) {
+            let definitions = index.definitions(named: name).filter { $0.path != path }
+            let ranked = definitions.map { definition -> Candidate in
+                var score = weight
+                if imports.contains(where: { Self.module($0.module, matches: definition.path) }) { score *= 2 }
+                if (definition.path as NSString).deletingLastPathComponent == directory { score *= 1.3 }
+                if definition.kind.isTypeLike { score *= 1.2 }
+                return Candidate(definition: definition, score: score)
+            }.sorted { ($0.score, $1.definition.path) > ($1.score, $0.definition.path) }
+            // A name defined in many files is ambiguous: show the two likeliest.
+            candidates.append(contentsOf: ranked.prefix(2))
+        }
+        candidates.sort { ($0.score, $1.definition.path, $1.definition.range.lowerBound)
+            > ($1.score, $0.definition.path, $0.definition.range.lowerBound) }
+
+        // Greedy by score; a definition inside one already chosen (a method of a chosen class) adds nothing.
+        var chosen: [Candidate] = []
+        var used = 0
+        var files = Set<String>()
+        for candidate in candidates {
+            let definition = candidate.definition
+            if chosen.contains(where: { $0.definition.path == definition.path
+                && $0.definition.range.lowerBound <= definition.range.lowerBound
+                && definition.range.upperBound <= $0.definition.range.upperBound }) { continue }
+            if windowText.contains(definition.snippet) { continue }
+            let isNewFile = !files.contains(definition.path)
+            if isNewFile && files.count >= maxFiles { continue }
+            let cost = counter.count(definition.snippet) + (isNewFile ? counter.count(definition.path) + 2 : 1)
+            if used + cost > budget { continue }
+            // Drop chosen definitions nested inside this one.
+            chosen.removeAll { $0.definition.path == definition.path
+                && definition.range.lowerBound <= $0.definition.range.lowerBound
+                && $0.definition.range.upperBound <= definition.range.upperBound }
+            chosen.append(candidate)
+            used += cost
+            files.insert(definition.path)
+        }
+
+        // One block per file, definitions in file order; blocks ordered least relevant first.
+        var blocks: [ContextSnippet] = []
+        for file in Set(chosen.map(\.definition.path)) {
+            let parts = chosen.filter { $0.definition.path == file }.sorted { $0.definition.range.lowerBound < $1.definition.range.lowerBound }
+            blocks.append(ContextSnippet(path: file, text: parts.map(\.definition.snippet).joined(separator: "\n\n"),
+                                         symbols: parts.map(\.definition.name),
+                                         score: parts.map(\.score).max() ?? 0))
+        }
+        return blocks.sorted { ($0.score, $1.path) < ($1.score, $0.path) }
+    }
+
+    /// Identifiers near the hole, weighted by closeness; imported names get a base weight even when unused here.
+    func identifierWeights(text: [UInt8], hole: Range<Int>, tree: SyntaxTree?, currentFile: FileSymbols?) -> [String: Double] {
+        let lines = LineView(text: text)
+        var start = lines.lineStart(before: hole.lowerBound)
+        for _ in 0..<Self.linesBefore where start > 0 { start = lines.lineStart(before: start - 1) }
+        var end = lines.lineEnd(after: hole.upperBound)
+        for _ in 0..<Self.linesAfter where end < text.count { end = lines.lineEnd(after: end + 1) }
+        let holeLine = TextPoint.of(offset: hole.lowerBound, in: text).row
+
+        var weights: [String: Double] = [:]
+        func add(_ name: String, at offset: Int) {
+            guard name.utf8.count >= 2 else { return }
+            let distance = abs(TextPoint.of(offset: offset, in: text).row - holeLine)
+            weights[name, default: 0] += 1 / (1 + Double(distance) / 4)
+        }
+        if let tree {
+            tree.root.walk { node in
+                guard node.endByte >= start, node.startByte <= end else { return false }
+                if node.childCount == 0, node.isNamed, Self.isIdentifierType(node.type),
+                   !node.byteRange.contains(hole.lowerBound) || node.endByte == hole.lowerBound {
+                    add(node.text, at: node.startByte)
+                }
+                return true
+            }
+            // The enclosing declarations' headers name the types in play even when far above.
+            for header in WindowCutter.enclosingHeaders(in: tree, at: hole.lowerBound) {
+                for (word, offset) in Self.words(in: header.text, base: header.range.lowerBound) { add(word, at: offset) }
+            }
+        } else {
+            for (word, offset) in Self.words(in: lines.string(start..<end), base: start) { add(word, at: offset) }
+        }
+        for reference in currentFile?.imports ?? [] {
+            for name in reference.names { weights[name, default: 0] += 0.5 }
+        }
+        return weights
+    }
+
+    static func isIdentifierType(_ type: String) -> Bool {
+        type.contains("identifier") || type == "constant" || type == "type" || type == "word"
+    }
+
+    /// Identifier-shaped words, for languages without a grammar.
+    static func words(in text: String, base: Int) -> [(String, Int)] {
+        var result: [(String, Int)] = []
+        var current: [UInt8] = []
+        var currentStart = 0
+        for (offset, byte) in text.utf8.enumerated() {
+            let isWordByte = byte == UInt8(ascii: "_") || (byte >= 48 && byte <= 57) || (byte | 0x20 >= 97 && byte | 0x20 <= 122)
+            if isWordByte {
+                if current.isEmpty { currentStart = offset }
+                current.append(byte)
+            } else if !current.isEmpty {
+                if !(current[0] >= 48 && current[0] <= 57) { result.append((String(decoding: current, as: UTF8.self), base + currentStart)) }
+                current = []
+            }
+        }
+        if !current.isEmpty, !(current[0] >= 48 && current[0] <= 57) {
+            result.append((String(decoding: current, as: UTF8.self), base + currentStart))
+        }
+        return result
+    }
+
+    /// Whether an import's module path plausibly names the file at `path` (`./util` ~ `src/util.ts`,
+    /// `app.models` ~ `app/models.py`, `"geometry.h"` ~ `include/geometry.h`).
+    static func module(_ module: String, matches path: String) -> Bool {
+        let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        let normalized = module.replacingOccurrences(of: "::", with: "/").replacingOccurrences(of: ".", with: "/")
+        let last = (normalized.split(separator: "/").last.map(String.init) ?? normalized)
+        let moduleStem = ((module as NSString).lastPathComponent as NSString).deletingPathExtension
+        return last == stem || moduleStem == stem
+            || (path as NSString).deletingLastPathComponent.hasSuffix(last) && !last.isEmpty
+    }
+}
