@@ -301,6 +301,42 @@ def expectations(tok, strings):
     return out
 
 
+LLAMA3_PATTERN = QWEN2_PATTERN.replace(r"|\p{N}|", r"|\p{N}{1,3}|")
+
+# Configurations the trained files do not use, checked by editing the saved JSON (the Swift tests apply the same
+# edits), so that they need no tokenizer files of their own.
+VARIANTS = {
+    "qwen2-like": {
+        "add_prefix_space": [["pre_tokenizer", "pretokenizers", 1, "add_prefix_space"], True],
+        "ignore_merges": [["model", "ignore_merges"], True],
+    },
+    "gpt2-like": {
+        "add_prefix_space": [["pre_tokenizer", "add_prefix_space"], True],
+        "no_regex": [["pre_tokenizer", "use_regex"], False],
+        # Llama-3's split (digits in groups of up to three) over a vocabulary that has merges of digits.
+        "llama3_split": [["pre_tokenizer"], {"type": "Sequence", "pretokenizers": [
+            {"type": "Split", "pattern": {"Regex": LLAMA3_PATTERN}, "behavior": "Isolated", "invert": False},
+            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False},
+        ]}],
+    },
+}
+
+
+def variant_expectations(path, variants, strings):
+    result = {}
+    for name, (keys, value) in variants.items():
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        target = data
+        for key in keys[:-1]:
+            target = target[key]
+        target[keys[-1]] = value
+        tok = Tokenizer.from_str(json.dumps(data))
+        result[name] = {"path": keys, "value": value,
+                        "ids": [tok.encode(text, add_special_tokens=False).ids for text in strings]}
+    return result
+
+
 def write_json(name, value):
     with open(os.path.join(HERE, name), "w", encoding="utf-8") as f:
         json.dump(value, f, ensure_ascii=False, separators=(",", ":"))
@@ -365,6 +401,9 @@ def main():
                 }
                 for ids in random_id_sequences(tok, 80, seed=11)
             ],
+            # Ids for the first strings of "cases" under each edited configuration.
+            "variants": variant_expectations(
+                os.path.join(HERE, f"{name}.tokenizer.json"), VARIANTS[name], strings[:120]),
         })
 
 
