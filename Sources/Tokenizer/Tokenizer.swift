@@ -8,6 +8,15 @@ import Foundation
 /// in GPT-2's byte alphabet and merged by rank. The post-processor is ignored: callers build their own sequences.
 ///
 /// A `Tokenizer` is immutable apart from an internal bounded word cache, and safe to share between tasks.
+///
+/// Supported: model `BPE` (merges as `"a b"` or `["a", "b"]`, `ignore_merges`, `unk_token`/`fuse_unk`); normalizer
+/// none, `NFC`, or a `Sequence` of those; pre-tokenizer `ByteLevel` (`add_prefix_space`, `use_regex`) alone or after
+/// `Split` steps (`Regex` pattern of the GPT-2 / Qwen2 / Llama-3 family, `Isolated`, not inverted); decoder
+/// `ByteLevel`; added tokens with `special`, `normalized`, `lstrip`, `rstrip` and `single_word`.
+/// Rejected at load time with a `TokenizerError`: other models (WordPiece, Unigram, WordLevel), BPE with
+/// `byte_fallback`, `dropout`, `continuing_subword_prefix` or `end_of_word_suffix`, other normalizers and
+/// pre-tokenizers, `Split` with a string pattern or another behaviour, other regexes, other decoders.
+/// Not provided: offsets, truncation, padding, the post-processor's template (callers build their own sequences).
 public final class Tokenizer: Sendable {
     /// The file it was loaded from (or the name given with the data), for messages.
     public let source: String
@@ -31,6 +40,8 @@ public final class Tokenizer: Sendable {
     let specialIDs: [Bool]
     /// Token string (byte-level spelling for vocabulary tokens, content for added tokens) to id.
     let tokenIDs: [String: Int]
+    /// The inverse of `tokenIDs`, indexed by id; nil for ids that name no token.
+    let tokenStrings: [String?]
     let cache: BPECache
 
     /// Loads the `tokenizer.json` at `path`.
@@ -87,8 +98,6 @@ public final class Tokenizer: Sendable {
         specialIDs = tokenStrings.map { $0.map(specialContents.contains) ?? false }
         self.tokenStrings = tokenStrings
     }
-
-    let tokenStrings: [String?]
 
     // MARK: Look-ups
 
