@@ -4,6 +4,8 @@
 // See ARCHITECTURE.md for the code map and the invariants each module keeps.
 import PackageDescription
 
+let optimisedAlways: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
 let package = Package(
     name: "dlsp",
     platforms: [.macOS(.v15)],
@@ -28,8 +30,10 @@ let package = Package(
         // The core: plain Swift values, no LSP, no JSON.
         .target(name: "SourceText"),
         .target(name: "Syntax", dependencies: ["SourceText", "CTreeSitter"]),
-        .target(name: "Tokenizer"),
-        .target(name: "Engine", dependencies: ["Tokenizer", "COpenBLAS"]),
+        // The numeric modules are optimised even in debug builds: an unoptimised denoising loop is ~50× slower,
+        // which would make every test that runs the model crawl.
+        .target(name: "Tokenizer", swiftSettings: optimisedAlways),
+        .target(name: "Engine", dependencies: ["Tokenizer", "COpenBLAS"], swiftSettings: optimisedAlways),
         .target(name: "Features", dependencies: ["SourceText", "Syntax", "Engine", "Tokenizer"]),
 
         // The server: the only place that converts between LSP and the core.
@@ -47,7 +51,8 @@ let package = Package(
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Tokenizer"]),
-        .testTarget(name: "SyntaxTests", dependencies: ["Syntax", "SourceText"]),
+        .testTarget(name: "SyntaxTests", dependencies: ["Syntax", "SourceText"], exclude: ["Fixtures"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Engine", "Tokenizer"]),
         .testTarget(name: "SourceTextTests", dependencies: ["SourceText"]),
         // Spawns the built `dlsp` binary and real editors; depends on no module, only on the executable's behaviour.
         .testTarget(name: "EndToEndTests", dependencies: ["JSONRPC"]),

@@ -51,20 +51,21 @@ public struct CanvasAssembler: Sendable {
         if suffixTokens.count > suffixShare { suffixTokens.removeLast(suffixTokens.count - suffixShare) }
 
         let header = [fileSeparator] + tokenizer.encode(context.path + "\n", allowSpecial: false)
-        let prefixRoom = max(0, available - suffixTokens.count - header.count)
-        var prefixTokens = tokenizer.encode(String(context.prefix.utf8Suffix(prefixRoom * 6)), allowSpecial: false)
-        if prefixTokens.count > prefixRoom { prefixTokens.removeFirst(prefixTokens.count - prefixRoom) }
-
-        // Snippets fill what is left, most relevant (last) first; each one whole or not at all.
-        var room = available - suffixTokens.count - header.count - prefixTokens.count
+        // Snippets get up to a quarter of the room, most relevant (last) first, each whole or not at all; the
+        // prefix gets everything else, including what the snippets leave unused.
+        var snippetRoom = context.snippets.isEmpty ? 0 : available / 4
         var snippetTokens: [[Int]] = []
         for snippet in context.snippets.reversed() {
             let tokens = [fileSeparator] + tokenizer.encode("\(snippet.path)\n\(snippet.text)\n", allowSpecial: false)
-            if tokens.count <= room {
+            if tokens.count <= snippetRoom {
                 snippetTokens.insert(tokens, at: 0)
-                room -= tokens.count
+                snippetRoom -= tokens.count
             }
         }
+        let snippetCount = snippetTokens.reduce(0) { $0 + $1.count }
+        let prefixRoom = max(0, available - suffixTokens.count - header.count - snippetCount)
+        var prefixTokens = tokenizer.encode(String(context.prefix.utf8Suffix(prefixRoom * 6)), allowSpecial: false)
+        if prefixTokens.count > prefixRoom { prefixTokens.removeFirst(prefixTokens.count - prefixRoom) }
         return (snippetTokens.flatMap { $0 } + header + prefixTokens, suffixTokens)
     }
 }

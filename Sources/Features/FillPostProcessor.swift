@@ -29,8 +29,8 @@ public struct FillPostProcessor: Sendable {
         if extent == .restOfLine, let newline = text.firstIndex(of: "\n") { text = String(text[..<newline]) }
         text = Self.cutAtScopeExit(text, linePrefix: linePrefix)
         text = Self.dropLinesRepeatingTheNextLines(text, followingLines: followingLines)
+        text = Self.dropOverlapWithSuffix(text, linePrefix: linePrefix, lineSuffix: lineSuffix)
         text = Self.balanceClosers(text, linePrefix: linePrefix)
-        text = Self.dropOverlapWithSuffix(text, lineSuffix: lineSuffix)
         text = Self.trimTrailingWhitespace(text)
         guard text.contains(where: { !$0.isWhitespace }) else { return nil }
         // A fill that only re-types what already follows the cursor adds nothing.
@@ -40,23 +40,57 @@ public struct FillPostProcessor: Sendable {
     }
 
     /// Removes the end of the fill that repeats the start of the text after the cursor: with `)` after the cursor,
-    /// `f(x))` becomes `f(x)`.
-    static func dropOverlapWithSuffix(_ fill: String, lineSuffix: String) -> String {
-        let suffix = Substring(lineSuffix)
-        guard !suffix.isEmpty, !fill.isEmpty else { return fill }
+    /// `f(x))` becomes `f(x)`, but `print(` + `sum(a, b)` + `)` keeps its closer, because the line needs it.
+    ///
+    /// A run of three or more characters with letters or digits in it is duplication outright. Closers, quotes
+    /// and separators are dropped only as far as needed for the line to close no more than it did before the fill.
+    static func dropOverlapWithSuffix(_ fill: String, linePrefix: String, lineSuffix: String) -> String {
+        guard !lineSuffix.isEmpty, !fill.isEmpty else { return fill }
         let fillCharacters = Array(fill)
-        let suffixCharacters = Array(suffix)
-        let longest = min(fillCharacters.count, suffixCharacters.count)
-        for length in stride(from: longest, through: 1, by: -1) {
-            if Array(fillCharacters.suffix(length)) == Array(suffixCharacters.prefix(length)) {
-                let overlap = String(suffixCharacters.prefix(length))
-                // One stray letter in common is coincidence; closers, quotes and longer runs are duplication.
-                if length >= 3 || overlap.allSatisfy({ Self.closers.contains($0) || "\"'`;,:".contains($0) }) {
-                    return String(fillCharacters.dropLast(length))
-                }
-            }
+        let suffixCharacters = Array(lineSuffix)
+        var overlap = 0
+        for length in stride(from: min(fillCharacters.count, suffixCharacters.count), through: 1, by: -1)
+        where Array(fillCharacters.suffix(length)) == Array(suffixCharacters.prefix(length)) {
+            overlap = length
+            break
+        }
+        guard overlap > 0 else { return fill }
+        let repeated = fillCharacters.suffix(overlap)
+        if overlap >= 3, repeated.contains(where: { $0.isLetter || $0.isNumber }) {
+            return String(fillCharacters.dropLast(overlap))
+        }
+        guard repeated.allSatisfy({ Self.closers.contains($0) || "\"'`;,:".contains($0) }) else { return fill }
+        let baseline = Self.excessClosers(linePrefix + lineSuffix)
+        for dropped in 0...overlap {
+            let candidate = String(fillCharacters.dropLast(dropped))
+            if Self.excessClosers(linePrefix + candidate + lineSuffix) <= baseline { return candidate }
         }
         return fill
+    }
+
+    /// Closers that match no opener on the line, plus one for a string left open, plus doubled separators.
+    static func excessClosers(_ line: String) -> Int {
+        var stack: [Character] = []
+        var quote: Character?
+        var excess = 0
+        var previous: Character = " "
+        for character in line {
+            defer { previous = character }
+            if let open = quote {
+                if character == open, previous != "\\" { quote = nil }
+                continue
+            }
+            if "\"'`".contains(character) {
+                quote = character
+            } else if Self.openers.contains(character) {
+                stack.append(character)
+            } else if let opener = Self.openerOf[character] {
+                if stack.last == opener { stack.removeLast() } else { excess += 1 }
+            } else if ";,".contains(character), previous == character {
+                excess += 1
+            }
+        }
+        return excess + (quote == nil ? 0 : 1)
     }
 
     /// Cuts the fill before the first closing bracket that matches nothing opened in the fill or earlier on the

@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Drives dlsp over stdio like an editor and reports latency figures.
+
+  handshake   spawn -> initialize answered, over --spawns runs (p50/p95 ms)
+  completion  open files of a workspace, "type" through lines, request a completion after each keystroke
+              (p50/p95 ms from request to response; share answered from the type-ahead cache)
+
+Usage: scripts/bench-lsp.py [--binary .build/release/dlsp] [--workspace Sources] [--requests 200] [--spawns 10]
+Only the Python standard library is needed.
+"""
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+
+
+class Server:
+    def __init__(self, binary):
+        self.proc = subprocess.Popen([binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL)
+        self.next_id = 1
+
+    def send(self, message):
+        body = json.dumps(message).encode()
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.flush()
+
+    def read(self):
+        length = None
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("dlsp closed stdout")
+            line = line.strip()
+            if not line:
+                break
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        return json.loads(self.proc.stdout.read(length))
+
+    def request(self, method, params):
+        request_id = self.next_id
+        self.next_id += 1
+        self.send({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
+        while True:
+            message = self.read()
+            if message.get("id") == request_id and "method" not in message:
+                return message
+            if "method" in message and "id" in message:   # a request from the server: accept it
+                self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+
+    def notify(self, method, params):
+        self.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def close(self):
+        try:
+            self.request("shutdown", None)
+            self.notify("exit", None)
+            self.proc.wait(timeout=10)
+        except Exception:
+            self.proc.kill()
+
+
+def percentile(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def handshake(binary, spawns):
+    times = []
+    for _ in range(spawns):
+        start = time.perf_counter()
+        server = Server(binary)
+        server.request("initialize", {"processId": None, "capabilities": {}})
+        times.append((time.perf_counter() - start) * 1000)
+        server.notify("initialized", {})
+        server.close()
+    return times
+
+
+def completion(binary, workspace, requests, seed):
+    extensions = {".py": "python", ".swift": "swift", ".js": "javascript", ".c": "c", ".rs": "rust", ".go": "go"}
+    files = []
+    for root, dirs, names in os.walk(workspace):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in ("node_modules", "build")]
+        files += [os.path.join(root, n) for n in names if os.path.splitext(n)[1] in extensions]
+    if not files:
+        sys.exit(f"no source files under {workspace}")
+    rng = random.Random(seed)
+    server = Server(binary)
+    root = os.path.abspath(workspace)
+    server.request("initialize", {"processId": None, "rootUri": "file://" + root,
+                                  "capabilities": {"general": {"positionEncodings": ["utf-8"]}}})
+    server.notify("initialized", {})
+    latencies, cached, errors = [], 0, 0
+    while len(latencies) < requests:
+        path = os.path.abspath(rng.choice(files))
+        text = open(path, encoding="utf-8", errors="replace").read()
+        lines = text.split("\n")
+        candidates = [i for i, l in enumerate(lines) if len(l.strip()) > 8]
+        if not candidates:
+            continue
+        uri = "file://" + path
+        line_no = rng.choice(candidates)
+        original = lines[line_no]
+        indent = len(original) - len(original.lstrip())
+        # Remove the rest of the line after its indentation, then type it back keystroke by keystroke.
+        lines[line_no] = original[:indent]
+        version = 1
+        server.notify("textDocument/didOpen", {"textDocument": {
+            "uri": uri, "languageId": extensions[os.path.splitext(path)[1]], "version": version,
+            "text": "\n".join(lines)}})
+        for column in range(indent, min(len(original), indent + 12)):
+            start = time.perf_counter()
+            answer = server.request("textDocument/completion", {
+                "textDocument": {"uri": uri}, "position": {"line": line_no, "character": column}})
+            latencies.append((time.perf_counter() - start) * 1000)
+            if "error" in answer:
+                errors += 1
+            else:
+                items = answer["result"]["items"]
+                if items and "continued" in (items[0].get("detail") or ""):
+                    cached += 1
+            version += 1
+            server.notify("textDocument/didChange", {
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [{"range": {"start": {"line": line_no, "character": column},
+                                              "end": {"line": line_no, "character": column}},
+                                    "text": original[column]}]})
+            if len(latencies) >= requests:
+                break
+        server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+    server.close()
+    return latencies, cached, errors
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", default=".build/release/dlsp")
+    parser.add_argument("--workspace", default="Sources")
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--spawns", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    times = handshake(args.binary, args.spawns)
+    print(f"handshake (spawn to initialize answered), {len(times)} runs: "
+          f"p50 {percentile(times, 50):.1f} ms, p95 {percentile(times, 95):.1f} ms")
+    latencies, cached, errors = completion(args.binary, args.workspace, args.requests, args.seed)
+    print(f"completion, {len(latencies)} requests while typing: p50 {percentile(latencies, 50):.1f} ms, "
+          f"p95 {percentile(latencies, 95):.1f} ms, mean {statistics.mean(latencies):.1f} ms, "
+          f"type-ahead cache {100 * cached / len(latencies):.0f}%, errors {errors}")
+
+
+if __name__ == "__main__":
+    main()
