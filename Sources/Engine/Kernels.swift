@@ -13,6 +13,11 @@ public func setMatrixThreads(_ n: Int) {
 /// The number of threads OpenBLAS currently uses.
 public func matrixThreads() -> Int { Int(openblas_get_num_threads()) }
 
+/// The vector width the kernels use. Four lanes is what baseline x86-64 (SSE2) executes natively; wider Swift
+/// SIMD types spill to the stack there and were measured 3–4× slower.
+typealias FVec = SIMD4<Float>
+typealias UVec = SIMD4<UInt32>
+
 enum Kernels {
     // MARK: RMSNorm
 
@@ -21,22 +26,22 @@ enum Kernels {
                         rows: Int, d: Int, eps: Float) {
         for r in 0..<rows {
             let xr = x + r * d, yr = y + r * d
-            var acc = SIMD16<Float>()
+            var acc = FVec()
             var i = 0
-            while i + 16 <= d {
-                let v = UnsafeRawPointer(xr + i).loadUnaligned(as: SIMD16<Float>.self)
+            while i + FVec.scalarCount <= d {
+                let v = UnsafeRawPointer(xr + i).loadUnaligned(as: FVec.self)
                 acc += v * v
-                i += 16
+                i += FVec.scalarCount
             }
             var sum = acc.sum()
             while i < d { sum += xr[i] * xr[i]; i += 1 }
             let scale = 1 / (sum / Float(d) + eps).squareRoot()
             i = 0
-            while i + 16 <= d {
-                let v = UnsafeRawPointer(xr + i).loadUnaligned(as: SIMD16<Float>.self)
-                let g = UnsafeRawPointer(w + i).loadUnaligned(as: SIMD16<Float>.self)
-                UnsafeMutableRawPointer(yr + i).storeBytes(of: v * scale * g, as: SIMD16<Float>.self)
-                i += 16
+            while i + FVec.scalarCount <= d {
+                let v = UnsafeRawPointer(xr + i).loadUnaligned(as: FVec.self)
+                let g = UnsafeRawPointer(w + i).loadUnaligned(as: FVec.self)
+                UnsafeMutableRawPointer(yr + i).storeBytes(of: v * scale * g, as: FVec.self)
+                i += FVec.scalarCount
             }
             while i < d { yr[i] = xr[i] * scale * w[i]; i += 1 }
         }
@@ -101,54 +106,62 @@ enum Kernels {
 
     // MARK: exp and softmax
 
-    /// e^x for 16 lanes: Cody–Waite reduction to r ∈ [−ln2/2, ln2/2], a degree-6 polynomial, and the exponent
-    /// put back through the float's bits. Relative error about 2e-7 over the range softmax uses.
+    /// e^x per lane: Cody–Waite reduction to r ∈ [−ln2/2, ln2/2], a degree-6 polynomial, and the exponent
+    /// put back through the float's bits. Relative error about 2e-7 over the range softmax uses. Rounding to an
+    /// integer uses the 1.5·2²³ trick (the integer lands in the low mantissa bits) because Swift's generic
+    /// float→int SIMD conversion is not vectorised.
     @inline(__always)
-    static func exp16(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        let x = x.clamped(lowerBound: SIMD16(repeating: -87.0), upperBound: SIMD16(repeating: 88.0))
-        let n = (x * 1.442695040888963).rounded(.toNearestOrEven)
+    static func expVec(_ x: FVec) -> FVec {
+        let x = pointwiseMin(pointwiseMax(x, FVec(repeating: -87.0)), FVec(repeating: 88.0))
+        let magic = FVec(repeating: 12_582_912.0)
+        let t = x * 1.442695040888963 + magic
+        let n = t - magic
         var r = x - n * 0.693145751953125
         r = r - n * 1.428606765330187e-06
-        var p = SIMD16<Float>(repeating: 1.0 / 720)
+        var p = FVec(repeating: 1.0 / 720)
         p = p * r + 1.0 / 120
         p = p * r + 1.0 / 24
         p = p * r + 1.0 / 6
         p = p * r + 0.5
         p = p * r + 1
         p = p * r + 1
-        let bits = (SIMD16<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
-        return p * unsafeBitCast(bits, to: SIMD16<Float>.self)
+        let ni = unsafeBitCast(t, to: UVec.self) &- 0x4B40_0000
+        let bits = (ni &+ 127) &<< 23
+        return p * unsafeBitCast(bits, to: FVec.self)
     }
 
     /// Scalar e^x with the same algorithm (for tails shorter than a vector).
     @inline(__always)
-    static func exp1(_ x: Float) -> Float { exp16(SIMD16(repeating: x))[0] }
+    static func exp1(_ x: Float) -> Float { expVec(FVec(repeating: x))[0] }
+
+    /// e^x with the same algorithm as `expVec`, in scalar form.
+    static func referenceExp(_ x: Float) -> Float { exp1(x) }
 
     /// In-place softmax of each of `rows` rows of length `n` (row stride `stride`).
     static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, n: Int, stride: Int) {
         for r in 0..<rows {
             let row = x + r * stride
-            var mv = SIMD16<Float>(repeating: -.infinity)
+            var mv = FVec(repeating: -.infinity)
             var i = 0
-            while i + 16 <= n {
-                mv = pointwiseMax(mv, UnsafeRawPointer(row + i).loadUnaligned(as: SIMD16<Float>.self)); i += 16
+            while i + FVec.scalarCount <= n {
+                mv = pointwiseMax(mv, UnsafeRawPointer(row + i).loadUnaligned(as: FVec.self)); i += FVec.scalarCount
             }
             var m = mv.max()
             while i < n { m = Swift.max(m, row[i]); i += 1 }
-            var sv = SIMD16<Float>()
+            var sv = FVec()
             i = 0
-            while i + 16 <= n {
-                let e = exp16(UnsafeRawPointer(row + i).loadUnaligned(as: SIMD16<Float>.self) - m)
-                UnsafeMutableRawPointer(row + i).storeBytes(of: e, as: SIMD16<Float>.self)
-                sv += e; i += 16
+            while i + FVec.scalarCount <= n {
+                let e = expVec(UnsafeRawPointer(row + i).loadUnaligned(as: FVec.self) - m)
+                UnsafeMutableRawPointer(row + i).storeBytes(of: e, as: FVec.self)
+                sv += e; i += FVec.scalarCount
             }
             var s = sv.sum()
             while i < n { let e = exp1(row[i] - m); row[i] = e; s += e; i += 1 }
             let inv = 1 / s
             i = 0
-            while i + 16 <= n {
-                let v = UnsafeRawPointer(row + i).loadUnaligned(as: SIMD16<Float>.self) * inv
-                UnsafeMutableRawPointer(row + i).storeBytes(of: v, as: SIMD16<Float>.self); i += 16
+            while i + FVec.scalarCount <= n {
+                let v = UnsafeRawPointer(row + i).loadUnaligned(as: FVec.self) * inv
+                UnsafeMutableRawPointer(row + i).storeBytes(of: v, as: FVec.self); i += FVec.scalarCount
             }
             while i < n { row[i] *= inv; i += 1 }
         }
@@ -166,12 +179,12 @@ enum Kernels {
     /// g = silu(g) · u over `count` elements (in place in g).
     static func swiglu(_ g: UnsafeMutablePointer<Float>, _ u: UnsafePointer<Float>, count: Int) {
         var i = 0
-        while i + 16 <= count {
-            let gv = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD16<Float>.self)
-            let uv = UnsafeRawPointer(u + i).loadUnaligned(as: SIMD16<Float>.self)
-            let r = gv / (1 + exp16(-gv)) * uv
-            UnsafeMutableRawPointer(g + i).storeBytes(of: r, as: SIMD16<Float>.self)
-            i += 16
+        while i + FVec.scalarCount <= count {
+            let gv = UnsafeRawPointer(g + i).loadUnaligned(as: FVec.self)
+            let uv = UnsafeRawPointer(u + i).loadUnaligned(as: FVec.self)
+            let r = gv / (1 + expVec(-gv)) * uv
+            UnsafeMutableRawPointer(g + i).storeBytes(of: r, as: FVec.self)
+            i += FVec.scalarCount
         }
         while i < count { g[i] = g[i] / (1 + exp1(-g[i])) * u[i]; i += 1 }
     }
@@ -185,11 +198,11 @@ enum Kernels {
     /// y += x over `count` elements.
     static func add(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
         var i = 0
-        while i + 16 <= count {
-            let a = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD16<Float>.self)
-            let b = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(y + i).storeBytes(of: a + b, as: SIMD16<Float>.self)
-            i += 16
+        while i + FVec.scalarCount <= count {
+            let a = UnsafeRawPointer(y + i).loadUnaligned(as: FVec.self)
+            let b = UnsafeRawPointer(x + i).loadUnaligned(as: FVec.self)
+            UnsafeMutableRawPointer(y + i).storeBytes(of: a + b, as: FVec.self)
+            i += FVec.scalarCount
         }
         while i < count { y[i] += x[i]; i += 1 }
     }

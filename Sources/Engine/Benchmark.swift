@@ -1,0 +1,165 @@
+import COpenBLAS
+import Dispatch
+import Foundation
+
+/// Speed figures of the engine, measured in-process (the `dlsp bench engine` command prints them).
+public enum EngineBenchmark {
+    /// One model's figures at one context/hole size.
+    public struct Figures: Sendable, Codable, Equatable {
+        public var model: String
+        public var parameters: Int
+        public var threads: Int
+        public var contextTokens: Int
+        public var holeTokens: Int
+        public var steps: Int
+        /// p50 over the repeats of one whole fill, with the dual cache (includes its one full forward).
+        public var fillMsCached: Double
+        /// p50 of one whole fill re-running the full canvas every step.
+        public var fillMsUncached: Double
+        /// Per denoising step (fill time / steps).
+        public var stepMsCached: Double
+        public var stepMsUncached: Double
+        /// Cached hole-only step alone (partial forward + logits + sampling), p50 per step.
+        public var partialStepMs: Double
+        /// fillMsUncached / fillMsCached.
+        public var cacheSpeedup: Double
+        /// One full-canvas forward (no logits), p50.
+        public var fullForwardMs: Double
+        public var fullForwardGFLOPs: Double
+        /// `sgemm` GFLOP/s measured in the same run (1024³ single-precision product).
+        public var sgemmGFLOPs: Double
+        /// fullForwardGFLOPs / sgemmGFLOPs.
+        public var fractionOfSgemm: Double
+        /// Peak resident set of the process so far, MiB (Linux; 0 elsewhere).
+        public var peakRSSMiB: Double
+    }
+
+    /// The default model's shape (the trainer's LLaDA layout, tied embeddings): L=4, d=256, 4 heads, ffn 704,
+    /// vocab 8192.
+    public static func defaultModelShape() -> ModelConfig {
+        ModelConfig(family: .llada, architecture: "LLaDAModelLM", hiddenSize: 256, numLayers: 4, numHeads: 4,
+                    numKVHeads: 4, intermediateSize: 704, vocabSize: 8192, ropeTheta: 10000, rmsNormEps: 1e-5,
+                    tiedEmbeddings: true, maxPositions: 4096)
+    }
+
+    /// Qwen2.5-Coder-0.5B dimensions (Open-dCoder-0.5B): 24 layers, hidden 896, 14/2 heads, ffn 4864,
+    /// vocab 151936, tied embeddings, Q/K/V bias, shifted logits.
+    public static func openDCoderShape() -> ModelConfig {
+        ModelConfig(family: .dream, architecture: "Qwen2ForCausalLM", hiddenSize: 896, numLayers: 24, numHeads: 14,
+                    numKVHeads: 2, intermediateSize: 4864, vocabSize: 151936, ropeTheta: 1_000_000,
+                    rmsNormEps: 1e-6, tiedEmbeddings: true, maxPositions: 32768)
+    }
+
+    /// Floating-point operations of one full-canvas forward of `n` positions (matrix products and attention;
+    /// no LM head, which a full forward does not compute).
+    public static func fullForwardFLOPs(_ c: ModelConfig, positions n: Int) -> Double {
+        let d = Double(c.hiddenSize), qd = Double(c.numHeads * c.headDim), kvd = Double(c.numKVHeads * c.headDim)
+        let f = Double(c.intermediateSize), N = Double(n)
+        let linear = 2 * N * (d * qd + 2 * d * kvd + qd * d + 3 * d * f)
+        let attention = 4 * N * N * qd
+        return Double(c.numLayers) * (linear + attention)
+    }
+
+    /// GFLOP/s of one `m×k · k×n` sgemm, best of `repeats`.
+    public static func sgemmGFLOPs(m: Int = 1024, n: Int = 1024, k: Int = 1024, repeats: Int = 5) -> Double {
+        let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * n)
+        var c = [Float](repeating: 0, count: m * n)
+        var best = Double.infinity
+        for _ in 0..<repeats {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            c.withUnsafeMutableBufferPointer { cp in
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k),
+                            b, Int32(n), 0, cp.baseAddress!, Int32(n))
+            }
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+        }
+        return 2 * Double(m) * Double(n) * Double(k) / best / 1e9
+    }
+
+    /// Peak resident set size of this process in MiB (from /proc/self/status; 0 when unavailable).
+    public static func peakRSSMiB() -> Double {
+        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
+        let kb = Double(line.split(separator: " ").dropFirst().first.map(String.init) ?? "") ?? 0
+        return kb / 1024
+    }
+
+    /// Measures `engine`: a hole of `hole` tokens with `context` tokens around it (three quarters before, one
+    /// quarter after), `steps` Dream timesteps, greedy; with and without the dual cache; p50 over `repeats`.
+    /// `uncachedRepeats` defaults to `repeats`; the uncached fill of a large model takes minutes on two cores.
+    public static func run(engine: Engine, name: String, context: Int = 1024, hole: Int = 32, steps: Int = 16,
+                           repeats: Int = 5, uncachedRepeats: Int? = nil) throws -> Figures {
+        let c = engine.config
+        var rng = SeededRNG(seed: 42)
+        let limit = min(c.vocabSize, c.embeddingSize)
+        let mask = c.maskTokenID ?? -1
+        func token() -> Int {
+            var t = Int(rng.next() % UInt64(limit))
+            while t == mask || t == c.eosTokenID { t = Int(rng.next() % UInt64(limit)) }
+            return t
+        }
+        let before = context * 3 / 4
+        let prefix = (0..<before).map { _ in token() }, suffix = (0..<(context - before)).map { _ in token() }
+        func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
+
+        var cachedOpts = FillOptions(schedule: .timesteps(steps: steps), cache: .dual(), trimAtEndOfText: false)
+        cachedOpts.maxExtraSteps = 0
+        var uncachedOpts = cachedOpts
+        uncachedOpts.cache = .none
+        _ = try engine.fill(context: prefix, suffix: suffix, holeLength: hole, options: cachedOpts)   // warm-up
+        var cached: [Double] = [], uncached: [Double] = [], partial: [Double] = []
+        var stepsUsed = steps
+        for i in 0..<repeats {
+            let r = try engine.fill(context: prefix, suffix: suffix, holeLength: hole, options: cachedOpts)
+            cached.append(r.timings.totalMs)
+            stepsUsed = r.steps
+            if r.partialForwards > 0 {
+                let fullStep = r.timings.fullForwardMs
+                partial.append((r.timings.totalMs - fullStep) / Double(max(1, r.steps - 1)))
+            }
+            if i < (uncachedRepeats ?? repeats) {
+                uncached.append(try engine.fill(context: prefix, suffix: suffix, holeLength: hole,
+                                                options: uncachedOpts).timings.totalMs)
+            }
+        }
+        // Full-canvas forward alone.
+        let n = context + hole
+        let ws = Workspace(config: c, capacity: n, logitCapacity: 1)
+        let tokens = (prefix + [Int](repeating: max(mask, 0), count: hole) + suffix).map(Int32.init)
+        var forwards: [Double] = []
+        for _ in 0..<repeats {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            tokens.withUnsafeBufferPointer { engine.model.forwardAll(ws, tokens: $0.baseAddress!, count: n) }
+            forwards.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+        }
+        let fwd = median(forwards)
+        let gflops = fullForwardFLOPs(c, positions: n) / (fwd / 1e3) / 1e9
+        let peak = sgemmGFLOPs()
+        let fc = median(cached), fu = median(uncached)
+        return Figures(model: name, parameters: c.parameterCount, threads: matrixThreads(), contextTokens: context,
+                       holeTokens: hole, steps: stepsUsed, fillMsCached: fc, fillMsUncached: fu,
+                       stepMsCached: fc / Double(stepsUsed), stepMsUncached: fu / Double(stepsUsed),
+                       partialStepMs: partial.isEmpty ? 0 : median(partial), cacheSpeedup: fu / fc,
+                       fullForwardMs: fwd, fullForwardGFLOPs: gflops, sgemmGFLOPs: peak,
+                       fractionOfSgemm: gflops / peak, peakRSSMiB: peakRSSMiB())
+    }
+
+    /// The standard figures: the default model's shape and (when `includeLarge`) an Open-dCoder-0.5B-shaped model,
+    /// both random f32 weights, or the model at `modelPath` instead of the default shape.
+    public static func standard(modelPath: String? = nil, includeLarge: Bool = true, threads: Int = 2,
+                                repeats: Int = 5) throws -> [Figures] {
+        var out: [Figures] = []
+        if let p = modelPath {
+            out.append(try run(engine: try Engine.load(directory: p, threads: threads), name: p, repeats: repeats))
+        } else {
+            let e = try Engine.random(config: defaultModelShape(), threads: threads)
+            out.append(try run(engine: e, name: "default-shape (random)", repeats: repeats))
+        }
+        if includeLarge {
+            let e = try Engine.random(config: openDCoderShape(), threads: threads)
+            out.append(try run(engine: e, name: "open-dcoder-0.5B-shape (random)", repeats: max(1, repeats / 2),
+                               uncachedRepeats: 1))
+        }
+        return out
+    }
+}
