@@ -11,6 +11,7 @@ is the hole's text up to the first <|endoftext|>. A hit is an exact match after 
 
   python eval_infill.py --checkpoint work/run/last.pt --out work/eval/last.json
   python eval_infill.py --model-dir ../Models/default
+  python eval_infill.py --table work/eval        # markdown table of all results there, by tokens trained
 """
 import argparse
 import json
@@ -116,8 +117,29 @@ def load_model(args):
     return model, {"source": args.checkpoint, "step": st["step"], "tokens": st["tokens"]}
 
 
+def table(folder):
+    rows = []
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".json"):
+            r = json.load(open(os.path.join(folder, name)))
+            if "tokens" in r:
+                rows.append(r)
+    rows.sort(key=lambda r: r["tokens"])
+    langs = sorted({l for r in rows for l in r["per_lang"]})
+    print("| tokens trained | " + " | ".join(f"{l} EM (baseline)" for l in langs) + " | holes/lang, m, steps |")
+    print("|---:|" + "---:|" * len(langs) + "---|")
+    for r in rows:
+        cells = []
+        for l in langs:
+            x = r["per_lang"].get(l)
+            cells.append(f"{x['em_model']:.3f} ({x['em_prev_line']:.3f})" if x else "")
+        print(f"| {r['tokens'] / 1e6:.2f} M | " + " | ".join(cells) + f" | {r['holes_per_lang']}, {r['m']}, "
+              f"{r['steps']} |")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--table", default=None, help="print a table of the result files in this folder and exit")
     ap.add_argument("--checkpoint", default=os.path.join(HERE, "work", "run", "last.pt"))
     ap.add_argument("--model-dir", default=None, help="evaluate an exported directory instead of a checkpoint")
     ap.add_argument("--shards", default=os.path.join(HERE, "work", "shards"))
@@ -132,6 +154,9 @@ def main():
     ap.add_argument("--out", default=None)
     ap.add_argument("--show", type=int, default=0, help="print this many examples per language")
     args = ap.parse_args()
+    if args.table:
+        table(args.table)
+        return
     torch.set_num_threads(args.threads)
     shards = Shards(args.shards)
     model, info = load_model(args)
