@@ -272,3 +272,41 @@ public final class Engine: Sendable {
                               holes: holes.count, cachedMs: cachedMs, uncachedMs: uncachedMs)
     }
 }
+
+/// What `dlsp model info` shows about a loaded model.
+public struct ModelInfo: Sendable, Equatable, Codable {
+    public var architecture: String
+    public var family: String
+    public var parameters: Int
+    public var layers: Int
+    public var hiddenSize: Int
+    public var heads: Int
+    public var kvHeads: Int
+    public var intermediateSize: Int
+    public var vocabSize: Int
+    public var contextLength: Int
+    public var tiedEmbeddings: Bool
+    public var shiftLogits: Bool
+    /// Storage types of the tensors as loaded from the file(s), e.g. "F16×23".
+    public var dtypes: String
+    /// "tokenizer.json (N tokens)" or "none".
+    public var tokenizer: String
+    public var maskTokenID: Int?
+    public var eosTokenID: Int?
+    public var padTokenID: Int?
+    public var fileSepTokenID: Int?
+}
+
+extension Engine {
+    /// A summary of the model for `dlsp model info`.
+    public var info: ModelInfo {
+        let c = config
+        return ModelInfo(architecture: c.architecture, family: c.family.rawValue, parameters: c.parameterCount,
+                         layers: c.numLayers, hiddenSize: c.hiddenSize, heads: c.numHeads, kvHeads: c.numKVHeads,
+                         intermediateSize: c.intermediateSize, vocabSize: c.vocabSize, contextLength: c.maxPositions,
+                         tiedEmbeddings: c.tiedEmbeddings, shiftLogits: c.shiftLogits, dtypes: dtypeSummary,
+                         tokenizer: tokenizer.map { "tokenizer.json (\($0.vocabularySize) tokens)" } ?? "none",
+                         maskTokenID: c.maskTokenID, eosTokenID: c.eosTokenID, padTokenID: c.padTokenID,
+                         fileSepTokenID: c.fileSepTokenID)
+    }
+}

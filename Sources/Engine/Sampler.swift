@@ -117,7 +117,9 @@ struct Denoiser {
                 }
                 canvas.withUnsafeBufferPointer { cv in
                     if full {
-                        model.forwardAll(ws, tokens: cv.baseAddress!, count: n)
+                        activeRows.withUnsafeBufferPointer { rows in
+                            model.forwardAll(ws, tokens: cv.baseAddress!, count: n, outputRows: rows)
+                        }
                     } else {
                         activeRows.withUnsafeBufferPointer { rows in
                             model.forwardRows(ws, tokens: cv.baseAddress!, count: n, rows: rows)

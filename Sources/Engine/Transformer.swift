@@ -8,10 +8,13 @@ struct Transformer: @unchecked Sendable {
     let threads: Int
 
     /// Runs every canvas position (`tokens[0..<n]`) through all layers and refreshes the K/V caches.
-    /// Afterwards row r of `ws.x` holds position r's final (pre-norm) hidden state.
-    func forwardAll(_ ws: Workspace, tokens: UnsafePointer<Int32>, count n: Int) {
+    /// Afterwards row r of `ws.x` holds position r's final (pre-norm) hidden state; or, when `outputRows` (sorted
+    /// canvas positions) is given, row j holds position outputRows[j]'s: the last layer then computes only the
+    /// keys and values of the other rows, which is all later steps need of them (exact, and about 1/L cheaper).
+    func forwardAll(_ ws: Workspace, tokens: UnsafePointer<Int32>, count n: Int,
+                    outputRows: UnsafeBufferPointer<Int32>? = nil) {
         for r in 0..<n { ws.positions[r] = Int32(r); ws.compact[r] = Int32(r) }
-        run(ws, tokens: tokens, active: n, keyCount: n)
+        run(ws, tokens: tokens, active: n, keyCount: n, finalRows: outputRows)
         ws.cacheValid = true
     }
 
@@ -25,7 +28,9 @@ struct Transformer: @unchecked Sendable {
         run(ws, tokens: tokens, active: rows.count, keyCount: n)
     }
 
-    private func run(_ ws: Workspace, tokens: UnsafePointer<Int32>, active a: Int, keyCount n: Int) {
+    private func run(_ ws: Workspace, tokens: UnsafePointer<Int32>, active: Int, keyCount n: Int,
+                     finalRows: UnsafeBufferPointer<Int32>? = nil) {
+        var a = active
         let c = config
         let d = c.hiddenSize, hd = c.headDim, nh = c.numHeads, nkv = c.numKVHeads
         let qd = nh * hd, kvd = nkv * hd, ffn = c.intermediateSize
@@ -38,14 +43,10 @@ struct Transformer: @unchecked Sendable {
         }
         for (l, w) in weights.layers.enumerated() {
             Kernels.rmsNorm(ws.x, w.attnNorm, ws.h, rows: a, d: d, eps: c.rmsNormEps)
-            w.wq.apply(ws.h, m: a, ws.q, threads: threads)
             w.wk.apply(ws.h, m: a, ws.kNew, threads: threads)
             w.wv.apply(ws.h, m: a, ws.vNew, threads: threads)
-            if let b = w.bq { Kernels.addBias(ws.q, b, rows: a, n: qd) }
             if let b = w.bk { Kernels.addBias(ws.kNew, b, rows: a, n: kvd) }
             if let b = w.bv { Kernels.addBias(ws.vNew, b, rows: a, n: kvd) }
-            Kernels.rope(ws.q, rows: a, heads: nh, headDim: hd, rowStride: qd, positions: ws.positions,
-                         cos: ws.ropeCos, sin: ws.ropeSin, style: c.ropeStyle)
             Kernels.rope(ws.kNew, rows: a, heads: nkv, headDim: hd, rowStride: kvd, positions: ws.positions,
                          cos: ws.ropeCos, sin: ws.ropeSin, style: c.ropeStyle)
             let kc = ws.kCache[l], vc = ws.vCache[l]
@@ -54,6 +55,26 @@ struct Transformer: @unchecked Sendable {
                 (kc + p * kvd).update(from: ws.kNew + j * kvd, count: kvd)
                 (vc + p * kvd).update(from: ws.vNew + j * kvd, count: kvd)
             }
+            if l == weights.layers.count - 1, let keep = finalRows, keep.count < a {
+                // Last layer: every row's K/V is stored; only the rows whose outputs are wanted go on.
+                // Rows are compacted in increasing order, so moving row p to slot j ≤ p never overwrites a
+                // row still to be moved.
+                for r in 0..<a { ws.compact[Int(ws.positions[r])] = -1 }
+                for (j, p) in keep.enumerated() {
+                    let src = Int(p)   // a full forward's row index is its position
+                    if j != src {
+                        (ws.x + j * d).update(from: ws.x + src * d, count: d)
+                        (ws.h + j * d).update(from: ws.h + src * d, count: d)
+                    }
+                    ws.positions[j] = p
+                    ws.compact[Int(p)] = Int32(j)
+                }
+                a = keep.count
+            }
+            w.wq.apply(ws.h, m: a, ws.q, threads: threads)
+            if let b = w.bq { Kernels.addBias(ws.q, b, rows: a, n: qd) }
+            Kernels.rope(ws.q, rows: a, heads: nh, headDim: hd, rowStride: qd, positions: ws.positions,
+                         cos: ws.ropeCos, sin: ws.ropeSin, style: c.ropeStyle)
             // Attention, one head at a time, queries in chunks so the score matrix stays small.
             for head in 0..<nh {
                 let g = head / group

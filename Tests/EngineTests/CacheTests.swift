@@ -57,3 +57,34 @@ import Testing
         #expect(a.holeTokens == b.holeTokens)
     }
 }
+
+@Suite struct ConcurrencyTests {
+    /// One engine, several threads at once: each request has its own workspace, so results equal the serial ones.
+    @Test func concurrentFillsMatchSerial() async throws {
+        let engine = try Engine.load(directory: Fixtures.path("llada_tied"))
+        let o = FillOptions(schedule: .timesteps(steps: 4), trimAtEndOfText: false)
+        let serial = try (0..<4).map { i in
+            try engine.fill(context: Array(Fixtures.prefix.dropFirst(i)), suffix: Fixtures.suffix, holeLength: 6,
+                            options: o).holeTokens
+        }
+        let parallel = try await withThrowingTaskGroup(of: (Int, [Int]).self) { group in
+            for i in 0..<4 {
+                group.addTask {
+                    (i, try engine.fill(context: Array(Fixtures.prefix.dropFirst(i)), suffix: Fixtures.suffix,
+                                        holeLength: 6, options: o).holeTokens)
+                }
+            }
+            var out = [[Int]](repeating: [], count: 4)
+            for try await (i, t) in group { out[i] = t }
+            return out
+        }
+        #expect(parallel == serial)
+    }
+
+    @Test func modelInfo() throws {
+        let info = try Engine.load(directory: Fixtures.path("llada_tied")).info
+        #expect(info.family == "llada" && info.layers == 2 && info.maskTokenID == 1 && info.fileSepTokenID == 2)
+        #expect(info.tokenizer.hasPrefix("tokenizer.json"))
+        #expect(info.parameters > 0 && info.dtypes.hasPrefix("F32×"))
+    }
+}
