@@ -8,6 +8,13 @@ public struct ContextSnippet: Sendable, Equatable {
     public var symbols: [String]
     /// Relevance; higher is more relevant.
     public var score: Double
+
+    public init(path: String, text: String, symbols: [String], score: Double) {
+        self.path = path
+        self.text = text
+        self.symbols = symbols
+        self.score = score
+    }
 }
 
 /// Everything the model sees for one hole, as plain values. Render it with ``canvas(maskCount:)``.
@@ -29,6 +36,17 @@ public struct CompletionContext: Sendable, Equatable {
     /// Byte offsets in the document where the kept prefix starts and the kept suffix ends.
     public var prefixStart: Int
     public var suffixEnd: Int
+
+    public init(path: String, prefix: String, suffix: String, snippets: [ContextSnippet], hole: HoleDescription, languageID: String?, prefixStart: Int, suffixEnd: Int) {
+        self.path = path
+        self.prefix = prefix
+        self.suffix = suffix
+        self.snippets = snippets
+        self.hole = hole
+        self.languageID = languageID
+        self.prefixStart = prefixStart
+        self.suffixEnd = suffixEnd
+    }
 
     /// The canvas in ARCHITECTURE.md's format, with `maskCount` mask tokens for the hole.
     public func canvas(maskCount: Int) -> String {

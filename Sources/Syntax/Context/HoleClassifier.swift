@@ -39,6 +39,9 @@ enum HoleClassifier {
             if let opener = trimmedBefore.last, let closer = pairs[opener], trimmedAfter.first == closer {
                 return make(opener == "(" ? .argumentList : .afterOpeningBracket, 16, [.endOfLine])
             }
+            if let tree, isInsideArgumentList(tree: tree, offset: hole.lowerBound) {
+                return make(.argumentList, 16, [.endOfLine])
+            }
             return make(.expression, 12, [.endOfLine])
         }
 
@@ -87,6 +90,18 @@ enum HoleClassifier {
             }
         }
         return nil
+    }
+
+    /// Whether the offset sits between the parentheses of a call's arguments (or a declaration's parameters).
+    static func isInsideArgumentList(tree: SyntaxTree, offset: Int) -> Bool {
+        guard let node = tree.node(at: offset) else { return false }
+        for candidate in [node] + node.ancestors.prefix(4) {
+            let type = candidate.type
+            let isList = type == "argument_list" || type == "arguments" || type == "value_arguments"
+                || type == "parameters" || type == "formal_parameters" || type == "parameter_list"
+            if isList, candidate.startByte < offset, offset < candidate.endByte { return true }
+        }
+        return false
     }
 
     /// The median size of the function bodies already in the file, so a new body is sized like its siblings.

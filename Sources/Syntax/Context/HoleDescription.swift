@@ -42,6 +42,15 @@ public struct HoleDescription: Sendable, Equatable {
     /// Indentation for new lines inside the hole.
     public var indentation: String
 
+    public init(kind: Kind, suggestedTokens: Int, maxTokens: Int, stops: [Stop], lineSuffix: String, indentation: String) {
+        self.kind = kind
+        self.suggestedTokens = suggestedTokens
+        self.maxTokens = maxTokens
+        self.stops = stops
+        self.lineSuffix = lineSuffix
+        self.indentation = indentation
+    }
+
     /// Whether the fill must stay on one line.
     public var isSingleLine: Bool { stops.contains(.endOfLine) }
 

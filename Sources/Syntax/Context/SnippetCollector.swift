@@ -107,7 +107,7 @@ struct SnippetCollector {
     }
 
     static func isIdentifierType(_ type: String) -> Bool {
-        type.contains("identifier") || type == "constant" || type == "type" || type == "word"
+        type.contains("identifier") || type.hasSuffix("_name") || type == "constant" || type == "word"
     }
 
     /// Identifier-shaped words, for languages without a grammar.

@@ -38,6 +38,13 @@ public struct ImportReference: Sendable, Hashable {
     /// A local alias (`import numpy as np`).
     public var alias: String?
     public var range: Range<Int>
+
+    public init(module: String, names: [String], alias: String?, range: Range<Int>) {
+        self.module = module
+        self.names = names
+        self.alias = alias
+        self.range = range
+    }
 }
 
 /// Everything the index knows about one file.
@@ -47,4 +54,11 @@ public struct FileSymbols: Sendable, Hashable {
     public var languageID: String?
     public var definitions: [SymbolDefinition]
     public var imports: [ImportReference]
+
+    public init(path: String, languageID: String?, definitions: [SymbolDefinition], imports: [ImportReference]) {
+        self.path = path
+        self.languageID = languageID
+        self.definitions = definitions
+        self.imports = imports
+    }
 }

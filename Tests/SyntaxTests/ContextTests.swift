@@ -1,0 +1,162 @@
+import Foundation
+import Syntax
+import Testing
+
+@Suite("Context builder")
+struct ContextTests {
+    static func pythonBuilder() throws -> ContextBuilder {
+        ContextBuilder(registry: TestGrammars.registry, index: try IndexTests.pythonIndex())
+    }
+
+    @Test("the canvas follows ARCHITECTURE.md: related files first, then the current file with the masked hole")
+    func canvasFormat() {
+        let context = CompletionContext(
+            path: "src/b.py", prefix: "x = ", suffix: "\nprint(x)\n",
+            snippets: [ContextSnippet(path: "src/a.py", text: "def f():\n    pass", symbols: ["f"], score: 1)],
+            hole: HoleDescription(kind: .restOfLine, suggestedTokens: 8, maxTokens: 16, stops: [.endOfLine],
+                                  lineSuffix: "", indentation: ""),
+            languageID: "python", prefixStart: 0, suffixEnd: 14)
+        #expect(context.canvas(maskCount: 3)
+            == "<|file_sep|>src/a.py\ndef f():\n    pass\n<|file_sep|>src/b.py\nx = <|mask|><|mask|><|mask|>\nprint(x)\n")
+    }
+
+    @Test("snippets come from the definitions used near the cursor, with workspace-relative paths")
+    func snippetsFromOtherFiles() throws {
+        let marked = MarkedText("""
+        from app.models import User, make_user
+        from app.util import slugify
+
+
+        def register(name, email):
+            user = make_user(name, email)
+            ‸
+        """)
+        let context = try Self.pythonBuilder().build(
+            ContextRequest(path: "app/service.py", text: marked.bytes, cursor: marked.cursor))
+        let paths = context.snippets.map(\.path)
+        #expect(paths.contains("app/models.py"))
+        let models = try #require(context.snippets.first { $0.path == "app/models.py" })
+        #expect(models.text.contains("def make_user(name, email):"))
+        #expect(models.symbols.contains("make_user"))
+        // The most relevant block is last, next to the current file.
+        #expect(context.snippets.last?.path == "app/models.py")
+        // Nothing from the current file or unrelated files.
+        #expect(!paths.contains("app/service.py"))
+        #expect(!paths.contains("app/keep_gen.py"))
+        #expect(context.prefix == marked.text.prefix(marked.cursor).description)
+        #expect(context.suffix == "")
+        #expect(context.canvas(maskCount: 2).hasSuffix("<|file_sep|>app/service.py\n" + context.prefix + "<|mask|><|mask|>"))
+    }
+
+    @Test("snippets respect the budget and leave the prefix intact")
+    func snippetBudget() throws {
+        let marked = MarkedText("from app.models import User\n\nu = User('a', 'b')\nu.‸\n")
+        let budget = ContextBudget(totalTokens: 60, prefixShare: 0.4, suffixShare: 0.2)
+        let context = try Self.pythonBuilder().build(
+            ContextRequest(path: "app/x.py", text: marked.bytes, cursor: marked.cursor, budget: budget))
+        let snippetTokens = context.snippets.reduce(0) { $0 + TokenCounter.estimate.count($1.text) }
+        #expect(snippetTokens <= 24)
+        #expect(context.prefix == "from app.models import User\n\nu = User('a', 'b')\nu.")
+    }
+
+    @Test("a long file is cut at line boundaries near the hole and keeps the enclosing headers")
+    func prefixSuffixCut() throws {
+        var lines = ["class Ledger:", "    def total(self, entries):", "        result = 0"]
+        for index in 0..<200 { lines.append("        result += entries[\(index)]") }
+        lines.append("        ‸")
+        for index in 0..<200 { lines.append("        result -= entries[\(index)]") }
+        lines.append("        return result")
+        let marked = MarkedText(lines.joined(separator: "\n") + "\n")
+        let budget = ContextBudget(totalTokens: 400, prefixShare: 0.6, suffixShare: 0.2)
+        let context = ContextBuilder(registry: TestGrammars.registry, index: nil)
+            .build(ContextRequest(path: "ledger.py", text: marked.bytes, cursor: marked.cursor, budget: budget))
+        #expect(context.prefix.hasPrefix("class Ledger:\n    def total(self, entries):\n        result += entries["))
+        #expect(context.prefix.hasSuffix("result += entries[199]\n        "))
+        #expect(context.suffix.hasPrefix("\n        result -= entries[0]\n"))
+        #expect(!context.suffix.hasSuffix("\n"))  // cut at a line end, not mid-line
+        #expect(context.prefixStart > 0 && context.suffixEnd < marked.bytes.count)
+        #expect(marked.text.hasSuffix(context.suffix) == false)
+        let counter = TokenCounter.estimate
+        #expect(counter.count(context.prefix) <= 240 + 80)
+        #expect(counter.count(context.suffix) <= 80)
+        // The kept prefix is contiguous text that ends exactly at the cursor.
+        let kept = marked.bytes.string(context.prefixStart..<marked.cursor)
+        #expect(context.prefix.hasSuffix(kept))
+        #expect(marked.bytes.string(marked.cursor..<context.suffixEnd) == context.suffix)
+    }
+
+    @Test("hole kinds", arguments: [
+        ("python", "x = compute(‸)\n", HoleDescription.Kind.argumentList),
+        ("python", "total = ‸\n", .restOfLine),
+        ("python", "if a‸ and b:\n    pass\n", .expression),
+        ("python", "def f(x):\n    y = 1\n    ‸\n    return y\n", .statement),
+        ("python", "def f(x):\n    ‸\n\ndef g():\n    pass\n", .blockBody),
+        ("python", "def f(x):‸\n", .blockBody),
+        ("python", "name = \"hel‸lo\"\n", .string),
+        ("python", "# todo: ‸\nx = 1\n", .comment),
+        ("python", "values = [‸]\n", .afterOpeningBracket),
+        ("javascript", "function f() {‸\n}\n", .blockBody),
+        ("javascript", "function f() {\n  const a = 1;\n  ‸\n  return a;\n}\n", .statement),
+        ("c", "int main(void) {\n    printf(\"%d\", ‸);\n}\n", .argumentList),
+        ("go", "func f() {\n\t// explain ‸\n}\n", .comment),
+        ("rust", "fn f() -> i32 {\n    let s = \"ab‸c\";\n    1\n}\n", .string),
+        ("python", "x = ‸old_value‸\n", .selection),
+    ])
+    func holeKinds(languageID: String, marked: String, expected: HoleDescription.Kind) throws {
+        _ = try TestGrammars.language(languageID)
+        let text = MarkedText(marked)
+        let hole = text.cursor..<(text.selectionEnd ?? text.cursor)
+        let context = ContextBuilder(registry: TestGrammars.registry, index: nil)
+            .build(ContextRequest(path: "f", text: text.bytes, languageID: languageID, hole: hole))
+        #expect(context.hole.kind == expected, "\(marked)")
+        #expect(context.hole.suggestedTokens > 0 && context.hole.suggestedTokens <= context.hole.maxTokens)
+        #expect(context.prefix + context.suffix == text.bytes.string(0..<hole.lowerBound)
+            + text.bytes.string(hole.upperBound..<text.bytes.count))
+    }
+
+    @Test("single-line holes stop at the newline and never repeat the text after the cursor")
+    func trimSingleLine() throws {
+        let text = MarkedText("x = compute(‸)\ny = 2\n")
+        let hole = ContextBuilder(registry: TestGrammars.registry, index: nil)
+            .build(ContextRequest(path: "a.py", text: text.bytes, cursor: text.cursor)).hole
+        #expect(hole.isSingleLine)
+        #expect(hole.lineSuffix == ")")
+        #expect(hole.trim("a, b)") == "a, b")
+        #expect(hole.trim("a, f(b))\ny = 2") == "a, f(b)")
+        #expect(hole.trim("a") == "a")
+    }
+
+    @Test("block holes stop at the dedent and before the suffix's next line")
+    func trimBlock() throws {
+        let text = MarkedText("def f(items):\n    ‸\n\ndef g():\n    pass\n")
+        let hole = ContextBuilder(registry: TestGrammars.registry, index: nil)
+            .build(ContextRequest(path: "a.py", text: text.bytes, cursor: text.cursor)).hole
+        #expect(hole.kind == .blockBody)
+        #expect(hole.trim("total = 0\n    for x in items:\n        total += x\n    return total\n\ndef g():\n    pass")
+            == "total = 0\n    for x in items:\n        total += x\n    return total")
+        let braces = MarkedText("function f() {\n  const a = 1;\n  ‸\n  return a;\n}\n")
+        let statement = ContextBuilder(registry: TestGrammars.registry, index: nil)
+            .build(ContextRequest(path: "a.js", text: braces.bytes, cursor: braces.cursor)).hole
+        #expect(statement.trim("console.log(a);\n  return a;\n}") == "console.log(a);")
+    }
+
+    @Test("files without a grammar get plain-text context and word-based snippets")
+    func plainTextFallback() throws {
+        let marked = MarkedText("Notes\n\nCall make_user here: ‸\nthen done\n")
+        let context = try Self.pythonBuilder().build(
+            ContextRequest(path: "notes.txt", text: marked.bytes, cursor: marked.cursor))
+        #expect(context.languageID == nil)
+        #expect(context.prefix == "Notes\n\nCall make_user here: ")
+        #expect(context.suffix == "\nthen done\n")
+        #expect(context.hole.kind == .restOfLine)
+        #expect(context.snippets.contains { $0.symbols.contains("make_user") })
+    }
+
+    @Test("the result is deterministic")
+    func deterministic() throws {
+        let marked = MarkedText("from app.models import User, make_user\nuser = make_user('a', 'b')\nuser.‸\n")
+        let builder = try Self.pythonBuilder()
+        let request = ContextRequest(path: "app/new.py", text: marked.bytes, cursor: marked.cursor)
+        #expect(builder.build(request) == builder.build(request))
+    }
+}

@@ -1,0 +1,2 @@
+def skipped_generated():
+    pass

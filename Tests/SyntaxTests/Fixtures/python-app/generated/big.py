@@ -1,0 +1,2 @@
+def should_not_be_indexed():
+    pass
