@@ -38,7 +38,7 @@ let package = Package(
 
         // The server: the only place that converts between LSP and the core.
         .target(name: "LanguageServer", dependencies: [
-            "JSONRPC", "LanguageServerProtocol", "SourceText", "Features",
+            "JSONRPC", "LanguageServerProtocol", "SourceText", "Features", "Syntax", "Engine",
             .product(name: "Logging", package: "swift-log"),
         ]),
 

@@ -52,34 +52,19 @@ public struct CompletionSettings: Sendable, Equatable {
     public init() {}
 }
 
-/// Fills holes at a cursor: context, canvas, denoising, post-processing, the type-ahead cache.
+/// Fills holes at a cursor: context, fill (from whichever backend), post-processing, the type-ahead cache.
 public final class CompletionService: Sendable {
-    public let engine: Engine
-    private let tokenizer: Tokenizer
-    private let assembler: CanvasAssembler
+    public let backend: any FillBackend
     private let postProcessor = FillPostProcessor()
     public let typeAhead = TypeAheadCache()
 
-    public enum SetupError: Error, CustomStringConvertible {
-        case noTokenizer(String)
-        case noFileSeparator(String)
-        public var description: String {
-            switch self {
-            case .noTokenizer(let source): return "the model at \(source) has no tokenizer.json"
-            case .noFileSeparator(let source):
-                return "the model at \(source) has no <|file_sep|> token, which the canvas format needs"
-            }
-        }
+    public init(backend: any FillBackend) {
+        self.backend = backend
     }
 
-    public init(engine: Engine) throws {
-        guard let tokenizer = engine.tokenizer else { throw SetupError.noTokenizer(engine.source) }
-        guard let separator = engine.config.fileSepTokenID ?? tokenizer.tokenID(for: "<|file_sep|>") else {
-            throw SetupError.noFileSeparator(engine.source)
-        }
-        self.engine = engine
-        self.tokenizer = tokenizer
-        self.assembler = CanvasAssembler(tokenizer: tokenizer, fileSeparator: separator)
+    /// The embedded engine as the backend.
+    public convenience init(engine: Engine) throws {
+        self.init(backend: try EmbeddedBackend(engine: engine))
     }
 
     /// Suggestions for the cursor, best first; empty when the model has nothing worth offering.
@@ -93,35 +78,31 @@ public final class CompletionService: Sendable {
         // token the model has never seen split that way; the fill must then start with what was typed.
         let wordStart = line.identifierStart
         let typed = String(decoding: request.text[wordStart..<request.cursor], as: UTF8.self)
-        let hole = context.describeHole(request: request, holeStart: wordStart, settings: settings)
-        let infill = context.context(request: request, holeStart: wordStart)
+        let (infill, plannedHole) = context.prepare(request: request, holeStart: wordStart, settings: settings,
+                                                    tokenizer: backend.tokenizer, maskTokenID: backend.maskTokenID)
+        var hole = plannedHole
+        if !backend.supportsStepHook { hole.stepHook = nil }
         var suggestions: [Suggestion] = []
         var seen = Set<String>()
         for attempt in 0..<max(1, request.count) {
             if cancellation.isCancelled { throw EngineError.cancelled }
             // Further suggestions differ in hole length (the biggest lever on infill quality), then in seed.
             let lengths = [hole.tokens, hole.tokens / 2, hole.tokens * 2]
-            let holeLength = max(4, lengths[attempt % lengths.count])
-            let (contextTokens, suffixTokens) = assembler.assemble(infill, holeLength: holeLength,
-                                                                   budget: min(settings.contextTokens, engine.config.maxPositions))
-            var options = FillOptions()
-            options.schedule = settings.confidenceThreshold.map { .threshold($0, maxSteps: settings.steps) }
-                ?? .timesteps(steps: settings.steps)
-            options.cache = settings.useCache ? .dual() : .none
-            options.temperature = attempt < lengths.count ? settings.temperature : max(settings.temperature, 0.7)
-            options.seed = UInt64(attempt)
-            options.cancellation = cancellation
-            options.stepHook = hole.stepHook
+            let fillAttempt = FillAttempt(holeTokens: max(4, lengths[attempt % lengths.count]),
+                                          temperature: attempt < lengths.count ? settings.temperature
+                                              : max(settings.temperature, 0.7),
+                                          seed: UInt64(attempt))
             let started = ContinuousClock.now
-            let result = try engine.fill(context: contextTokens, suffix: suffixTokens, holeLength: holeLength,
-                                         options: options)
+            var text = try backend.fill(infill, hole: hole, attempt: fillAttempt, settings: settings,
+                                        cancellation: cancellation)
             let elapsed = ContinuousClock.now - started
-            var text = result.text
             guard text.hasPrefix(typed) else { continue }
             text.removeFirst(typed.count)
+            if let trim = hole.trim { text = trim(text) }
             guard let cleaned = postProcessor.process(text, linePrefix: line.prefix(upTo: request.cursor),
                                                       lineSuffix: line.suffix(from: request.cursor),
                                                       followingLines: line.followingLines(4), extent: hole.extent),
+                  hole.validate?(typed + cleaned) ?? true,
                   seen.insert(cleaned).inserted else { continue }
             let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3
             suggestions.append(Suggestion(text: cleaned, replaceStart: request.cursor, fromTypeAheadCache: false,
@@ -135,9 +116,10 @@ public final class CompletionService: Sendable {
 }
 
 /// What the completion needs from the syntax layer: the context around the hole and the hole's shape.
+/// `holeStart` is where the hole begins (the start of a half-typed word, which the fill re-generates).
 public protocol InfillContextProvider: Sendable {
-    func context(request: CompletionRequest, holeStart: Int) -> InfillContext
-    func describeHole(request: CompletionRequest, holeStart: Int, settings: CompletionSettings) -> HolePlan
+    func prepare(request: CompletionRequest, holeStart: Int, settings: CompletionSettings,
+                 tokenizer: Tokenizer?, maskTokenID: Int?) -> (InfillContext, HolePlan)
 }
 
 /// The hole's shape: how many tokens to give it, where the fill must stop, and an optional step hook (the
@@ -145,12 +127,16 @@ public protocol InfillContextProvider: Sendable {
 public struct HolePlan: Sendable {
     public var tokens: Int
     public var extent: FillPostProcessor.Extent
+    /// Re-masks positions during denoising (syntax-guided denoising).
     public var stepHook: (@Sendable (StepState) -> [Int])?
+    /// The syntax layer's stop rules, applied to the raw fill before post-processing.
+    public var trim: (@Sendable (String) -> String)?
+    /// Whether the text inserted at the hole (typed word + fill) may be offered.
+    public var validate: (@Sendable (String) -> Bool)?
 
-    public init(tokens: Int, extent: FillPostProcessor.Extent, stepHook: (@Sendable (StepState) -> [Int])? = nil) {
+    public init(tokens: Int, extent: FillPostProcessor.Extent) {
         self.tokens = tokens
         self.extent = extent
-        self.stepHook = stepHook
     }
 }
 

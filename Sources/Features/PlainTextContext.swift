@@ -1,3 +1,5 @@
+import Tokenizer
+
 /// Context for languages without a grammar: the text before and after the cursor, no snippets, and a hole shaped
 /// by the cursor's line alone (rest of line when text follows the cursor, else a few lines).
 public struct PlainTextContext: InfillContextProvider {
@@ -6,21 +8,18 @@ public struct PlainTextContext: InfillContextProvider {
 
     public init() {}
 
-    public func context(request: CompletionRequest, holeStart: Int) -> InfillContext {
+    public func prepare(request: CompletionRequest, holeStart: Int, settings: CompletionSettings,
+                        tokenizer: Tokenizer?, maskTokenID: Int?) -> (InfillContext, HolePlan) {
         let prefixStart = max(0, holeStart - windowBytes)
         let suffixEnd = min(request.text.count, request.cursor + windowBytes)
-        return InfillContext(path: request.path,
-                             prefix: String(decoding: request.text[prefixStart..<holeStart], as: UTF8.self),
-                             suffix: String(decoding: request.text[request.cursor..<suffixEnd], as: UTF8.self))
-    }
-
-    public func describeHole(request: CompletionRequest, holeStart: Int,
-                             settings: CompletionSettings) -> HolePlan {
+        let context = InfillContext(path: request.path,
+                                    prefix: String(decoding: request.text[prefixStart..<holeStart], as: UTF8.self),
+                                    suffix: String(decoding: request.text[request.cursor..<suffixEnd], as: UTF8.self))
         let line = LineAround(text: request.text, cursor: request.cursor)
         let restOfLine = line.suffix(from: request.cursor)
         if restOfLine.contains(where: { !$0.isWhitespace }) || !line.prefix(upTo: request.cursor).allSatisfy(\.isWhitespace) {
-            return HolePlan(tokens: settings.lineHoleTokens, extent: .restOfLine)
+            return (context, HolePlan(tokens: settings.lineHoleTokens, extent: .restOfLine))
         }
-        return HolePlan(tokens: settings.blockHoleTokens, extent: .lines)
+        return (context, HolePlan(tokens: settings.blockHoleTokens, extent: .lines))
     }
 }

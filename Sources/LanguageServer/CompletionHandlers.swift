@@ -129,6 +129,7 @@ extension LanguageServer {
         latestCompletion[uri] = reply.id
         inFlight[reply.id] = (reply, flag)
         let settings = configuration.completion
+        let contextProvider = syntax.contextProvider
         let request = CompletionRequest(uri: uri, path: snapshot.path, languageID: snapshot.document.languageID,
                                         text: snapshot.document.bytes, cursor: snapshot.cursor, count: count)
         work.async { [self] in
@@ -138,7 +139,7 @@ extension LanguageServer {
                 result = .failure(.requestFailed("completion unavailable: \(reason)"))
             case .success(let service):
                 do {
-                    let suggestions = try service.complete(request, context: PlainTextContext(), settings: settings,
+                    let suggestions = try service.complete(request, context: contextProvider, settings: settings,
                                                            cancellation: flag)
                     result = .success(render(suggestions, snapshot.document))
                 } catch EngineError.cancelled {

@@ -36,6 +36,7 @@ public final class LanguageServer: @unchecked Sendable {
     private var shownMessages: Set<String> = []
     var configuration = Configuration()
     let model = ModelHost()
+    let syntax: SyntaxHost
 
     /// - Parameters:
     ///   - connection: the transport; the server starts reading when ``start()`` is called.
@@ -44,6 +45,7 @@ public final class LanguageServer: @unchecked Sendable {
         self.connection = connection
         self.logger = logger
         self.terminate = terminate
+        syntax = SyntaxHost { [logger] in logger.warning("\($0)") }
     }
 
     public func start() {
@@ -129,6 +131,7 @@ public final class LanguageServer: @unchecked Sendable {
             case "initialized":
                 logger.info("client initialized")
                 loadModel()
+                indexWorkspace()
             case "workspace/didChangeConfiguration":
                 struct Params: Decodable { var settings: JSONValue? }
                 applyConfiguration(try body.params(as: Params.self).settings)
@@ -139,11 +142,18 @@ public final class LanguageServer: @unchecked Sendable {
             case "textDocument/didClose":
                 let params = try body.params(as: DidCloseTextDocumentParams.self)
                 latestCompletion.removeValue(forKey: params.textDocument.uri)
+                reindex(uri: params.textDocument.uri, text: nil)
                 if documents.removeValue(forKey: params.textDocument.uri) == nil {
                     logger.warning("didClose for \(params.textDocument.uri), which is not open")
                 }
             case "textDocument/didSave":
                 didSave(try body.params(as: DidSaveTextDocumentParams.self))
+            case "workspace/didChangeWatchedFiles":
+                for change in try body.params(as: DidChangeWatchedFilesParams.self).changes {
+                    // Open documents are kept by their editor's text, not the disk's.
+                    guard documents[change.uri] == nil else { continue }
+                    reindex(uri: change.uri, text: nil)
+                }
             case "workspace/didChangeWorkspaceFolders":
                 let params = try body.params(as: DidChangeWorkspaceFoldersParams.self)
                 let removed = Set(params.event.removed.map(\.uri))
@@ -196,6 +206,7 @@ public final class LanguageServer: @unchecked Sendable {
         if documents[item.uri] != nil { logger.warning("didOpen for \(item.uri), which is already open; replaced") }
         documents[item.uri] = TextDocument(uri: item.uri, languageID: item.languageId, version: item.version,
                                            text: item.text)
+        reportSyntaxAvailability(languageID: item.languageId)
     }
 
     private func didChange(_ params: DidChangeTextDocumentParams) {
@@ -221,6 +232,7 @@ public final class LanguageServer: @unchecked Sendable {
     private func didSave(_ params: DidSaveTextDocumentParams) {
         let uri = params.textDocument.uri
         guard let document = documents[uri] else { return }
+        defer { reindex(uri: uri, text: documents[uri]?.bytes) }
         if let text = params.text, text != document.text {
             logger.warning("didSave text for \(uri) differs from the synchronised text; taking the saved text")
             documents[uri] = TextDocument(uri: uri, languageID: document.languageID, version: document.version,

@@ -3,6 +3,7 @@ import Engine
 import Features
 import Foundation
 import SourceText
+import Syntax
 
 /// `dlsp complete FILE --line N --column N`: the fill for a cursor in a file, through the same path the server uses.
 struct Complete: ParsableCommand {
@@ -39,10 +40,14 @@ struct Complete: ParsableCommand {
         let service = try CompletionService(engine: engine)
         var settings = CompletionSettings()
         settings.steps = steps
-        let request = CompletionRequest(uri: document.uri, path: URL(fileURLWithPath: file).lastPathComponent,
-                                        languageID: "", text: document.bytes, cursor: cursor, count: count)
+        let fileURL = URL(fileURLWithPath: file).standardizedFileURL
+        let (context, root) = Self.contextProvider(for: fileURL)
+        let relative = fileURL.path.hasPrefix(root.path + "/") ? String(fileURL.path.dropFirst(root.path.count + 1))
+            : fileURL.lastPathComponent
+        let request = CompletionRequest(uri: document.uri, path: relative, languageID: "", text: document.bytes,
+                                        cursor: cursor, count: count)
         let started = ContinuousClock.now
-        let suggestions = try service.complete(request, context: PlainTextContext(), settings: settings,
+        let suggestions = try service.complete(request, context: context, settings: settings,
                                                cancellation: CancellationFlag())
         let elapsed = ContinuousClock.now - started
         if json {
@@ -60,6 +65,23 @@ struct Complete: ParsableCommand {
         for suggestion in suggestions {
             print("\(before)\u{1B}[1m\(suggestion.text)\u{1B}[0m")
         }
-        FileHandle.standardError.write(Data("model \(modelPath), \(String(format: "%.0f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3)) ms\n".utf8))
+        FileHandle.standardError.write(Data("context \(context is SyntaxContext ? "syntax-aware" : "plain text"), model \(modelPath), \(String(format: "%.0f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3)) ms\n".utf8))
+    }
+
+    /// The syntax layer's context over the file's project (the nearest folder with `.git`, else the file's
+    /// folder), or plain text when the grammars are not set up.
+    static func contextProvider(for file: URL) -> (any InfillContextProvider, URL) {
+        var root = file.deletingLastPathComponent()
+        var folder = root
+        while folder.path != "/" {
+            if FileManager.default.fileExists(atPath: folder.appendingPathComponent(".git").path) { root = folder; break }
+            folder.deleteLastPathComponent()
+        }
+        guard let registry = try? LanguageRegistry(locations: try GrammarLocations.resolve(), log: { message in
+            FileHandle.standardError.write(Data("\(message)\n".utf8))
+        }) else { return (PlainTextContext(), root) }
+        let index = WorkspaceIndex(registry: registry, options: WorkspaceWalkOptions(maxFiles: 2_000))
+        _ = index.index(roots: [root])
+        return (SyntaxContext(registry: registry, index: index), root)
     }
 }

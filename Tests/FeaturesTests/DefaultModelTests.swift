@@ -52,7 +52,7 @@ struct DefaultModelTests {
                                         cursor: cursor, count: 2)
         let first = try service.complete(request, context: PlainTextContext(), settings: CompletionSettings(),
                                          cancellation: CancellationFlag())
-        let again = try CompletionService(engine: service.engine)
+        let again = try CompletionService(engine: try Engine.load(directory: Self.modelPath))
             .complete(request, context: PlainTextContext(), settings: CompletionSettings(), cancellation: CancellationFlag())
         // Greedy decoding with fixed seeds: the same request gives the same suggestions.
         #expect(first.map(\.text) == again.map(\.text))

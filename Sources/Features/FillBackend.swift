@@ -1,0 +1,78 @@
+import Engine
+import Tokenizer
+
+/// One try at filling a hole: its length in tokens and how to sample.
+public struct FillAttempt: Sendable, Equatable {
+    public var holeTokens: Int
+    public var temperature: Float
+    public var seed: UInt64
+
+    public init(holeTokens: Int, temperature: Float, seed: UInt64) {
+        self.holeTokens = holeTokens
+        self.temperature = temperature
+        self.seed = seed
+    }
+}
+
+/// Whatever fills a hole: the embedded engine, or a model served elsewhere. The editor features (healing,
+/// trimming, post-processing, the type-ahead cache) are the same for all of them.
+public protocol FillBackend: Sendable {
+    /// A short name for logs and `dlsp doctor`.
+    var name: String { get }
+    /// Whether the backend runs the denoising loop here, so step hooks (syntax-guided re-masking) apply.
+    var supportsStepHook: Bool { get }
+    /// The model's tokenizer when it is local (the syntax guard decodes tokens with it).
+    var tokenizer: Tokenizer? { get }
+    var maskTokenID: Int? { get }
+    /// The raw fill text for the hole (before trimming and post-processing).
+    func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, settings: CompletionSettings,
+              cancellation: CancellationFlag) throws -> String
+}
+
+/// The embedded diffusion engine: the canvas is assembled here and denoised in-process.
+public struct EmbeddedBackend: FillBackend {
+    public let engine: Engine
+    private let assembler: CanvasAssembler
+
+    public enum SetupError: Error, CustomStringConvertible {
+        case noTokenizer(String)
+        case noFileSeparator(String)
+        public var description: String {
+            switch self {
+            case .noTokenizer(let source): return "the model at \(source) has no tokenizer.json"
+            case .noFileSeparator(let source):
+                return "the model at \(source) has no <|file_sep|> token, which the canvas format needs"
+            }
+        }
+    }
+
+    public init(engine: Engine) throws {
+        guard let tokenizer = engine.tokenizer else { throw SetupError.noTokenizer(engine.source) }
+        guard let separator = engine.config.fileSepTokenID ?? tokenizer.tokenID(for: "<|file_sep|>") else {
+            throw SetupError.noFileSeparator(engine.source)
+        }
+        self.engine = engine
+        assembler = CanvasAssembler(tokenizer: tokenizer, fileSeparator: separator)
+    }
+
+    public var name: String { "embedded (\(engine.source))" }
+    public var supportsStepHook: Bool { true }
+    public var tokenizer: Tokenizer? { engine.tokenizer }
+    public var maskTokenID: Int? { engine.config.maskTokenID }
+
+    public func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, settings: CompletionSettings,
+                     cancellation: CancellationFlag) throws -> String {
+        let (contextTokens, suffixTokens) = assembler.assemble(
+            context, holeLength: attempt.holeTokens, budget: min(settings.contextTokens, engine.config.maxPositions))
+        var options = FillOptions()
+        options.schedule = settings.confidenceThreshold.map { .threshold($0, maxSteps: settings.steps) }
+            ?? .timesteps(steps: settings.steps)
+        options.cache = settings.useCache ? .dual() : .none
+        options.temperature = attempt.temperature
+        options.seed = attempt.seed
+        options.cancellation = cancellation
+        options.stepHook = hole.stepHook
+        return try engine.fill(context: contextTokens, suffix: suffixTokens, holeLength: attempt.holeTokens,
+                               options: options).text
+    }
+}
