@@ -24,6 +24,7 @@ extension LanguageServer {
             switch outcome {
             case .success(let path):
                 logger.info("model loaded from \(path)")
+                connection.notify("window/logMessage", MessageParams(type: .info, message: "dlsp: model loaded from \(path)"))
                 progress.end("model ready")
             case .failure(let error):
                 logger.error("model failed to load: \(error)")
