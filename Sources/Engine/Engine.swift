@@ -107,11 +107,15 @@ public final class Engine: Sendable {
 
     /// A model of the given shape with random weights (benchmarks; the mask id defaults to the last token).
     public static func random(config: ModelConfig, seed: UInt64 = 1, threads: Int = 2) throws -> Engine {
+        try random(config: config, seed: seed, std: 0.02, threads: threads)
+    }
+
+    static func random(config: ModelConfig, seed: UInt64, std: Double, threads: Int) throws -> Engine {
         setMatrixThreads(threads)
         var config = config
         if config.maskTokenID == nil { config.maskTokenID = config.embeddingSize - 1 }
         try config.validate(path: "random")
-        let weights = try TransformerWeights(source: RandomTensorSource(config: config, seed: seed), config: config,
+        let weights = try TransformerWeights(source: RandomTensorSource(config: config, seed: seed, std: std), config: config,
                                              names: config.family == .dream ? .dream : .llada)
         return Engine(config: config, weights: weights, tokenizer: nil, source: "random", threads: threads)
     }

@@ -1,13 +1,13 @@
 /// Random weights in a given shape, for benchmarks of models whose checkpoints are not at hand (the default
-/// model's shape before training finishes, an Open-dCoder-0.5B-shaped model). Values are N(0, 0.02²) like a
-/// fresh initialisation, norms are 1, deterministic for a seed.
+/// model's shape before training finishes, an Open-dCoder-0.5B-shaped model). Values are roughly N(0, std²)
+/// (0.02 by default, like a fresh initialisation), norms are 1, deterministic for a seed.
 final class RandomTensorSource: TensorSource, @unchecked Sendable {
     private var tensors: [String: TensorSlice] = [:]
     private let storage = FloatBuffers()
     var names: [String] { Array(tensors.keys) }
     var description: String { "random weights" }
 
-    init(config c: ModelConfig, seed: UInt64) {
+    init(config c: ModelConfig, seed: UInt64, std: Double = 0.02) {
         let names: TensorNames = c.family == .dream ? .dream : .llada
         var rng = SeededRNG(seed: seed)
         let d = c.hiddenSize, qd = c.numHeads * c.headDim, kvd = c.numKVHeads * c.headDim, f = c.intermediateSize
@@ -15,10 +15,10 @@ final class RandomTensorSource: TensorSource, @unchecked Sendable {
             let n = shape.reduce(1, *)
             let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
             if ones { p.initialize(repeating: 1, count: n) } else {
-                // Sum of 4 uniforms: cheap, roughly normal, std 0.02.
+                // Sum of 4 uniforms (variance 1/3): cheap, roughly normal; scaled to `std`.
                 for i in 0..<n {
                     let u = rng.unit() + rng.unit() + rng.unit() + rng.unit() - 2
-                    p[i] = Float(u * 0.0346)
+                    p[i] = Float(u * std * 1.732)
                 }
             }
             storage.buffers.append(p)

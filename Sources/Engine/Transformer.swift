@@ -75,18 +75,43 @@ struct Transformer: @unchecked Sendable {
             if let b = w.bq { Kernels.addBias(ws.q, b, rows: a, n: qd) }
             Kernels.rope(ws.q, rows: a, heads: nh, headDim: hd, rowStride: qd, positions: ws.positions,
                          cos: ws.ropeCos, sin: ws.ropeSin, style: c.ropeStyle)
-            // Attention, one head at a time, queries in chunks so the score matrix stays small.
-            for head in 0..<nh {
-                let g = head / group
-                var q0 = 0
-                while q0 < a {
-                    let rows = min(ws.queryChunk, a - q0)
-                    Kernels.gemmNT(ws.q + q0 * qd + head * hd, lda: qd, kc + g * hd, ldb: kvd, ws.scores, ldc: n,
-                                   m: rows, n: n, k: hd, alpha: scale)
-                    Kernels.softmaxRows(ws.scores, rows: rows, n: n, stride: n)
-                    Kernels.gemmNN(ws.scores, lda: n, vc + g * hd, ldb: kvd, ws.att + q0 * qd + head * hd, ldc: qd,
-                                   m: rows, n: hd, k: n)
-                    q0 += rows
+            // Attention. Heads sharing a K/V head (GQA) are stacked into one taller product so that sgemm sees
+            // group·rows query rows instead of `rows` (a partial step has few rows); queries go in chunks so the
+            // score matrix stays small.
+            if group == 1 {
+                for head in 0..<nh {
+                    var q0 = 0
+                    while q0 < a {
+                        let rows = min(ws.queryChunk, a - q0)
+                        Kernels.gemmNT(ws.q + q0 * qd + head * hd, lda: qd, kc + head * hd, ldb: kvd, ws.scores,
+                                       ldc: n, m: rows, n: n, k: hd, alpha: scale)
+                        Kernels.softmaxRows(ws.scores, rows: rows, n: n, stride: n)
+                        Kernels.gemmNN(ws.scores, lda: n, vc + head * hd, ldb: kvd, ws.att + q0 * qd + head * hd,
+                                       ldc: qd, m: rows, n: hd, k: n)
+                        q0 += rows
+                    }
+                }
+            } else {
+                let stacked = group * a
+                for g in 0..<nkv {
+                    var v0 = 0
+                    while v0 < stacked {
+                        let rows = min(ws.queryChunk, stacked - v0)
+                        for v in v0..<(v0 + rows) {
+                            let head = g * group + v / a, r = v % a
+                            (ws.qStack + (v - v0) * hd).update(from: ws.q + r * qd + head * hd, count: hd)
+                        }
+                        Kernels.gemmNT(ws.qStack, lda: hd, kc + g * hd, ldb: kvd, ws.scores, ldc: n,
+                                       m: rows, n: n, k: hd, alpha: scale)
+                        Kernels.softmaxRows(ws.scores, rows: rows, n: n, stride: n)
+                        Kernels.gemmNN(ws.scores, lda: n, vc + g * hd, ldb: kvd, ws.oStack, ldc: hd,
+                                       m: rows, n: hd, k: n)
+                        for v in v0..<(v0 + rows) {
+                            let head = g * group + v / a, r = v % a
+                            (ws.att + r * qd + head * hd).update(from: ws.oStack + (v - v0) * hd, count: hd)
+                        }
+                        v0 += rows
+                    }
                 }
             }
             w.wo.apply(ws.att, m: a, ws.h, threads: threads)

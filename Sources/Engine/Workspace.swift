@@ -15,6 +15,8 @@ final class Workspace {
     let gate: UnsafeMutablePointer<Float>
     let up: UnsafeMutablePointer<Float>
     let scores: UnsafeMutablePointer<Float>   // queryChunk × capacity
+    let qStack: UnsafeMutablePointer<Float>   // queryChunk × headDim: one GQA group's queries, stacked
+    let oStack: UnsafeMutablePointer<Float>
     let kCache: [UnsafeMutablePointer<Float>] // per layer, capacity × kvDim, row = canvas position
     let vCache: [UnsafeMutablePointer<Float>]
     let ropeCos: UnsafeMutablePointer<Float>  // capacity × headDim/2
@@ -32,7 +34,8 @@ final class Workspace {
         self.capacity = capacity
         self.logitCapacity = logitCapacity
         self.vocab = c.embeddingSize
-        self.queryChunk = min(capacity, 256)
+        // Enough stacked rows for a whole GQA group of a typical hole in one product.
+        self.queryChunk = min(capacity * (c.numHeads / c.numKVHeads), 512)
         let d = c.hiddenSize, qd = c.numHeads * c.headDim, kvd = c.numKVHeads * c.headDim
         var allocs: [UnsafeMutableRawPointer] = []
         func f(_ n: Int) -> UnsafeMutablePointer<Float> {
@@ -48,7 +51,8 @@ final class Workspace {
         x = f(capacity * d); h = f(capacity * max(d, qd)); q = f(capacity * qd)
         kNew = f(capacity * kvd); vNew = f(capacity * kvd); att = f(capacity * qd)
         gate = f(capacity * c.intermediateSize); up = f(capacity * c.intermediateSize)
-        scores = f(min(capacity, 256) * capacity)
+        scores = f(queryChunk * capacity)
+        qStack = f(queryChunk * c.headDim); oStack = f(queryChunk * c.headDim)
         kCache = (0..<c.numLayers).map { _ in f(capacity * kvd) }
         vCache = (0..<c.numLayers).map { _ in f(capacity * kvd) }
         ropeCos = f(capacity * c.headDim / 2); ropeSin = f(capacity * c.headDim / 2)
