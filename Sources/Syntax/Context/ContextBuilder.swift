@@ -35,7 +35,10 @@ public struct ContextBuilder: Sendable {
                                               counter: counter)
         var snippets: [ContextSnippet] = []
         if let index {
-            let currentFile = tree.map { SymbolExtractor.extract(from: $0, path: request.path, registry: registry) }
+            // The index's entry for this file is at most one edit behind, which is fine for telling local names
+            // and imports apart; extracting afresh costs a full query pass over the file.
+            let currentFile = index.symbols(inFile: request.path)
+                ?? tree.map { SymbolExtractor.extract(from: $0, path: request.path, registry: registry) }
             snippets = SnippetCollector(index: index, counter: counter).collect(
                 path: request.path, text: text, hole: hole, tree: tree, currentFile: currentFile,
                 windowText: draftPrefix.text + suffix.text, budget: snippetBudget,

@@ -176,7 +176,7 @@ struct LineView {
         var smallest = Int.max
         var lineStart = true
         var spaces = 0
-        for byte in text.prefix(200_000) {
+        for byte in text.prefix(32_768) {
             if lineStart {
                 if byte == UInt8(ascii: "\t") { return "\t" }
                 if byte == UInt8(ascii: " ") { spaces += 1; continue }

@@ -8,6 +8,8 @@ struct SnippetCollector {
     /// How many lines around the hole count as "near" it.
     static let linesBefore = 40
     static let linesAfter = 12
+    /// Names with more definitions than this are too ambiguous to show.
+    static let maxDefinitionsPerName = 24
 
     func collect(path: String, text: [UInt8], hole: Range<Int>, tree: SyntaxTree?, currentFile: FileSymbols?,
                  windowText: String, budget: Int, maxFiles: Int) -> [ContextSnippet] {
@@ -18,14 +20,30 @@ struct SnippetCollector {
         let imports = currentFile?.imports ?? []
         let directory = (path as NSString).deletingLastPathComponent
 
+        // What the imports name, reduced to file stems: `app.models` → models, `./geometry` → geometry.
+        let importedStems = Set(imports.flatMap { Self.moduleStems($0.module) })
+        var locations: [String: (stem: String, folderName: String, directory: String)] = [:]
+        func locate(_ path: String) -> (stem: String, folderName: String, directory: String) {
+            if let known = locations[path] { return known }
+            let directory = (path as NSString).deletingLastPathComponent
+            let location = (((path as NSString).lastPathComponent as NSString).deletingPathExtension,
+                            (directory as NSString).lastPathComponent, directory)
+            locations[path] = location
+            return location
+        }
+
         struct Candidate { var definition: SymbolDefinition; var score: Double }
         var candidates: [Candidate] = []
         for (name, weight) in weights where !localNames.contains(name) {
             let definitions = index.definitions(named: name).filter { $0.path != path }
+            // A name defined all over the workspace (`__init__`, `run`) says little about which one is meant,
+            // and ranking hundreds of them would cost more than the whole rest of the context.
+            if definitions.count > Self.maxDefinitionsPerName { continue }
             let ranked = definitions.map { definition -> Candidate in
                 var score = weight
-                if imports.contains(where: { Self.module($0.module, matches: definition.path) }) { score *= 2 }
-                if (definition.path as NSString).deletingLastPathComponent == directory { score *= 1.3 }
+                let location = locate(definition.path)
+                if importedStems.contains(location.stem) || importedStems.contains(location.folderName) { score *= 2 }
+                if location.directory == directory { score *= 1.3 }
                 if definition.kind.isTypeLike { score *= 1.2 }
                 return Candidate(definition: definition, score: score)
             }.sorted { ($0.score, $1.definition.path) > ($1.score, $0.definition.path) }
@@ -79,26 +97,38 @@ struct SnippetCollector {
         let holeLine = TextPoint.of(offset: hole.lowerBound, in: text).row
 
         var weights: [String: Double] = [:]
-        func add(_ name: String, at offset: Int) {
+        func add(_ name: String, row: Int) {
             guard name.utf8.count >= 2 else { return }
-            let distance = abs(TextPoint.of(offset: offset, in: text).row - holeLine)
-            weights[name, default: 0] += 1 / (1 + Double(distance) / 4)
+            weights[name, default: 0] += 1 / (1 + Double(abs(row - holeLine)) / 4)
+        }
+        // Rows counted from the window's start, so nothing rescans the file from its beginning.
+        let startRow = TextPoint.of(offset: start, in: text).row
+        func rows(of words: [(String, Int)], from base: Int, baseRow: Int) -> [(String, Int)] {
+            var row = baseRow
+            var position = base
+            return words.map { word, offset in
+                while position < offset { if text[position] == UInt8(ascii: "\n") { row += 1 }; position += 1 }
+                return (word, row)
+            }
         }
         if let tree {
             tree.root.walk { node in
                 guard node.endByte >= start, node.startByte <= end else { return false }
                 if node.childCount == 0, node.isNamed, Self.isIdentifierType(node.type),
                    !node.byteRange.contains(hole.lowerBound) || node.endByte == hole.lowerBound {
-                    add(node.text, at: node.startByte)
+                    add(node.text, row: node.startPoint.row)
                 }
                 return true
             }
             // The enclosing declarations' headers name the types in play even when far above.
-            for header in WindowCutter.enclosingHeaders(in: tree, at: hole.lowerBound) {
-                for (word, offset) in Self.words(in: header.text, base: header.range.lowerBound) { add(word, at: offset) }
+            for header in WindowCutter.enclosingHeaders(in: tree, at: hole.lowerBound) where header.range.lowerBound < start {
+                let row = tree.node(at: header.range.lowerBound)?.startPoint.row ?? startRow
+                for (word, _) in Self.words(in: header.text, base: header.range.lowerBound) { add(word, row: row) }
             }
         } else {
-            for (word, offset) in Self.words(in: lines.string(start..<end), base: start) { add(word, at: offset) }
+            for (word, row) in rows(of: Self.words(in: lines.string(start..<end), base: start), from: start, baseRow: startRow) {
+                add(word, row: row)
+            }
         }
         for reference in currentFile?.imports ?? [] {
             for name in reference.names { weights[name, default: 0] += 0.5 }
@@ -131,14 +161,13 @@ struct SnippetCollector {
         return result
     }
 
-    /// Whether an import's module path plausibly names the file at `path` (`./util` ~ `src/util.ts`,
-    /// `app.models` ~ `app/models.py`, `"geometry.h"` ~ `include/geometry.h`).
-    static func module(_ module: String, matches path: String) -> Bool {
-        let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        let normalized = module.replacingOccurrences(of: "::", with: "/").replacingOccurrences(of: ".", with: "/")
-        let last = (normalized.split(separator: "/").last.map(String.init) ?? normalized)
-        let moduleStem = ((module as NSString).lastPathComponent as NSString).deletingPathExtension
-        return last == stem || moduleStem == stem
-            || (path as NSString).deletingLastPathComponent.hasSuffix(last) && !last.isEmpty
+    /// The file or folder names an import's module path may refer to (`app.models` → models, `./util.js` → util,
+    /// `std::fmt` → fmt, `"geometry.h"` → geometry).
+    static func moduleStems(_ module: String) -> [String] {
+        let lastComponent = (module as NSString).lastPathComponent
+        let withoutExtension = (lastComponent as NSString).deletingPathExtension
+        let dotted = module.replacingOccurrences(of: "::", with: ".").split(separator: ".").last.map(String.init) ?? module
+        let slashed = dotted.split(separator: "/").last.map(String.init) ?? dotted
+        return Array(Set([withoutExtension, slashed].filter { !$0.isEmpty }))
     }
 }

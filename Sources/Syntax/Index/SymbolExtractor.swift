@@ -12,7 +12,10 @@ public enum SymbolExtractor {
 
     private struct RawDefinition {
         var node: SyntaxNode
-        var nameNode: SyntaxNode
+        /// Cached: reading ranges through the C API in the nesting pass would dominate the run time.
+        var range: Range<Int>
+        var name: String
+        var nameRange: Range<Int>
         var body: SyntaxNode?
         var kind: SymbolKind
         var explicitContainer: String?
@@ -26,43 +29,43 @@ public enum SymbolExtractor {
             guard let capture = match.capture(withPrefix: "definition."),
                   let kind = SymbolKind(rawValue: String(capture.name.dropFirst("definition.".count))),
                   let name = match.node("name") else { continue }
-            let container = match.node("container")?.text
-            let raw = RawDefinition(node: capture.node, nameNode: name, body: match.node("body"), kind: kind,
-                                    explicitContainer: container, pattern: match.patternIndex)
-            if let existing = byRange[capture.node.byteRange], existing.pattern <= raw.pattern { continue }
-            byRange[capture.node.byteRange] = raw
+            let range = capture.node.byteRange
+            if let existing = byRange[range], existing.pattern <= match.patternIndex { continue }
+            byRange[range] = RawDefinition(node: capture.node, range: range, name: name.text, nameRange: name.byteRange,
+                                           body: match.node("body"),
+                                           kind: kind, explicitContainer: match.node("container")?.text,
+                                           pattern: match.patternIndex)
         }
-        let raws = byRange.values.sorted { ($0.node.startByte, -$0.node.endByte) < ($1.node.startByte, -$1.node.endByte) }
-
+        // Outer definitions sort before the ones they contain, so one stack of open definitions gives each its
+        // enclosing definitions in a single pass.
+        let raws = byRange.values.sorted { ($0.range.lowerBound, -$0.range.upperBound) < ($1.range.lowerBound, -$1.range.upperBound) }
+        var open: [RawDefinition] = []
         var result: [SymbolDefinition] = []
         for raw in raws {
-            let enclosing = raws.filter {
-                $0.node.byteRange != raw.node.byteRange
-                    && $0.node.startByte <= raw.node.startByte && raw.node.endByte <= $0.node.endByte
-            }.max { $0.node.startByte < $1.node.startByte }
+            while let last = open.last, last.range.upperBound < raw.range.upperBound || last.range.upperBound <= raw.range.lowerBound {
+                open.removeLast()
+            }
+            defer { open.append(raw) }
             var kind = raw.kind
             var container = raw.explicitContainer
-            if let enclosing {
+            if let enclosing = open.last {
                 if enclosing.kind.isFunctionLike, kind == .variable || kind == .constant || kind == .property {
                     // A binding inside a function body is a local, not a workspace symbol; but a property assigned
                     // on self inside a method belongs to the method's type.
-                    guard kind == .property, let owner = raws.first(where: {
-                        $0.kind.isTypeLike && $0.node.startByte <= raw.node.startByte
-                            && raw.node.endByte <= $0.node.endByte
-                    }) else { continue }
-                    container = owner.nameNode.text
+                    guard kind == .property, let owner = open.last(where: { $0.kind.isTypeLike }) else { continue }
+                    container = owner.name
                 } else if enclosing.kind.isTypeLike {
                     if kind == .function { kind = .method }
                     if kind == .variable { kind = .property }
-                    container = container ?? enclosing.nameNode.text
+                    container = container ?? enclosing.name
                 } else if enclosing.kind.isFunctionLike, kind.isFunctionLike {
                     continue  // nested helper functions are locals too
                 }
             }
             let signature = signatureText(of: raw.node, body: raw.body, in: tree)
             result.append(SymbolDefinition(
-                name: raw.nameNode.text, kind: kind, path: path, container: container?.trimmingPointerMarks,
-                signature: signature, snippet: "", range: raw.node.byteRange, nameRange: raw.nameNode.byteRange,
+                name: raw.name, kind: kind, path: path, container: container?.trimmingPointerMarks,
+                signature: signature, snippet: "", range: raw.range, nameRange: raw.nameRange,
                 start: raw.node.startPoint, end: raw.node.endPoint))
         }
         for index in result.indices {

@@ -32,28 +32,40 @@ public final class WorkspaceIndex: Sendable {
 
     /// Walks `roots`, parses every source file and replaces the index's contents.
     ///
-    /// - Parameter progress: called with (files done, files total) every few files and at the end.
+    /// - Parameter progress: called with (files done, files total) every 50 files and at the end, from worker
+    ///   threads.
     @discardableResult
-    public func index(roots: [URL], progress: @Sendable (Int, Int) -> Void = { _, _ in }) -> Summary {
+    public func index(roots: [URL], progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) -> Summary {
         let started = Date()
         let extensions = Set(registry.manifest.languages.flatMap(\.extensions))
         let standardizedRoots = roots.map(\.standardizedFileURL)
-        var files: [(WorkspaceFile, String)] = []
+        var found: [(WorkspaceFile, String)] = []
         for root in standardizedRoots {
             let prefix = standardizedRoots.count > 1 ? root.lastPathComponent + "/" : ""
             for file in WorkspaceWalker.files(in: root, options: options, extensions: extensions) {
-                files.append((file, prefix + file.relativePath))
+                found.append((file, prefix + file.relativePath))
             }
         }
-        var parsers: [String: Parser] = [:]
-        var extracted: [String: FileSymbols] = [:]
-        var bytes = 0
-        for (number, (file, relativePath)) in files.enumerated() {
-            guard let data = try? Data(contentsOf: file.url) else { continue }
-            bytes += data.count
-            extracted[relativePath] = symbols(for: Array(data), path: relativePath, parsers: &parsers)
-            if number % 50 == 49 { progress(number + 1, files.count) }
+        // Parse on every core, each worker with its own parsers (a parser is single-threaded).
+        let files = found
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8, files.count))
+        let collected = Mutex<(symbols: [String: FileSymbols], bytes: Int, done: Int)>(([:], 0, 0))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var parsers: [String: Parser] = [:]
+            for number in stride(from: worker, to: files.count, by: workers) {
+                let (file, relativePath) = files[number]
+                guard let data = try? Data(contentsOf: file.url) else { continue }
+                let symbols = symbols(for: Array(data), path: relativePath, parsers: &parsers)
+                let done = collected.withLock { state -> Int in
+                    state.symbols[relativePath] = symbols
+                    state.bytes += data.count
+                    state.done += 1
+                    return state.done
+                }
+                if done % 50 == 0 { progress(done, files.count) }
+            }
         }
+        let (extracted, bytes, _) = collected.withLock { $0 }
         progress(files.count, files.count)
         state.withLock { state in
             state.roots = standardizedRoots
