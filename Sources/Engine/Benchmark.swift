@@ -76,6 +76,13 @@ public enum EngineBenchmark {
         return 2 * Double(m) * Double(n) * Double(k) / best / 1e9
     }
 
+    /// Milliseconds of one Q8_0 matrix product (`m×k` activations, `n×k` quantised weights) beside sgemm on the
+    /// same shape in f32, best of `repeats`.
+    public static func quantizedMatmul(m: Int = 32, k: Int = 896, n: Int = 4864, repeats: Int = 3)
+        -> (q8Ms: Double, sgemmMs: Double) {
+        Q8_0.timeAgainstSgemm(m: m, k: k, n: n, repeats: repeats)
+    }
+
     /// Peak resident set size of this process in MiB (from /proc/self/status; 0 when unavailable).
     public static func peakRSSMiB() -> Double {
         guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),

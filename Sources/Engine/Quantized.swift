@@ -108,3 +108,35 @@ struct UncheckedMutablePointer: @unchecked Sendable {
     let p: UnsafeMutablePointer<Float>; init(_ p: UnsafeMutablePointer<Float>) { self.p = p }
 }
 struct UncheckedRawPointer: @unchecked Sendable { let p: UnsafeRawPointer; init(_ p: UnsafeRawPointer) { self.p = p } }
+
+extension Q8_0 {
+    /// Times `matmul` against sgemm on the same shape (milliseconds, best of `repeats`): the check that the
+    /// quantised kernel is a real kernel and not a slow fallback.
+    static func timeAgainstSgemm(m: Int, k: Int, n: Int, repeats: Int = 3) -> (q8Ms: Double, sgemmMs: Double) {
+        var rng = SeededRNG(seed: 1)
+        let x = (0..<(m * k)).map { _ in Float(rng.unit() - 0.5) }
+        let w = (0..<(n * k)).map { _ in Float(rng.unit() - 0.5) }
+        let q = quantize(w, rows: n, k: k)
+        var y = [Float](repeating: 0, count: m * n)
+        func best(_ body: () -> Void) -> Double {
+            var b = Double.infinity
+            for _ in 0..<repeats {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                body()
+                b = min(b, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            }
+            return b
+        }
+        let tq = best {
+            x.withUnsafeBufferPointer { xp in q.withUnsafeBytes { qp in y.withUnsafeMutableBufferPointer { yp in
+                matmul(xp.baseAddress!, m: m, k: k, weights: qp.baseAddress!, n: n, yp.baseAddress!, threads: 2)
+            } } }
+        }
+        let ts = best {
+            x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in y.withUnsafeMutableBufferPointer { yp in
+                Kernels.gemmNT(xp.baseAddress!, lda: k, wp.baseAddress!, ldb: k, yp.baseAddress!, ldc: n, m: m, n: n, k: k)
+            } } }
+        }
+        return (tq, ts)
+    }
+}
