@@ -77,3 +77,21 @@ struct ScopeTests {
         #expect(ScopeResolver.occurrences(at: 6, in: tree, registry: TestGrammars.registry) == nil)
     }
 }
+
+@Suite("Workspace-wide references")
+struct WorkspaceReferenceTests {
+    @Test("a top-level function is found in the files that use it, not where a local shadows it")
+    func acrossFiles() throws {
+        let index = try IndexTests.pythonIndex()
+        #expect(index.paths(mentioning: "make_user") == ["app/models.py", "app/service.py"])
+        let service = try String(contentsOf: TestGrammars.fixtures.appendingPathComponent("python-app/app/service.py"),
+                                 encoding: .utf8)
+        let tree = try TestGrammars.parse(service, as: "python")
+        let places = ScopeResolver.fileLevelOccurrences(of: "make_user", in: tree, registry: TestGrammars.registry)
+        #expect(places.count == 2)  // the import and the call
+        for range in places { #expect(Array(service.utf8).string(range) == "make_user") }
+
+        let shadowing = try TestGrammars.parse("def f():\n    make_user = 1\n    return make_user\n", as: "python")
+        #expect(ScopeResolver.fileLevelOccurrences(of: "make_user", in: shadowing, registry: TestGrammars.registry).isEmpty)
+    }
+}

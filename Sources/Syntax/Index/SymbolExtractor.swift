@@ -7,7 +7,15 @@ public enum SymbolExtractor {
     public static func extract(from tree: SyntaxTree, path: String, registry: LanguageRegistry) -> FileSymbols {
         let definitions = registry.query(.definitions, for: tree.language).map { definitionsIn(tree, query: $0, path: path) } ?? []
         let imports = registry.query(.imports, for: tree.language).map { importsIn(tree, query: $0) } ?? []
-        return FileSymbols(path: path, languageID: tree.language.id, definitions: definitions, imports: imports)
+        var identifiers = Set<String>()
+        tree.root.walk { node in
+            if node.childCount == 0, node.isNamed, SnippetCollector.isIdentifierType(node.type) {
+                identifiers.insert(node.text)
+            }
+            return true
+        }
+        return FileSymbols(path: path, languageID: tree.language.id, definitions: definitions, imports: imports,
+                           identifiers: identifiers)
     }
 
     private struct RawDefinition {

@@ -54,11 +54,15 @@ public struct FileSymbols: Sendable, Hashable {
     public var languageID: String?
     public var definitions: [SymbolDefinition]
     public var imports: [ImportReference]
+    /// Every identifier spelled in the file, so a rename can find the files that may refer to a symbol.
+    public var identifiers: Set<String>
 
-    public init(path: String, languageID: String?, definitions: [SymbolDefinition], imports: [ImportReference]) {
+    public init(path: String, languageID: String?, definitions: [SymbolDefinition], imports: [ImportReference],
+                identifiers: Set<String> = []) {
         self.path = path
         self.languageID = languageID
         self.definitions = definitions
         self.imports = imports
+        self.identifiers = identifiers
     }
 }

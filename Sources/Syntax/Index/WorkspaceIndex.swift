@@ -119,6 +119,14 @@ public final class WorkspaceIndex: Sendable {
         state.withLock { $0.byName[name] ?? [] }
     }
 
+    /// The files that spell the identifier `name` somewhere, sorted: the candidates for a workspace-wide rename
+    /// of a top-level symbol (check each with ``ScopeResolver/fileLevelOccurrences(of:in:registry:)``).
+    public func paths(mentioning name: String) -> [String] {
+        state.withLock { state in
+            state.files.values.filter { $0.identifiers.contains(name) }.map(\.path).sorted()
+        }
+    }
+
     /// What the index holds for a workspace-relative path.
     public func symbols(inFile relativePath: String) -> FileSymbols? {
         state.withLock { $0.files[relativePath] }
