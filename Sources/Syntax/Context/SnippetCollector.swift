@@ -35,7 +35,9 @@ struct SnippetCollector {
         struct Candidate { var definition: SymbolDefinition; var score: Double }
         var candidates: [Candidate] = []
         for (name, weight) in weights where !localNames.contains(name) {
-            let definitions = index.definitions(named: name).filter { $0.path != path }
+            // Properties are shown through their type's snippet: alone (`self.name = name`) they say little, and
+            // a parameter of the same name would pull them in.
+            let definitions = index.definitions(named: name).filter { $0.path != path && $0.kind != .property }
             // A name defined all over the workspace (`__init__`, `run`) says little about which one is meant,
             // and ranking hundreds of them would cost more than the whole rest of the context.
             if definitions.count > Self.maxDefinitionsPerName { continue }

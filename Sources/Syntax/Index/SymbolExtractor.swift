@@ -116,23 +116,36 @@ public enum SymbolExtractor {
         return String(collapsed.prefix(400))
     }
 
+    /// Nodes that wrap a definition and belong in its snippet.
+    static let wrapperTypes: Set<String> = ["export_statement", "decorated_definition"]
+
     /// The definition's text from the start of its line, or an outline when it is long.
     static func snippetText(for definition: SymbolDefinition, members: [SymbolDefinition], in tree: SyntaxTree) -> String {
-        let lineStart = tree.lineStart(before: definition.range.lowerBound)
-        let indentation = tree.string(in: lineStart..<definition.range.lowerBound)
+        // `export function f`, `@decorator def f`: the wrapper belongs to what the model should see.
+        var first = definition.range.lowerBound
+        if var node = tree.namedNode(covering: definition.range) {
+            while let parent = node.parent, Self.wrapperTypes.contains(parent.type),
+                  parent.endByte == definition.range.upperBound {
+                first = parent.startByte
+                node = parent
+            }
+        }
+        let lineStart = tree.lineStart(before: first)
+        let indentation = tree.string(in: lineStart..<first)
         let isIndentation = indentation.allSatisfy { $0 == " " || $0 == "\t" }
-        let start = isIndentation ? lineStart : definition.range.lowerBound
+        let start = isIndentation ? lineStart : first
         if definition.range.upperBound - start <= fullSnippetLimit {
             return tree.string(in: start..<definition.range.upperBound)
         }
         let prefix = isIndentation ? indentation : ""
-        guard definition.kind.isTypeLike else { return prefix + definition.signature }
+        let wrapper = tree.string(in: first..<definition.range.lowerBound)
+        guard definition.kind.isTypeLike else { return prefix + wrapper + definition.signature }
         // A long type: its header and each direct member's signature, indented one level deeper.
         let inner = members.filter {
             $0.range.lowerBound > definition.range.lowerBound && $0.range.upperBound <= definition.range.upperBound
                 && $0.container == definition.name
         }
-        var lines = [prefix + definition.signature]
+        var lines = [prefix + wrapper + definition.signature]
         for member in inner.prefix(40) { lines.append(prefix + "    " + member.signature) }
         return lines.joined(separator: "\n")
     }
