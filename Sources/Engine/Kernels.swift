@@ -137,6 +137,26 @@ enum Kernels {
     /// e^x with the same algorithm as `expVec`, in scalar form.
     static func referenceExp(_ x: Float) -> Float { exp1(x) }
 
+    /// How many parts `rows` rows of `width` elements are worth splitting into (1 when the hand-off would cost
+    /// more than it saves).
+    static func partCount(rows: Int, width: Int, threads: Int) -> Int {
+        max(1, min(threads, rows, rows * width / 32_768))
+    }
+
+    private struct SoftmaxJob { var x: UnsafeMutablePointer<Float>; var rows, n, stride, per: Int }
+
+    /// In-place softmax of each of `rows` rows of length `n` (row stride `stride`), rows split across threads.
+    static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, n: Int, stride: Int, threads: Int) {
+        let parts = partCount(rows: rows, width: n, threads: threads)
+        if parts == 1 { softmaxRows(x, rows: rows, n: n, stride: stride); return }
+        var job = SoftmaxJob(x: x, rows: rows, n: n, stride: stride, per: (rows + parts - 1) / parts)
+        ParallelPool.shared.run(parts: parts, threads: parts, job: &job) { ctx, i in
+            let j = ctx.assumingMemoryBound(to: SoftmaxJob.self).pointee
+            let lo = i * j.per, hi = min(j.rows, lo + j.per)
+            if lo < hi { Kernels.softmaxRows(j.x + lo * j.stride, rows: hi - lo, n: j.n, stride: j.stride) }
+        }
+    }
+
     /// In-place softmax of each of `rows` rows of length `n` (row stride `stride`).
     static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, n: Int, stride: Int) {
         for r in 0..<rows {
@@ -175,6 +195,21 @@ enum Kernels {
     }
 
     // MARK: SwiGLU
+
+    private struct SwigluJob { var g: UnsafeMutablePointer<Float>; var u: UnsafePointer<Float>; var count, per: Int }
+
+    /// `swiglu` split across threads.
+    static func swiglu(_ g: UnsafeMutablePointer<Float>, _ u: UnsafePointer<Float>, count: Int, threads: Int) {
+        let parts = partCount(rows: count / 1024, width: 1024, threads: threads)
+        if parts == 1 { swiglu(g, u, count: count); return }
+        // Parts are multiples of 16 elements so each starts on a vector boundary.
+        var job = SwigluJob(g: g, u: u, count: count, per: ((count + parts - 1) / parts + 15) / 16 * 16)
+        ParallelPool.shared.run(parts: parts, threads: parts, job: &job) { ctx, i in
+            let j = ctx.assumingMemoryBound(to: SwigluJob.self).pointee
+            let lo = i * j.per, hi = min(j.count, lo + j.per)
+            if lo < hi { Kernels.swiglu(j.g + lo, j.u + lo, count: hi - lo) }
+        }
+    }
 
     /// g = silu(g) · u over `count` elements (in place in g).
     static func swiglu(_ g: UnsafeMutablePointer<Float>, _ u: UnsafePointer<Float>, count: Int) {

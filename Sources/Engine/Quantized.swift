@@ -11,46 +11,52 @@ enum Q8_0 {
     /// the cache once per tile and never exist as a dequantised matrix. Output rows are split across `threads`.
     static func matmul(_ x: UnsafePointer<Float>, m: Int, k: Int, weights: UnsafeRawPointer, n: Int,
                        _ y: UnsafeMutablePointer<Float>, threads: Int) {
-        let blocks = k / blockSize
-        let rowBytes = blocks * blockBytes
-        let x = UncheckedPointer(x), y = UncheckedMutablePointer(y), w = UncheckedRawPointer(weights)
         let chunks = max(1, min(threads, n / 64))
-        let per = (n + chunks - 1) / chunks
-        let work: @Sendable (Int) -> Void = { c in
-            let j0 = c * per, j1 = Swift.min(n, j0 + per)
+        var job = Job(x: x, y: y, w: weights, m: m, k: k, n: n, per: (n + chunks - 1) / chunks)
+        ParallelPool.shared.run(parts: chunks, threads: chunks, job: &job) { ctx, c in
+            ctx.assumingMemoryBound(to: Job.self).pointee.run(part: c)
+        }
+    }
+
+    /// The arguments of one `matmul`, and the work of one part of it (a range of output rows).
+    private struct Job {
+        let x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, w: UnsafeRawPointer
+        let m: Int, k: Int, n: Int, per: Int
+
+        func run(part: Int) {
+            let blocks = k / blockSize
+            let rowBytes = blocks * blockBytes
+            let j0 = part * per, j1 = Swift.min(n, j0 + per)
             guard j0 < j1 else { return }
             var i0 = 0
             while i0 < m {
                 let rows = Swift.min(4, m - i0)
                 for j in j0..<j1 {
-                    let wrow = w.p + j * rowBytes
-                    var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+                    let wrow = w + j * rowBytes
+                    // Four-lane accumulators (what baseline x86-64 holds in one register), one per activation row.
+                    var a0 = FVec(), a1 = FVec(), a2 = FVec(), a3 = FVec()
                     for b in 0..<blocks {
                         let blk = wrow + b * blockBytes
                         let scale = Float(Float16(bitPattern: UInt16(littleEndian: blk.loadUnaligned(as: UInt16.self))))
-                        let q = blk + 2
-                        let lo = SIMD16<Float>(q.loadUnaligned(as: SIMD16<Int8>.self)) * scale
-                        let hi = SIMD16<Float>((q + 16).loadUnaligned(as: SIMD16<Int8>.self)) * scale
-                        let xb = x.p + i0 * k + b * blockSize
-                        @inline(__always) func dot(_ r: Int) -> SIMD16<Float> {
-                            let xr = UnsafeRawPointer(xb + r * k)
-                            return lo * xr.loadUnaligned(as: SIMD16<Float>.self)
-                                + hi * xr.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+                        let xb = UnsafeRawPointer(x + i0 * k + b * blockSize)
+                        let rowBytesX = k * 4
+                        for c in 0..<(blockSize / 4) {
+                            let wv = FVec(blk.loadUnaligned(fromByteOffset: 2 + 4 * c, as: SIMD4<Int8>.self)) * scale
+                            let off = 16 * c
+                            a0 += wv * xb.loadUnaligned(fromByteOffset: off, as: FVec.self)
+                            if rows > 1 { a1 += wv * xb.loadUnaligned(fromByteOffset: off + rowBytesX, as: FVec.self) }
+                            if rows > 2 { a2 += wv * xb.loadUnaligned(fromByteOffset: off + 2 * rowBytesX, as: FVec.self) }
+                            if rows > 3 { a3 += wv * xb.loadUnaligned(fromByteOffset: off + 3 * rowBytesX, as: FVec.self) }
                         }
-                        a0 += dot(0)
-                        if rows > 1 { a1 += dot(1) }
-                        if rows > 2 { a2 += dot(2) }
-                        if rows > 3 { a3 += dot(3) }
                     }
-                    y.p[i0 * n + j] = a0.sum()
-                    if rows > 1 { y.p[(i0 + 1) * n + j] = a1.sum() }
-                    if rows > 2 { y.p[(i0 + 2) * n + j] = a2.sum() }
-                    if rows > 3 { y.p[(i0 + 3) * n + j] = a3.sum() }
+                    y[i0 * n + j] = a0.sum()
+                    if rows > 1 { y[(i0 + 1) * n + j] = a1.sum() }
+                    if rows > 2 { y[(i0 + 2) * n + j] = a2.sum() }
+                    if rows > 3 { y[(i0 + 3) * n + j] = a3.sum() }
                 }
                 i0 += 4
             }
         }
-        if chunks == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: chunks, execute: work) }
     }
 
     /// Quantises `rows` rows of `k` floats to Q8_0 (scale = max|w|/127, as llama.cpp's reference quantiser).
@@ -100,14 +106,6 @@ enum Q8_0 {
         return Kernels.referenceMatmulNT(x, wf, m: m, n: n, k: k)
     }
 }
-
-// Pointers carried into concurrentPerform's closure. The closure's iterations write disjoint output rows, which
-// is what makes sharing them across threads sound.
-struct UncheckedPointer: @unchecked Sendable { let p: UnsafePointer<Float>; init(_ p: UnsafePointer<Float>) { self.p = p } }
-struct UncheckedMutablePointer: @unchecked Sendable {
-    let p: UnsafeMutablePointer<Float>; init(_ p: UnsafeMutablePointer<Float>) { self.p = p }
-}
-struct UncheckedRawPointer: @unchecked Sendable { let p: UnsafeRawPointer; init(_ p: UnsafeRawPointer) { self.p = p } }
 
 extension Q8_0 {
     /// Times `matmul` against sgemm on the same shape (milliseconds, best of `repeats`): the check that the

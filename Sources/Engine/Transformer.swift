@@ -85,7 +85,7 @@ struct Transformer: @unchecked Sendable {
                         let rows = min(ws.queryChunk, a - q0)
                         Kernels.gemmNT(ws.q + q0 * qd + head * hd, lda: qd, kc + head * hd, ldb: kvd, ws.scores,
                                        ldc: n, m: rows, n: n, k: hd, alpha: scale)
-                        Kernels.softmaxRows(ws.scores, rows: rows, n: n, stride: n)
+                        Kernels.softmaxRows(ws.scores, rows: rows, n: n, stride: n, threads: threads)
                         Kernels.gemmNN(ws.scores, lda: n, vc + head * hd, ldb: kvd, ws.att + q0 * qd + head * hd,
                                        ldc: qd, m: rows, n: hd, k: n)
                         q0 += rows
@@ -103,7 +103,7 @@ struct Transformer: @unchecked Sendable {
                         }
                         Kernels.gemmNT(ws.qStack, lda: hd, kc + g * hd, ldb: kvd, ws.scores, ldc: n,
                                        m: rows, n: n, k: hd, alpha: scale)
-                        Kernels.softmaxRows(ws.scores, rows: rows, n: n, stride: n)
+                        Kernels.softmaxRows(ws.scores, rows: rows, n: n, stride: n, threads: threads)
                         Kernels.gemmNN(ws.scores, lda: n, vc + g * hd, ldb: kvd, ws.oStack, ldc: hd,
                                        m: rows, n: hd, k: n)
                         for v in v0..<(v0 + rows) {
@@ -119,7 +119,7 @@ struct Transformer: @unchecked Sendable {
             Kernels.rmsNorm(ws.x, w.ffnNorm, ws.h, rows: a, d: d, eps: c.rmsNormEps)
             w.gate.apply(ws.h, m: a, ws.gate, threads: threads)
             w.up.apply(ws.h, m: a, ws.up, threads: threads)
-            Kernels.swiglu(ws.gate, ws.up, count: a * ffn)
+            Kernels.swiglu(ws.gate, ws.up, count: a * ffn, threads: threads)
             w.down.apply(ws.gate, m: a, ws.h, threads: threads)
             Kernels.add(ws.x, ws.h, count: a * d)
         }

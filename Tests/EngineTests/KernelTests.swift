@@ -127,3 +127,23 @@ import Testing
         #expect(Fixtures.maxAbsDiff(got, ref) < 1e-4)   // f32 against double: about 1.5e-5 here
     }
 }
+
+@Suite struct ParallelKernelTests {
+    @Test func threadedSoftmaxAndSwigluEqualSingleThreaded() {
+        var rng = SeededRNG(seed: 11)
+        let rows = 64, n = 1500
+        var a = (0..<(rows * n)).map { _ in Float(rng.unit() * 20 - 10) }
+        var b = a
+        a.withUnsafeMutableBufferPointer { Kernels.softmaxRows($0.baseAddress!, rows: rows, n: n, stride: n) }
+        b.withUnsafeMutableBufferPointer { Kernels.softmaxRows($0.baseAddress!, rows: rows, n: n, stride: n, threads: 3) }
+        #expect(a == b)
+        var g1 = (0..<100_003).map { _ in Float(rng.unit() * 8 - 4) }
+        var g2 = g1
+        let u = (0..<100_003).map { _ in Float(rng.unit()) }
+        g1.withUnsafeMutableBufferPointer { gp in u.withUnsafeBufferPointer { up in
+            Kernels.swiglu(gp.baseAddress!, up.baseAddress!, count: u.count) } }
+        g2.withUnsafeMutableBufferPointer { gp in u.withUnsafeBufferPointer { up in
+            Kernels.swiglu(gp.baseAddress!, up.baseAddress!, count: u.count, threads: 3) } }
+        #expect(g1 == g2)
+    }
+}
