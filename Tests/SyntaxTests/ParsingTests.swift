@@ -78,7 +78,10 @@ struct ParsingTests {
     func sequentialEdits() throws {
         let document = try ParsedDocument(text: "x = 1\n", language: TestGrammars.language("python"))
         let before = document.tree
-        document.apply([TextEdit(range: 4..<5, replacement: "2"), TextEdit(range: 6..<6, replacement: "y = x\n")])
+        #expect(document.version == nil)
+        document.apply([TextEdit(range: 4..<5, replacement: "2"), TextEdit(range: 6..<6, replacement: "y = x\n")],
+                       version: 7)
+        #expect(document.version == 7)
         #expect(document.tree.string(in: 0..<document.text.count) == "x = 2\ny = x\n")
         #expect(!document.tree.hasError)
         // The old tree stays valid and unchanged.

@@ -9,9 +9,10 @@ public struct ParseCheck: Sendable, Equatable {
     /// Byte ranges (in the edited text) of error nodes that touch the inserted text.
     public var errorsTouchingEdit: [Range<Int>]
 
-    /// True when the edit adds no syntax errors: the count does not grow and none sits on the inserted text.
-    /// Text the user is still typing usually has errors already; a completion that keeps or fixes them is fine.
-    public var introducesNoNewErrors: Bool { errorsAfter <= errorsBefore && errorsTouchingEdit.isEmpty }
+    /// True when the edit adds no syntax errors: the document has no more ERROR/MISSING nodes than before. Text the
+    /// user is still typing usually has an error at the cursor already; a completion that keeps or fixes it is
+    /// fine, so errors touching the edit only matter through the count.
+    public var introducesNoNewErrors: Bool { errorsAfter <= errorsBefore }
 }
 
 /// An open document: its text and a syntax tree kept current by incremental reparsing.
@@ -21,16 +22,19 @@ public final class ParsedDocument {
     public let language: Language
     /// The current tree; each edit replaces it with a new immutable tree, so earlier trees and nodes stay valid.
     public private(set) var tree: SyntaxTree
+    /// The editor's version of the text the tree describes, as passed to ``apply(_:version:)``.
+    public private(set) var version: Int?
     private let parser: Parser
 
-    public init(text: [UInt8], language: Language) throws {
+    public init(text: [UInt8], language: Language, version: Int? = nil) throws {
         self.language = language
         parser = try Parser(language: language)
         tree = parser.parse(text)
+        self.version = version
     }
 
-    public convenience init(text: String, language: Language) throws {
-        try self.init(text: Array(text.utf8), language: language)
+    public convenience init(text: String, language: Language, version: Int? = nil) throws {
+        try self.init(text: Array(text.utf8), language: language, version: version)
     }
 
     /// The UTF-8 text the current tree describes.
@@ -42,14 +46,16 @@ public final class ParsedDocument {
     }
 
     /// Applies edits in order; each edit's range refers to the text left by the previous one, as LSP's
-    /// `contentChanges` do.
-    public func apply(_ edits: [TextEdit]) {
+    /// `contentChanges` do. `version` (the document version after the change) is recorded with the new tree.
+    public func apply(_ edits: [TextEdit], version: Int? = nil) {
         for edit in edits { apply(edit) }
+        if let version { self.version = version }
     }
 
     /// Replaces the whole text and parses it from scratch.
-    public func replaceText(_ text: [UInt8]) {
+    public func replaceText(_ text: [UInt8], version: Int? = nil) {
         tree = parser.parse(text)
+        if let version { self.version = version }
     }
 
     /// Whether replacing `range` by `replacement` would keep the document free of new syntax errors.
