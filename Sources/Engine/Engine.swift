@@ -1,3 +1,25 @@
+// The Engine module: masked-diffusion language models run on the CPU.
+//
+// Files, one job each:
+//   Engine.swift           the public API: load, fill, decideTiedSpans, forward, cache agreement, model info
+//   ModelConfig.swift      Hugging Face config.json for the Dream (Qwen2) and LLaDA (OLMo names) families
+//   MappedFile.swift       read-only mmap of weight files
+//   Safetensors.swift      safetensors headers (single file and sharded), validated against the file
+//   GGUF.swift             GGUF headers, metadata → config, f32/f16/bf16/Q8_0 tensors
+//   Weights.swift          tensor names per layout, shape checks, f16/bf16 → f32, f32/Q8_0 used in place
+//   Kernels.swift          RMSNorm, RoPE, softmax, SwiGLU, sgemm wrappers (+ plain reference twins)
+//   Quantized.swift        the Q8_0 matrix product
+//   ParallelPool.swift     worker threads for the engine's own kernels (allocation-free hand-off)
+//   Transformer.swift      the bidirectional forward pass; full canvas or hole rows against the K/V cache
+//   Workspace.swift        every per-request buffer, allocated once per request size
+//   SamplingOptions.swift  what a caller can ask of the sampler
+//   Sampler.swift          the denoising loop: schedules, confidence, blocks, tied slots, hook, cancellation
+//   ReferenceForward.swift the forward pass written plainly, for tests
+//   RandomModel.swift      random weights of a given shape, for benchmarks
+//   Benchmark.swift        speed figures for `dlsp bench engine`
+//
+// Canvas (ARCHITECTURE.md): context tokens, the hole as mask tokens, suffix tokens. Dream-family models predict
+// position i from hidden state i−1 (Transformer.sourceRow); LLaDA-family models from i.
 import Foundation
 import Tokenizer
 
