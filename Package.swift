@@ -15,6 +15,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The HTTP server behind `dlsp serve`; no optional traits (no swift-configuration).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
         // C libraries from Debian packages (libtree-sitter-dev, libopenblas-dev).
@@ -36,14 +38,23 @@ let package = Package(
         .target(name: "Engine", dependencies: ["Tokenizer", "COpenBLAS"], swiftSettings: optimisedAlways),
         .target(name: "Features", dependencies: ["SourceText", "Syntax", "Engine", "Tokenizer"]),
 
+        // Fill backends served elsewhere over HTTP (OpenAI-style FIM, OpenAI completions, llama.cpp, Ollama).
+        .target(name: "RemoteBackends", dependencies: ["Features", "Engine", "Tokenizer"]),
+        // `dlsp serve`: the completion path over an OpenAI-compatible HTTP API.
+        .target(name: "HTTPServer", dependencies: [
+            "Features", "Engine", "Tokenizer",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
         // The server: the only place that converts between LSP and the core.
         .target(name: "LanguageServer", dependencies: [
-            "JSONRPC", "LanguageServerProtocol", "SourceText", "Features", "Syntax", "Engine",
+            "JSONRPC", "LanguageServerProtocol", "SourceText", "Features", "Syntax", "Engine", "RemoteBackends",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .executableTarget(name: "dlsp", dependencies: [
-            "LanguageServer", "Features", "Engine", "Syntax", "SourceText",
+            "LanguageServer", "Features", "Engine", "Syntax", "SourceText", "RemoteBackends", "HTTPServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -52,10 +63,16 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Tokenizer"]),
         .testTarget(name: "SyntaxTests", dependencies: ["Syntax", "SourceText"], exclude: ["Fixtures"]),
-        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Engine", "Tokenizer"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Engine", "Tokenizer", "Syntax"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "SourceTextTests", dependencies: ["SourceText"]),
         // Spawns the built `dlsp` binary and real editors; depends on no module, only on the executable's behaviour.
         .testTarget(name: "EndToEndTests", dependencies: ["JSONRPC"]),
+        // Remote backends against `dlsp serve` on loopback and against protocol-faithful test servers.
+        .testTarget(name: "RemoteBackendsTests", dependencies: [
+            "RemoteBackends", "HTTPServer", "Features", "Engine", "Tokenizer", "LanguageServer", "JSONRPC",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .testTarget(name: "LanguageServerTests", dependencies: [
             "LanguageServer", "LanguageServerProtocol", "JSONRPC", "SourceText",
         ]),

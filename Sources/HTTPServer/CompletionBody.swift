@@ -1,0 +1,101 @@
+import Foundation
+
+/// A completion request body (`/v1/completions` and `/v1/fim/completions` take the same fields), validated field
+/// by field so every mistake gets an error naming the field.
+struct CompletionBody: Sendable {
+    var model: String?
+    var prompt: String
+    var suffix: String
+    var maxTokens: Int
+    var temperature: Float?
+    var stop: [String]
+    var stream: Bool
+    var n: Int
+    var user: String?
+    /// dlsp's extension: the file's path for the canvas header (a generic name when absent).
+    var path: String?
+
+    /// OpenAI's default `max_tokens` for completions.
+    static let defaultMaxTokens = 16
+
+    init(json data: Data, maxTokensLimit: Int) throws(APIError) {
+        let value: JSONField
+        do { value = try JSONDecoder().decode(JSONField.self, from: data) } catch {
+            throw .invalidRequest("The request body is not valid JSON", code: "invalid_json")
+        }
+        guard case .object(let fields) = value else {
+            throw .invalidRequest("The request body must be a JSON object", code: "invalid_json")
+        }
+        model = try Self.string(fields, "model")
+        guard let promptField = fields["prompt"], promptField != .null else { throw .missingField("prompt") }
+        guard case .string(let prompt) = promptField else { throw .wrongType("prompt", "a string") }
+        self.prompt = prompt
+        suffix = try Self.string(fields, "suffix") ?? ""
+        maxTokens = try Self.integer(fields, "max_tokens", 1...maxTokensLimit) ?? Self.defaultMaxTokens
+        switch fields["temperature"] {
+        case nil, .null?: temperature = nil
+        case .number(let number)? where number >= 0 && number <= 2: temperature = Float(number)
+        default: throw .wrongType("temperature", "a number between 0 and 2")
+        }
+        switch fields["stop"] {
+        case nil, .null?: stop = []
+        case .string(let single)?: stop = [single]
+        case .array(let list)?:
+            let strings = list.compactMap { if case .string(let s) = $0 { return s } else { return nil } }
+            guard strings.count == list.count, strings.count <= 4 else {
+                throw .wrongType("stop", "a string or an array of at most 4 strings")
+            }
+            stop = strings
+        default: throw .wrongType("stop", "a string or an array of at most 4 strings")
+        }
+        stop.removeAll(where: \.isEmpty)
+        switch fields["stream"] {
+        case nil, .null?: stream = false
+        case .bool(let flag)?: stream = flag
+        default: throw .wrongType("stream", "a boolean")
+        }
+        n = try Self.integer(fields, "n", 1...8) ?? 1
+        user = try Self.string(fields, "user")
+        path = try Self.string(fields, "path")
+    }
+
+    private static func string(_ fields: [String: JSONField], _ name: String) throws(APIError) -> String? {
+        switch fields[name] {
+        case nil, .null?: return nil
+        case .string(let string)?: return string
+        default: throw .wrongType(name, "a string")
+        }
+    }
+
+    private static func integer(_ fields: [String: JSONField], _ name: String, _ range: ClosedRange<Int>)
+        throws(APIError) -> Int? {
+        switch fields[name] {
+        case nil, .null?: return nil
+        case .number(let number)? where number.rounded() == number && number >= Double(range.lowerBound)
+            && number <= Double(range.upperBound):
+            return Int(number)
+        default: throw .wrongType(name, "an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+    }
+}
+
+/// Any JSON value, keeping booleans and numbers apart (Foundation's `JSONSerialization` bridges both to
+/// `NSNumber`, which would let `"stream": 1` pass as a boolean).
+enum JSONField: Decodable, Equatable, Sendable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONField])
+    case object([String: JSONField])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let bool = try? container.decode(Bool.self) { self = .bool(bool) }
+        else if let number = try? container.decode(Double.self) { self = .number(number) }
+        else if let string = try? container.decode(String.self) { self = .string(string) }
+        else if let array = try? container.decode([JSONField].self) { self = .array(array) }
+        else { self = .object(try container.decode([String: JSONField].self)) }
+    }
+}

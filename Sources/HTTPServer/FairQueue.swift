@@ -1,0 +1,106 @@
+import Synchronization
+
+/// Admission to the shared model: at most `slots` fills at once, at most `capacity` requests waiting, and waiting
+/// requests served round-robin by client, so one client sending many requests cannot starve the others.
+final class FairQueue: Sendable {
+    /// The queue is full: the request is refused (429).
+    struct Full: Error {}
+
+    private struct Waiter {
+        var id: UInt64
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var running = 0
+        var waitingCount = 0
+        var waiting: [String: [Waiter]] = [:]
+        /// Clients with waiting requests, in the order they are next served.
+        var rotation: [String] = []
+        var nextID: UInt64 = 0
+        /// Waiters cancelled before they were enqueued.
+        var cancelledEarly: Set<UInt64> = []
+    }
+
+    let slots: Int
+    let capacity: Int
+    private let state = Mutex(State())
+
+    init(slots: Int, capacity: Int) {
+        self.slots = max(1, slots)
+        self.capacity = max(0, capacity)
+    }
+
+    /// Requests waiting and fills running (for `/health`).
+    var load: (running: Int, waiting: Int) { state.withLock { ($0.running, $0.waitingCount) } }
+
+    /// Waits for a slot. Throws ``Full`` at once when `capacity` requests already wait, and `CancellationError`
+    /// when the task is cancelled while waiting. Every successful `acquire` must be paired with one `release`.
+    func acquire(client: String) async throws {
+        enum Admission { case now, wait(UInt64) }
+        let admission: Admission = try state.withLock { state in
+            if state.running < slots && state.waitingCount == 0 {
+                state.running += 1
+                return .now
+            }
+            guard state.waitingCount < capacity else { throw Full() }
+            state.nextID += 1
+            return .wait(state.nextID)
+        }
+        guard case .wait(let id) = admission else { return }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let refused: Bool = state.withLock { state in
+                    if state.cancelledEarly.remove(id) != nil { return true }
+                    if state.waitingCount >= capacity { return true }
+                    if state.waiting[client] == nil {
+                        state.waiting[client] = []
+                        state.rotation.append(client)
+                    }
+                    state.waiting[client]!.append(Waiter(id: id, continuation: continuation))
+                    state.waitingCount += 1
+                    return false
+                }
+                if refused { continuation.resume(throwing: CancellationError()) }
+            }
+        } onCancel: {
+            let waiter: Waiter? = state.withLock { state in
+                guard let index = state.waiting[client]?.firstIndex(where: { $0.id == id }) else {
+                    state.cancelledEarly.insert(id)
+                    return nil
+                }
+                let waiter = state.waiting[client]!.remove(at: index)
+                state.waitingCount -= 1
+                if state.waiting[client]!.isEmpty {
+                    state.waiting[client] = nil
+                    state.rotation.removeAll { $0 == client }
+                }
+                return waiter
+            }
+            waiter?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Frees a slot: hands it to the next client in the rotation, if any waits.
+    func release() {
+        let next: Waiter? = state.withLock { state in
+            guard !state.rotation.isEmpty else {
+                state.running -= 1
+                return nil
+            }
+            let client = state.rotation.removeFirst()
+            let waiter = state.waiting[client]!.removeFirst()
+            state.waitingCount -= 1
+            if state.waiting[client]!.isEmpty {
+                state.waiting[client] = nil
+            } else {
+                state.rotation.append(client)
+            }
+            // The slot passes straight to the waiter: `running` is unchanged. Stale early-cancel marks are
+            // dropped once nobody waits.
+            if state.waitingCount == 0 { state.cancelledEarly.removeAll() }
+            return waiter
+        }
+        next?.continuation.resume()
+    }
+}

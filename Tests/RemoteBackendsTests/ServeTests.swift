@@ -1,0 +1,226 @@
+import Engine
+import Features
+import Foundation
+import HTTPServer
+import Synchronization
+import Testing
+import Tokenizer
+@testable import RemoteBackends
+
+/// `dlsp serve` in-process on loopback with the default model, and the remote backend speaking to it in each
+/// shape it serves.
+@Suite(.serialized) struct ServeTests {
+    /// One model for the suite (loading it once keeps the tests quick).
+    static let service: CompletionService = {
+        try! CompletionService(engine: try! Engine.load(directory: DefaultModel.path))
+    }()
+
+    static func start(_ configure: (inout ServeOptions) -> Void = { _ in },
+                      service: CompletionService = ServeTests.service) async throws -> (URL, Task<Void, any Error>) {
+        var options = ServeOptions()
+        options.port = 0
+        configure(&options)
+        let server = CompletionServer(service: service, options: options)
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let task = Task { try await server.run { port in continuation.yield(port) } }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        return (URL(string: "http://127.0.0.1:\(port)")!, task)
+    }
+
+    static let prefix = "def add(a, b):\n    return "
+    static let suffix = "\n\nprint(add(1, 2))\n"
+
+    /// What the embedded path itself answers for the same prompt and suffix (the server must agree).
+    static func embeddedAnswer() throws -> String {
+        let text = Array((prefix + suffix).utf8)
+        let request = CompletionRequest(uri: "direct://test", path: "untitled", languageID: "", text: text,
+                                        cursor: prefix.utf8.count)
+        return try service.complete(request, context: PlainTextContext(), settings: CompletionSettings(),
+                                    cancellation: CancellationFlag()).first?.text ?? ""
+    }
+
+    @Test(arguments: [RemoteAPI.openAIFIM, .openAICompletions])
+    func remoteBackendAgainstServe(api: RemoteAPI) async throws {
+        let (url, task) = try await Self.start()
+        defer { task.cancel() }
+        let backend = try RemoteBackend(endpoint: RemoteEndpoint(api: api, baseURL: url, model: "dlsp",
+                                                                 retry: RetryPolicy.none))
+        let context = InfillContext(path: "untitled", prefix: Self.prefix, suffix: Self.suffix)
+        let remote = try await blocking {
+            try backend.fill(context, parameters: .init(maxTokens: 16, stop: [], temperature: 0, seed: 0),
+                             cancellation: CancellationFlag())
+        }
+        #expect(remote == (try Self.embeddedAnswer()))
+
+        // The whole editor path over the remote backend: context, healing, post-processing.
+        let service = CompletionService(backend: backend)
+        let text = Array((Self.prefix + "a" + Self.suffix).utf8)
+        let request = CompletionRequest(uri: "file:///x.py", path: "x.py", languageID: "python", text: text,
+                                        cursor: Self.prefix.utf8.count + 1)
+        let suggestions = try await blocking {
+            try service.complete(request, context: PlainTextContext(), settings: CompletionSettings(),
+                                 cancellation: CancellationFlag())
+        }
+        for suggestion in suggestions { #expect(!suggestion.text.contains("\n")) }
+    }
+
+    @Test func responseShapeAndStreaming() async throws {
+        let (url, task) = try await Self.start()
+        defer { task.cancel() }
+        let request = jsonData(["model": "dlsp", "prompt": Self.prefix, "suffix": Self.suffix, "max_tokens": 16])
+        let plain = try await exchange(url.appendingPathComponent("v1/completions"), body: request)
+        #expect(plain.status == 200)
+        let object = jsonObject(plain.body)
+        #expect(object["object"] as? String == "text_completion")
+        #expect((object["id"] as? String)?.hasPrefix("cmpl-") == true)
+        let choices = try #require(object["choices"] as? [[String: Any]])
+        #expect(choices.count == 1)
+        let text = try #require(choices[0]["text"] as? String)
+        #expect(["stop", "length"].contains(choices[0]["finish_reason"] as? String ?? ""))
+        let usage = try #require(object["usage"] as? [String: Int])
+        #expect((usage["prompt_tokens"] ?? 0) > 0)
+        #expect(usage["total_tokens"] == (usage["prompt_tokens"] ?? 0) + (usage["completion_tokens"] ?? 0))
+
+        var streamed = jsonObject(request)
+        streamed["stream"] = true
+        let stream = try await exchange(url.appendingPathComponent("v1/fim/completions"), body: jsonData(streamed))
+        #expect(stream.status == 200)
+        #expect(stream.headers["content-type"]?.hasPrefix("text/event-stream") == true)
+        let events = String(decoding: stream.body, as: UTF8.self).components(separatedBy: "\n\n").filter { !$0.isEmpty }
+        #expect(events.last == "data: [DONE]")
+        let chunks = events.dropLast().map { jsonObject(Data($0.dropFirst("data: ".count).utf8)) }
+        let joined = chunks.compactMap { ($0["choices"] as? [[String: Any]])?.first?["text"] as? String }.joined()
+        #expect(joined == text)
+        #expect(((chunks.last?["choices"] as? [[String: Any]])?.first?["finish_reason"] as? String) != nil)
+
+        let models = try await exchange(url.appendingPathComponent("v1/models"), method: "GET")
+        #expect(((jsonObject(models.body)["data"] as? [[String: Any]])?.first?["id"] as? String) == "dlsp")
+        let health = try await exchange(url.appendingPathComponent("health"), method: "GET")
+        #expect(jsonObject(health.body)["status"] as? String == "ok")
+    }
+
+    @Test func badRequestsGetOpenAIErrors() async throws {
+        let (url, task) = try await Self.start { $0.maxBodyBytes = 2048 }
+        defer { task.cancel() }
+        let endpoint = url.appendingPathComponent("v1/completions")
+        func error(_ body: Data) async throws -> (Int, [String: Any]) {
+            let answer = try await exchange(endpoint, body: body)
+            return (answer.status, jsonObject(answer.body)["error"] as? [String: Any] ?? [:])
+        }
+        var (status, body) = try await error(Data("{\"prompt\": ".utf8))
+        #expect(status == 400 && body["code"] as? String == "invalid_json" && body["type"] as? String == "invalid_request_error")
+        (status, body) = try await error(Data("[1, 2]".utf8))
+        #expect(status == 400 && body["code"] as? String == "invalid_json")
+        (status, body) = try await error(jsonData(["suffix": "x"]))
+        #expect(status == 400 && body["param"] as? String == "prompt")
+        (status, body) = try await error(jsonData(["prompt": "x", "max_tokens": "many"]))
+        #expect(status == 400 && body["param"] as? String == "max_tokens")
+        (status, body) = try await error(jsonData(["prompt": "x", "max_tokens": 100_000]))
+        #expect(status == 400 && body["param"] as? String == "max_tokens")
+        (status, body) = try await error(jsonData(["prompt": "x", "stream": 1]))
+        #expect(status == 400 && body["param"] as? String == "stream")
+        (status, body) = try await error(jsonData(["prompt": ["a", "b"]]))
+        #expect(status == 400 && body["param"] as? String == "prompt")
+        (status, body) = try await error(jsonData(["model": "gpt-4", "prompt": "x"]))
+        #expect(status == 404 && body["code"] as? String == "model_not_found")
+        (status, body) = try await error(jsonData(["prompt": String(repeating: "x", count: 4096)]))
+        #expect(status == 413 && body["message"] != nil)
+        let unknown = try await exchange(url.appendingPathComponent("v1/chat/completions"), body: jsonData([:]))
+        #expect(unknown.status == 404 && (jsonObject(unknown.body)["error"] as? [String: Any]) != nil)
+        // The server is still serving after all of that.
+        let health = try await exchange(url.appendingPathComponent("health"), method: "GET")
+        #expect(health.status == 200)
+    }
+
+    @Test func bearerToken() async throws {
+        let (url, task) = try await Self.start { $0.bearerToken = "s3cret" }
+        defer { task.cancel() }
+        let body = jsonData(["prompt": Self.prefix, "suffix": Self.suffix, "max_tokens": 4])
+        let endpoint = url.appendingPathComponent("v1/completions")
+        let bare = try await exchange(endpoint, body: body)
+        #expect(bare.status == 401)
+        #expect((jsonObject(bare.body)["error"] as? [String: Any])?["code"] as? String == "invalid_api_key")
+        let wrong = try await exchange(endpoint, body: body, headers: ["Authorization": "Bearer s3creX"])
+        #expect(wrong.status == 401)
+        let right = try await exchange(endpoint, body: body, headers: ["Authorization": "Bearer s3cret"])
+        #expect(right.status == 200)
+        #expect(try await exchange(url.appendingPathComponent("health"), method: "GET").status == 200)
+        // The remote backend sends the key from the variable the configuration names.
+        var configuration = BackendConfiguration()
+        configuration.kind = .remote(.openAICompletions)
+        configuration.url = url.absoluteString
+        configuration.apiKeyEnv = "DLSP_TEST_TOKEN"
+        let backend = try RemoteBackend(endpoint: try #require(try configuration.endpoint(
+            environment: ["DLSP_TEST_TOKEN": "s3cret"])))
+        _ = try await blocking {
+            try backend.fill(InfillContext(path: "a.py", prefix: Self.prefix, suffix: Self.suffix),
+                             parameters: .init(maxTokens: 4, stop: [], temperature: 0, seed: 0),
+                             cancellation: CancellationFlag())
+        }
+    }
+
+    /// With one slot and no waiting room, a second request while a fill runs is refused with 429 and
+    /// Retry-After; the remote backend waits that long and tries again.
+    @Test func fullQueueAnswers429WithRetryAfter() async throws {
+        let gate = Gate()
+        let slow = CompletionService(backend: GatedBackend(gate: gate))
+        let (url, task) = try await Self.start({ $0.queueCapacity = 0; $0.retryAfterSeconds = 1 }, service: slow)
+        defer { task.cancel() }
+        let endpoint = url.appendingPathComponent("v1/completions")
+        let body = jsonData(["prompt": "x = ", "max_tokens": 4])
+        let first = Task { try await exchange(endpoint, body: body) }
+        try await gate.waitUntilEntered()
+        let refused = try await exchange(endpoint, body: body)
+        #expect(refused.status == 429)
+        #expect(refused.headers["retry-after"] == "1")
+        #expect((jsonObject(refused.body)["error"] as? [String: Any])?["code"] as? String == "rate_limit_exceeded")
+
+        // A backend retrying after Retry-After gets through once the slot is free.
+        let backend = try RemoteBackend(endpoint: RemoteEndpoint(api: .openAICompletions, baseURL: url,
+                                                                 retry: RetryPolicy(maxAttempts: 3)))
+        let retried = Task {
+            try await blocking {
+                try backend.fill(InfillContext(path: "a", prefix: "x = ", suffix: ""),
+                                 parameters: .init(maxTokens: 4, stop: [], temperature: 0, seed: 0),
+                                 cancellation: CancellationFlag())
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        gate.open()
+        #expect(try await first.value.status == 200)
+        #expect(try await retried.value == "42")
+    }
+}
+
+/// Blocks fills until opened; tells when the first fill has started.
+final class Gate: Sendable {
+    private let entered = DispatchSemaphore(value: 0)
+    private let opened = Atomic<Bool>(false)
+
+    func enter() {
+        entered.signal()
+        while !opened.load(ordering: .relaxed) { Thread.sleep(forTimeInterval: 0.005) }
+    }
+
+    func open() { opened.store(true, ordering: .relaxed) }
+
+    func waitUntilEntered() async throws {
+        try await blocking { [entered] in entered.wait() }
+    }
+}
+
+/// A backend that waits at the gate, then answers "42".
+final class GatedBackend: FillBackend {
+    let gate: Gate
+    init(gate: Gate) { self.gate = gate }
+    var name: String { "gated" }
+    var supportsStepHook: Bool { false }
+    var tokenizer: Tokenizer? { nil }
+    var maskTokenID: Int? { nil }
+    func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, settings: CompletionSettings,
+              cancellation: CancellationFlag) throws -> String {
+        gate.enter()
+        return "42"
+    }
+}
