@@ -3,6 +3,7 @@ import Features
 import Foundation
 import JSONRPC
 import LanguageServerProtocol
+import RemoteBackends
 import SourceText
 
 // Completion and inline completion: snapshot on the message queue, denoise on a worker, answer once.
@@ -13,6 +14,26 @@ extension LanguageServer {
             logger.warning("unknown or invalid settings: \(unknown.joined(separator: ", "))")
             showOnce(.warning, "dlsp ignored unknown or invalid settings: \(unknown.joined(separator: ", "))")
         }
+        if let loaded = model.backendConfiguration, loaded != configuration.backend {
+            showOnce(.info, "dlsp: the new backend settings take effect when dlsp restarts")
+        }
+    }
+
+    /// The remote backend's circuit breaker changed state: say so once, from the message queue.
+    func backendNotice(_ event: FallbackEvent) {
+        queue.async { [self] in
+            switch event {
+            case .primaryDown(let reason, let usingFallback):
+                logger.warning("remote backend down: \(reason)")
+                showOnce(.warning, usingFallback
+                    ? "dlsp: the remote model is unreachable; completions come from the embedded model until it is back"
+                    : "dlsp: the remote model is unreachable; completions are paused until it is back")
+            case .primaryRecovered:
+                logger.info("remote backend recovered")
+                connection.notify("window/logMessage",
+                                  MessageParams(type: .info, message: "dlsp: the remote model is reachable again"))
+            }
+        }
     }
 
     /// Loads the model once, with work-done progress when the client shows it.
@@ -20,7 +41,8 @@ extension LanguageServer {
         let progress = ProgressReporter(connection: connection,
                                         enabled: capabilities?.window?.workDoneProgress == true)
         progress.begin(title: "dlsp: loading the model")
-        model.load(path: configuration.modelPath, threads: configuration.threads) { [self] outcome in
+        model.load(path: configuration.modelPath, threads: configuration.threads, backend: configuration.backend,
+                   notice: { [self] event in backendNotice(event) }) { [self] outcome in
             switch outcome {
             case .success(let path):
                 logger.info("model loaded from \(path)")

@@ -1,5 +1,6 @@
 import Features
 import JSONRPC
+import RemoteBackends
 
 /// The user's settings, from `initializationOptions` and `workspace/didChangeConfiguration` (under a `dlsp` key
 /// or at the top level):
@@ -8,7 +9,10 @@ import JSONRPC
 /// { "model": { "path": "/models/dream-coder", "threads": 2 },
 ///   "completion": { "enabled": true, "steps": 12, "threshold": 0.9, "lineHoleTokens": 16, "blockHoleTokens": 48,
 ///                   "contextTokens": 1024, "temperature": 0, "cache": true },
-///   "inlineCompletion": { "enabled": true, "count": 3 } }
+///   "inlineCompletion": { "enabled": true, "count": 3 },
+///   "backend": { "kind": "embedded" | "openai-fim" | "openai-completions" | "llama.cpp" | "ollama",
+///                "url": "http://gpu-box:30000", "model": "…", "apiKeyEnv": "MY_API_KEY", "timeoutMs": 5000,
+///                "retries": 2, "fallbackToEmbedded": true } }
 /// ```
 struct Configuration: Sendable, Equatable {
     var modelPath: String?
@@ -17,6 +21,8 @@ struct Configuration: Sendable, Equatable {
     var inlineCompletionEnabled = true
     var inlineCount = 3
     var completion = CompletionSettings()
+    /// Which backend fills holes (docs/remote-backends.md); the key is read from the named variable, never stored.
+    var backend = BackendConfiguration()
 
     /// Applies `options`; returns the option names it did not recognise (reported to the user once).
     mutating func apply(_ options: JSONValue?) -> [String] {
@@ -63,6 +69,24 @@ struct Configuration: Sendable, Equatable {
                     default: return false
                     }
                 }
+            case "backend":
+                unknown += apply(value, prefix: "backend") { key, value in
+                    switch key {
+                    case "kind":
+                        guard let name = value.stringValue, let kind = BackendConfiguration.Kind(name) else {
+                            return false
+                        }
+                        backend.kind = kind
+                        return true
+                    case "url": return setOptional(&backend.url, value)
+                    case "model": return setOptional(&backend.model, value)
+                    case "apiKeyEnv": return setOptional(&backend.apiKeyEnv, value)
+                    case "timeoutMs": return set(&backend.timeoutMilliseconds, value, 50...600_000)
+                    case "retries": return set(&backend.retries, value, 0...10)
+                    case "fallbackToEmbedded": return set(&backend.fallbackToEmbedded, value)
+                    default: return false
+                    }
+                }
             default:
                 unknown.append(key)
             }
@@ -81,6 +105,13 @@ struct Configuration: Sendable, Equatable {
             return false
         }
         target = Int(number)
+        return true
+    }
+
+    private func setOptional(_ target: inout String?, _ value: JSONValue) -> Bool {
+        if value == .null { target = nil; return true }
+        guard let string = value.stringValue else { return false }
+        target = string
         return true
     }
 

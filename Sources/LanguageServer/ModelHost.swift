@@ -1,6 +1,7 @@
 import Engine
 import Features
 import Foundation
+import RemoteBackends
 import Synchronization
 
 /// The one loaded model, shared by every document: loaded once, off the message queue, and waited for by the
@@ -18,8 +19,47 @@ final class ModelHost: Sendable {
 
     init() { loaded.enter() }
 
-    /// Starts loading on a background thread; `done` gets the outcome (for progress and messages).
-    func load(path explicitPath: String?, threads: Int, done: @escaping @Sendable (Result<String, Error>) -> Void) {
+    /// The backend configuration the service was built with (changes apply on the next start).
+    private let loadedBackend = Mutex<BackendConfiguration?>(nil)
+
+    var backendConfiguration: BackendConfiguration? { loadedBackend.withLock { $0 } }
+
+    /// Starts loading on a background thread; `done` gets the outcome (for progress and messages). With a remote
+    /// `backend`, the service fills through it (behind the circuit breaker, whose events go to `notice`) and the
+    /// embedded model is loaded only if the remote fails and the configuration allows falling back to it.
+    func load(path explicitPath: String?, threads: Int, backend: BackendConfiguration = BackendConfiguration(),
+              notice: @escaping @Sendable (FallbackEvent) -> Void = { _ in },
+              done: @escaping @Sendable (Result<String, Error>) -> Void) {
+        guard case .remote = backend.kind else {
+            loadedBackend.withLock { $0 = backend }
+            return loadEmbedded(path: explicitPath, threads: threads, done: done)
+        }
+        let shouldStart = state.withLock { state -> Bool in
+            guard case .notStarted = state else { return false }
+            state = .loading
+            return true
+        }
+        guard shouldStart else { return }
+        loadedBackend.withLock { $0 = backend }
+        DispatchQueue.global().async { [self] in
+            let outcome: Result<String, Error>
+            do {
+                let fill = try backend.makeBackend(embedded: {
+                    let path = try ModelLocator.locate(explicit: explicitPath).get()
+                    return try EmbeddedBackend(engine: try Engine.load(directory: path, threads: threads))
+                }, onEvent: notice)
+                state.withLock { $0 = .ready(CompletionService(backend: fill)) }
+                outcome = .success(fill.name)
+            } catch {
+                state.withLock { $0 = .failed("\(error)") }
+                outcome = .failure(error)
+            }
+            loaded.leave()
+            done(outcome)
+        }
+    }
+
+    private func loadEmbedded(path explicitPath: String?, threads: Int, done: @escaping @Sendable (Result<String, Error>) -> Void) {
         let shouldStart = state.withLock { state -> Bool in
             guard case .notStarted = state else { return false }
             state = .loading
