@@ -140,6 +140,22 @@ struct ContextTests {
         #expect(statement.trim("console.log(a);\n  return a;\n}") == "console.log(a);")
     }
 
+    @Test("a blank line at column 0 inside a block takes the block's indentation")
+    func strippedBlankLine() throws {
+        let text = MarkedText("def f(items):\n    total = 0\n‸\n    return total\n")
+        let hole = ContextBuilder(registry: TestGrammars.registry, index: nil)
+            .build(ContextRequest(path: "a.py", text: text.bytes, cursor: text.cursor)).hole
+        #expect(hole.kind == .statement)
+        #expect(hole.indentation == "    ")
+        #expect(hole.trim("    for x in items:\n        total += x\nprint(total)") == "    for x in items:\n        total += x")
+        // A body indented with a different step than the file's is still inside the block.
+        let braces = MarkedText("function f() {‸\n}\n")
+        let body = ContextBuilder(registry: TestGrammars.registry, index: nil)
+            .build(ContextRequest(path: "a.js", text: braces.bytes, cursor: braces.cursor)).hole
+        #expect(body.kind == .blockBody)
+        #expect(body.trim("\n  return 1;\n}\nf();") == "\n  return 1;")
+    }
+
     @Test("files without a grammar get plain-text context and word-based snippets")
     func plainTextFallback() throws {
         let marked = MarkedText("Notes\n\nCall make_user here: ‸\nthen done\n")

@@ -59,16 +59,27 @@ enum HoleClassifier {
         let bodyTokens = typicalBodyTokens(in: tree, tokenCounter: tokenCounter)
 
         if trimmedBefore.isEmpty {
-            // A blank line: an empty block gets a body, otherwise one statement.
+            // A blank line: an empty block gets a body, otherwise one statement. Editors strip trailing blanks, so
+            // the cursor may sit at column 0 of a line that belongs to an indented block: the neighbouring lines
+            // tell the real indentation.
+            let previousIndentation = previousLine.map { String($0.prefix { $0 == " " || $0 == "\t" }) } ?? ""
             if let previousLine, opensBlock(previousLine),
                nextLine.map({ columns($0) <= columns(previousLine) }) ?? true {
-                return make(.blockBody, bodyTokens, blockStops(max(columns(before), 1)))
+                // Anything indented deeper than the header is inside the body, whatever step the model uses.
+                let inner = before.count > previousIndentation.count ? before : previousIndentation + unit
+                return make(.blockBody, bodyTokens, blockStops(columns(previousLine) + 1), indentation: inner)
             }
-            return make(.statement, 32, blockStops(columns(before)))
+            let nextIndentation = nextLine.map { String($0.prefix { $0 == " " || $0 == "\t" }) } ?? ""
+            var effective = before
+            if effective.isEmpty {
+                effective = previousLine.map(opensBlock) == true ? previousIndentation + unit : previousIndentation
+                if nextIndentation.count > effective.count { effective = nextIndentation }
+            }
+            return make(.statement, 32, blockStops(effective.count), indentation: effective)
         }
         if opensBlock(before) {
             let inner = indentation + unit
-            return make(.blockBody, bodyTokens, blockStops(inner.count), indentation: inner)
+            return make(.blockBody, bodyTokens, blockStops(columns(before) + 1), indentation: inner)
         }
         return make(.restOfLine, 24, [.endOfLine])
     }
