@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Features
 import Foundation
+import RemoteBackends
 import SourceText
 import Syntax
 
@@ -17,6 +18,13 @@ struct Complete: ParsableCommand {
     @Option(help: "How many distinct suggestions.") var count = 1
     @Option(help: "Denoising steps at most.") var steps = 12
     @Flag(help: "Print JSON instead of text.") var json = false
+    @Option(help: "Fill backend: \(BackendConfiguration.Kind.names.joined(separator: ", ")).")
+    var backend = "embedded"
+    @Option(help: "The remote backend's base URL, e.g. http://127.0.0.1:8080.") var url: String?
+    @Option(help: "The model name sent to the remote backend.") var remoteModel: String?
+    @Option(help: "Environment variable holding the remote backend's API key.") var apiKeyEnv: String?
+    @Option(help: "Remote request timeout in milliseconds.") var timeoutMs = 5_000
+    @Flag(help: "Fall back to the embedded model when the remote backend fails.") var fallback = false
 
     func run() throws {
         let bytes: [UInt8]
@@ -31,13 +39,34 @@ struct Complete: ParsableCommand {
         } catch {
             throw ValidationError("\(file): \(error)")
         }
-        let modelPath: String
-        switch ModelLocator.locate(explicit: model) {
-        case .success(let path): modelPath = path
-        case .failure(let error): throw ValidationError(error.description)
+        guard let kind = BackendConfiguration.Kind(backend) else {
+            throw ValidationError("--backend must be one of \(BackendConfiguration.Kind.names.joined(separator: ", "))")
         }
-        let engine = try Engine.load(directory: modelPath)
-        let service = try CompletionService(engine: engine)
+        var backendConfiguration = BackendConfiguration()
+        backendConfiguration.kind = kind
+        backendConfiguration.url = url
+        backendConfiguration.model = remoteModel
+        backendConfiguration.apiKeyEnv = apiKeyEnv
+        backendConfiguration.timeoutMilliseconds = timeoutMs
+        backendConfiguration.fallbackToEmbedded = fallback
+        let explicitModel = model
+        let fillBackend: any FillBackend
+        do {
+            fillBackend = try backendConfiguration.makeBackend(embedded: {
+                let path = try ModelLocator.locate(explicit: explicitModel).get()
+                return try EmbeddedBackend(engine: try Engine.load(directory: path))
+            }, onEvent: { event in
+                if case .primaryDown(let reason, _) = event {
+                    FileHandle.standardError.write(Data("remote backend failed (\(reason)); using the embedded model\n".utf8))
+                }
+            })
+        } catch let error as ModelLocatorError {
+            throw ValidationError(error.description)
+        } catch let error as RemoteBackendError {
+            throw ValidationError(error.description)
+        }
+        let modelPath = (fillBackend as? EmbeddedBackend)?.engine.source ?? fillBackend.name
+        let service = CompletionService(backend: fillBackend)
         var settings = CompletionSettings()
         settings.steps = steps
         let fileURL = URL(fileURLWithPath: file).standardizedFileURL
