@@ -101,6 +101,14 @@ struct ContextTests {
         ("go", "func f() {\n\t// explain ‸\n}\n", .comment),
         ("rust", "fn f() -> i32 {\n    let s = \"ab‸c\";\n    1\n}\n", .string),
         ("python", "x = ‸old_value‸\n", .selection),
+        ("swift", "func f() -> Int {\n    let a = compute(‸)\n    return a\n}\n", .argumentList),
+        ("swift", "let greeting = \"hel‸lo\"\n", .string),
+        ("java", "class A {\n  void f() {‸\n  }\n}\n", .blockBody),
+        ("cpp", "int f() {\n    // note ‸\n    return 1;\n}\n", .comment),
+        ("typescript", "const s: string = `hi ${name} ‸`;\n", .string),
+        ("go", "func f() {\n\tx := 1\n\t‸\n\treturn\n}\n", .statement),
+        ("rust", "fn f(v: Vec<i32>) -> usize {\n    v.iter().filter(|x| **x > 0‸).count()\n}\n", .argumentList),
+        ("rust", "fn f(x: i32) -> i32 {\n    let y = x‸ + 1;\n    y\n}\n", .expression),
     ])
     func holeKinds(languageID: String, marked: String, expected: HoleDescription.Kind) throws {
         _ = try TestGrammars.language(languageID)
