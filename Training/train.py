@@ -90,8 +90,8 @@ def main():
     ap.add_argument("--max-seq", type=int, default=1024)
     ap.add_argument("--lengths", default="256:0.5,512:0.35,1024:0.15",
                     help="sequence length buckets L:probability; each step uses one length")
-    ap.add_argument("--tokens-per-step", type=int, default=0, help="0: 8192 on CPU, 65536 on CUDA")
-    ap.add_argument("--lr", type=float, default=1.5e-3)
+    ap.add_argument("--tokens-per-step", type=int, default=0, help="0: 2048 on CPU, 65536 on CUDA")
+    ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--min-lr-frac", type=float, default=0.1)
     ap.add_argument("--warmup-steps", type=int, default=100)
     ap.add_argument("--total-tokens", type=float, default=40e6, help="cosine schedule length")
@@ -102,7 +102,7 @@ def main():
     ap.add_argument("--lang-weights", default="swift=0.45,python=0.35,c=0.1,javascript=0.1")
     ap.add_argument("--ckpt-minutes", type=float, default=5.0)
     ap.add_argument("--snapshot-tokens", type=float, default=2e6)
-    ap.add_argument("--val-every-ckpt", type=int, default=1, help="validate at every Nth checkpoint (0: never)")
+    ap.add_argument("--val-every-ckpt", type=int, default=2, help="validate at every Nth checkpoint (0: never)")
     ap.add_argument("--val-samples", type=int, default=48)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default="auto")
@@ -121,7 +121,7 @@ def main():
     else:
         torch.backends.cuda.matmul.allow_tf32 = True
         autocast = lambda: torch.autocast("cuda", dtype=torch.bfloat16)  # noqa: E731
-    tps = args.tokens_per_step or (65536 if device.type == "cuda" else 8192)
+    tps = args.tokens_per_step or (65536 if device.type == "cuda" else 2048)
 
     shards = Shards(args.shards)
     lw = {kv.split("=")[0]: float(kv.split("=")[1]) for kv in args.lang_weights.split(",")}
