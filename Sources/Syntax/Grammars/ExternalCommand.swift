@@ -6,9 +6,10 @@ struct ExternalCommand {
     var workingDirectory: URL?
 
     /// Runs the command through `/usr/bin/env`, so tools are found on `PATH` like a shell would.
+    /// - Parameter onLine: receives each output line as it arrives (slow steps such as pip report progress).
     /// - Returns: the combined stdout and stderr.
     @discardableResult
-    func run() throws -> String {
+    func run(onLine: ((String) -> Void)? = nil) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
@@ -23,7 +24,20 @@ struct ExternalCommand {
             throw GrammarError.toolMissing(tool: arguments.first ?? "?", hint: "\(error.localizedDescription)")
         }
         // Read before waiting: a full pipe would otherwise block the child forever.
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        var data = Data()
+        var pendingLine = Data()
+        while true {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            data.append(chunk)
+            guard let onLine else { continue }
+            pendingLine.append(chunk)
+            while let newline = pendingLine.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: pendingLine[pendingLine.startIndex..<newline], as: UTF8.self)
+                pendingLine.removeSubrange(pendingLine.startIndex...newline)
+                if !line.trimmingCharacters(in: .whitespaces).isEmpty { onLine(line) }
+            }
+        }
         process.waitUntilExit()
         let output = String(decoding: data, as: UTF8.self)
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {

@@ -121,7 +121,7 @@ public struct GrammarInstaller: Sendable {
     }
 
     /// One pip call for everything missing: each call pays pip's start-up and per-package metadata build.
-    private func download(_ packages: [GrammarManifest.Package], progress: @Sendable (String) -> Void) throws {
+    private func download(_ packages: [GrammarManifest.Package], progress: @escaping @Sendable (String) -> Void) throws {
         let missing = try packages.filter { package in
             let file = locations.downloadsDirectory.appendingPathComponent(package.sdist)
             guard FileManager.default.fileExists(atPath: file.path) else { return true }
@@ -135,7 +135,10 @@ public struct GrammarInstaller: Sendable {
                 python, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
                 "--no-binary", missing.map(\.name).joined(separator: ","),
                 "-d", locations.downloadsDirectory.path,
-            ] + missing.map { "\($0.name)==\($0.version)" }).run()
+            ] + missing.map { "\($0.name)==\($0.version)" }).run { line in
+                // pip prepares each sdist's metadata in turn, which takes seconds each: show which one.
+                if line.hasPrefix("Collecting ") || line.hasPrefix("Saved ") { progress("  pip: \(line)") }
+            }
         }
         for package in packages {
             let file = locations.downloadsDirectory.appendingPathComponent(package.sdist)
