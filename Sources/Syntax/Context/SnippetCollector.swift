@@ -64,11 +64,12 @@ struct SnippetCollector {
             if chosen.contains(where: { $0.definition.path == definition.path
                 && $0.definition.range.lowerBound <= definition.range.lowerBound
                 && definition.range.upperBound <= $0.definition.range.upperBound }) { continue }
-            if windowText.contains(definition.snippet) { continue }
             let isNewFile = !files.contains(definition.path)
             if isNewFile && files.count >= maxFiles { continue }
             let cost = counter.count(definition.snippet) + (isNewFile ? counter.count(definition.path) + 2 : 1)
             if used + cost > budget { continue }
+            // Last, as the costliest test: text the window already shows (a copied definition) is not repeated.
+            if windowText.utf8.count >= definition.snippet.utf8.count, windowText.contains(definition.snippet) { continue }
             // Drop chosen definitions nested inside this one.
             chosen.removeAll { $0.definition.path == definition.path
                 && definition.range.lowerBound <= $0.definition.range.lowerBound
