@@ -1,0 +1,19 @@
+⟨unusedImport⟩import fs from "fs";
+import { join } from "path";
+
+export function build(parts) {
+  ⟨unusedVariable⟩const unused = 1 + 2;
+  const kept = parts.length;
+  let count = 0;
+  count++;
+  count++;
+  let mode;
+  mode = "fast";
+  ⟨duplicate⟩mode = "fast";
+  const result = join(...parts);
+  if (kept > count) {
+    return result;
+    ⟨unreachable⟩console.log("never");
+  }
+  return result + mode;
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Syntax
+import Testing
+@testable import Features
+
+/// Remove-redundant-code findings per language: exactly the marked ones (the fixtures also hold look-alikes that
+/// must not be reported: a value with a call, a repeated `+= 1`, a used import), each a clean deletion.
+@Suite("Code actions: redundant code")
+struct RedundancyTests {
+    static let files = ["redundancy/python.py", "redundancy/javascript.js", "redundancy/swift.swift"]
+
+    @Test("finds exactly the marked redundancies", arguments: files)
+    func findsTheMarkedCode(file: String) throws {
+        let fixture = try ActionFixtures.load(file)
+        let tree = try ActionFixtures.parse(fixture)
+        let findings = RedundancyFinder(registry: ActionFixtures.registry).find(in: tree, path: fixture.path)
+        let found = findings.map { "\($0.kind.rawValue)@\($0.range.lowerBound)" }
+        let marked = fixture.markers.map { "\($0.name)@\($0.offset)" }
+        #expect(found.sorted() == marked.sorted(), "\(findings.map(\.title))")
+    }
+
+    @Test("each finding is a deletion that keeps the file parsing and removes only its code", arguments: files)
+    func deletionsAreClean(file: String) throws {
+        let fixture = try ActionFixtures.load(file)
+        let tree = try ActionFixtures.parse(fixture)
+        let findings = RedundancyFinder(registry: ActionFixtures.registry).find(in: tree, path: fixture.path)
+        #expect(!findings.isEmpty)
+        for finding in findings {
+            let edit = finding.edit
+            #expect(edit.newText.isEmpty)
+            #expect(edit.range.lowerBound <= finding.range.lowerBound && finding.range.upperBound <= edit.range.upperBound)
+            // Around the code, only blanks, a `;` and the line's newline go with it.
+            let extra = Array(fixture.bytes[edit.range.lowerBound..<finding.range.lowerBound])
+                + Array(fixture.bytes[finding.range.upperBound..<edit.range.upperBound])
+            #expect(extra.allSatisfy { [0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: ";")].contains($0) }, "\(finding.title)")
+            let after = ByteRangeEdit.apply([edit], to: fixture.bytes)
+            #expect(try ActionFixtures.errorCount(after, fixture.languageID) == 0, "\(finding.title)")
+            #expect(finding.title.hasPrefix("Remove ") && finding.title.contains("`"))
+        }
+    }
+
+    @Test("titles say precisely what goes")
+    func titles() throws {
+        let fixture = try ActionFixtures.load("redundancy/python.py")
+        let tree = try ActionFixtures.parse(fixture)
+        let titles = RedundancyFinder(registry: ActionFixtures.registry).find(in: tree, path: fixture.path).map(\.title)
+        #expect(titles == ["Remove unused import `os`", "Remove unused variable `unused`",
+                           "Remove duplicated statement `label = \"x\"`",
+                           "Remove 2 unreachable statements after `return`"])
+    }
+
+    @Test("only findings touching the editor's range are returned")
+    func touchingRange() throws {
+        let fixture = try ActionFixtures.load("redundancy/javascript.js")
+        let tree = try ActionFixtures.parse(fixture)
+        let finder = RedundancyFinder(registry: ActionFixtures.registry)
+        let cursor = fixture.offset("unusedVariable") + 8
+        #expect(finder.find(in: tree, path: fixture.path, touching: cursor..<cursor).map(\.kind) == [.unusedVariable])
+        let used = fixture.text.utf8.count - fixture.text[fixture.text.range(of: "const result")!.lowerBound...].utf8.count
+        #expect(finder.find(in: tree, path: fixture.path, touching: used..<used).isEmpty)
+    }
+
+    @Test("an __init__.py re-exports what it imports")
+    func initFilesKeepImports() throws {
+        let fixture = try ActionFixtures.load("redundancy/python.py")
+        let tree = try ActionFixtures.parse(fixture)
+        let kinds = RedundancyFinder(registry: ActionFixtures.registry).find(in: tree, path: "pkg/__init__.py").map(\.kind)
+        #expect(!kinds.contains(.unusedImport))
+    }
+}
