@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --with-test-tools
 echo "==> swift test" >&2
-swift test 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Linking|Write|Applying)' 
+# Serially: the suites start many servers and model fills, and two cores shared by all of them at once made
+# timeouts, not speed.
+swift test --no-parallel 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Linking|Write|Applying)' 
 echo "==> trainer smoke test" >&2
 python3 -m pytest -q Training/tests

@@ -46,7 +46,7 @@ final class ModelHost: Sendable {
             do {
                 let fill = try backend.makeBackend(embedded: {
                     let path = try ModelLocator.locate(explicit: explicitPath).get()
-                    return try EmbeddedBackend(engine: try Engine.load(directory: path, threads: threads))
+                    return try EmbeddedBackend(engine: try SharedEngines.load(directory: path, threads: threads))
                 }, onEvent: notice)
                 state.withLock { $0 = .ready(CompletionService(backend: fill)) }
                 outcome = .success(fill.name)
@@ -74,7 +74,7 @@ final class ModelHost: Sendable {
                 outcome = .failure(error)
             case .success(let path):
                 do {
-                    let service = try CompletionService(engine: try Engine.load(directory: path, threads: threads))
+                    let service = try CompletionService(engine: try SharedEngines.load(directory: path, threads: threads))
                     state.withLock { $0 = .ready(service) }
                     outcome = .success(path)
                 } catch {
@@ -103,4 +103,20 @@ final class ModelHost: Sendable {
 struct UnavailableModel: Error, CustomStringConvertible {
     var reason: String
     var description: String { reason }
+}
+
+/// Loaded engines by model path, shared by every server in the process: weights are immutable, so one copy
+/// serves all (an editor runs one server per process; tests run many).
+enum SharedEngines {
+    private static let engines = Mutex<[String: Engine]>([:])
+
+    static func load(directory: String, threads: Int) throws -> Engine {
+        if let engine = engines.withLock({ $0[directory] }) { return engine }
+        let engine = try Engine.load(directory: directory, threads: threads)
+        return engines.withLock { engines in
+            if let first = engines[directory] { return first }
+            engines[directory] = engine
+            return engine
+        }
+    }
 }

@@ -55,6 +55,35 @@ struct LifecycleTests {
         #expect(try await client.waitForExit() == 1)
     }
 
+    @Test func modelLoadingReportsWorkDoneProgress() async throws {
+        let client = TestClient()
+        try await client.initialize(workDoneProgress: true)
+        let end = try await client.waitFor {
+            guard case .message(.notification("$/progress", let body)) = $0,
+                  let params = try? body.params(as: ProgressParams.self) else { return false }
+            return params.value.kind == "end" && params.value.message == "model ready"
+        }
+        _ = end
+        let kinds = client.notifications("$/progress").compactMap { try? $0.params(as: ProgressParams.self).value.kind }
+        #expect(kinds.contains("begin"))
+        #expect(client.notifications("window/logMessage").count >= 1)
+    }
+
+    @Test func noProgressForClientsWithoutSupport() async throws {
+        let client = TestClient()
+        try await client.initialize(workDoneProgress: false)
+        _ = try await client.waitFor {
+            if case .message(.notification("window/logMessage", _)) = $0 { return true }
+            return false
+        }
+        let creates = try? await client.waitFor(timeout: .milliseconds(200)) {
+            if case .message(.request(_, "window/workDoneProgress/create", _)) = $0 { return true }
+            return false
+        }
+        #expect(creates == nil)
+        #expect(client.notifications("$/progress").isEmpty)
+    }
+
     @Test func inputClosingWithoutExitEndsTheServer() async throws {
         let client = TestClient()
         try await client.initialize()
@@ -216,7 +245,10 @@ struct BadInputTests {
         body += Array(#" end"}}}"#.utf8)
         client.sendRaw(Array("Content-Length: \(body.count)\r\n\r\n".utf8) + body)
         #expect(try await client.state("file:///u").text == "ok\u{FFFD}(\u{FFFD} end")
-        #expect(client.notifications("window/showMessage").count == 1)
+        let utf8Messages = client.notifications("window/showMessage").filter {
+            (try? $0.params(as: MessageParams.self))?.message.contains("UTF-8") == true
+        }
+        #expect(utf8Messages.count == 1)
     }
 
     @Test func cancellingAnUnknownRequestIsHarmless() async throws {

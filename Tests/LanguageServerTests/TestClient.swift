@@ -31,7 +31,13 @@ final class TestClient: Sendable {
             self.exitCodes.withLock { $0.append(code) }
         }
         server.start()
-        client.start { [self] incoming in self.received.withLock { $0.append(incoming) } }
+        client.start { [self] incoming in
+            self.received.withLock { $0.append(incoming) }
+            // Accept the server's requests (progress tokens, edits) as an editor would.
+            if case .message(.request(let id, _, _)) = incoming {
+                if let body = try? MessageEncoder.response(id: id, result: JSONValue.null) { self.client.send(body) }
+            }
+        }
     }
 
     /// Closes the client's end of the input, as an editor that dies would.
@@ -63,8 +69,8 @@ final class TestClient: Sendable {
                 if !resumed.exchange(true, ordering: .acquiringAndReleasing) { continuation.resume(with: result) }
             }
             client.request(method, params) { result in resume(result.mapError { $0 }) }
-            DispatchQueue.global().asyncAfter(deadline: .now() + 10) {
-                resume(.failure(ResponseError.internalError("\(method): no answer within 10 s")))
+            DispatchQueue.global().asyncAfter(deadline: .now() + 30) {
+                resume(.failure(ResponseError.internalError("\(method): no answer within 30 s")))
             }
         }
     }
@@ -123,10 +129,13 @@ final class TestClient: Sendable {
     // MARK: - Conveniences
 
     @discardableResult
-    func initialize(encodings: [String]? = ["utf-16"]) async throws -> JSONValue {
+    func initialize(encodings: [String]? = ["utf-16"], workDoneProgress: Bool = false) async throws -> JSONValue {
         let params: JSONValue = .object([
             "processId": .null,
-            "capabilities": .object(["general": .object(["positionEncodings": encodings.map { .array($0.map(JSONValue.string)) } ?? .null])]),
+            "capabilities": .object([
+                "general": .object(["positionEncodings": encodings.map { .array($0.map(JSONValue.string)) } ?? .null]),
+                "window": .object(["workDoneProgress": .bool(workDoneProgress)]),
+            ]),
             "workspaceFolders": .array([.object(["uri": .string("file:///workspace"), "name": .string("workspace")])]),
         ])
         let result: JSONValue = try await request("initialize", params)

@@ -19,7 +19,7 @@ local ok, err = pcall(function()
   })
   assert(client_id, "dlsp did not start")
   vim.lsp.buf_attach_client(0, client_id)
-  assert(vim.wait(10000, function()
+  assert(vim.wait(60000, function()
     local client = vim.lsp.get_client_by_id(client_id)
     return client ~= nil and client.initialized
   end, 20), "dlsp did not initialize")
@@ -34,12 +34,12 @@ local ok, err = pcall(function()
   vim.wait(200)
 
   local params = vim.lsp.util.make_position_params()
-  local completion = vim.lsp.buf_request_sync(0, "textDocument/completion", params, 10000)
+  local completion = vim.lsp.buf_request_sync(0, "textDocument/completion", params, 60000)
   assert(completion and completion[client_id], "no completion answer")
   assert(completion[client_id].error == nil, "completion failed: " .. vim.inspect(completion[client_id].error))
 
   local state = vim.lsp.buf_request_sync(0, "dlsp/documentState",
-    { textDocument = { uri = vim.uri_from_bufnr(0) } }, 10000)
+    { textDocument = { uri = vim.uri_from_bufnr(0) } }, 60000)
   assert(state and state[client_id] and state[client_id].result, "no documentState answer")
   local server_text = state[client_id].result.text
   local buffer_text = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\n") .. "\n"
