@@ -103,7 +103,17 @@ public struct RedundancyFinder: Sendable {
         guard let query = registry.query(.locals, for: tree.language) else { return [] }
         var result: [RedundantCode] = []
         var seen = Set<Range<Int>>()
-        for match in query.matches(in: tree.root, byteRange: range) {
+        // Matches are looked for on the whole lines of the range: an empty range (a cursor) at the start of a
+        // statement would otherwise intersect nothing.
+        let lines = range.map { range -> Range<Int> in
+            let text = tree.text
+            var start = min(range.lowerBound, text.count)
+            while start > 0, text[start - 1] != 0x0A { start -= 1 }
+            var end = min(range.upperBound, text.count)
+            while end < text.count, text[end] != 0x0A { end += 1 }
+            return start..<end
+        }
+        for match in query.matches(in: tree.root, byteRange: lines) {
             for capture in match.captures where capture.name == "local.definition" {
                 let name = capture.node
                 guard seen.insert(name.byteRange).inserted,

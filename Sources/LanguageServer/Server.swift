@@ -107,6 +107,14 @@ public final class LanguageServer: @unchecked Sendable {
                 try completion(try body.params(as: CompletionParams.self), reply: reply)
             case "textDocument/inlineCompletion":
                 try inlineCompletion(try body.params(as: InlineCompletionParams.self), reply: reply)
+            case "textDocument/codeAction":
+                try codeAction(try body.params(as: CodeActionParams.self), reply: reply)
+            case "codeAction/resolve":
+                try resolveCodeAction(try body.params(as: CodeAction.self), reply: reply)
+            case "textDocument/prepareRename":
+                try prepareRename(try body.params(as: TextDocumentPositionParams.self), reply: reply)
+            case "textDocument/rename":
+                try rename(try body.params(as: RenameParams.self), reply: reply)
             case "dlsp/documentState":
                 reply.succeed(try documentState(try body.params(as: DocumentStateParams.self)))
             default:
@@ -195,6 +203,9 @@ public final class LanguageServer: @unchecked Sendable {
                 completionProvider: configuration.completionEnabled
                     ? CompletionOptions(triggerCharacters: [".", "(", "[", ",", " "], resolveProvider: false) : nil,
                 inlineCompletionProvider: configuration.inlineCompletionEnabled ? true : nil,
+                codeActionProvider: CodeActionOptions(
+                    codeActionKinds: [CodeActionKind.quickFix, CodeActionKind.refactorRewrite], resolveProvider: true),
+                renameProvider: RenameOptions(prepareProvider: true),
                 workspace: .init(workspaceFolders: .init(supported: true, changeNotifications: true))),
             serverInfo: .init(name: "dlsp", version: DLSPVersion.current))
     }

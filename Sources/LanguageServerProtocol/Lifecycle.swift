@@ -86,15 +86,20 @@ public struct ServerCapabilities: Codable, Sendable {
     public var textDocumentSync: TextDocumentSyncOptions
     public var completionProvider: CompletionOptions?
     public var inlineCompletionProvider: Bool?
+    public var codeActionProvider: CodeActionOptions?
+    public var renameProvider: RenameOptions?
     public var workspace: WorkspaceCapabilities?
 
     public init(positionEncoding: String, textDocumentSync: TextDocumentSyncOptions,
                 completionProvider: CompletionOptions?, inlineCompletionProvider: Bool?,
+                codeActionProvider: CodeActionOptions? = nil, renameProvider: RenameOptions? = nil,
                 workspace: WorkspaceCapabilities?) {
         self.positionEncoding = positionEncoding
         self.textDocumentSync = textDocumentSync
         self.completionProvider = completionProvider
         self.inlineCompletionProvider = inlineCompletionProvider
+        self.codeActionProvider = codeActionProvider
+        self.renameProvider = renameProvider
         self.workspace = workspace
     }
 
