@@ -14,7 +14,8 @@ struct DLSP: ParsableCommand {
         commandName: "dlsp",
         abstract: "A code-completion language server driven by a diffusion language model.",
         version: DLSPVersion.current,
-        subcommands: [LSP.self, Complete.self, Serve.self, BenchServe.self, Grammars.self, Doctor.self],
+        subcommands: [LSP.self, Complete.self, Model.self, Bench.self, Serve.self, BenchServe.self, Grammars.self,
+                      Doctor.self],
         defaultSubcommand: LSP.self)
 }
 

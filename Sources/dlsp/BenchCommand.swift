@@ -1,0 +1,60 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Tokenizer
+
+/// `dlsp bench engine|tokenizer`: figures, not pass/fail; each run measures its own baseline (sgemm's GFLOP/s).
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks that print figures.", subcommands: [EngineBench.self, TokenizerBench.self])
+
+    struct EngineBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "engine",
+            abstract: "ms per denoising step and per fill (1,024 tokens of context, 32-token hole, 16 steps), "
+                + "with and without the cache; full-forward GFLOP/s beside sgemm's; peak RSS.")
+        @Option(help: "A model to measure instead of the default model's shape with random weights.") var model: String?
+        @Flag(help: "Skip the Open-dCoder-0.5B-shaped model (it takes minutes).") var small = false
+        @Option(help: "Threads for OpenBLAS and the engine's kernels.") var threads = 2
+        @Option(help: "Repeats per figure (the median is reported).") var repeats = 5
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let figures = try EngineBenchmark.standard(modelPath: model, includeLarge: !small, threads: threads,
+                                                       repeats: repeats)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(figures), as: UTF8.self))
+                return
+            }
+            for f in figures {
+                print("""
+                \(f.model): \(f.parameters / 1000) k parameters, \(f.threads) threads, context \(f.contextTokens), hole \(f.holeTokens), \(f.steps) steps
+                  fill     cached p50 \(fmt(f.fillMsCached)) ms (best \(fmt(f.fillMsCachedBest)))   uncached p50 \(fmt(f.fillMsUncached)) ms (best \(fmt(f.fillMsUncachedBest)))   cache speed-up \(fmt(f.cacheSpeedup))×
+                  step     cached \(fmt(f.stepMsCached)) ms   uncached \(fmt(f.stepMsUncached)) ms   hole-only step \(fmt(f.partialStepMs)) ms
+                  forward  full canvas \(fmt(f.fullForwardMs)) ms = \(fmt(f.fullForwardGFLOPs)) GFLOP/s   sgemm \(fmt(f.sgemmGFLOPs)) GFLOP/s   ratio \(fmt(f.fractionOfSgemm * 100))%
+                  peak RSS \(fmt(f.peakRSSMiB)) MiB
+                """)
+            }
+        }
+    }
+
+    struct TokenizerBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "tokenizer", abstract: "Encode and decode throughput of a model's tokenizer.")
+        @Option(help: "tokenizer.json (default: the embedded model's).") var tokenizer: String?
+        @Option(help: "Bytes of sample code text.") var bytes = 2_000_000
+
+        func run() throws {
+            let path: String
+            if let tokenizer { path = tokenizer } else {
+                path = try Model.load(nil).source + "/tokenizer.json"
+            }
+            let loaded = try Tokenizer(contentsOf: path)
+            print(TokenizerBenchmark.measure(loaded, text: TokenizerBenchmark.sampleText(byteCount: bytes)))
+        }
+    }
+}
+
+private func fmt(_ value: Double) -> String { String(format: value >= 100 ? "%.0f" : "%.1f", value) }
