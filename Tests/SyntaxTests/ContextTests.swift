@@ -176,6 +176,21 @@ struct ContextTests {
         #expect(context.snippets.contains { $0.symbols.contains("make_user") })
     }
 
+    @Test("every offset of every sample gives a consistent context and no crash",
+          arguments: ["python", "swift", "javascript", "typescript", "go", "rust", "c", "cpp", "java", "bash", "ruby", "json"])
+    func everyOffset(languageID: String) throws {
+        let source = Array(samplePrograms[languageID]!.utf8)
+        let tree = try TestGrammars.parse(samplePrograms[languageID]!, as: languageID)
+        let builder = ContextBuilder(registry: TestGrammars.registry, index: nil)
+        for offset in 0...source.count {
+            let context = builder.build(ContextRequest(path: "f", text: source, languageID: languageID, cursor: offset,
+                                                       budget: ContextBudget(totalTokens: 40)), tree: tree)
+            #expect(Array(context.suffix.utf8) == Array(source[offset..<context.suffixEnd]))
+            #expect(context.prefix.utf8.count <= offset + 200)
+            _ = ScopeResolver.occurrences(at: offset, in: tree, registry: TestGrammars.registry)
+        }
+    }
+
     @Test("the result is deterministic")
     func deterministic() throws {
         let marked = MarkedText("from app.models import User, make_user\nuser = make_user('a', 'b')\nuser.‸\n")

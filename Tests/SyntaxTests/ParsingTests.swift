@@ -44,6 +44,22 @@ struct ParsingTests {
         #expect(node.startPoint == TextPoint(row: 1, column: 15))
     }
 
+    @Test("empty documents parse, grow and shrink back to empty")
+    func emptyDocument() throws {
+        let document = try ParsedDocument(text: [UInt8](), language: TestGrammars.language("python"))
+        #expect(!document.tree.hasError)
+        #expect(document.tree.node(at: 0) != nil)
+        document.apply(TextEdit(range: 0..<0, replacement: "x = 1\n"))
+        #expect(document.tree.root.namedChildCount == 1)
+        document.apply(TextEdit(range: 0..<6, replacement: [UInt8]()))
+        #expect(document.text.isEmpty)
+        #expect(document.tree.root.namedChildCount == 0)
+        let context = ContextBuilder(registry: TestGrammars.registry, index: nil)
+            .build(ContextRequest(path: "empty.py", text: [], cursor: 0))
+        #expect(context.prefix.isEmpty && context.suffix.isEmpty)
+        #expect(ScopeResolver.occurrences(at: 0, in: document.tree, registry: TestGrammars.registry) == nil)
+    }
+
     @Test("syntax errors and missing nodes are found")
     func errorDetection() throws {
         let broken = try TestGrammars.parse("int main( { return 0 }\n", as: "c")

@@ -35,7 +35,11 @@ public final class Parser {
     /// `ts_tree_edit`s.
     func parse(_ text: [UInt8], reusing oldTree: OpaquePointer?) -> SyntaxTree {
         let tree = text.withUnsafeBufferPointer { buffer -> OpaquePointer? in
-            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(buffer.count, 1)) { characters in
+            // An empty array may have no storage at all; tree-sitter still needs a valid pointer.
+            guard let base = buffer.baseAddress, !buffer.isEmpty else {
+                return ts_parser_parse_string(pointer, oldTree, "", 0)
+            }
+            return base.withMemoryRebound(to: CChar.self, capacity: buffer.count) { characters in
                 ts_parser_parse_string(pointer, oldTree, characters, UInt32(buffer.count))
             }
         }
