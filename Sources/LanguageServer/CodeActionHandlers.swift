@@ -108,16 +108,19 @@ extension LanguageServer {
                         data: data.json))
                 }
             }
+            // The identifier the range lies on, if any: rename suggestions are for it.
+            let renamer = registry.map(Renamer.init)
+            let renameTarget = tree.flatMap { tree in (try? renamer?.target(in: tree, at: range.lowerBound)) ?? nil }
+                .flatMap { $0.target.lowerBound <= range.lowerBound && range.upperBound <= $0.target.upperBound ? $0 : nil }
             guard invoked, CodeActionKind.matches(CodeActionKind.refactorRewrite, only: only),
+                  renameTarget != nil || !range.isEmpty,
                   case .success(let service) = model.service(timeout: .now() + 10) else { return actions }
             let tags = client.showsLLMTag ? [CodeActionTag.llmGenerated] : nil
-            if let registry, let tree, let engine = (service.backend as? EmbeddedBackend)?.engine {
-                let renamer = Renamer(registry: registry)
-                if let target = try? renamer.target(in: tree, at: range.lowerBound),
-                   target.target.lowerBound <= range.lowerBound, range.upperBound <= target.target.upperBound {
+            if let renamer, let tree, let engine = (service.backend as? EmbeddedBackend)?.engine {
+                if let target = renameTarget {
                     let started = ContinuousClock.now
                     var suggestionSettings = RenameSuggestionSettings()
-                    suggestionSettings.contextTokens = settings.contextTokens
+                    suggestionSettings.contextTokens = min(settings.contextTokens, suggestionSettings.contextTokens)
                     let suggestions = try RenameSuggester(engine: engine, renamer: renamer)
                         .suggest(for: target, in: tree, path: path, settings: suggestionSettings, cancellation: flag)
                     logger.debug("rename suggestions for \(target.name): \(suggestions.map(\.name)) in \(ContinuousClock.now - started)")
