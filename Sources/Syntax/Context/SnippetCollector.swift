@@ -55,6 +55,21 @@ struct SnippetCollector {
         candidates.sort { ($0.score, $1.definition.path, $1.definition.range.lowerBound)
             > ($1.score, $0.definition.path, $0.definition.range.lowerBound) }
 
+        // One hop further: the types the best candidates mention (`make_user` builds a `User`) are in play too.
+        var secondHop: [Candidate] = []
+        for parent in candidates.prefix(4) {
+            for (word, _) in Self.words(in: parent.definition.snippet, base: 0)
+            where word.first?.isUppercase == true && weights[word] == nil && !localNames.contains(word) {
+                let types = index.definitions(named: word).filter { $0.kind.isTypeLike && $0.path != path }
+                guard types.count <= 2 else { continue }
+                for type in types where !secondHop.contains(where: { $0.definition == type }) {
+                    secondHop.append(Candidate(definition: type, score: parent.score * 0.4))
+                }
+            }
+        }
+        candidates = (candidates + secondHop).sorted { ($0.score, $1.definition.path, $1.definition.range.lowerBound)
+            > ($1.score, $0.definition.path, $0.definition.range.lowerBound) }
+
         // Greedy by score; a definition inside one already chosen (a method of a chosen class) adds nothing.
         var chosen: [Candidate] = []
         var used = 0
