@@ -162,16 +162,12 @@ struct LineAround {
     /// most 64 bytes back.
     var identifierStart: Int {
         var index = cursor
-        while index > lineStart, cursor - index < 64, Self.isIdentifierByte(text[index - 1]) { index -= 1 }
+        while index > lineStart, cursor - index < 64, isIdentifierByte(text[index - 1]) { index -= 1 }
         // Never start a hole on a UTF-8 continuation byte.
         while index < cursor, text[index] & 0xC0 == 0x80 { index += 1 }
         return index
     }
 
-    static func isIdentifierByte(_ byte: UInt8) -> Bool {
-        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-            || byte == UInt8(ascii: "_") || byte >= 0x80
-    }
 
     func prefix(upTo cursor: Int) -> String { String(decoding: text[lineStart..<cursor], as: UTF8.self) }
     func suffix(from cursor: Int) -> String { String(decoding: text[cursor..<lineEnd], as: UTF8.self) }
@@ -182,4 +178,11 @@ struct LineAround {
         let rest = String(decoding: text[lineEnd...].prefix(4096), as: UTF8.self)
         return Array(rest.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().prefix(count))
     }
+}
+
+/// Whether a UTF-8 byte can be part of an identifier as completion sees words: ASCII letters, digits, `_`, and any
+/// byte of a non-ASCII character (so `größe` and `変数` are words too).
+public func isIdentifierByte(_ byte: UInt8) -> Bool {
+    (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+        || byte == UInt8(ascii: "_") || byte >= 0x80
 }

@@ -183,8 +183,3 @@ extension LanguageServer {
         }
     }
 }
-
-private func isIdentifierByte(_ byte: UInt8) -> Bool {
-    (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-        || byte == UInt8(ascii: "_") || byte >= 0x80
-}
