@@ -252,9 +252,7 @@ struct Denoiser {
             for i in 0..<V where i != best && (second < 0 || p[i] > p[second]) { second = i }
             conf = p[best] - (second >= 0 ? p[second] : 0)
         case .negativeEntropy:
-            var h: Double = 0
-            for i in 0..<V where p[i] > 0 { h += Double(p[i]) * Foundation_log(Double(p[i]) + 1e-10) }
-            conf = Float(h)
+            conf = Kernels.negativeEntropy(p, V)
         }
         return (Int32(token), conf)
     }

@@ -147,3 +147,22 @@ import Testing
         #expect(g1 == g2)
     }
 }
+
+@Suite struct LogKernelTests {
+    @Test func fastLogAccuracy() {
+        var x: Float = 1e-10
+        while x < 1e6 {
+            let got = Kernels.logVec(FVec(repeating: x))[0]
+            #expect(abs(Double(got) - Foundation.log(Double(x))) < 2e-6 * max(1, abs(Foundation.log(Double(x)))), "ln \(x)")
+            x *= 1.37
+        }
+    }
+
+    @Test(arguments: [3, 64, 1001])
+    func negativeEntropy(n: Int) {
+        var rng = SeededRNG(seed: UInt64(n))
+        let p = Kernels.referenceSoftmax((0..<n).map { _ in Float(rng.unit() * 30 - 15) })
+        let got = p.withUnsafeBufferPointer { Kernels.negativeEntropy($0.baseAddress!, n) }
+        #expect(abs(Double(got) - Kernels.referenceNegativeEntropy(p)) < 1e-5)
+    }
+}
