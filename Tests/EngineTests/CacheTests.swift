@@ -37,14 +37,17 @@ import Testing
         o.cache = .none
         let exact = try engine.fill(context: Fixtures.prefix, suffix: Fixtures.suffix, holeLength: 8, options: o)
         #expect(exact.partialForwards == 0 && exact.fullForwards == exact.steps)
-        // The first step sees identical inputs in both modes, so at least what it commits must agree.
-        #expect(cached.holeTokens.count == exact.holeTokens.count)
         let holes = (0..<6).map { i in
             HoleSpec(context: Array(Fixtures.prefix.prefix(8 + i)), suffix: Fixtures.suffix, length: 6)
         }
         let agreement = try engine.measureCacheAgreement(holes: holes, options: FillOptions(schedule: .timesteps(steps: 6)))
         #expect(agreement.holes == 6)
-        #expect(agreement.tokenAgreement > 0 && agreement.tokenAgreement <= 1)
+        // On these random weights the approximate cache does change some tokens (so the next check means something).
+        #expect(agreement.tokenAgreement > 0 && agreement.tokenAgreement < 1)
+        // Refreshing every step makes the cached sampler the exact one: full agreement.
+        let refreshEveryStep = try engine.measureCacheAgreement(
+            holes: holes, options: FillOptions(schedule: .timesteps(steps: 6), cache: .dual(refreshEvery: 1)))
+        #expect(refreshEveryStep.tokenAgreement == 1 && refreshEveryStep.exactHoles == 1)
     }
 
     @Test func singleStepFillIsExactWithCache() throws {
