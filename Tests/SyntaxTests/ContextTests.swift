@@ -85,6 +85,18 @@ struct ContextTests {
         #expect(marked.bytes.string(marked.cursor..<context.suffixEnd) == context.suffix)
     }
 
+    @Test("a cut prefix starts at a statement, not inside a multi-line call")
+    func prefixStartsAtStatement() throws {
+        let marked = MarkedText("def f():\n    value = compute(\n        1,\n        2,\n        3,\n    )\n    other = 1\n    ‸\n")
+        // One token per line keeps the arithmetic of the cut readable.
+        let lines = TokenCounter { text in text.utf8.filter { $0 == UInt8(ascii: "\n") }.count }
+        let budget = ContextBudget(totalTokens: 4, prefixShare: 1, suffixShare: 0, tokenCounter: lines)
+        let context = ContextBuilder(registry: TestGrammars.registry, index: nil)
+            .build(ContextRequest(path: "a.py", text: marked.bytes, cursor: marked.cursor, budget: budget))
+        // Lines alone would start at "        3,"; the cut moves on to the next statement.
+        #expect(context.prefix == "def f():\n    other = 1\n    ")
+    }
+
     @Test("hole kinds", arguments: [
         ("python", "x = compute(‸)\n", HoleDescription.Kind.argumentList),
         ("python", "total = ‸\n", .restOfLine),

@@ -26,6 +26,7 @@ enum WindowCutter {
             used += lineCost
             start = previousStart
         }
+        if let tree { start = syntaxBoundary(from: start, before: lines.lineStart(before: end), in: tree) }
         // A header partly inside the kept text contributes only its lines above the cut.
         let chosenHeaders = headers.filter { $0.range.lowerBound < start }.map { header in
             lines.string(header.range.lowerBound..<max(header.range.lowerBound,
@@ -36,6 +37,39 @@ enum WindowCutter {
             result += header + "\n"
         }
         return Prefix(text: result + lines.string(start..<end), start: start)
+    }
+
+    /// The first line start at or after `start` (within a few lines, before `limit`) where a statement or
+    /// declaration begins, so the kept prefix does not open in the middle of a multi-line expression, string or
+    /// comment. Falls back to `start`.
+    static func syntaxBoundary(from start: Int, before limit: Int, in tree: SyntaxTree) -> Int {
+        let lines = LineView(text: tree.text)
+        var candidate = start
+        for _ in 0..<12 where candidate < limit {
+            var first = candidate
+            while first < tree.text.count, tree.text[first] == UInt8(ascii: " ") || tree.text[first] == UInt8(ascii: "\t") {
+                first += 1
+            }
+            if first < tree.text.count, tree.text[first] != UInt8(ascii: "\n"), var node = tree.node(at: first) {
+                while let parent = node.parent, parent.startByte == first { node = parent }
+                let insideLiteral = node.ancestors.contains { ancestor in
+                    let type = ancestor.type
+                    return ancestor.startByte < first && (type.contains("string") || type.contains("comment"))
+                }
+                if node.startByte == first, node.isNamed, !node.isError, !insideLiteral,
+                   let parent = node.parent, parent.parent == nil || isStatementContainer(parent.type) {
+                    return candidate
+                }
+            }
+            candidate = lines.lineEnd(after: candidate) + 1
+        }
+        return start
+    }
+
+    /// Node kinds whose children are statements or declarations, across the supported grammars.
+    static func isStatementContainer(_ type: String) -> Bool {
+        ["block", "body", "statement", "program", "module", "source_file", "translation_unit", "declaration_list"]
+            .contains { type.contains($0) }
     }
 
     static func suffix(text: [UInt8], start: Int, budget: Int, counter: TokenCounter) -> (text: String, end: Int) {
@@ -64,6 +98,12 @@ enum WindowCutter {
     /// declaration's line to the line where its body opens (`{` on the same line is included; an indented Python
     /// block starts on the next line).
     static func enclosingHeaders(in tree: SyntaxTree, at offset: Int) -> [(range: Range<Int>, text: String)] {
+        // Probe at the last visible character before the hole: an indented blank line after a Python block's last
+        // statement is outside the block node but belongs to it.
+        var probe = min(offset, tree.text.count)
+        while probe > 0, [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r")]
+            .contains(tree.text[probe - 1]) { probe -= 1 }
+        let offset = max(0, probe - 1) < offset ? max(0, probe - 1) : offset
         guard let node = tree.node(at: offset) else { return [] }
         let lines = LineView(text: tree.text)
         var result: [(range: Range<Int>, text: String)] = []
