@@ -91,8 +91,8 @@ struct IndexTests {
     @Test("definitions in other languages", arguments: [
         ("go", "package geo\n\ntype Point struct {\n\tX int\n}\n\nfunc (p *Point) Move(dx int) {\n\tp.X += dx\n}\n\nfunc New() Point { return Point{} }\n",
          ["type Point", "property Point.X", "method Point.Move", "function New"]),
-        ("rust", "struct P { x: i32 }\n\nimpl P {\n    fn new() -> Self { P { x: 0 } }\n}\n\nfn helper() {}\n",
-         ["type P", "property P.x", "extension P", "method P.new", "function helper"]),
+        ("rust", "struct P { x: i32 }\n\nimpl P {\n    fn new() -> Self { P { x: 0 } }\n}\n\nfn utility() {}\n",
+         ["type P", "property P.x", "extension P", "method P.new", "function utility"]),
         ("c", "#define MAX 3\nstruct point { int x; };\nint add(int a, int b) { return a + b; }\n",
          ["constant MAX", "type point", "property point.x", "function add"]),
         ("java", "class Box {\n    int size;\n    Box(int s) { size = s; }\n    int area() { return size * size; }\n}\n",

@@ -155,7 +155,7 @@ public struct GrammarInstaller: Sendable {
         progress("verified sha256 of \(packages.count) source package(s)")
     }
 
-    /// Grammar packages are unpacked whole; helper packages (headers, the TypeScript scanner header) only for the
+    /// Grammar packages are unpacked whole; supporting packages (headers, the TypeScript scanner header) only for the
     /// files taken from them, which matters for the 51 MB language pack.
     private func extract(
         _ packages: [GrammarManifest.Package], fullyExtracted: Set<String>, progress: @Sendable (String) -> Void

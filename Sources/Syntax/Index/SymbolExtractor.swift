@@ -67,7 +67,7 @@ public enum SymbolExtractor {
                     if kind == .variable { kind = .property }
                     container = container ?? enclosing.name
                 } else if enclosing.kind.isFunctionLike, kind.isFunctionLike {
-                    continue  // nested helper functions are locals too
+                    continue  // nested functions are locals too
                 }
             }
             let signature = signatureText(of: raw.node, body: raw.body, in: tree)
