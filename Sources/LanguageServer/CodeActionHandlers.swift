@@ -124,11 +124,15 @@ extension LanguageServer {
                     let suggestions = try RenameSuggester(engine: engine, renamer: renamer)
                         .suggest(for: target, in: tree, path: path, settings: suggestionSettings, cancellation: flag)
                     logger.debug("rename suggestions for \(target.name): \(suggestions.map(\.name)) in \(ContinuousClock.now - started)")
+                    // Only this document is renamed: say so when other files spell the name.
+                    let scopeNote = otherFiles(mentioning: target, index: index, path: path).isEmpty
+                        ? "" : " (this file only)"
                     for suggestion in suggestions {
                         let data = ActionData(uri: document.uri, version: document.version, kind: .rename,
                                               range: target.target, name: target.name, newName: suggestion.name)
                         actions.append(CodeAction(
-                            title: "Rename `\(target.name)` → `\(suggestion.name)`", kind: CodeActionKind.refactorRewrite,
+                            title: "Rename `\(target.name)` → `\(suggestion.name)`\(scopeNote)",
+                            kind: CodeActionKind.refactorRewrite,
                             edit: client.resolvesEdits ? nil : workspaceEdit(suggestion.edits, document, client),
                             data: data.json, tags: tags))
                     }
@@ -234,13 +238,23 @@ extension LanguageServer {
         let renamer = try renamer()
         let path = relativePath(document.uri)
         let client = actionClient
-        runOffQueue(document, reply: reply, what: "rename") { _ -> WorkspaceEdit in
+        let index = syntax.index
+        runOffQueue(document, reply: reply, what: "rename") { [connection] _ -> WorkspaceEdit in
             guard let language = renamer.language(languageID: document.languageID, path: path),
                   let tree = (try? Parser(language: language))?.parse(document.bytes) else {
                 throw RenameError.noGrammar(document.languageID)
             }
             let target = try renamer.target(in: tree, at: offset)
-            return workspaceEdit(try renamer.edits(renaming: target, to: params.newName, in: tree), document, client)
+            let edit = workspaceEdit(try renamer.edits(renaming: target, to: params.newName, in: tree), document, client)
+            let elsewhere = otherFiles(mentioning: target, index: index, path: path)
+            if !elsewhere.isEmpty {
+                // Renaming across files is not done; the user is told where else the name appears.
+                let listed = elsewhere.prefix(3).joined(separator: ", ") + (elsewhere.count > 3 ? ", …" : "")
+                connection.notify("window/showMessage", MessageParams(
+                    type: .warning, message: "dlsp renamed `\(target.name)` in this file only; "
+                        + "\(elsewhere.count) other file(s) mention it: \(listed)"))
+            }
+            return edit
         }
     }
 
@@ -313,4 +327,10 @@ private func workspaceEdit(_ edits: [ByteRangeEdit], _ document: TextDocument,
             textDocument: .init(uri: document.uri, version: document.version), edits: textEdits)])
     }
     return WorkspaceEdit(changes: [document.uri: textEdits])
+}
+
+/// Other workspace files that spell a file-level symbol's name (empty for locals, or without an index).
+private func otherFiles(mentioning target: RenameTarget, index: WorkspaceIndex?, path: String) -> [String] {
+    guard target.mayBeUsedInOtherFiles, let index else { return [] }
+    return index.paths(mentioning: target.name).filter { $0 != path }
 }

@@ -6,7 +6,8 @@ import Testing
 
 /// Initializes with the capabilities code actions look at.
 private func initializeForActions(_ client: TestClient, resolve: Bool = true, tags: Bool = true,
-                                  documentChanges: Bool = true) async throws -> JSONValue {
+                                  documentChanges: Bool = true, root: String = "file:///workspace") async throws
+    -> JSONValue {
     var codeAction: [String: JSONValue] = [:]
     if resolve {
         codeAction["dataSupport"] = .bool(true)
@@ -20,7 +21,7 @@ private func initializeForActions(_ client: TestClient, resolve: Bool = true, ta
             "workspace": .object(["workspaceEdit": .object(["documentChanges": .bool(documentChanges)])]),
             "textDocument": .object(["codeAction": .object(codeAction)]),
         ]),
-        "workspaceFolders": .array([.object(["uri": .string("file:///workspace"), "name": .string("workspace")])]),
+        "workspaceFolders": .array([.object(["uri": .string(root), "name": .string("workspace")])]),
     ]))
     client.notify("initialized", Empty())
     return result
@@ -263,5 +264,38 @@ struct CodeActionTests {
             // A weak model may propose nothing that parses; that is said, not papered over.
             #expect(error.code == -32803 && error.message.contains("proposed nothing"))
         }
+    }
+
+    @Test func renamingATopLevelSymbolSaysWhichOtherFilesMentionIt() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dlsp-rename-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let util = "def helper(value):\n    return value * 2\n"
+        try util.write(to: folder.appendingPathComponent("util.py"), atomically: true, encoding: .utf8)
+        try "from util import helper\n\nprint(helper(3))\n"
+            .write(to: folder.appendingPathComponent("main.py"), atomically: true, encoding: .utf8)
+        let client = TestClient()
+        _ = try await initializeForActions(client, root: folder.absoluteString)
+        let uri = folder.appendingPathComponent("util.py").absoluteString
+        client.open(uri, util, language: "python")
+        let position = JSONValue.object(["line": .number(0), "character": .number(6)])
+        // The workspace is indexed in the background: ask until the index has seen main.py.
+        let deadline = ContinuousClock.now + .seconds(20)
+        var warned = false
+        while !warned, ContinuousClock.now < deadline {
+            let edit: WorkspaceEdit = try await client.request("textDocument/rename",
+                                                               positionParams(uri, position, newName: "double"))
+            let edits = try documentEdit(edit, uri: uri, version: 1)
+            #expect(edits.count == 1)                      // this file only: the definition
+            warned = client.notifications("window/showMessage").contains {
+                (try? $0.params(as: MessageParams.self))?.message.contains("main.py") == true
+            }
+            if !warned { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(warned)
+        let message = client.notifications("window/showMessage").compactMap { try? $0.params(as: MessageParams.self) }
+            .first { $0.message.contains("main.py") }
+        #expect(message?.message.contains("in this file only") == true)
+        #expect(message?.type == 2)
     }
 }
