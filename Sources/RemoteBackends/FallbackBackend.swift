@@ -56,7 +56,7 @@ public final class FallbackBackend: FillBackend {
         self.onEvent = onEvent
     }
 
-    public var name: String { "\(primary.name), falling back to the embedded model" }
+    public var name: String { primary.name + (makeFallback == nil ? "" : ", falling back to the embedded model") }
     // The capabilities are the primary's: the context is prepared before it is known which backend will fill.
     public var supportsStepHook: Bool { primary.supportsStepHook }
     public var tokenizer: Tokenizer? { primary.tokenizer }

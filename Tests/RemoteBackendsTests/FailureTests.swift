@@ -170,7 +170,7 @@ import Testing
         let fallback = FixedBackend(text: "embedded")
         let events = Mutex<[FallbackEvent]>([])
         let breaker = FallbackBackend(primary: remote, fallback: { fallback }, failureThreshold: 2,
-                                      cooldown: .milliseconds(300),
+                                      cooldown: .seconds(1),
                                       onEvent: { event in events.withLock { $0.append(event) } })
         @Sendable func fill() throws -> String {
             try breaker.fill(someContext, hole: HolePlan(tokens: 8, extent: .lines),
@@ -186,7 +186,7 @@ import Testing
         #expect(try await blocking(fill) == "embedded")
         #expect(recorder.count == 2)
         healthy.store(true, ordering: .relaxed)
-        try await Task.sleep(for: .milliseconds(350))
+        try await Task.sleep(for: .milliseconds(1_100))
         #expect(try await blocking(fill) == "remote")
         #expect(!breaker.isOpen)
         let seen = events.withLock { $0 }

@@ -65,6 +65,33 @@ import Tokenizer
         for suggestion in suggestions { #expect(!suggestion.text.contains("\n")) }
     }
 
+    /// The text a backend fills reaches the client unchanged, in both shapes, and the request's fields reach the
+    /// completion path: the prompt before the cursor, the suffix after it, `max_tokens` as the hole's length, and
+    /// `path` (dlsp's extension) or a generic name in the file header.
+    @Test(arguments: [RemoteAPI.openAIFIM, .openAICompletions])
+    func serveCarriesTheFillAndTheRequest(api: RemoteAPI) async throws {
+        let backend = RecordingBackend(answer: "a + b")
+        let (url, task) = try await Self.start(service: CompletionService(backend: backend))
+        defer { task.cancel() }
+        let remote = try RemoteBackend(endpoint: RemoteEndpoint(api: api, baseURL: url, retry: RetryPolicy.none))
+        let text = try await blocking {
+            try remote.fill(InfillContext(path: "ignored", prefix: Self.prefix, suffix: Self.suffix),
+                            parameters: .init(maxTokens: 8, stop: [], temperature: 0, seed: 0),
+                            cancellation: CancellationFlag())
+        }
+        #expect(text == "a + b")
+        let seen = try #require(backend.last)
+        #expect(seen.context.prefix == Self.prefix)
+        #expect(seen.context.suffix == Self.suffix)
+        #expect(seen.context.path == "untitled")
+        #expect(seen.holeTokens == 8)
+
+        let named = try await exchange(url.appendingPathComponent(api.path.dropFirst().description),
+                                       body: jsonData(["prompt": "x = ", "path": "src/app.py", "max_tokens": 4]))
+        #expect(named.status == 200)
+        #expect(backend.last?.context.path == "src/app.py")
+    }
+
     @Test func responseShapeAndStreaming() async throws {
         let (url, task) = try await Self.start()
         defer { task.cancel() }
@@ -222,5 +249,22 @@ final class GatedBackend: FillBackend {
               cancellation: CancellationFlag) throws -> String {
         gate.enter()
         return "42"
+    }
+}
+
+/// A backend that answers a fixed text and remembers what it was asked.
+final class RecordingBackend: FillBackend {
+    let answer: String
+    private let seen = Mutex<(context: InfillContext, holeTokens: Int)?>(nil)
+    init(answer: String) { self.answer = answer }
+    var last: (context: InfillContext, holeTokens: Int)? { seen.withLock { $0 } }
+    var name: String { "recording" }
+    var supportsStepHook: Bool { false }
+    var tokenizer: Tokenizer? { nil }
+    var maskTokenID: Int? { nil }
+    func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, settings: CompletionSettings,
+              cancellation: CancellationFlag) throws -> String {
+        seen.withLock { $0 = (context, attempt.holeTokens) }
+        return answer
     }
 }
