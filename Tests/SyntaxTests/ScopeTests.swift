@@ -64,6 +64,14 @@ struct ScopeTests {
         #expect(result.mayBeUsedInOtherFiles)
     }
 
+    @Test("module path parts and keyword argument names are not variables")
+    func pythonMembers() throws {
+        let source = "import os.path\n\ndef f(path):\n    return os.path.join(pa‸th, sep=path)\n"
+        let (result, places) = try Self.occurrences(source, "python")
+        #expect(result.name == "path")
+        #expect(places == ["2:6", "3:24", "3:34"])
+    }
+
     @Test("languages without a locals query fall back to same-name identifiers")
     func fallback() throws {
         let (result, places) = try Self.occurrences("NAME=1\necho $NA‸ME\necho ${NAME}\n", "bash")

@@ -27,6 +27,8 @@
 (aliased_import alias: (identifier) @local.definition)
 
 (attribute attribute: (identifier) @local.member)
+; `os.path`: only the first part of a dotted module name is a name in scope.
+(dotted_name (identifier) . (identifier) @local.member)
 (keyword_argument name: (identifier) @local.member)
 
 (identifier) @local.reference
