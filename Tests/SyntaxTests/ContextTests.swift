@@ -134,6 +134,20 @@ struct ContextTests {
             + text.bytes.string(hole.upperBound..<text.bytes.count))
     }
 
+    @Test("the rest of a line is sized from the lines around it")
+    func restOfLineLength() throws {
+        let body = (0..<10).map { "    result_\($0) = compute_something_long(argument_one, argument_two, \($0))" }
+            .joined(separator: "\n")
+        let builder = ContextBuilder(registry: TestGrammars.registry, index: nil)
+        let early = MarkedText("def f():\n" + body + "\n    x = ‸\n")
+        let late = MarkedText("def f():\n" + body + "\n    x = compute_something_long(argument_one, argument_two, ‸\n")
+        let short = builder.build(ContextRequest(path: "a.py", text: early.bytes, cursor: early.cursor)).hole
+        let nearlyDone = builder.build(ContextRequest(path: "a.py", text: late.bytes, cursor: late.cursor)).hole
+        #expect(short.kind == .restOfLine)
+        #expect(short.suggestedTokens > nearlyDone.suggestedTokens)
+        #expect(short.suggestedTokens >= 20)
+    }
+
     @Test("single-line holes stop at the newline and never repeat the text after the cursor")
     func trimSingleLine() throws {
         let text = MarkedText("x = compute(‸)\ny = 2\n")

@@ -81,7 +81,10 @@ enum HoleClassifier {
             let inner = indentation + unit
             return make(.blockBody, bodyTokens, blockStops(columns(before) + 1), indentation: inner)
         }
-        return make(.restOfLine, 24, [.endOfLine])
+        // The rest of a line is about as long as the lines around it, less what is already typed.
+        let typical = lines.typicalLineLength(around: lineStart)
+        let remaining = max(0, typical - before.utf8.count)
+        return make(.restOfLine, min(48, max(8, remaining / 3 + 4)), [.endOfLine])
     }
 
     /// `.comment` or `.string` when the offset is strictly inside such a node.
@@ -179,6 +182,27 @@ struct LineView {
             end = start - 1
         }
         return nil
+    }
+
+    /// The median byte length of the non-blank lines within 40 lines of `offset`, its own line excluded (60 when
+    /// there are none).
+    func typicalLineLength(around offset: Int) -> Int {
+        let ownLine = lineStart(before: offset)
+        var lengths: [Int] = []
+        var start = lineStart(before: offset)
+        for _ in 0..<40 where start > 0 { start = lineStart(before: start - 1) }
+        var position = start
+        while position < text.count, lengths.count < 80 {
+            let end = lineEnd(after: position)
+            let length = end - position
+            if position != ownLine,
+               text[position..<end].contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) {
+                lengths.append(length)
+            }
+            position = end + 1
+        }
+        guard !lengths.isEmpty else { return 60 }
+        return lengths.sorted()[lengths.count / 2]
     }
 
     /// The file's indentation step: a tab when lines start with tabs, else the smallest space indentation (4 if
