@@ -14,8 +14,24 @@ extension LanguageServer {
             logger.warning("unknown or invalid settings: \(unknown.joined(separator: ", "))")
             showOnce(.warning, "dlsp ignored unknown or invalid settings: \(unknown.joined(separator: ", "))")
         }
-        if let loaded = model.backendConfiguration, loaded != configuration.backend {
-            showOnce(.info, "dlsp: the new backend settings take effect when dlsp restarts")
+        switchBackendIfChanged()
+    }
+
+    /// Rebuilds the completion service when the backend settings differ from the loaded ones (a no-op until the
+    /// first load has finished; `loadModel` calls it again then, so a change made while loading is not lost).
+    func switchBackendIfChanged() {
+        guard let loaded = model.backendConfiguration, loaded != configuration.backend else { return }
+        model.reconfigure(path: configuration.modelPath, threads: configuration.threads,
+                          backend: configuration.backend, notice: { [self] event in backendNotice(event) }) { [self] outcome in
+            switch outcome {
+            case .success(let name):
+                logger.info("completions now come from \(name)")
+                connection.notify("window/logMessage",
+                                  MessageParams(type: .info, message: "dlsp: completions now come from \(name)"))
+            case .failure(let error):
+                logger.error("backend change failed: \(error)")
+                queue.async { self.showOnce(.error, "dlsp: the new backend settings cannot be used: \(error)") }
+            }
         }
     }
 
@@ -48,6 +64,7 @@ extension LanguageServer {
                 logger.info("model loaded from \(path)")
                 connection.notify("window/logMessage", MessageParams(type: .info, message: "dlsp: model loaded from \(path)"))
                 progress.end("model ready")
+                queue.async { self.switchBackendIfChanged() }
             case .failure(let error):
                 logger.error("model failed to load: \(error)")
                 progress.end("model unavailable")

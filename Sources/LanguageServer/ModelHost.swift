@@ -19,7 +19,7 @@ final class ModelHost: Sendable {
 
     init() { loaded.enter() }
 
-    /// The backend configuration the service was built with (changes apply on the next start).
+    /// The backend configuration the current service was built with.
     private let loadedBackend = Mutex<BackendConfiguration?>(nil)
 
     var backendConfiguration: BackendConfiguration? { loadedBackend.withLock { $0 } }
@@ -84,6 +84,36 @@ final class ModelHost: Sendable {
             }
             loaded.leave()
             done(outcome)
+        }
+    }
+
+    /// Switches a loaded host to another backend (a `workspace/didChangeConfiguration`): the new service is built
+    /// off the message queue and replaces the old one, which requests in flight keep using. On failure the old
+    /// service stays. Does nothing before the first load has finished (that load's outcome is checked by the
+    /// caller) or when `backend` is already in use.
+    func reconfigure(path explicitPath: String?, threads: Int, backend: BackendConfiguration,
+                     notice: @escaping @Sendable (FallbackEvent) -> Void,
+                     done: @escaping @Sendable (Result<String, Error>) -> Void) {
+        let shouldSwitch = state.withLock { state -> Bool in
+            guard case .ready = state else { return false }
+            return loadedBackend.withLock { loaded in
+                guard loaded != backend else { return false }
+                loaded = backend
+                return true
+            }
+        }
+        guard shouldSwitch else { return }
+        DispatchQueue.global().async { [self] in
+            do {
+                let fill = try backend.makeBackend(embedded: {
+                    let path = try ModelLocator.locate(explicit: explicitPath).get()
+                    return try EmbeddedBackend(engine: try SharedEngines.load(directory: path, threads: threads))
+                }, onEvent: notice)
+                state.withLock { $0 = .ready(CompletionService(backend: fill)) }
+                done(.success(fill.name))
+            } catch {
+                done(.failure(error))
+            }
         }
     }
 

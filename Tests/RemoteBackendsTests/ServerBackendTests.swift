@@ -102,4 +102,51 @@ import Testing
             Issue.record("expected one primaryDown notice, got \(seen)")
         }
     }
+
+    /// A settings change after loading switches the backend; requests then go to the new one.
+    @Test func changedBackendSettingsSwitchTheService() async throws {
+        func fimServer(_ text: String) async throws -> LoopbackServer {
+            try await LoopbackServer.start { router in
+                router.post("/v1/fim/completions") { _, _ -> Response in
+                    Response(status: .ok, headers: [.contentType: "application/json"],
+                             body: .init(byteBuffer: ByteBuffer(string:
+                                 #"{"choices":[{"text":"\#(text)","index":0,"finish_reason":"stop"}]}"#)))
+                }
+            }
+        }
+        let first = try await fimServer("first")
+        let second = try await fimServer("second")
+        defer { Task { await first.stop(); await second.stop() } }
+        var backend = BackendConfiguration()
+        backend.kind = .remote(.openAIFIM)
+        backend.url = first.baseURL.absoluteString
+        backend.fallbackToEmbedded = false
+        let host = ModelHost()
+        host.load(path: nil, threads: 1, backend: backend, done: { _ in })
+        let context = InfillContext(path: "a.py", prefix: "x = ", suffix: "\n")
+        @Sendable func fill(_ service: CompletionService) throws -> String {
+            try service.backend.fill(context, hole: HolePlan(tokens: 4, extent: .restOfLine),
+                                     attempt: FillAttempt(holeTokens: 4, temperature: 0, seed: 0),
+                                     settings: CompletionSettings(), cancellation: CancellationFlag())
+        }
+        let before = try await blocking { try host.service(timeout: .now() + 10).get() }
+        #expect(try await blocking { try fill(before) } == "first")
+
+        backend.url = second.baseURL.absoluteString
+        let target = backend
+        let switched = try await blocking { () throws -> String in
+            let outcome = Mutex<Result<String, any Error>?>(nil)
+            let finished = DispatchSemaphore(value: 0)
+            host.reconfigure(path: nil, threads: 1, backend: target, notice: { _ in }) { result in
+                outcome.withLock { $0 = result }
+                finished.signal()
+            }
+            finished.wait()
+            return try outcome.withLock { $0 }!.get()
+        }
+        #expect(switched.contains(second.baseURL.absoluteString))
+        let after = try await blocking { try host.service(timeout: .now() + 10).get() }
+        #expect(try await blocking { try fill(after) } == "second")
+        #expect(host.backendConfiguration == backend)
+    }
 }
