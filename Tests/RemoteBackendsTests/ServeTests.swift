@@ -92,6 +92,28 @@ import Tokenizer
         #expect(backend.last?.context.path == "src/app.py")
     }
 
+    /// A multi-line fill streams as one event per line, which join to the non-streamed text.
+    @Test func multiLineFillStreamsLineByLine() async throws {
+        let backend = RecordingBackend(answer: "    total = a + b\n    return total")
+        let (url, task) = try await Self.start(service: CompletionService(backend: backend))
+        defer { task.cancel() }
+        let fields: [String: Any] = ["prompt": "def add(a, b):\n", "suffix": "\n\nprint(add(1, 2))\n",
+                                     "max_tokens": 32]
+        let endpoint = url.appendingPathComponent("v1/completions")
+        let plain = try await exchange(endpoint, body: jsonData(fields))
+        let text = try #require(((jsonObject(plain.body)["choices"] as? [[String: Any]])?.first?["text"]) as? String)
+        #expect(text.contains("\n"))
+        var streamed = fields
+        streamed["stream"] = true
+        let stream = try await exchange(endpoint, body: jsonData(streamed))
+        let events = String(decoding: stream.body, as: UTF8.self).components(separatedBy: "\n\n").filter { !$0.isEmpty }
+        let pieces = events.dropLast().compactMap {
+            ((jsonObject(Data($0.dropFirst("data: ".count).utf8))["choices"] as? [[String: Any]])?.first?["text"]) as? String
+        }
+        #expect(pieces.filter { !$0.isEmpty }.count == text.split(separator: "\n", omittingEmptySubsequences: false).count)
+        #expect(pieces.joined() == text)
+    }
+
     @Test func responseShapeAndStreaming() async throws {
         let (url, task) = try await Self.start()
         defer { task.cancel() }
