@@ -4,7 +4,7 @@
 # that is already done.
 #
 # Usage: scripts/setup.sh [--with-test-tools]
-#   --with-test-tools  also install what the test suite needs (Neovim as a real client, the trainer's Python packages)
+#   --with-test-tools  also install what the test suite needs (Neovim, Emacs with eglot and Vim with ALE as real clients, the trainer's Python packages)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +25,7 @@ as_root() {
 }
 
 packages=(libopenblas-dev libtree-sitter-dev pkg-config)
-[ "$with_test_tools" = 1 ] && packages+=(neovim)
+[ "$with_test_tools" = 1 ] && packages+=(neovim emacs-nox elpa-eglot vim vim-ale)   # editors the tests drive as real LSP clients
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
