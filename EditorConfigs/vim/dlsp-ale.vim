@@ -5,6 +5,7 @@
 " ALE keeps only the text of a completion item up to its first "(" (ale#completion#ParseLSPCompletions), so a
 " dlsp suggestion such as `area(width, height)` is offered as `area`.
 
+filetype plugin indent on                 " ALE picks linters by filetype
 let g:ale_completion_enabled = 1          " must be set before ALE loads
 set omnifunc=ale#completion#OmniFunc
 packadd ale
