@@ -25,6 +25,7 @@ public enum RenameError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidName(String)
     case unchanged(String)
     case collision(String)
+    case collisionInFile(String, String)
     case breaksSyntax(String)
     case changesMeaning(String)
 
@@ -37,6 +38,7 @@ public enum RenameError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidName(let reason): return "not a valid identifier: \(reason)"
         case .unchanged(let name): return "the new name is the same as the old one (`\(name)`)"
         case .collision(let name): return "`\(name)` is already used in this scope"
+        case .collisionInFile(let name, let path): return "`\(name)` is already used in \(path)"
         case .breaksSyntax(let name): return "renaming to `\(name)` would introduce syntax errors"
         case .changesMeaning(let name):
             return "renaming to `\(name)` would change which declaration some reference means"

@@ -92,7 +92,11 @@ extension LanguageServer {
         let registry = syntax.registry, index = syntax.index
         let model = self.model
         let logger = self.logger
-        runOffQueue(document, reply: reply, what: "code actions") { flag -> [CodeAction] in
+        let scope = workspaceSnapshot(excluding: document.uri)
+        // Eager edits may reach other open files, which must then not change meanwhile either.
+        runOffQueue(document, reply: reply, what: "code actions",
+                    alsoUnchanged: client.resolvesEdits ? [] : Array(scope.openByPath.values)) {
+            [connection] flag -> [CodeAction] in
             var actions: [CodeAction] = []
             let tree = registry.flatMap { registry in
                 Renamer(registry: registry).language(languageID: document.languageID, path: path)
@@ -124,17 +128,21 @@ extension LanguageServer {
                     let suggestions = try RenameSuggester(engine: engine, renamer: renamer)
                         .suggest(for: target, in: tree, path: path, settings: suggestionSettings, cancellation: flag)
                     logger.debug("rename suggestions for \(target.name): \(suggestions.map(\.name)) in \(ContinuousClock.now - started)")
-                    // Only this document is renamed: say so when other files spell the name.
-                    let scopeNote = otherFiles(mentioning: target, index: index, path: path).isEmpty
-                        ? "" : " (this file only)"
                     for suggestion in suggestions {
                         let data = ActionData(uri: document.uri, version: document.version, kind: .rename,
                                               range: target.target, name: target.name, newName: suggestion.name)
+                        var edit: WorkspaceEdit?
+                        if !client.resolvesEdits {
+                            // Eager: the same edit resolve would give, other files included; a name another file
+                            // already uses is not offered.
+                            guard let files = try? renameAcrossFiles(
+                                target, in: tree, document: document, path: path, to: suggestion.name,
+                                renamer: renamer, workspace: scope, connection: connection) else { continue }
+                            edit = workspaceEdit(files: files, client)
+                        }
                         actions.append(CodeAction(
-                            title: "Rename `\(target.name)` → `\(suggestion.name)`\(scopeNote)",
-                            kind: CodeActionKind.refactorRewrite,
-                            edit: client.resolvesEdits ? nil : workspaceEdit(suggestion.edits, document, client),
-                            data: data.json, tags: tags))
+                            title: "Rename `\(target.name)` → `\(suggestion.name)`", kind: CodeActionKind.refactorRewrite,
+                            edit: edit, data: data.json, tags: tags))
                     }
                 }
             }
@@ -175,8 +183,11 @@ extension LanguageServer {
         let settings = configuration.completion
         let registry = syntax.registry, index = syntax.index
         let model = self.model
-        runOffQueue(document, reply: reply, what: "resolving the code action") { flag -> CodeAction in
-            let edits: [ByteRangeEdit]
+        let scope = workspaceSnapshot(excluding: document.uri)
+        runOffQueue(document, reply: reply, what: "resolving the code action",
+                    alsoUnchanged: data.kind == .rename ? Array(scope.openByPath.values) : []) {
+            [connection] flag -> CodeAction in
+            var files: [(TextDocument, [ByteRangeEdit])] = []
             switch data.kind {
             case .remove, .rename:
                 guard let registry else { throw ResponseError.requestFailed("the grammars are not set up") }
@@ -190,26 +201,27 @@ extension LanguageServer {
                     guard target.name == data.name, let newName = data.newName else {
                         throw ResponseError.contentModified("the identifier is no longer `\(data.name ?? "")`")
                     }
-                    edits = try renamer.edits(renaming: target, to: newName, in: tree)
+                    files = try renameAcrossFiles(target, in: tree, document: document, path: path, to: newName,
+                                                  renamer: renamer, workspace: scope, connection: connection)
                 } else {
                     guard let finding = RedundancyFinder(registry: registry).find(in: tree, path: path, touching: data.range)
                         .first(where: { $0.range == data.range && $0.title == data.title }) else {
                         throw ResponseError.requestFailed("“\(data.title ?? "")” no longer applies")
                     }
-                    edits = [finding.edit]
+                    files = [(document, [finding.edit])]
                 }
             case .rewrite:
                 switch model.service(timeout: .now() + 30) {
                 case .failure(let reason): throw ResponseError.requestFailed("the model is unavailable: \(reason)")
                 case .success(let service):
                     let rewriter = SelectionRewriter(backend: service.backend, registry: registry, index: index)
-                    edits = [try rewriter.rewrite(SelectionRewriteRequest(path: path, languageID: document.languageID,
+                    files = [(document, [try rewriter.rewrite(SelectionRewriteRequest(path: path, languageID: document.languageID,
                                                                           text: document.bytes, selection: data.range),
-                                                  settings: settings, cancellation: flag)]
+                                                  settings: settings, cancellation: flag)])]
                 }
             }
             var resolved = action
-            resolved.edit = workspaceEdit(edits, document, client)
+            resolved.edit = workspaceEdit(files: files, client)
             return resolved
         }
     }
@@ -232,30 +244,39 @@ extension LanguageServer {
         }
     }
 
+    /// Renames in the document and, for a top-level symbol, in the other workspace files that import it.
     func rename(_ params: RenameParams, reply: Reply) throws(ResponseError) {
         let document = try document(params.textDocument.uri)
         let offset = try document.offset(of: params.position, encoding: encoding)
         let renamer = try renamer()
         let path = relativePath(document.uri)
         let client = actionClient
-        let index = syntax.index
-        runOffQueue(document, reply: reply, what: "rename") { [connection] _ -> WorkspaceEdit in
+        let scope = workspaceSnapshot(excluding: document.uri)
+        runOffQueue(document, reply: reply, what: "rename", alsoUnchanged: Array(scope.openByPath.values)) {
+            [connection] _ -> WorkspaceEdit in
             guard let language = renamer.language(languageID: document.languageID, path: path),
                   let tree = (try? Parser(language: language))?.parse(document.bytes) else {
                 throw RenameError.noGrammar(document.languageID)
             }
             let target = try renamer.target(in: tree, at: offset)
-            let edit = workspaceEdit(try renamer.edits(renaming: target, to: params.newName, in: tree), document, client)
-            let elsewhere = otherFiles(mentioning: target, index: index, path: path)
-            if !elsewhere.isEmpty {
-                // Renaming across files is not done; the user is told where else the name appears.
-                let listed = elsewhere.prefix(3).joined(separator: ", ") + (elsewhere.count > 3 ? ", …" : "")
-                connection.notify("window/showMessage", MessageParams(
-                    type: .warning, message: "dlsp renamed `\(target.name)` in this file only; "
-                        + "\(elsewhere.count) other file(s) mention it: \(listed)"))
-            }
-            return edit
+            let files = try renameAcrossFiles(target, in: tree, document: document, path: path, to: params.newName,
+                                              renamer: renamer, workspace: scope, connection: connection)
+            return workspaceEdit(files: files, client)
         }
+    }
+
+    /// The open documents (by workspace-relative path) and folders a rename across files reads, taken on the queue.
+    func workspaceSnapshot(excluding uri: DocumentURI) -> WorkspaceSnapshot {
+        WorkspaceSnapshot(
+            openByPath: Dictionary(documents.values.filter { $0.uri != uri }.map { (relativePath($0.uri), $0) },
+                                   uniquingKeysWith: { first, _ in first }),
+            roots: workspaceFolders.compactMap { URL(string: $0.uri) }.filter(\.isFileURL), index: syntax.index)
+    }
+
+    struct WorkspaceSnapshot: Sendable {
+        var openByPath: [String: TextDocument]
+        var roots: [URL]
+        var index: WorkspaceIndex?
     }
 
     private func renamer() throws(ResponseError) -> Renamer {
@@ -279,7 +300,7 @@ extension LanguageServer {
     /// Runs `body` off the message queue and answers once: `RequestCancelled` after `$/cancelRequest`,
     /// `ContentModified` when the document changed (or closed) while it ran, the result otherwise.
     private func runOffQueue<R: Encodable & Sendable>(
-        _ document: TextDocument, reply: Reply, what: String,
+        _ document: TextDocument, reply: Reply, what: String, alsoUnchanged: [TextDocument] = [],
         _ body: @escaping @Sendable (CancellationFlag) throws -> R
     ) {
         let flag = CancellationFlag()
@@ -302,7 +323,8 @@ extension LanguageServer {
                 result = .failure(.requestFailed("\(what) failed: \(error)"))
             }
             queue.async { [self] in
-                if case .success = result, documents[uri]?.version != document.version {
+                let changed = ([document] + alsoUnchanged).contains { documents[$0.uri]?.version != $0.version }
+                if case .success = result, changed {
                     reply.finish(Result<R, ResponseError>.failure(
                         .contentModified("\(uri) changed while computing \(what)")))
                 } else {
@@ -317,20 +339,73 @@ extension LanguageServer {
 /// supports them (so it refuses them for any other version), else `changes`.
 private func workspaceEdit(_ edits: [ByteRangeEdit], _ document: TextDocument,
                            _ client: LanguageServer.ActionClient) -> WorkspaceEdit {
+    workspaceEdit(files: [(document, edits)], client)
+}
+
+/// The same for several documents; a document with a negative version (read from disk, not open) gets an
+/// unversioned entry.
+private func workspaceEdit(files: [(TextDocument, [ByteRangeEdit])],
+                           _ client: LanguageServer.ActionClient) -> WorkspaceEdit {
+    let converted = files.map { document, edits in (document, lspEdits(edits, document, client)) }
+    if client.versionedEdits {
+        return WorkspaceEdit(documentChanges: converted.map { document, edits in
+            TextDocumentEdit(textDocument: .init(uri: document.uri, version: document.version < 0 ? nil : document.version),
+                             edits: edits)
+        })
+    }
+    return WorkspaceEdit(changes: Dictionary(converted.map { ($0.0.uri, $0.1) }, uniquingKeysWith: +))
+}
+
+private func lspEdits(_ edits: [ByteRangeEdit], _ document: TextDocument,
+                      _ client: LanguageServer.ActionClient) -> [LanguageServerProtocol.TextEdit] {
     let textEdits = edits.sorted { $0.range.lowerBound < $1.range.lowerBound }.compactMap { edit -> LanguageServerProtocol.TextEdit? in
         guard let start = document.lspPosition(ofOffset: edit.range.lowerBound, encoding: client.encoding),
               let end = document.lspPosition(ofOffset: edit.range.upperBound, encoding: client.encoding) else { return nil }
         return LanguageServerProtocol.TextEdit(range: .init(start: start, end: end), newText: edit.newText)
     }
-    if client.versionedEdits {
-        return WorkspaceEdit(documentChanges: [TextDocumentEdit(
-            textDocument: .init(uri: document.uri, version: document.version), edits: textEdits)])
-    }
-    return WorkspaceEdit(changes: [document.uri: textEdits])
+    return textEdits
 }
 
 /// Other workspace files that spell a file-level symbol's name (empty for locals, or without an index).
 private func otherFiles(mentioning target: RenameTarget, index: WorkspaceIndex?, path: String) -> [String] {
     guard target.mayBeUsedInOtherFiles, let index else { return [] }
     return index.paths(mentioning: target.name).filter { $0 != path }
+}
+
+/// The edits of a rename: the document's, and for a top-level symbol those of the other workspace files that import
+/// it (open ones at their editor version; others as on disk, unversioned). Files that mention the name but are not
+/// judged to mean this symbol are left alone, and the user is told which.
+private func renameAcrossFiles(_ target: RenameTarget, in tree: SyntaxTree, document: TextDocument, path: String,
+                               to newName: String, renamer: Renamer, workspace: LanguageServer.WorkspaceSnapshot,
+                               connection: Connection) throws -> [(TextDocument, [ByteRangeEdit])] {
+    var files = [(document, try renamer.edits(renaming: target, to: newName, in: tree))]
+    var leftAlone: [String] = []
+    for other in otherFiles(mentioning: target, index: workspace.index, path: path) {
+        let file: TextDocument
+        if let open = workspace.openByPath[other] {
+            file = open
+        } else if let url = workspace.roots.map({ $0.appendingPathComponent(other) })
+                    .first(where: { FileManager.default.fileExists(atPath: $0.path) }),
+                  let data = FileManager.default.contents(atPath: url.path) {
+            file = TextDocument(uri: url.absoluteString, languageID: "", version: -1,
+                                text: String(decoding: data, as: UTF8.self))
+        } else {
+            leftAlone.append(other)
+            continue
+        }
+        if let edits = try renamer.edits(in: WorkspaceFile(path: other, text: file.bytes), renaming: target,
+                                         definedIn: path, to: newName) {
+            files.append((file, edits))
+        } else {
+            leftAlone.append(other)
+        }
+    }
+    if !leftAlone.isEmpty {
+        let listed = leftAlone.prefix(3).joined(separator: ", ") + (leftAlone.count > 3 ? ", …" : "")
+        connection.notify("window/showMessage", MessageParams(
+            type: .warning, message: "dlsp renamed `\(target.name)` in \(files.count) file(s); "
+                + "\(leftAlone.count) other file(s) mention the name but were left alone "
+                + "(not imported from \(path)): \(listed)"))
+    }
+    return files
 }

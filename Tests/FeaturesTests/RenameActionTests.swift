@@ -82,6 +82,46 @@ struct RenameActionTests {
     }
 }
 
+/// A top-level symbol's rename carried into the files that import it, and only those.
+@Suite("Code actions: rename across files")
+struct WorkspaceRenameTests {
+    static func target(_ text: String, path: String, at offset: Int) throws -> (Renamer, RenameTarget) {
+        let renamer = Renamer(registry: ActionFixtures.registry)
+        return (renamer, try renamer.target(in: Array(text.utf8), languageID: "", path: path, at: offset))
+    }
+
+    static func renamed(_ renamer: Renamer, _ target: RenameTarget, _ path: String, _ text: String,
+                        definedIn: String, to name: String = "double") throws -> String? {
+        try renamer.edits(in: WorkspaceFile(path: path, text: Array(text.utf8)), renaming: target,
+                          definedIn: definedIn, to: name)
+            .map { String(decoding: ByteRangeEdit.apply($0, to: Array(text.utf8)), as: UTF8.self) }
+    }
+
+    @Test("Python: the importing file is renamed, import included; others are left alone")
+    func python() throws {
+        let (renamer, target) = try Self.target("def helper(value):\n    return value * 2\n", path: "pkg/util.py", at: 5)
+        #expect(target.mayBeUsedInOtherFiles)
+        let main = "from pkg.util import helper\n\n\ndef run():\n    helper = None\n    return helper\n\nprint(helper(3))\n"
+        #expect(try Self.renamed(renamer, target, "main.py", main, definedIn: "pkg/util.py")
+                == "from pkg.util import double\n\n\ndef run():\n    helper = None\n    return helper\n\nprint(double(3))\n")
+        #expect(try Self.renamed(renamer, target, "b.py", "from tools import helper\nhelper()\n", definedIn: "pkg/util.py") == nil)
+        #expect(try Self.renamed(renamer, target, "c.py", "def helper():\n    return 0\n", definedIn: "pkg/util.py") == nil)
+        #expect(try Self.renamed(renamer, target, "d.py", "print(helper)\n", definedIn: "pkg/util.py") == nil)
+        #expect(throws: RenameError.collisionInFile("print", "main.py")) {
+            try Self.renamed(renamer, target, "main.py", main, definedIn: "pkg/util.py", to: "print")
+        }
+    }
+
+    @Test("JavaScript: a named import from the module is renamed with its uses")
+    func javascript() throws {
+        let (renamer, target) = try Self.target("export function helper(v) {\n  return v * 2;\n}\n", path: "src/util.js", at: 17)
+        #expect(try Self.renamed(renamer, target, "src/main.js", "import { helper } from \"./util\";\nhelper(1);\n",
+                                 definedIn: "src/util.js") == "import { double } from \"./util\";\ndouble(1);\n")
+        #expect(try Self.renamed(renamer, target, "src/other.js", "import { helper } from \"./utility\";\nhelper(1);\n",
+                                 definedIn: "src/util.js") == nil)
+    }
+}
+
 /// Rename suggestions from the default model: whatever names it proposes, each must be a valid rename of every
 /// occurrence. The model is being trained, so the tests never depend on which names come out.
 @Suite("Code actions: rename suggestions")

@@ -266,36 +266,63 @@ struct CodeActionTests {
         }
     }
 
-    @Test func renamingATopLevelSymbolSaysWhichOtherFilesMentionIt() async throws {
+    @Test func renamingATopLevelSymbolReachesTheFilesThatImportIt() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dlsp-rename-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let util = "def helper(value):\n    return value * 2\n"
+        let main = "from util import helper\n\nprint(helper(3))\n"
+        // Its own `helper`: the same name, another symbol.
+        let other = "def helper():\n    return 0\n\nhelper()\n"
         try util.write(to: folder.appendingPathComponent("util.py"), atomically: true, encoding: .utf8)
-        try "from util import helper\n\nprint(helper(3))\n"
-            .write(to: folder.appendingPathComponent("main.py"), atomically: true, encoding: .utf8)
+        try main.write(to: folder.appendingPathComponent("main.py"), atomically: true, encoding: .utf8)
+        try other.write(to: folder.appendingPathComponent("other.py"), atomically: true, encoding: .utf8)
         let client = TestClient()
         _ = try await initializeForActions(client, root: folder.absoluteString)
         let uri = folder.appendingPathComponent("util.py").absoluteString
+        let mainURI = folder.appendingPathComponent("main.py").absoluteString
         client.open(uri, util, language: "python")
         let position = JSONValue.object(["line": .number(0), "character": .number(6)])
-        // The workspace is indexed in the background: ask until the index has seen main.py.
+        // The workspace is indexed in the background: ask until the index has seen the other files.
         let deadline = ContinuousClock.now + .seconds(20)
-        var warned = false
-        while !warned, ContinuousClock.now < deadline {
+        var changes: [TextDocumentEdit] = []
+        while ContinuousClock.now < deadline {
             let edit: WorkspaceEdit = try await client.request("textDocument/rename",
                                                                positionParams(uri, position, newName: "double"))
-            let edits = try documentEdit(edit, uri: uri, version: 1)
-            #expect(edits.count == 1)                      // this file only: the definition
-            warned = client.notifications("window/showMessage").contains {
-                (try? $0.params(as: MessageParams.self))?.message.contains("main.py") == true
-            }
-            if !warned { try await Task.sleep(for: .milliseconds(200)) }
+            changes = try #require(edit.documentChanges)
+            if changes.count > 1 { break }
+            try await Task.sleep(for: .milliseconds(200))
         }
-        #expect(warned)
+        #expect(changes.map(\.textDocument.uri) == [uri, mainURI])
+        let own = try #require(changes.first { $0.textDocument.uri == uri })
+        #expect(own.textDocument.version == 1)
+        #expect(try applying(own.edits, to: util) == util.replacingOccurrences(of: "helper", with: "double"))
+        // main.py is not open: its edit is unversioned, and renames the import with the call.
+        let imported = try #require(changes.first { $0.textDocument.uri == mainURI })
+        #expect(imported.textDocument.version == nil)
+        #expect(try applying(imported.edits, to: main) == main.replacingOccurrences(of: "helper", with: "double"))
         let message = client.notifications("window/showMessage").compactMap { try? $0.params(as: MessageParams.self) }
-            .first { $0.message.contains("main.py") }
-        #expect(message?.message.contains("in this file only") == true)
+            .first { $0.message.contains("other.py") }
+        #expect(message?.message.contains("left alone") == true)
         #expect(message?.type == 2)
+
+        // Open in the editor, main.py is edited at its version; a name it already uses is refused.
+        client.open(mainURI, main, language: "python", version: 7)
+        let edit: WorkspaceEdit = try await client.request("textDocument/rename",
+                                                           positionParams(uri, position, newName: "double"))
+        #expect(edit.documentChanges?.first { $0.textDocument.uri == mainURI }?.textDocument.version == 7)
+        let taken = try await client.requestError("textDocument/rename", positionParams(uri, position, newName: "print"))
+        #expect(taken.message.contains("main.py"))
+
+        // The model's names resolve the same way: both files, each at its version.
+        let actions: [CodeAction] = try await client.request(
+            "textDocument/codeAction", codeActionParams(uri, position, position, only: ["refactor.rewrite"]))
+        for action in actions {
+            let resolved: CodeAction = try await client.request("codeAction/resolve", action)
+            let documents = try #require(resolved.edit?.documentChanges)
+            #expect(documents.map(\.textDocument.uri) == [uri, mainURI])
+            #expect(documents.map(\.textDocument.version) == [1, 7])
+            #expect(documents.map(\.edits.count) == [1, 2])
+        }
     }
 }
