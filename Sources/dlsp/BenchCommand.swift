@@ -1,12 +1,13 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Syntax
 import Tokenizer
 
 /// `dlsp bench engine|tokenizer`: figures, not pass/fail; each run measures its own baseline (sgemm's GFLOP/s).
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks that print figures.", subcommands: [EngineBench.self, TokenizerBench.self])
+        abstract: "Benchmarks that print figures.", subcommands: [EngineBench.self, TokenizerBench.self, SyntaxBench.self])
 
     struct EngineBench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -53,6 +54,33 @@ struct Bench: ParsableCommand {
             }
             let loaded = try Tokenizer(contentsOf: path)
             print(TokenizerBenchmark.measure(loaded, text: TokenizerBenchmark.sampleText(byteCount: bytes)))
+        }
+    }
+}
+
+extension Bench {
+    struct SyntaxBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "syntax",
+            abstract: "Incremental reparse after a one-character edit, and context building over an indexed workspace.")
+        @Argument(help: "A source file to measure on.") var file: String
+        @Option(help: "A workspace folder to index first (default: the file's folder).") var workspace: String?
+
+        func run() throws {
+            let url = URL(fileURLWithPath: file).standardizedFileURL
+            let registry = try LanguageRegistry(locations: try GrammarLocations.resolve())
+            guard let language = registry.language(forPath: url.path) else {
+                throw ValidationError("no grammar for \(file); run `dlsp grammars install`")
+            }
+            let text = Array(try Data(contentsOf: url))
+            let root = URL(fileURLWithPath: workspace ?? url.deletingLastPathComponent().path)
+            let index = WorkspaceIndex(registry: registry)
+            let summary = index.index(roots: [root])
+            print("index      \(summary.files) files, \(summary.definitions) definitions, \(summary.bytes / 1024) KiB in \(String(format: "%.2f", summary.seconds)) s")
+            print("reparse    \(try SyntaxBenchmark.incrementalReparse(text: text, language: language))")
+            let builder = ContextBuilder(registry: registry, index: index)
+            let path = index.relativePath(for: url) ?? url.lastPathComponent
+            print("context    \(try SyntaxBenchmark.contextBuilding(text: text, path: path, language: language, builder: builder))")
         }
     }
 }
