@@ -9,9 +9,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 with_test_tools=0
+configuration=release
 for argument in "$@"; do
   case "$argument" in
     --with-test-tools) with_test_tools=1 ;;
+    --debug) configuration=debug ;;
     *) echo "setup.sh: unknown option $argument" >&2; exit 2 ;;
   esac
 done
@@ -41,10 +43,15 @@ if [ "$with_test_tools" = 1 ]; then
   python3 -m pip install -q --disable-pip-version-check -r Training/requirements.txt
 fi
 
-say "building dlsp (release)"
-swift build -c release --product dlsp 2>&1 | grep -vE '^(\[|Building|Compiling|Write|Planning|Fetching|Computing|Computed|Creating|Working)' >&2 || true
-test -x .build/release/dlsp || { echo "setup.sh: the release build failed" >&2; exit 1; }
+say "building dlsp ($configuration)"
+build_log=$(mktemp)
+if ! swift build -c "$configuration" --product dlsp >"$build_log" 2>&1; then
+  grep -E 'error|warning: unable' "$build_log" >&2 || tail -40 "$build_log" >&2
+  echo "setup.sh: the $configuration build failed" >&2
+  exit 1
+fi
+rm -f "$build_log"
 
 say "installing tree-sitter grammars"
-.build/release/dlsp grammars install >&2 || say "some grammars failed to install; those languages fall back to plain text"
-say "dlsp is ready: $(pwd)/.build/release/dlsp"
+.build/"$configuration"/dlsp grammars install >&2 || say "some grammars failed to install; those languages fall back to plain text"
+say "dlsp is ready: $(pwd)/.build/$configuration/dlsp"

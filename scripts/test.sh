@@ -3,7 +3,8 @@
 # binary over stdio, Neovim as a client) and the trainer's smoke test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh --with-test-tools
+# The debug build serves both the grammar install and the tests: one build, not two.
+scripts/setup.sh --with-test-tools --debug
 echo "==> swift test" >&2
 # Serially: the suites start many servers and model fills, and two cores shared by all of them at once made
 # timeouts, not speed.
