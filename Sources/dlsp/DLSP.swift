@@ -14,7 +14,7 @@ struct DLSP: ParsableCommand {
         commandName: "dlsp",
         abstract: "A code-completion language server driven by a diffusion language model.",
         version: DLSPVersion.current,
-        subcommands: [LSP.self, Complete.self, Model.self, Bench.self, Serve.self, BenchServe.self, Grammars.self,
+        subcommands: [LSP.self, Complete.self, Model.self, Bench.self, Serve.self, Grammars.self,
                       Doctor.self],
         defaultSubcommand: LSP.self)
 }

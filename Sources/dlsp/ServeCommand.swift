@@ -85,10 +85,10 @@ struct Serve: ParsableCommand {
     }
 }
 
-/// `dlsp bench-serve`: a bounded load test of the serve mode on loopback.
+/// `dlsp bench serve`: a bounded load test of the serve mode on loopback.
 struct BenchServe: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-serve",
+        commandName: "serve",
         abstract: "Load-test the serve mode on loopback: N concurrent clients for a fixed time; requests/s, p50/p95.")
 
     @Option(help: "Concurrent clients.") var clients = 4
