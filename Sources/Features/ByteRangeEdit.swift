@@ -1,7 +1,9 @@
 /// A replacement of a byte range of a document's UTF-8 text: the plain value every code action produces. The server
 /// turns it into an LSP `TextEdit`; ranges never overlap within one action and refer to the text it was computed on.
 public struct ByteRangeEdit: Sendable, Hashable {
+    /// The bytes replaced (empty for an insertion).
     public var range: Range<Int>
+    /// What replaces them (empty for a deletion).
     public var newText: String
 
     public init(range: Range<Int>, newText: String) {

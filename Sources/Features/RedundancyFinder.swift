@@ -2,6 +2,7 @@ import Syntax
 
 /// Code that can be deleted without changing what the program does, found from the syntax tree.
 public struct RedundantCode: Sendable, Equatable {
+    /// What makes the code redundant.
     public enum Kind: String, Sendable, Equatable {
         case unusedImport
         case unusedVariable
@@ -9,6 +10,7 @@ public struct RedundantCode: Sendable, Equatable {
         case duplicate
     }
 
+    /// What makes it redundant.
     public var kind: Kind
     /// What the action says, precisely ("Remove unused import `os`").
     public var title: String
@@ -25,6 +27,7 @@ public struct RedundantCode: Sendable, Equatable {
 /// Conservative by design: when it cannot tell that deleting is safe (a value with a call in it, a name that
 /// other files may import, a hoisted declaration after a `return`), it offers nothing.
 public struct RedundancyFinder: Sendable {
+    /// Grammars and their `imports.scm` / `locals.scm` queries.
     public let registry: LanguageRegistry
 
     public init(registry: LanguageRegistry) {

@@ -5,6 +5,7 @@ import Tokenizer
 
 /// A name the model proposes for a symbol, with the edits that apply it.
 public struct RenameSuggestion: Sendable, Equatable {
+    /// The proposed name.
     public var name: String
     /// Mean log-probability per token of the name (each renormalised over identifier pieces, all occurrences
     /// together), so names of different lengths compare fairly; higher is better.
@@ -42,7 +43,9 @@ public struct RenameSuggestionSettings: Sendable, Equatable {
 /// and `_` (the end-of-text pad the canvas format puts at the end of holes would otherwise win every position).
 /// A group's distribution at offset i is the normalised product of its spans' distributions at offset i.
 public struct RenameSuggester: Sendable {
+    /// The embedded model (the tied decoding needs its logits).
     public let engine: Engine
+    /// Checks every proposed name and produces its edits.
     public let renamer: Renamer
 
     public init(engine: Engine, renamer: Renamer) {

@@ -2,6 +2,7 @@ import Syntax
 
 /// The symbol a rename applies to: its name and every occurrence in its scope, in one document.
 public struct RenameTarget: Sendable, Equatable {
+    /// The current name.
     public var name: String
     /// The occurrence the cursor is on.
     public var target: Range<Int>
@@ -52,6 +53,7 @@ public enum RenameError: Error, Sendable, Equatable, CustomStringConvertible {
 /// Used by `textDocument/prepareRename`, `textDocument/rename` and, for each name the model proposes, by the rename
 /// suggestions, so all three accept exactly the same names.
 public struct Renamer: Sendable {
+    /// Grammars and their `locals.scm` queries.
     public let registry: LanguageRegistry
 
     public init(registry: LanguageRegistry) {

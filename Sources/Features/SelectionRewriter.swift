@@ -8,6 +8,7 @@ public struct SelectionRewriteRequest: Sendable {
     public var path: String
     /// LSP language id (empty when unknown: the path's extension decides).
     public var languageID: String
+    /// The document's UTF-8 text.
     public var text: [UInt8]
     /// The selected byte range; the model rewrites it with the rest of the file as context.
     public var selection: Range<Int>
@@ -39,8 +40,11 @@ public enum SelectionRewriteError: Error, Sendable, Equatable, CustomStringConve
 /// rest of the file (and related snippets from the workspace) the context, and the backend denoises it. Works with
 /// any ``FillBackend``; with a local one, syntax-guided re-masking applies as it does for completions.
 public struct SelectionRewriter: Sendable {
+    /// Whatever fills the hole: the embedded engine or a remote model.
     public let backend: any FillBackend
+    /// Grammars for the context and the parse check (nil: plain text).
     public let registry: LanguageRegistry?
+    /// Snippets from other files (nil: none).
     public let index: WorkspaceIndex?
 
     public init(backend: any FillBackend, registry: LanguageRegistry?, index: WorkspaceIndex?) {

@@ -5,6 +5,7 @@ import Syntax
 public struct WorkspaceFile: Sendable {
     /// Workspace-relative path, `/`-separated.
     public var path: String
+    /// Its UTF-8 text (the editor's when open, else the disk's).
     public var text: [UInt8]
 
     public init(path: String, text: [UInt8]) {

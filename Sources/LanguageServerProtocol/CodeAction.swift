@@ -29,6 +29,7 @@ public struct CodeActionParams: Codable, Sendable {
     }
 }
 
+/// `CodeActionContext`: why the client asks.
 public struct CodeActionContext: Codable, Sendable {
     /// The client's diagnostics for the range (dlsp reports none, so it reads none).
     public var diagnostics: [JSONValue]
