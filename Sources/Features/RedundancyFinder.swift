@@ -125,10 +125,18 @@ public struct RedundancyFinder: Sendable {
                                   && $0.lowerBound <= statement.byteRange.upperBound }) ?? true,
                       !statement.hasError,
                       let scope = Renamer.enclosingDeclaration(of: statement), Self.isFunctionLike(scope.type),
-                      value.map(Self.hasNoSideEffects) ?? true,
                       let occurrences = ScopeResolver.occurrences(at: name.startByte, in: tree, registry: registry),
                       occurrences.occurrences == [name.byteRange], !occurrences.mayBeUsedInOtherFiles
                 else { continue }
+                if let value, !Self.hasNoSideEffects(value) {
+                    // The value does something (a call, an await): the variable goes, the evaluation stays.
+                    guard let kept = Self.evaluationOnly(value, statement: statement, language: tree.language.id)
+                    else { continue }
+                    result.append(RedundantCode(
+                        kind: .unusedVariable, title: "Remove unused variable `\(name.text)`, keeping its value",
+                        range: statement.byteRange, edit: ByteRangeEdit(range: statement.byteRange, newText: kept)))
+                    continue
+                }
                 result.append(RedundantCode(
                     kind: .unusedVariable, title: "Remove unused variable `\(name.text)`", range: statement.byteRange,
                     edit: ByteRangeEdit(range: Self.deletionRange(statement.byteRange, in: tree.text), newText: "")))
@@ -157,6 +165,17 @@ public struct RedundancyFinder: Sendable {
             return (grand, grand.child(field: "value"))
         default:
             return nil
+        }
+    }
+
+    /// The statement that evaluates `value` and discards it, in place of `statement`: `f()` (Python),
+    /// `f();` (JavaScript, TypeScript), `_ = f()` (Swift, which warns about unused results otherwise).
+    static func evaluationOnly(_ value: SyntaxNode, statement: SyntaxNode, language: String) -> String? {
+        switch language {
+        case "python": return value.text
+        case "javascript", "typescript", "tsx": return value.text + (statement.text.hasSuffix(";") ? ";" : "")
+        case "swift": return "_ = " + value.text
+        default: return nil
         }
     }
 

@@ -10,6 +10,7 @@ export function build(parts) {
   let mode;
   mode = "fast";
   ⟨duplicate⟩mode = "fast";
+  ⟨unusedVariable⟩const ignored = parts.pop();
   const result = join(...parts);
   if (kept > count) {
     return result;

@@ -9,7 +9,7 @@ def compute():
 
 def f(values: List[int]):
     ⟨unusedVariable⟩unused = 42
-    kept = compute()
+    ⟨unusedVariable⟩kept = compute()
     total = 0
     total += 1
     total += 1
