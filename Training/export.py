@@ -142,8 +142,8 @@ def model_card(cfg, state, shapes, manifest, logsum, eval_results, total_bytes):
     lines.append(f"- Checkpoint: step {state['step']}, **{state['tokens'] / 1e6:.2f} M tokens seen** (input "
                  f"positions, masked or not), {state.get('elapsed', 0) / 3600:.2f} h of training compute on "
                  f"a shared 2-core CPU (fp32).")
-    lines.append("- Objective: half the samples masked diffusion (t ~ U(0.001, 1), loss on masked tokens weighted "
-                 "1/t), half infill-shaped (rest of line / whole line / 2-8 line block, hole padded with "
+    lines.append("- Objective: half the samples masked diffusion (t ~ U(0.001, 1), loss on the masked tokens, each "
+                 "weighted 1/(masked count of its sample)), half infill-shaped (rest of line / whole line / 2-8 line block, hole padded with "
                  "`<|endoftext|>`; only the hole is noised), some with snippets of other files of the same "
                  "repository before the current file.")
     if logsum:
@@ -166,6 +166,11 @@ def model_card(cfg, state, shapes, manifest, logsum, eval_results, total_bytes):
         for lang, r in sorted(eval_results.get("per_lang", {}).items()):
             lines.append(f"| {lang} | {r['n']} | {r['em_model']:.3f} | {r['em_prev_line']:.3f} |")
         lines.append("")
+        if all(r["em_model"] == 0 for r in eval_results.get("per_lang", {}).values()):
+            lines.append("**At this checkpoint the model completes nothing useful:** it has not yet left the "
+                         "unigram-loss plateau of early masked-diffusion training, and greedy decoding fills every "
+                         "hole with `<|endoftext|>` pads (an empty completion). It is exported so that the engine "
+                         "loads and checks real weights of the final shape; later exports replace it.\n")
     lines.append("## Data and licences\n")
     lines.append("Built by `Training/build_corpus.py` from permissively licensed source present on the build "
                  "machine; GPL, LGPL, MPL, Artistic and unknown licences are excluded. Files over 200 KB, non-UTF-8, "
