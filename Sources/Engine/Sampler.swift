@@ -53,6 +53,7 @@ struct Denoiser {
         var slotOf = [Int](repeating: -1, count: n)
         for (s, members) in slots.enumerated() { for p in members { slotOf[p] = s; canvas[p] = maskID } }
         let fillPositions = slots.flatMap { $0 }.sorted()
+        let stopIDs = (c.eosTokenID, c.padTokenID)
         // Rows a cached step recomputes: the fill positions and, for shifted models, the row before each.
         var active = Set(fillPositions)
         if c.shiftLogits { for p in fillPositions where p > 0 { active.insert(p - 1) } }
@@ -146,8 +147,10 @@ struct Denoiser {
                 for s in s0..<s1 {
                     stepConf[s] = -.infinity
                     guard masked[s] else { continue }
+                    let banned = BannedTokens(mask: o.suppressMaskToken ? Int(maskID) : nil,
+                                              stops: s < o.minimumFillTokens ? stopIDs : (nil, nil))
                     let (tok, conf) = score(rows: rowOfSlot[s], members: slots[s].count, scratch: scratch,
-                                            vocab: V, options: o, rng: &rng)
+                                            vocab: V, options: o, banned: banned, rng: &rng)
                     stepToken[s] = tok
                     stepConf[s] = conf
                 }
@@ -195,8 +198,14 @@ struct Denoiser {
     }
 
     /// Chooses a token for one slot whose member logit rows start at `rows`, and scores its confidence.
+    /// Token ids a slot may not take this step (no heap: a fixed handful).
+    struct BannedTokens {
+        var mask: Int?
+        var stops: (Int?, Int?)
+    }
+
     private func score(rows r0: Int, members: Int, scratch: UnsafeMutablePointer<Float>, vocab V: Int,
-                       options o: FillOptions, rng: inout SeededRNG) -> (Int32, Float) {
+                       options o: FillOptions, banned: BannedTokens, rng: inout SeededRNG) -> (Int32, Float) {
         // Slot logits: a member's own row, or the sum of the members' log-softmax rows.
         let p = scratch
         if members == 1 {
@@ -209,6 +218,9 @@ struct Denoiser {
                 for i in 0..<V { p[i] += row[i] - lse }
             }
         }
+        if let id = banned.mask, id >= 0, id < V { p[id] = -.infinity }
+        if let id = banned.stops.0, id >= 0, id < V { p[id] = -.infinity }
+        if let id = banned.stops.1, id >= 0, id < V { p[id] = -.infinity }
         if o.temperature > 0 {
             let inv = 1 / o.temperature
             for i in 0..<V { p[i] *= inv }

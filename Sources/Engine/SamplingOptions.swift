@@ -81,6 +81,13 @@ public struct FillOptions: Sendable {
     /// Extra steps allowed beyond the schedule for positions the hook re-masked; after them the hook is no longer
     /// called and the remaining masks are committed together.
     public var maxExtraSteps: Int = 16
+    /// The first this many fill positions may not become end-of-text or pad (LLaDA's `logits_eos_inf`, kept to
+    /// the start of the hole): an editor's completion must say something, and a weak model's most confident
+    /// answer is often the empty one. 0 keeps the reference samplers' behaviour.
+    public var minimumFillTokens: Int = 0
+    /// Never commit the mask token itself (a weak model can rank it first, and a committed mask never resolves).
+    /// Off by default so the reference samplers are reproduced exactly.
+    public var suppressMaskToken: Bool = false
     /// Checked between steps; when it returns true the fill throws `EngineError.cancelled`.
     public var isCancelled: (@Sendable () -> Bool)? = nil
     /// Same, as a flag another thread sets.

@@ -72,6 +72,9 @@ public struct EmbeddedBackend: FillBackend {
         options.seed = attempt.seed
         options.cancellation = cancellation
         options.stepHook = hole.stepHook
+        // A completion must say something, and a committed mask would never resolve.
+        options.minimumFillTokens = 1
+        options.suppressMaskToken = true
         return try engine.fill(context: contextTokens, suffix: suffixTokens, holeLength: attempt.holeTokens,
                                options: options).text
     }
