@@ -26,7 +26,8 @@ public struct CompletionRequest: Sendable {
     }
 }
 
-/// One suggestion: replace bytes `replaceStart..<cursor` (the partly typed word, often empty) with `text`.
+/// One suggestion: replace bytes `replaceStart..<cursor` (the partly typed word, often empty) with `text`, which
+/// therefore starts with that typed part. Every client applies such an edit the same way, popup menus included.
 public struct Suggestion: Sendable, Equatable {
     public var text: String
     public var replaceStart: Int
@@ -70,10 +71,12 @@ public final class CompletionService: Sendable {
     /// Suggestions for the cursor, best first; empty when the model has nothing worth offering.
     public func complete(_ request: CompletionRequest, context: InfillContextProvider,
                          settings: CompletionSettings, cancellation: CancellationFlag) throws -> [Suggestion] {
-        if let rest = typeAhead.lookup(uri: request.uri, document: request.text, cursor: request.cursor) {
-            return [Suggestion(text: rest, replaceStart: request.cursor, fromTypeAheadCache: true, milliseconds: 0)]
-        }
         let line = LineAround(text: request.text, cursor: request.cursor)
+        if let rest = typeAhead.lookup(uri: request.uri, document: request.text, cursor: request.cursor) {
+            let start = line.identifierStart
+            let typedSoFar = String(decoding: request.text[start..<request.cursor], as: UTF8.self)
+            return [Suggestion(text: typedSoFar + rest, replaceStart: start, fromTypeAheadCache: true, milliseconds: 0)]
+        }
         // Token healing: a half-typed word is re-generated whole, so the canvas never ends in the middle of a
         // token the model has never seen split that way; the fill must then start with what was typed.
         let wordStart = line.identifierStart
@@ -105,11 +108,13 @@ public final class CompletionService: Sendable {
                   hole.validate?(typed + cleaned) ?? true,
                   seen.insert(cleaned).inserted else { continue }
             let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3
-            suggestions.append(Suggestion(text: cleaned, replaceStart: request.cursor, fromTypeAheadCache: false,
+            suggestions.append(Suggestion(text: typed + cleaned, replaceStart: wordStart, fromTypeAheadCache: false,
                                           milliseconds: milliseconds))
         }
         if let best = suggestions.first {
-            typeAhead.remember(uri: request.uri, document: request.text, anchor: request.cursor, fill: best.text)
+            // The cache continues what follows the cursor, so it keeps the fill without the typed part.
+            typeAhead.remember(uri: request.uri, document: request.text, anchor: request.cursor,
+                               fill: String(best.text.utf8.dropFirst(typed.utf8.count)) ?? "")
         }
         return suggestions
     }

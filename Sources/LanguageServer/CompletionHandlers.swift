@@ -96,14 +96,13 @@ extension LanguageServer {
                     edit = .textEdit(.init(range: insert, newText: suggestion.text))
                 }
                 let firstLine = suggestion.text.split(separator: "\n", omittingEmptySubsequences: false).first ?? ""
-                let typed = String(decoding: document.bytes[suggestion.replaceStart..<snapshot.cursor], as: UTF8.self)
                 return CompletionItem(
-                    label: String((typed + firstLine).trimmingCharacters(in: .whitespaces).prefix(80)),
+                    label: String(firstLine.trimmingCharacters(in: .whitespaces).prefix(80)),
                     kind: 1,
                     detail: suggestion.fromTypeAheadCache
                         ? "dlsp · continued" : String(format: "dlsp · %.0f ms", suggestion.milliseconds),
                     documentation: suggestion.text.contains("\n") ? suggestion.text : nil,
-                    sortText: "0000", filterText: typed + suggestion.text, preselect: true, textEdit: edit)
+                    sortText: "0000", filterText: suggestion.text, preselect: true, textEdit: edit)
             }
             return CompletionList(isIncomplete: true, items: items)
         }

@@ -90,8 +90,8 @@ struct Complete: ParsableCommand {
             print("(no suggestion: the model's fill was empty or rejected by post-processing)")
         }
         let lineStart = document.lines.lineStarts[line - 1]
-        let before = String(decoding: document.bytes[lineStart..<cursor], as: UTF8.self)
         for suggestion in suggestions {
+            let before = String(decoding: document.bytes[lineStart..<suggestion.replaceStart], as: UTF8.self)
             print("\(before)\u{1B}[1m\(suggestion.text)\u{1B}[0m")
         }
         FileHandle.standardError.write(Data("context \(context is SyntaxContext ? "syntax-aware" : "plain text"), model \(modelPath), \(String(format: "%.0f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3)) ms\n".utf8))
