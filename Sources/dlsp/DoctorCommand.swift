@@ -107,20 +107,14 @@ struct Doctor: ParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         if environment["DLSP_GRAMMARS_MANIFEST"].map({ !$0.isEmpty }) == true { return }
         let elsewhere = FileManager.default.temporaryDirectory.path
-        let byPath = try? GrammarLocations.resolve(libraryDirectoryOverride: grammarDir, currentDirectory: elsewhere,
-                                                   executablePath: ModelLocator.executablePath())
-        // Started by name, the server's command name is the bare `dlsp`, which resolves against the project folder.
-        let byName = try? GrammarLocations.resolve(libraryDirectoryOverride: grammarDir, currentDirectory: elsewhere,
-                                                   executablePath: elsewhere + "/dlsp")
-        if byPath?.manifestURL != found.manifestURL {
-            report.warn("  editors", "a server started by its full path from another folder does not find "
-                        + "\(found.manifestURL.path)",
+        // The server looks from its real location (/proc/self/exe), so the name an editor starts it by does not
+        // matter; only the folder it is started from changes.
+        let fromElsewhere = try? GrammarLocations.resolve(libraryDirectoryOverride: grammarDir,
+                                                          currentDirectory: elsewhere,
+                                                          executablePath: ModelLocator.executablePath())
+        if fromElsewhere?.manifestURL != found.manifestURL {
+            report.warn("  editors", "a server started from another folder does not find \(found.manifestURL.path)",
                         fix: "set DLSP_GRAMMARS_MANIFEST=\(found.manifestURL.path) in the editor's environment")
-        } else if byName?.manifestURL != found.manifestURL {
-            report.warn("  editors", "a server started as `dlsp` (by name, through PATH) from a project folder does not "
-                        + "find the grammars; those editors get plain-text context",
-                        fix: "give editors the full path \(ModelLocator.executablePath()), or set "
-                        + "DLSP_GRAMMARS_MANIFEST=\(found.manifestURL.path) in their environment")
         } else {
             report.ok("  editors", "found from any folder, by full path or by name")
         }

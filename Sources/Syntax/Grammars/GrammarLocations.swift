@@ -30,6 +30,12 @@ public struct GrammarLocations: Sendable, Equatable {
         libraryDirectory.appendingPathComponent("\(languageID).stamp")
     }
 
+    /// The running executable's real path. `argv[0]` is only the name an editor typed (`dlsp`, found through
+    /// PATH), which would search for the grammars next to the editor's working folder instead of the binary.
+    public static func runningExecutablePath() -> String? {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first
+    }
+
     /// Finds the grammar folders the usual way.
     ///
     /// - The manifest: `DLSP_GRAMMARS_MANIFEST` (the file or its folder), else the first `Grammars/manifest.json`
@@ -40,7 +46,7 @@ public struct GrammarLocations: Sendable, Equatable {
         libraryDirectoryOverride: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         currentDirectory: String = FileManager.default.currentDirectoryPath,
-        executablePath: String? = CommandLine.arguments.first
+        executablePath: String? = GrammarLocations.runningExecutablePath()
     ) throws -> GrammarLocations {
         let grammars = try findGrammarsDirectory(
             environment: environment, currentDirectory: currentDirectory, executablePath: executablePath)
