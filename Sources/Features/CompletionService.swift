@@ -46,7 +46,9 @@ public struct CompletionSettings: Sendable, Equatable {
     public var lineHoleTokens = 16
     public var blockHoleTokens = 48
     /// The whole canvas must fit this many tokens (the model's window or less).
-    public var contextTokens = 1024
+    /// 512 rather than the model's 1,024: the per-request full forward is most of a fill's time and grows faster
+    /// than linearly with the window, while the code nearest the hole carries most of the signal.
+    public var contextTokens = 512
     public var temperature: Float = 0
     public var useCache = true
 
