@@ -233,6 +233,7 @@ public final class LanguageServer: @unchecked Sendable {
             try document.apply(params.contentChanges.map(TextChange.init), version: params.textDocument.version,
                                encoding: encoding)
             documents[uri] = document
+            reindex(uri: uri, text: document.bytes)
         } catch {
             // The edit is refused whole, so the text stays a version the client really had.
             logger.error("didChange for \(uri) refused: \(error)")

@@ -12,6 +12,8 @@ final class SyntaxHost: Sendable {
     let index: WorkspaceIndex?
     /// Why there is no registry, when there is none.
     let unavailableReason: String?
+    /// Index updates run here, one after another, so an older text never lands after a newer one.
+    let updates = DispatchQueue(label: "dlsp.server.index")
 
     init(log: @escaping @Sendable (String) -> Void) {
         do {
@@ -56,11 +58,11 @@ extension LanguageServer {
         }
     }
 
-    /// Keeps the index current with a file's new text (saved, changed on disk, or closed).
+    /// Keeps the index current with a file's new text (edited, saved, changed on disk, or closed).
     func reindex(uri: DocumentURI, text: [UInt8]?) {
         guard let index = syntax.index, let url = URL(string: uri), url.isFileURL,
               let path = index.relativePath(for: url) else { return }
-        work.async { index.update(path: path, text: text) }
+        syntax.updates.async { index.update(path: path, text: text) }
     }
 
     /// Tells the user once per language when its files get plain-text context only.
