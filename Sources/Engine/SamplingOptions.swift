@@ -109,10 +109,10 @@ public struct FillOptions: Sendable {
 }
 
 /// A small deterministic generator (SplitMix64): the same seed gives the same draws on every platform.
-struct SeededRNG: RandomNumberGenerator {
+public struct SeededRNG: RandomNumberGenerator, Sendable {
     var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
+    public init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -120,5 +120,5 @@ struct SeededRNG: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
     /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+    public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 }

@@ -95,7 +95,7 @@ public struct RenameSuggester: Sendable {
         let length = spans[0].count
         var tokens = [Int?](repeating: nil, count: length)
         var logProbabilities = [Double](repeating: 0, count: length)
-        var generator = SplitMix(seed: seed)
+        var generator = SeededRNG(seed: seed)
         let shift = engine.config.shiftLogits ? 1 : 0
         while tokens.contains(where: { $0 == nil }) {
             if cancellation.isCancelled { throw EngineError.cancelled }
@@ -131,7 +131,7 @@ public struct RenameSuggester: Sendable {
 
     /// The allowed token to commit (argmax, or a draw at `temperature`) and its log-probability renormalised over
     /// the allowed tokens.
-    static func choose(_ summed: [Double], allowed: [Bool], temperature: Double, generator: inout SplitMix)
+    static func choose(_ summed: [Double], allowed: [Bool], temperature: Double, generator: inout SeededRNG)
         -> (token: Int, logProbability: Double)? {
         let candidates = summed.indices.filter { allowed[$0] }
         guard let maximum = candidates.map({ summed[$0] }).max(), maximum.isFinite else { return nil }
@@ -157,21 +157,6 @@ public struct RenameSuggester: Sendable {
             return text.unicodeScalars.allSatisfy { $0 == "_" || $0.properties.isXIDContinue }
         }
     }
-}
-
-/// A small seeded generator (SplitMix64) for sampled tries: equal seeds give equal names.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 }
 
 /// The canvas for tied spans, in ARCHITECTURE.md's format: `<|file_sep|>{path}\n` then the file's text with each
