@@ -390,11 +390,30 @@ def choose_heldout(repo_stats, counts, seed, min_files=5, min_bytes=20_000, max_
     return held
 
 
+def local_package_mirror():
+    """The folder of a local SwiftPM mirror, as git itself is told to use it (`url.<folder>/.insteadOf
+    https://github.com/`): the same bare OWNER/NAME.git repositories that `swift package resolve` reads. None when
+    git has no such setting."""
+    try:
+        out = subprocess.run(["git", "config", "--get-regexp", r"^url\..*\.insteadof$"], capture_output=True,
+                             text=True, check=False).stdout
+    except OSError:
+        return None
+    for line in out.splitlines():
+        key, _, value = line.partition(" ")
+        if value.strip() == "https://github.com/":
+            folder = key[len("url."):-len(".insteadof")]
+            if os.path.isdir(folder):
+                return folder.rstrip("/")
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.join(HERE, "work", "corpus"))
-    ap.add_argument("--swift-packages", default="/opt/swift-packages",
-                    help="directory of bare git repositories OWNER/NAME.git")
+    ap.add_argument("--swift-packages", default=local_package_mirror(),
+                    help="directory of bare git repositories OWNER/NAME.git (default: the local SwiftPM mirror "
+                         "that git's url.<folder>.insteadOf setting points github.com at)")
     ap.add_argument("--python-stdlib", default=sysconfig.get_paths()["stdlib"])
     ap.add_argument("--site-packages", default=sysconfig.get_paths()["purelib"])
     ap.add_argument("--node-modules", default="/usr/lib/node_modules")
@@ -416,6 +435,9 @@ def main():
     excluded_sources = []
     gens = []
     if "swift" in langs:
+        if not args.swift_packages:
+            sys.exit("no local SwiftPM mirror found through git's url.<folder>.insteadOf; pass --swift-packages DIR "
+                     "or leave swift out of --languages")
         gens.append(swift_repos(args.swift_packages, excluded_sources))
     if "python" in langs:
         gens.append(python_stdlib(args.python_stdlib))
