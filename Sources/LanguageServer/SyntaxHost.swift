@@ -2,6 +2,7 @@ import Features
 import Foundation
 import JSONRPC
 import LanguageServerProtocol
+import Synchronization
 import Syntax
 
 /// The syntax layer as the server uses it: the grammar registry (found beside the binary or through
@@ -13,7 +14,24 @@ final class SyntaxHost: Sendable {
     /// Why there is no registry, when there is none.
     let unavailableReason: String?
     /// Index updates run here, one after another, so an older text never lands after a newer one.
-    let updates = DispatchQueue(label: "dlsp.server.index")
+    private let updates = DispatchQueue(label: "dlsp.server.index")
+    /// The newest text waiting per path (nil: read it from disk). A burst of keystrokes parses the file once, not
+    /// once per keystroke.
+    private let pending = Mutex<[String: [UInt8]?]>([:])
+
+    /// Schedules an index update of `path`; a later call before it runs replaces its text.
+    func scheduleUpdate(path: String, text: [UInt8]?) {
+        guard let index else { return }
+        let alreadyQueued = pending.withLock { pending in
+            defer { pending[path] = .some(text) }
+            return pending[path] != nil
+        }
+        if alreadyQueued { return }
+        updates.async { [self] in
+            guard let latest = pending.withLock({ $0.removeValue(forKey: path) }) else { return }
+            index.update(path: path, text: latest)
+        }
+    }
 
     init(log: @escaping @Sendable (String) -> Void) {
         do {
@@ -62,7 +80,7 @@ extension LanguageServer {
     func reindex(uri: DocumentURI, text: [UInt8]?) {
         guard let index = syntax.index, let url = URL(string: uri), url.isFileURL,
               let path = index.relativePath(for: url) else { return }
-        syntax.updates.async { index.update(path: path, text: text) }
+        syntax.scheduleUpdate(path: path, text: text)
     }
 
     /// Tells the user once per language when its files get plain-text context only.
