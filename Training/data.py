@@ -142,7 +142,9 @@ class SampleMaker:
         return [FILE_SEP] + self.sh.encode_cached(self.sh.paths[i] + "\n")
 
     # -- diffusion sample ------------------------------------------------------------------------------------------
-    def mdm(self, rng, S):
+    def window(self, rng, S):
+        """S token ids of one repository: a file from a random offset, then other files of the same repository,
+        each behind its `<|file_sep|>path` header; end-of-text pads when the repository runs out."""
         i = self.pick_file(rng)
         repo = int(self.sh.files[i, 2])
         toks = self.sh.file_tokens(i)
@@ -154,8 +156,10 @@ class SampleMaker:
             tries += 1
             j = others[rng.randrange(len(others))] if len(others) > 1 else self.pick_file(rng)
             ids += self.header(j) + self.sh.file_tokens(j)[:S].tolist()
-        ids = (ids + [EOS] * S)[:S]
-        ids = np.asarray(ids, dtype=np.int64)
+        return np.asarray((ids + [EOS] * S)[:S], dtype=np.int64)
+
+    def mdm(self, rng, S):
+        ids = self.window(rng, S)
         t = self.eps + (1 - self.eps) * rng.random()
         m = np.asarray([rng.random() < t for _ in range(S)])
         if not m.any():
@@ -269,6 +273,10 @@ class SampleMaker:
         if rng.random() < self.p_infill:
             return self.infill(rng, S)
         return self.mdm(rng, S)
+
+    def plain_batch(self, rng, B, S):
+        """Unmasked windows for the autoregressive warm start."""
+        return np.stack([self.window(rng, S) for _ in range(B)])
 
     def batch(self, rng, B, S):
         xs, ys, ws = zip(*(self.sample(rng, S) for _ in range(B)))

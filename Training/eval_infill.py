@@ -90,7 +90,7 @@ def denoise(model, batch_ids, m, steps):
         masked = ids == MASK
         if not masked.any():
             break
-        logits = model(ids, attn_mask=attn)
+        logits = model.predictions(ids, attn_mask=attn)
         logits[..., MASK] = float("-inf")  # the mask token is never a prediction
         probs = torch.softmax(logits.float(), dim=-1)
         p, tok = probs.max(-1)

@@ -64,6 +64,9 @@ def config_json(cfg):
         "weight_tying": True,
         "include_bias": False,
         "scale_logits": False,
+        # dlsp's extension of the LLaDA keys: row i predicts position i+1 (Dream-style), left by the autoregressive
+        # warm start. The engine reads it; a missing key means false.
+        "shift_logits": bool(cfg.get("shift_logits", False)),
         "mask_token_id": MASK,
         "eos_token_id": EOS,
         "pad_token_id": EOS,

@@ -1,8 +1,9 @@
 """The default model: a bidirectional transformer in the LLaDA layout (LLaMA-style blocks without a causal mask).
 
 RMSNorm (pre-norm), rotary position embeddings (rotate-half), multi-head attention over the whole sequence, SwiGLU
-feed-forward (ff_proj = gate, up_proj = up, ff_out = down), no biases, output head tied to the token embedding, no
-logit shift: the logits at position i predict the token at position i.
+feed-forward (ff_proj = gate, up_proj = up, ff_out = down), no biases, output head tied to the token embedding.
+Without `shift_logits` the logits at row i predict the token at position i (LLaDA); with it, row i predicts position
+i+1 (Dream), which is what an autoregressive warm start leaves behind.
 
 Parameter names follow LLaDA's checkpoints with the `model.transformer.` prefix dropped; export.py adds it back.
 """
@@ -24,6 +25,10 @@ class ModelConfig:
     max_sequence_length: int = 1024
     rope_theta: float = 10000.0
     rms_norm_eps: float = 1e-5
+    # Dream-style logit shift: the hidden state at row i predicts the token at position i+1. It lets one network
+    # be trained autoregressively first (causal attention, next-token loss) and then adapted to masked diffusion
+    # without changing what each row predicts.
+    shift_logits: bool = False
 
     def to_dict(self):
         return asdict(self)
@@ -79,7 +84,7 @@ class Block(nn.Module):
         self.up_proj = nn.Linear(d, cfg.mlp_hidden_size, bias=False)
         self.ff_out = nn.Linear(cfg.mlp_hidden_size, d, bias=False)
 
-    def forward(self, x, cos, sin, attn_mask=None):
+    def forward(self, x, cos, sin, attn_mask=None, causal=False):
         B, S, D = x.shape
         H = self.n_heads
         h = self.attn_norm(x)
@@ -87,7 +92,7 @@ class Block(nn.Module):
         k = self.k_proj(h).view(B, S, H, D // H).transpose(1, 2)
         v = self.v_proj(h).view(B, S, H, D // H).transpose(1, 2)
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
-        a = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, is_causal=False)
+        a = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, is_causal=causal)
         x = x + self.attn_out(a.transpose(1, 2).reshape(B, S, D))
         h = self.ff_norm(x)
         x = x + self.ff_out(F.silu(self.ff_proj(h)) * self.up_proj(h))
@@ -119,11 +124,12 @@ class DiffusionLM(nn.Module):
             self._rope[key] = rope_tables(S, self.cfg.d_model // self.cfg.n_heads, self.cfg.rope_theta, device)
         return self._rope[key]
 
-    def hidden(self, ids, attn_mask=None):
+    def hidden(self, ids, attn_mask=None, causal=False):
+        """Final hidden states; `causal` applies a causal mask (the autoregressive warm start only)."""
         x = self.wte(ids)
         cos, sin = self.rope(ids.shape[1], ids.device)
         for b in self.blocks:
-            x = b(x, cos, sin, attn_mask)
+            x = b(x, cos, sin, attn_mask, causal)
         return self.ln_f(x)
 
     def logits_from_hidden(self, h):
@@ -131,6 +137,14 @@ class DiffusionLM(nn.Module):
 
     def forward(self, ids, attn_mask=None):
         return self.logits_from_hidden(self.hidden(ids, attn_mask))
+
+    def predictions(self, ids, attn_mask=None):
+        """Logits whose row p predicts the token at position p, whatever the layout (row 0 of a shifted model
+        repeats row 0: nothing before it predicts position 0)."""
+        lg = self(ids, attn_mask)
+        if self.cfg.shift_logits:
+            lg = torch.cat([lg[:, :1], lg[:, :-1]], dim=1)
+        return lg
 
     def num_params(self, non_embedding=False):
         n = sum(p.numel() for p in self.parameters())

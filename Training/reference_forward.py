@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Load an exported model directory (config.json + model.safetensors, LLaDA names) with PyTorch and run it.
+The printed and fixture logits are raw rows (row i from hidden state i); with `shift_logits` row i predicts i+1.
 
   python reference_forward.py DIR --ids 2,100,1,1,1,0      # prints the top logits at every position
   python reference_forward.py DIR --text 'let x = <|mask|><|mask|>\\n' --infill
@@ -28,7 +29,7 @@ def load_exported(model_dir):
     cfg = ModelConfig(vocab_size=cfg_json["vocab_size"], d_model=cfg_json["d_model"], n_layers=cfg_json["n_layers"],
                       n_heads=cfg_json["n_heads"], mlp_hidden_size=cfg_json["mlp_hidden_size"],
                       max_sequence_length=cfg_json["max_sequence_length"], rope_theta=cfg_json["rope_theta"],
-                      rms_norm_eps=cfg_json["rms_norm_eps"])
+                      rms_norm_eps=cfg_json["rms_norm_eps"], shift_logits=cfg_json.get("shift_logits", False))
     assert cfg_json["embedding_size"] == cfg_json["vocab_size"] and cfg_json["weight_tying"]
     tensors = load_file(os.path.join(model_dir, "model.safetensors"))
     sd = {"wte.weight": tensors[PREFIX + "wte.weight"], "ln_f.weight": tensors[PREFIX + "ln_f.weight"]}
@@ -48,6 +49,12 @@ def logits_for(model, ids):
 
 
 @torch.inference_mode()
+def predictions_for(model, ids):
+    """Row p predicts position p (the logit shift of a shifted model undone)."""
+    return model.predictions(torch.tensor([ids], dtype=torch.long))[0].float()
+
+
+@torch.inference_mode()
 def greedy_infill(model, ids, mask_id, tokens_per_step=1):
     """Confidence-ordered greedy unmasking: at each step run the whole canvas, take argmax (the mask id excluded)
     and its softmax probability (over the vocabulary without the mask id) at every still-masked position, commit the `tokens_per_step` most confident (ties: lowest
@@ -59,7 +66,7 @@ def greedy_infill(model, ids, mask_id, tokens_per_step=1):
         masked = [i for i, t in enumerate(ids) if t == mask_id]
         if not masked:
             return ids, commits
-        logits = logits_for(model, ids)[masked]
+        logits = predictions_for(model, ids)[masked]
         logits[:, mask_id] = float("-inf")  # the mask token is never a prediction
         probs = torch.softmax(logits, dim=-1)
         p, tok = probs.max(dim=-1)

@@ -35,12 +35,23 @@ def _stop(signum, frame):
 
 
 def masked_loss(model, inp, target, weight):
-    """Sum over masked positions of weight * CE, averaged over the batch; the head runs only where weight > 0."""
+    """Sum over masked positions of weight * CE, averaged over the batch; the head runs only on the rows that
+    predict a masked position (row p, or row p-1 for a shifted model)."""
     h = model.hidden(inp)
+    if model.cfg.shift_logits:
+        h, target, weight = h[:, :-1], target[:, 1:], weight[:, 1:]  # position 0 has no row before it
     sel = weight > 0
     logits = model.logits_from_hidden(h[sel]).float()
     ce = F.cross_entropy(logits, target[sel], reduction="none")
     return (ce * weight[sel]).sum() / inp.shape[0], ce.detach(), sel
+
+
+def next_token_loss(model, ids):
+    """Autoregressive warm start: causal attention, every row predicts the next token (mean CE)."""
+    h = model.hidden(ids, causal=True)[:, :-1]
+    ce = F.cross_entropy(model.logits_from_hidden(h).float().reshape(-1, model.cfg.vocab_size),
+                         ids[:, 1:].reshape(-1), reduction="none")
+    return ce.mean(), ce.detach(), None
 
 
 def atomic_save(obj, path):
@@ -72,6 +83,8 @@ def validation(model, val_batches, device, autocast):
         x, y, w = (torch.from_numpy(a).to(device) for a in (x, y, w))
         with autocast():
             h = model.hidden(x)
+        if model.cfg.shift_logits:
+            h, y, w = h[:, :-1], y[:, 1:], w[:, 1:]
         sel = w > 0
         ce = F.cross_entropy(model.logits_from_hidden(h[sel].float()).float(), y[sel], reduction="none")
         tot += ce.sum().item()
@@ -99,6 +112,13 @@ def main():
     ap.add_argument("--max-tokens", type=float, default=0, help="stop after this many tokens (0: no limit)")
     ap.add_argument("--weight-decay", type=float, default=0.1)
     ap.add_argument("--p-infill", type=float, default=0.5)
+    ap.add_argument("--objective", choices=["mdm", "ar"], default="mdm",
+                    help="mdm: masked diffusion + infill holes; ar: causal next-token warm start (needs --shift)")
+    ap.add_argument("--shift", action="store_true",
+                    help="new runs only: Dream-style shifted logits (row i predicts position i+1)")
+    ap.add_argument("--init", default=None,
+                    help="new runs only: start from this checkpoint's weights and config (fresh optimizer and "
+                         "schedule), e.g. the autoregressive warm start's last.pt")
     ap.add_argument("--lang-weights", default="swift=0.45,python=0.35,c=0.1,javascript=0.1")
     ap.add_argument("--ckpt-minutes", type=float, default=5.0)
     ap.add_argument("--snapshot-tokens", type=float, default=2e6)
@@ -135,12 +155,18 @@ def main():
 
     ckpt_path = os.path.join(args.run, "last.pt")
     state = torch.load(ckpt_path, map_location="cpu", weights_only=False) if os.path.exists(ckpt_path) else None
+    init = None
     if state:
         cfg = ModelConfig(**state["config"])
+    elif args.init:
+        init = torch.load(args.init, map_location="cpu", weights_only=False)
+        cfg = ModelConfig(**init["config"])
     else:
         cfg = ModelConfig(vocab_size=shards.meta["vocab_size"], d_model=args.d_model, n_layers=args.n_layers,
                           n_heads=args.n_heads, mlp_hidden_size=ModelConfig.swiglu_hidden(args.d_model),
-                          max_sequence_length=args.max_seq)
+                          max_sequence_length=args.max_seq, shift_logits=args.shift)
+    if args.objective == "ar" and not cfg.shift_logits:
+        sys.exit("--objective ar trains next-token prediction, which only a shifted model (--shift) keeps")
     torch.manual_seed(args.seed)
     model = DiffusionLM(cfg).to(device)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
@@ -148,6 +174,9 @@ def main():
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
     step, tokens, elapsed = 0, 0, 0.0
+    if init:
+        model.load_state_dict(init["model"])
+        print(f"initialised from {args.init} ({init['tokens'] / 1e6:.2f} M tokens)", file=sys.stderr)
     if state:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
@@ -185,13 +214,16 @@ def main():
         rng = random.Random(args.seed * 1_000_003 + step)
         S = Ls[int(np.searchsorted(np.cumsum(Ps), rng.random()))]
         B = max(1, tps // S)
-        x, y, w = maker.batch(rng, B, S)
-        x, y, w = (torch.from_numpy(a).to(device, non_blocking=True) for a in (x, y, w))
+        if args.objective == "ar":
+            x = torch.from_numpy(maker.plain_batch(rng, B, S)).to(device, non_blocking=True)
+        else:
+            x, y, w = maker.batch(rng, B, S)
+            x, y, w = (torch.from_numpy(a).to(device, non_blocking=True) for a in (x, y, w))
         lr = lr_at(step, tokens, args)
         for g in opt.param_groups:
             g["lr"] = lr
         with autocast():
-            loss, ce, sel = masked_loss(model, x, y, w)
+            loss, ce, sel = next_token_loss(model, x) if args.objective == "ar" else masked_loss(model, x, y, w)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -207,7 +239,7 @@ def main():
         acc["masked_ce"] += ce.sum().item()
         acc["masked_n"] += ce.numel()
         if step % args.log_every == 0:
-            rec = {"step": step, "tokens": tokens, "loss": acc["loss"] / acc["n"],
+            rec = {"step": step, "tokens": tokens, "objective": args.objective, "loss": acc["loss"] / acc["n"],
                    "masked_ce": acc["masked_ce"] / max(1, acc["masked_n"]), "lr": lr,
                    "tok_per_s": acc["tok"] / acc["t"], "elapsed_s": round(elapsed), "time": time.time()}
             log.write(json.dumps(rec) + "\n")

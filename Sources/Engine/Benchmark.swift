@@ -26,6 +26,14 @@ public enum EngineBenchmark {
         public var partialStepMs: Double
         /// fillMsUncached / fillMsCached.
         public var cacheSpeedup: Double
+        /// p50 of a cached fill that follows a fill of the same canvas with `typedTokens` fewer prefix tokens,
+        /// through one `ContextReuse` (a user typing): only the positions from the cursor on are recomputed.
+        public var fillMsReused: Double
+        /// fillMsCached / fillMsReused.
+        public var reuseSpeedup: Double
+        /// Fraction of hole tokens that agree between the reusing fill and a fresh cached fill of the same canvas.
+        public var reuseAgreement: Double
+        public var typedTokens: Int
         /// One full-canvas forward (no logits), p50 and fastest.
         public var fullForwardMs: Double
         public var fullForwardMsBest: Double
@@ -134,6 +142,20 @@ public enum EngineBenchmark {
                                                 options: uncachedOpts).timings.totalMs)
             }
         }
+        // Typing: the previous request's canvas lacked the last `typed` prefix tokens.
+        let typed = 4
+        let fresh = try engine.fill(context: prefix, suffix: suffix, holeLength: hole, options: cachedOpts)
+        var reused: [Double] = []
+        var agree = 0, compared = 0
+        for _ in 0..<repeats {
+            let reuse = ContextReuse()
+            var opts = cachedOpts
+            opts.contextReuse = reuse
+            _ = try engine.fill(context: Array(prefix.dropLast(typed)), suffix: suffix, holeLength: hole, options: opts)
+            let r = try engine.fill(context: prefix, suffix: suffix, holeLength: hole, options: opts)
+            reused.append(r.timings.totalMs)
+            for (a, b) in zip(r.holeTokens, fresh.holeTokens) { compared += 1; agree += a == b ? 1 : 0 }
+        }
         // Full-canvas forward alone.
         let n = context + hole
         let ws = Workspace(config: c, capacity: n, logitCapacity: 1)
@@ -147,12 +169,14 @@ public enum EngineBenchmark {
         let fwd = median(forwards), fwdBest = forwards.min()!
         let gflops = fullForwardFLOPs(c, positions: n) / (fwdBest / 1e3) / 1e9
         let peak = sgemmGFLOPs()
-        let fc = median(cached), fu = median(uncached)
+        let fc = median(cached), fu = median(uncached), fr = median(reused)
         return Figures(model: name, parameters: c.parameterCount, threads: matrixThreads(), contextTokens: context,
                        holeTokens: hole, steps: stepsUsed, fillMsCached: fc, fillMsUncached: fu,
                        fillMsCachedBest: cached.min()!, fillMsUncachedBest: uncached.min()!,
                        stepMsCached: fc / Double(stepsUsed), stepMsUncached: fu / Double(stepsUsed),
                        partialStepMs: partial.isEmpty ? 0 : median(partial), cacheSpeedup: fu / fc,
+                       fillMsReused: fr, reuseSpeedup: fc / fr, reuseAgreement: Double(agree) / Double(max(1, compared)),
+                       typedTokens: typed,
                        fullForwardMs: fwd, fullForwardMsBest: fwdBest, fullForwardGFLOPs: gflops, sgemmGFLOPs: peak,
                        fractionOfSgemm: gflops / peak, peakRSSMiB: peakRSSMiB())
     }

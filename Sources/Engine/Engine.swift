@@ -13,6 +13,7 @@
 //   Transformer.swift      the bidirectional forward pass; full canvas or hole rows against the K/V cache
 //   Workspace.swift        every per-request buffer, allocated once per request size
 //   SamplingOptions.swift  what a caller can ask of the sampler
+//   ContextReuse.swift     K/V of the previous fill lent to the next one whose canvas begins the same way
 //   Sampler.swift          the denoising loop: schedules, confidence, blocks, tied slots, hook, cancellation
 //   ReferenceForward.swift the forward pass written plainly, for tests
 //   RandomModel.swift      random weights of a given shape, for benchmarks
@@ -37,6 +38,8 @@ public struct FillResult: Sendable, Equatable {
     public var steps: Int
     public var fullForwards: Int
     public var partialForwards: Int
+    /// Leading canvas positions whose keys and values came from the previous fill (`FillOptions.contextReuse`).
+    public var reusedPositions: Int
     public var timings: DenoiseTimings
 }
 
@@ -188,8 +191,35 @@ public final class Engine: Sendable {
                                              + "\(config.maxPositions) positions")
         }
         let slots = (0..<holeLength).map { [context.count + $0] }
-        let ws = Workspace(config: config, capacity: canvas.count, logitCapacity: holeLength)
-        let out = try Denoiser(model: model, ws: ws).run(canvas: canvas, slots: slots, options: options)
+        // The first row the fill computes itself: the hole, or the row before it for shifted models.
+        let firstActive = max(0, context.count - (config.shiftLogits ? 1 : 0))
+        var ws: Workspace
+        var reuse = 0, chain = 0
+        let reuser: ContextReuse? = { if case .dual = options.cache { return options.contextReuse }; return nil }()
+        if let reuser {
+            let kept = reuser.borrow()
+            if let kept, kept.workspace.capacity >= canvas.count, kept.workspace.logitCapacity >= holeLength {
+                ws = kept.workspace
+                if kept.chain < reuser.maxChain {
+                    reuse = ContextReuse.reusablePrefix(kept, canvas: canvas, limit: firstActive)
+                    chain = reuse > 0 ? kept.chain + 1 : 0
+                }
+            } else {
+                // Room to spare, so that the next canvas of a typing user (a little longer) fits the same buffers.
+                ws = Workspace(config: config, capacity: min(config.maxPositions, canvas.count + canvas.count / 4 + 16),
+                               logitCapacity: max(holeLength, 64))
+            }
+        } else {
+            ws = Workspace(config: config, capacity: canvas.count, logitCapacity: holeLength)
+        }
+        let out = try Denoiser(model: model, ws: ws).run(canvas: canvas, slots: slots, options: options,
+                                                         reusePrefix: reuse)
+        if let reuser {
+            // Context and suffix positions never change during a fill, so their K/V match the final canvas there;
+            // the hole's rows were last computed mid-denoising and are never reused.
+            reuser.keep(ContextReuse.Kept(workspace: ws, tokens: out.canvas, validPrefix: firstActive, chain: chain))
+            reuser.record(reusedPositions: out.reusedPositions)
+        }
         let hole = out.slotTokens.map(Int.init)
         let cut = options.trimAtEndOfText
             ? Engine.trimmedLength(hole, stops: [config.eosTokenID, config.padTokenID].compactMap { $0 }) : hole.count
@@ -197,7 +227,7 @@ public final class Engine: Sendable {
         return FillResult(text: tokenizer?.decode(tokens, skipSpecial: true) ?? "", tokens: tokens,
                           confidences: Array(out.slotConfidence[..<cut]), holeTokens: hole, steps: out.steps,
                           fullForwards: out.fullForwards, partialForwards: out.partialForwards,
-                          timings: out.timings)
+                          reusedPositions: out.reusedPositions, timings: out.timings)
     }
 
     /// Where a hole's text ends: at its first end-of-text / pad token. The canvas format pads a middle shorter

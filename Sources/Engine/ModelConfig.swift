@@ -133,7 +133,10 @@ public struct ModelConfig: Sendable, Equatable {
                 embeddingSize: reader.optionalInt("embedding_size") ?? vocab,
                 ropeTheta: reader.optionalDouble("rope_theta") ?? 10000, ropeLinearFactor: factor,
                 rmsNormEps: Float(reader.optionalDouble("rms_norm_eps") ?? 1e-5),
-                tiedEmbeddings: reader.optionalBool("weight_tying") ?? false, shiftLogits: false,
+                tiedEmbeddings: reader.optionalBool("weight_tying") ?? false,
+                // LLaDA itself never shifts; `shift_logits` is dlsp's extension for its own default model, whose
+                // autoregressive warm start leaves row i predicting position i+1 (as Dream does).
+                shiftLogits: reader.optionalBool("shift_logits") ?? false,
                 maxPositions: reader.optionalInt("max_sequence_length") ?? 4096,
                 // LLaDA-8B's config often omits its reserved mask id; 126336 is that model's documented id.
                 maskTokenID: reader.optionalInt("mask_token_id") ?? (vocab > 126336 ? 126336 : nil),
@@ -196,8 +199,13 @@ private struct ConfigReader {
         }
         return v
     }
+    /// JSON `true`/`false` (not the numbers 0 and 1). `n is Bool` cannot tell: on Linux every NSNumber holding 0
+    /// or 1 casts to Bool, which once made `"eos_token_id": 0` and `"mask_token_id": 1` read as missing.
+    static func isBoolean(_ n: NSNumber) -> Bool {
+        String(cString: n.objCType) == "c" || String(describing: type(of: n)).contains("Boolean")
+    }
     func optionalInt(_ key: String) -> Int? {
-        if let n = json[key] as? NSNumber, !(json[key] is Bool) { return n.intValue }
+        if let n = json[key] as? NSNumber, !Self.isBoolean(n) { return n.intValue }
         // eos_token_id may be a list in some configs; the first entry is the canonical one.
         if let list = json[key] as? [NSNumber], let first = list.first { return first.intValue }
         return nil

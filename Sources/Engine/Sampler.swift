@@ -22,6 +22,8 @@ struct DenoiseOutcome {
     var steps: Int
     var fullForwards: Int
     var partialForwards: Int
+    /// Leading canvas positions whose K/V came from a previous fill (`ContextReuse`) instead of a full forward.
+    var reusedPositions: Int
     var timings: DenoiseTimings
 }
 
@@ -36,7 +38,10 @@ struct Denoiser {
 
     private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
-    func run(canvas initial: [Int32], slots unsorted: [[Int]], options o: FillOptions) throws -> DenoiseOutcome {
+    /// `reusePrefix` > 0: the workspace's K/V caches already hold positions 0..<reusePrefix of this canvas (from
+    /// an earlier fill); the first forward then computes only the positions after them.
+    func run(canvas initial: [Int32], slots unsorted: [[Int]], options o: FillOptions, reusePrefix: Int = 0) throws
+        -> DenoiseOutcome {
         let c = model.config
         guard let maskID = c.maskTokenID.map(Int32.init) else {
             throw EngineError.invalidRequest("the model has no mask token id")
@@ -78,7 +83,13 @@ struct Denoiser {
         var steps = 0, fullForwards = 0, partialForwards = 0, sinceRefresh = 0
         var hookEnabled = o.stepHook != nil
         let stepLimit = o.schedule.stepBudget + o.maxExtraSteps
-        ws.cacheValid = false
+        var reuse = 0
+        if case .dual = o.cache, reusePrefix > 0, let first = activeRows.first, reusePrefix <= Int(first) {
+            reuse = reusePrefix
+        }
+        ws.cacheValid = reuse > 0
+        let reuseRows = (reuse..<max(reuse, n)).map(Int32.init)
+        var reusePending = reuse > 0
 
         for b in 0..<blocks {
             let s0 = b * blockLength, s1 = min(slots.count, s0 + blockLength)
@@ -117,7 +128,12 @@ struct Denoiser {
                 case .dual(let every): full = !ws.cacheValid || (every > 0 && sinceRefresh >= every)
                 }
                 canvas.withUnsafeBufferPointer { cv in
-                    if full {
+                    if reusePending {
+                        // The kept positions stay; everything from the first changed token on is computed.
+                        reuseRows.withUnsafeBufferPointer { rows in
+                            model.forwardRows(ws, tokens: cv.baseAddress!, count: n, rows: rows)
+                        }
+                    } else if full {
                         activeRows.withUnsafeBufferPointer { rows in
                             model.forwardAll(ws, tokens: cv.baseAddress!, count: n, outputRows: rows)
                         }
@@ -128,6 +144,7 @@ struct Denoiser {
                     }
                 }
                 let f1 = Self.now()
+                if reusePending { full = true; reusePending = false }
                 if full { fullForwards += 1; sinceRefresh = 1; timings.fullForwardMs += Double(f1 - f0) / 1e6 }
                 else { partialForwards += 1; sinceRefresh += 1; timings.partialForwardMs += Double(f1 - f0) / 1e6 }
 
@@ -194,7 +211,8 @@ struct Denoiser {
         }
         timings.totalMs = Double(Self.now() - start) / 1e6
         return DenoiseOutcome(canvas: canvas, slotTokens: slotTokens, slotConfidence: slotConf, steps: steps,
-                              fullForwards: fullForwards, partialForwards: partialForwards, timings: timings)
+                              fullForwards: fullForwards, partialForwards: partialForwards, reusedPositions: reuse,
+                              timings: timings)
     }
 
     /// Chooses a token for one slot whose member logit rows start at `rows`, and scores its confidence.

@@ -88,6 +88,9 @@ public struct FillOptions: Sendable {
     /// Never commit the mask token itself (a weak model can rank it first, and a committed mask never resolves).
     /// Off by default so the reference samplers are reproduced exactly.
     public var suppressMaskToken: Bool = false
+    /// Keys and values kept from the previous fill of this caller, reused where the new canvas begins the same
+    /// way (see `ContextReuse`); ignored with `CacheMode.none`.
+    public var contextReuse: ContextReuse? = nil
     /// Checked between steps; when it returns true the fill throws `EngineError.cancelled`.
     public var isCancelled: (@Sendable () -> Bool)? = nil
     /// Same, as a flag another thread sets.

@@ -1,4 +1,5 @@
 import Engine
+import Syntax
 import Foundation
 import Tokenizer
 
@@ -15,8 +16,13 @@ public struct CompletionRequest: Sendable {
     public var cursor: Int
     /// How many distinct suggestions to return (an explicit inline-completion invocation asks for several).
     public var count: Int
+    /// The document's syntax tree for exactly `text`, when the caller keeps one (the server does for open
+    /// documents); without it the syntax layer parses `text` itself.
+    public var tree: TreeSnapshot?
 
-    public init(uri: String, path: String, languageID: String, text: [UInt8], cursor: Int, count: Int = 1) {
+    public init(uri: String, path: String, languageID: String, text: [UInt8], cursor: Int, count: Int = 1,
+                tree: TreeSnapshot? = nil) {
+        self.tree = tree.flatMap { $0.tree.text == text ? $0 : nil }
         self.uri = uri
         self.path = path
         self.languageID = languageID
@@ -51,6 +57,9 @@ public struct CompletionSettings: Sendable, Equatable {
     public var contextTokens = 512
     public var temperature: Float = 0
     public var useCache = true
+    /// Reuse the keys and values of the previous fill's canvas where the new one begins the same way (a user
+    /// typing ahead; several attempts at one cursor). Needs `useCache`; see `Engine.ContextReuse`.
+    public var reuseContext = true
 
     public init() {}
 }

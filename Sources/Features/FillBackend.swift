@@ -33,6 +33,8 @@ public protocol FillBackend: Sendable {
 public struct EmbeddedBackend: FillBackend {
     public let engine: Engine
     private let assembler: CanvasAssembler
+    /// The previous fill's keys and values, shared by every fill through this backend (one per loaded model).
+    public let contextReuse = ContextReuse()
 
     public enum SetupError: Error, CustomStringConvertible {
         case noTokenizer(String)
@@ -68,6 +70,7 @@ public struct EmbeddedBackend: FillBackend {
         options.schedule = settings.confidenceThreshold.map { .threshold($0, maxSteps: settings.steps) }
             ?? .timesteps(steps: settings.steps)
         options.cache = settings.useCache ? .dual() : .none
+        options.contextReuse = settings.reuseContext ? contextReuse : nil
         options.temperature = attempt.temperature
         options.seed = attempt.seed
         options.cancellation = cancellation

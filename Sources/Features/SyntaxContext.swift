@@ -13,10 +13,13 @@ public struct SyntaxContext: InfillContextProvider {
 
     public func prepare(request: CompletionRequest, holeStart: Int, settings: CompletionSettings,
                         tokenizer: Tokenizer?, maskTokenID: Int?) -> (InfillContext, HolePlan) {
+        // The kept tree is read here and then by the syntax guard, one after the other on this thread.
+        let kept = request.tree?.tree
         let built = builder.build(ContextRequest(path: request.path, text: request.text,
                                                  languageID: request.languageID.isEmpty ? nil : request.languageID,
                                                  cursor: request.cursor,
-                                                 budget: ContextBudget(totalTokens: settings.contextTokens)))
+                                                 budget: ContextBudget(totalTokens: settings.contextTokens)),
+                                  tree: kept)
         // Token healing: the typed part of the word goes back into the hole (see CompletionService).
         let typedBytes = request.cursor - holeStart
         let prefixBytes = Array(built.prefix.utf8)
@@ -31,8 +34,9 @@ public struct SyntaxContext: InfillContextProvider {
         if let tokenizer, let maskTokenID,
            let language = builder.registry.language(lspLanguageId: request.languageID)
             ?? builder.registry.language(forPath: request.path),
-           let guardian = SyntaxGuard(text: request.text, holeStart: holeStart, cursor: request.cursor,
-                                      language: language, tokenizer: tokenizer, maskTokenID: maskTokenID) {
+           let guardian = SyntaxGuard(text: request.text, tree: kept.flatMap { $0.language.id == language.id ? $0 : nil },
+                                      holeStart: holeStart, cursor: request.cursor, language: language,
+                                      tokenizer: tokenizer, maskTokenID: maskTokenID) {
             plan.stepHook = { guardian.remask($0) }
             plan.validate = { guardian.keepsFileParsing(insertedText: $0) }
         }
@@ -55,9 +59,19 @@ final class SyntaxGuard: @unchecked Sendable {
     /// Whether the file (without the typed word) parsed with no errors at all before the fill.
     let fileWasClean: Bool
 
-    init?(text: [UInt8], holeStart: Int, cursor: Int, language: Language, tokenizer: Tokenizer, maskTokenID: Int) {
-        let withoutHole = Array(text[..<holeStart]) + Array(text[cursor...])
-        guard let document = try? ParsedDocument(text: withoutHole, language: language) else { return nil }
+    /// `tree`, when given, describes `text`: the typed word is then removed by an incremental reparse of a copy
+    /// instead of parsing the whole file again.
+    init?(text: [UInt8], tree: SyntaxTree? = nil, holeStart: Int, cursor: Int, language: Language,
+          tokenizer: Tokenizer, maskTokenID: Int) {
+        let document: ParsedDocument
+        if let tree, tree.text == text, let kept = try? ParsedDocument(tree: tree.copy()) {
+            if cursor > holeStart { kept.apply(TextEdit(range: holeStart..<cursor, replacement: [UInt8]())) }
+            document = kept
+        } else {
+            let withoutHole = Array(text[..<holeStart]) + Array(text[cursor...])
+            guard let parsed = try? ParsedDocument(text: withoutHole, language: language) else { return nil }
+            document = parsed
+        }
         self.document = document
         self.holeStart = holeStart
         self.tokenizer = tokenizer

@@ -93,12 +93,13 @@ extension LanguageServer {
         let model = self.model
         let logger = self.logger
         let scope = workspaceSnapshot(excluding: document.uri)
+        let kept = trees.snapshot(of: document)
         // Eager edits may reach other open files, which must then not change meanwhile either.
         runOffQueue(document, reply: reply, what: "code actions",
                     alsoUnchanged: client.resolvesEdits ? [] : Array(scope.openByPath.values)) {
             [connection] flag -> [CodeAction] in
             var actions: [CodeAction] = []
-            let tree = registry.flatMap { registry in
+            let tree = kept?.tree ?? registry.flatMap { registry in
                 Renamer(registry: registry).language(languageID: document.languageID, path: path)
                     .flatMap { try? Parser(language: $0) }?.parse(document.bytes)
             }
@@ -184,6 +185,7 @@ extension LanguageServer {
         let registry = syntax.registry, index = syntax.index
         let model = self.model
         let scope = workspaceSnapshot(excluding: document.uri)
+        let kept = trees.snapshot(of: document)
         runOffQueue(document, reply: reply, what: "resolving the code action",
                     alsoUnchanged: data.kind == .rename ? Array(scope.openByPath.values) : []) {
             [connection] flag -> CodeAction in
@@ -193,7 +195,7 @@ extension LanguageServer {
                 guard let registry else { throw ResponseError.requestFailed("the grammars are not set up") }
                 let renamer = Renamer(registry: registry)
                 guard let language = renamer.language(languageID: document.languageID, path: path),
-                      let tree = (try? Parser(language: language))?.parse(document.bytes) else {
+                      let tree = kept?.tree ?? (try? Parser(language: language))?.parse(document.bytes) else {
                     throw ResponseError.requestFailed("no grammar for \(document.languageID)")
                 }
                 if data.kind == .rename {
@@ -252,10 +254,12 @@ extension LanguageServer {
         let path = relativePath(document.uri)
         let client = actionClient
         let scope = workspaceSnapshot(excluding: document.uri)
+        let kept = trees.snapshot(of: document)
         runOffQueue(document, reply: reply, what: "rename", alsoUnchanged: Array(scope.openByPath.values)) {
             [connection] _ -> WorkspaceEdit in
             guard let language = renamer.language(languageID: document.languageID, path: path),
-                  let tree = (try? Parser(language: language))?.parse(document.bytes) else {
+                  let tree = kept.flatMap({ $0.tree.language.id == language.id ? $0.tree : nil })
+                    ?? (try? Parser(language: language))?.parse(document.bytes) else {
                 throw RenameError.noGrammar(document.languageID)
             }
             let target = try renamer.target(in: tree, at: offset)

@@ -170,7 +170,8 @@ extension LanguageServer {
         let settings = configuration.completion
         let contextProvider = syntax.contextProvider
         let request = CompletionRequest(uri: uri, path: snapshot.path, languageID: snapshot.document.languageID,
-                                        text: snapshot.document.bytes, cursor: snapshot.cursor, count: count)
+                                        text: snapshot.document.bytes, cursor: snapshot.cursor, count: count,
+                                        tree: trees.snapshot(of: snapshot.document))
         work.async { [self] in
             let result: Result<R, ResponseError>
             switch model.service(timeout: .now() + 30) {

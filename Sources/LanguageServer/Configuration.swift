@@ -8,7 +8,7 @@ import RemoteBackends
 /// ```json
 /// { "model": { "path": "/models/dream-coder", "threads": 2 },
 ///   "completion": { "enabled": true, "steps": 12, "threshold": 0.9, "lineHoleTokens": 16, "blockHoleTokens": 48,
-///                   "contextTokens": 512, "temperature": 0, "cache": true },
+///                   "contextTokens": 512, "temperature": 0, "cache": true, "reuseContext": true },
 ///   "inlineCompletion": { "enabled": true, "count": 3 },
 ///   "backend": { "kind": "embedded" | "openai-fim" | "openai-completions" | "llama.cpp" | "ollama",
 ///                "url": "http://gpu-box:30000", "model": "…", "apiKeyEnv": "MY_API_KEY", "timeoutMs": 5000,
@@ -58,6 +58,7 @@ struct Configuration: Sendable, Equatable {
                         completion.temperature = Float(number)
                         return true
                     case "cache": return set(&completion.useCache, value)
+                    case "reuseContext": return set(&completion.reuseContext, value)
                     default: return false
                     }
                 }

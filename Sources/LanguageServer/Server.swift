@@ -29,6 +29,8 @@ public final class LanguageServer: @unchecked Sendable {
     var encoding = PositionEncoding.utf16
     var capabilities: ClientCapabilities?
     var documents: [DocumentURI: TextDocument] = [:]
+    /// The open documents' syntax trees, kept in step with `documents`.
+    lazy var trees = OpenDocumentTrees(registry: syntax.registry) { [logger] in logger.warning("\($0)") }
     var workspaceFolders: [WorkspaceFolder] = []
     var inFlight: [RequestID: (reply: Reply, flag: CancellationFlag)] = [:]
     /// The newest completion request per document: a newer one supersedes it.
@@ -151,6 +153,7 @@ public final class LanguageServer: @unchecked Sendable {
                 let params = try body.params(as: DidCloseTextDocumentParams.self)
                 latestCompletion.removeValue(forKey: params.textDocument.uri)
                 reindex(uri: params.textDocument.uri, text: nil)
+                trees.close(params.textDocument.uri)
                 if documents.removeValue(forKey: params.textDocument.uri) == nil {
                     logger.warning("didClose for \(params.textDocument.uri), which is not open")
                 }
@@ -215,8 +218,9 @@ public final class LanguageServer: @unchecked Sendable {
     private func didOpen(_ params: DidOpenTextDocumentParams) {
         let item = params.textDocument
         if documents[item.uri] != nil { logger.warning("didOpen for \(item.uri), which is already open; replaced") }
-        documents[item.uri] = TextDocument(uri: item.uri, languageID: item.languageId, version: item.version,
-                                           text: item.text)
+        let document = TextDocument(uri: item.uri, languageID: item.languageId, version: item.version, text: item.text)
+        documents[item.uri] = document
+        trees.open(document, path: relativePath(item.uri))
         reportSyntaxAvailability(languageID: item.languageId)
     }
 
@@ -230,9 +234,10 @@ public final class LanguageServer: @unchecked Sendable {
             logger.warning("didChange for \(uri) goes from version \(document.version) to \(params.textDocument.version)")
         }
         do {
-            try document.apply(params.contentChanges.map(TextChange.init), version: params.textDocument.version,
-                               encoding: encoding)
+            let applied = try document.apply(params.contentChanges.map(TextChange.init),
+                                             version: params.textDocument.version, encoding: encoding)
             documents[uri] = document
+            trees.change(document, path: relativePath(uri), changes: applied)
             reindex(uri: uri, text: document.bytes)
         } catch {
             // The edit is refused whole, so the text stays a version the client really had.
@@ -247,8 +252,9 @@ public final class LanguageServer: @unchecked Sendable {
         defer { reindex(uri: uri, text: documents[uri]?.bytes) }
         if let text = params.text, text != document.text {
             logger.warning("didSave text for \(uri) differs from the synchronised text; taking the saved text")
-            documents[uri] = TextDocument(uri: uri, languageID: document.languageID, version: document.version,
-                                          text: text)
+            let saved = TextDocument(uri: uri, languageID: document.languageID, version: document.version, text: text)
+            documents[uri] = saved
+            trees.open(saved, path: relativePath(uri))
         }
     }
 
@@ -263,7 +269,9 @@ public final class LanguageServer: @unchecked Sendable {
     /// and bug reports use it to check that synchronisation is exact.
     private func documentState(_ params: DocumentStateParams) throws(ResponseError) -> DocumentStateResult {
         let document = try document(params.textDocument.uri)
-        return DocumentStateResult(version: document.version, text: document.text, languageId: document.languageID)
+        let tree = trees.describe(document.uri)
+        return DocumentStateResult(version: document.version, text: document.text, languageId: document.languageID,
+                                   treeVersion: tree?.version, tree: tree?.sExpression)
     }
 
     // MARK: - Messages to the user
@@ -285,4 +293,8 @@ struct DocumentStateResult: Codable, Sendable {
     var version: Int
     var text: String
     var languageId: String
+    /// The version of the syntax tree the server keeps for the document (equal to `version` when current), and
+    /// that tree's S-expression; both absent when its language has no grammar.
+    var treeVersion: Int?
+    var tree: String?
 }

@@ -9,6 +9,18 @@ public struct TextChange: Sendable, Equatable {
     }
 }
 
+/// A change as it was applied to the UTF-8 text: `range` (bytes of the text before this change; nil for the
+/// whole text) replaced by `replacement`. Incremental parsers replay these.
+public struct AppliedTextChange: Sendable, Equatable {
+    public var range: Range<Int>?
+    public var replacement: [UInt8]
+
+    public init(range: Range<Int>?, replacement: [UInt8]) {
+        self.range = range
+        self.replacement = replacement
+    }
+}
+
 /// A half-open range between two positions, as LSP ranges are (the end is exclusive).
 public struct ClosedRangeOfPositions: Sendable, Equatable {
     public var start: LineColumn
@@ -88,26 +100,33 @@ public struct TextDocument: Sendable, Equatable {
 
     /// Applies `changes` in order and sets the new version. All or nothing: if any change is invalid, the document
     /// is unchanged and the error says which.
+    /// Returns the changes as byte edits, in order, each relative to the text the previous one left.
+    @discardableResult
     public mutating func apply(_ changes: [TextChange], version newVersion: Int,
-                               encoding: PositionEncoding) throws(TextChangeError) {
+                               encoding: PositionEncoding) throws(TextChangeError) -> [AppliedTextChange] {
         var copy = self
+        var applied: [AppliedTextChange] = []
         for change in changes {
-            try copy.apply(change, encoding: encoding)
+            applied.append(try copy.apply(change, encoding: encoding))
         }
         copy.version = newVersion
         self = copy
+        return applied
     }
 
-    private mutating func apply(_ change: TextChange, encoding: PositionEncoding) throws(TextChangeError) {
+    private mutating func apply(_ change: TextChange, encoding: PositionEncoding) throws(TextChangeError)
+        -> AppliedTextChange {
         guard let range = change.range else {
             bytes = Array(change.text.utf8)
             lines = LineTable(bytes)
-            return
+            return AppliedTextChange(range: nil, replacement: bytes)
         }
         let byteRange = try byteRange(of: range, encoding: encoding)
-        bytes.replaceSubrange(byteRange, with: change.text.utf8)
+        let replacement = Array(change.text.utf8)
+        bytes.replaceSubrange(byteRange, with: replacement)
         // Rebuilding the table is linear, like the splice itself; documents are edited a few times a second.
         lines = LineTable(bytes)
+        return AppliedTextChange(range: byteRange, replacement: replacement)
     }
 
     /// The text of a byte range.

@@ -112,6 +112,42 @@ struct DocumentSyncTests {
         #expect(state.text == "let smile = \"漢字 e\u{301}!\"\r\nprint(👩‍👩‍👧)")
     }
 
+    /// The server keeps each open document's syntax tree current by incremental reparsing: after a series of
+    /// edits its tree is the one a fresh parse of the final text gives, at the document's version.
+    @Test func keptSyntaxTreeFollowsIncrementalEdits() async throws {
+        let client = TestClient()
+        try await client.initialize()
+        let uri = "file:///workspace/tree.py"
+        client.open(uri, "def f(a):\n    return a\n", language: "python")
+        client.notify("textDocument/didChange", change(uri, version: 2, [
+            .object(["range": range(pos(1, 12), pos(1, 12)), "text": .string(" + 1")]),
+            .object(["range": range(pos(2, 0), pos(2, 0)), "text": .string("\nclass C:\n    x = [1,\n")]),
+        ]))
+        client.notify("textDocument/didChange", change(uri, version: 3, [
+            .object(["range": range(pos(5, 0), pos(5, 0)), "text": .string("         2]\n")]),
+            .object(["range": range(pos(0, 4), pos(0, 5)), "text": .string("g😀")]),
+        ]))
+        client.notify("textDocument/didChange", change(uri, version: 4, [
+            .object(["range": range(pos(0, 4), pos(0, 7)), "text": .string("go")]),
+        ]))
+        let final = "def go(a):\n    return a + 1\n\nclass C:\n    x = [1,\n         2]\n"
+        client.open("file:///workspace/fresh.py", final, language: "python")
+        func tree(_ uri: String) async throws -> (version: Int?, text: String?, tree: String?) {
+            let r: JSONValue = try await client.request("dlsp/documentState",
+                                                        JSONValue.object(["textDocument": .object(["uri": .string(uri)])]))
+            return (r["treeVersion"]?.numberValue.map { Int($0) }, r["text"]?.stringValue, r["tree"]?.stringValue)
+        }
+        let kept = try await tree(uri), fresh = try await tree("file:///workspace/fresh.py")
+        #expect(kept.text == final)
+        #expect(kept.version == 4)
+        #expect(kept.tree != nil && kept.tree == fresh.tree)
+        #expect(kept.tree?.contains("class_definition") == true && kept.tree?.contains("ERROR") == false)
+        // A language without a grammar gets no tree, and the document still works.
+        client.open("file:///workspace/notes.txt", "just words\n", language: "plaintext")
+        let plain = try await tree("file:///workspace/notes.txt")
+        #expect(plain.tree == nil && plain.text == "just words\n")
+    }
+
     @Test func incrementalEditsInUTF8AndFullChanges() async throws {
         let client = TestClient()
         try await client.initialize(encodings: ["utf-8"])

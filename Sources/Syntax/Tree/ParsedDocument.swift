@@ -33,6 +33,15 @@ public final class ParsedDocument {
         self.version = version
     }
 
+    /// Starts from an existing tree (for instance a ``TreeSnapshot``'s) instead of parsing: later edits reparse
+    /// incrementally from it. The tree is used as it is, so it must not be read anywhere else meanwhile.
+    public init(tree: SyntaxTree, version: Int? = nil) throws {
+        language = tree.language
+        parser = try Parser(language: tree.language)
+        self.tree = tree
+        self.version = version
+    }
+
     public convenience init(text: String, language: Language, version: Int? = nil) throws {
         try self.init(text: Array(text.utf8), language: language, version: version)
     }
