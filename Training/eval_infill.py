@@ -12,6 +12,7 @@ is the hole's text up to the first <|endoftext|>. A hit is an exact match after 
   python eval_infill.py --checkpoint work/run/last.pt --out work/eval/last.json
   python eval_infill.py --model-dir ../Models/default
   python eval_infill.py --table work/eval        # markdown table of all results there, by tokens trained
+  python eval_infill.py --write-holes work/eval/holes.jsonl --holes 40   # then: dlsp bench infill work/eval/holes.jsonl
 """
 import argparse
 import json
@@ -26,7 +27,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from data import EOS, FILE_SEP, MASK, Shards, line_spans  # noqa: E402
+from data import EOS, FILE_SEP, MASK, Shards, choose_middle, line_spans  # noqa: E402
 from model import DiffusionLM, ModelConfig  # noqa: E402
 
 
@@ -59,6 +60,42 @@ def make_holes(shards, lang, n, rng):
         holes.append({"file": i, "path": shards.paths[i], "prefix": text[:s + indent],
                       "middle": content[indent:].rstrip(), "suffix": text[e:], "prev": prev})
     return holes
+
+
+def make_block_holes(shards, lang, n, rng):
+    """Multi-line holes (2-8 whole lines, the first line's indentation left in the prefix)."""
+    f = shards.files
+    li = shards.languages.index(lang)
+    idx = [int(i) for i in np.nonzero((f[:, 3] == li) & (f[:, 4] == 1) & (f[:, 1] > 32))[0]]
+    holes, tries = [], 0
+    while idx and len(holes) < n and tries < n * 50:
+        tries += 1
+        i = rng.choice(idx)
+        text = shards.decode(shards.file_tokens(i))
+        ch = choose_middle(text, rng, "block")
+        if ch is None or not ch[1].strip():
+            continue
+        prefix, middle, suffix, _ = ch
+        holes.append({"language": lang, "path": shards.paths[i], "prefix": prefix, "middle": middle,
+                      "suffix": suffix, "kind": "block"})
+    return holes
+
+
+def write_holes(shards, languages, n, seed, path):
+    """The holes for `dlsp bench infill` (the Swift engine path): n single-line and n multi-line per language."""
+    count = 0
+    with open(path, "w") as out:
+        for lang in languages:
+            if lang not in shards.languages:
+                continue
+            for h in make_holes(shards, lang, n, random.Random(f"{seed}:{lang}")):
+                out.write(json.dumps({"language": lang, "path": h["path"], "prefix": h["prefix"],
+                                      "middle": h["middle"], "suffix": h["suffix"], "kind": "line"}) + "\n")
+                count += 1
+            for h in make_block_holes(shards, lang, n, random.Random(f"{seed}:{lang}:block")):
+                out.write(json.dumps(h) + "\n")
+                count += 1
+    print(f"wrote {count} holes to {path}")
 
 
 def build_canvas(shards, h, m, window):
@@ -153,9 +190,15 @@ def main():
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--out", default=None)
     ap.add_argument("--show", type=int, default=0, help="print this many examples per language")
+    ap.add_argument("--write-holes", default=None,
+                    help="write --holes single-line and multi-line holes per language as JSON Lines for "
+                         "`dlsp bench infill` (the Swift engine path) and exit")
     args = ap.parse_args()
     if args.table:
         table(args.table)
+        return
+    if args.write_holes:
+        write_holes(Shards(args.shards), args.languages.split(","), args.holes, args.seed, args.write_holes)
         return
     torch.set_num_threads(args.threads)
     shards = Shards(args.shards)

@@ -5,7 +5,11 @@
   completion  open files of a workspace, "type" through lines, request a completion after each keystroke
               (p50/p95 ms from request to response; share answered from the type-ahead cache)
 
+  --ablate     also run the same typing script with one completion setting changed (e.g. reuseContext=false)
+              and print both, with their ratio: a baseline measured in the same run
+
 Usage: scripts/bench-lsp.py [--binary .build/release/dlsp] [--workspace Sources] [--requests 200] [--spawns 10]
+                            [--ablate reuseContext=false]
 Only the Python standard library is needed.
 """
 import argparse
@@ -83,7 +87,7 @@ def handshake(binary, spawns):
     return times
 
 
-def completion(binary, workspace, requests, seed):
+def completion(binary, workspace, requests, seed, options=None):
     extensions = {".py": "python", ".swift": "swift", ".js": "javascript", ".c": "c", ".rs": "rust", ".go": "go"}
     files = []
     for root, dirs, names in os.walk(workspace):
@@ -95,7 +99,8 @@ def completion(binary, workspace, requests, seed):
     server = Server(binary)
     root = os.path.abspath(workspace)
     server.request("initialize", {"processId": None, "rootUri": "file://" + root,
-                                  "capabilities": {"general": {"positionEncodings": ["utf-8"]}}})
+                                  "capabilities": {"general": {"positionEncodings": ["utf-8"]}},
+                                  "initializationOptions": options or {}})
     server.notify("initialized", {})
     latencies, cached, errors = [], 0, 0
     while len(latencies) < requests:
@@ -146,14 +151,24 @@ def main():
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--spawns", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--ablate", default=None, help="completion setting KEY=JSON to compare against")
     args = parser.parse_args()
     times = handshake(args.binary, args.spawns)
     print(f"handshake (spawn to initialize answered), {len(times)} runs: "
           f"p50 {percentile(times, 50):.1f} ms, p95 {percentile(times, 95):.1f} ms")
-    latencies, cached, errors = completion(args.binary, args.workspace, args.requests, args.seed)
-    print(f"completion, {len(latencies)} requests while typing: p50 {percentile(latencies, 50):.1f} ms, "
-          f"p95 {percentile(latencies, 95):.1f} ms, mean {statistics.mean(latencies):.1f} ms, "
-          f"type-ahead cache {100 * cached / len(latencies):.0f}%, errors {errors}")
+
+    def report(label, options):
+        latencies, cached, errors = completion(args.binary, args.workspace, args.requests, args.seed, options)
+        print(f"completion{label}, {len(latencies)} requests while typing: p50 {percentile(latencies, 50):.1f} ms, "
+              f"p95 {percentile(latencies, 95):.1f} ms, mean {statistics.mean(latencies):.1f} ms, "
+              f"type-ahead cache {100 * cached / len(latencies):.0f}%, errors {errors}")
+        return percentile(latencies, 50)
+
+    p50 = report("", None)
+    if args.ablate:
+        key, value = args.ablate.split("=", 1)
+        other = report(f" with {key}={value}", {"completion": {key: json.loads(value)}})
+        print(f"p50 ratio (with {key}={value} / default): {other / p50:.2f}")
 
 
 if __name__ == "__main__":

@@ -182,6 +182,10 @@ extension LanguageServer {
                     let suggestions = try service.complete(request, context: contextProvider, settings: settings,
                                                            cancellation: flag)
                     result = .success(render(suggestions, snapshot.document))
+                    if let reuse = (service.backend as? EmbeddedBackend)?.contextReuse {
+                        let s = reuse.statistics
+                        logger.debug("completion: \(suggestions.count) suggestions; context reuse so far: \(s.reusedFills) of \(s.fills) fills, \(s.reusedPositions) positions")
+                    }
                 } catch EngineError.cancelled {
                     result = .failure(.requestCancelled)
                 } catch {

@@ -7,7 +7,7 @@ import Tokenizer
 /// `dlsp bench engine|tokenizer`: figures, not pass/fail; each run measures its own baseline (sgemm's GFLOP/s).
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks that print figures.", subcommands: [EngineBench.self, TokenizerBench.self, SyntaxBench.self,
+        abstract: "Benchmarks that print figures.", subcommands: [EngineBench.self, TokenizerBench.self, SyntaxBench.self, InfillBench.self,
                                                                 BenchServe.self])
 
     struct EngineBench: ParsableCommand {

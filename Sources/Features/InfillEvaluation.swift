@@ -1,0 +1,123 @@
+import Engine
+import Foundation
+import Syntax
+
+/// One held-out hole: a file cut into prefix, middle and suffix. `kind` is "line" (the middle is one line's
+/// content, its indentation left in the prefix) or "block" (several whole lines).
+public struct EvaluationHole: Codable, Sendable, Equatable {
+    public var language: String
+    public var path: String
+    public var prefix: String
+    public var middle: String
+    public var suffix: String
+    public var kind: String
+
+    public init(language: String, path: String, prefix: String, middle: String, suffix: String, kind: String) {
+        self.language = language
+        self.path = path
+        self.prefix = prefix
+        self.middle = middle
+        self.suffix = suffix
+        self.kind = kind
+    }
+}
+
+/// Infill quality through the editor's completion path (context, hole sizing, syntax guard, post-processing):
+/// exact match of single-line holes against "repeat the previous line", and the share of multi-line holes whose
+/// fill leaves a cleanly parsing file against leaving the hole empty.
+public struct InfillEvaluation {
+    /// Figures for one language.
+    public struct Figures: Codable, Sendable, Equatable {
+        public var lineHoles = 0
+        public var lineExact = 0
+        public var lineExactPreviousLine = 0
+        /// Single-line holes that got any suggestion at all.
+        public var lineAnswered = 0
+        /// Multi-line holes whose complete file parses cleanly (the others cannot show anything).
+        public var blockHoles = 0
+        public var blockParses = 0
+        public var blockParsesEmpty = 0
+        public var blockAnswered = 0
+        public var milliseconds: [Double] = []
+
+        public var lineExactShare: Double { Double(lineExact) / Double(max(1, lineHoles)) }
+        public var lineBaselineShare: Double { Double(lineExactPreviousLine) / Double(max(1, lineHoles)) }
+        public var blockParseShare: Double { Double(blockParses) / Double(max(1, blockHoles)) }
+        public var blockEmptyParseShare: Double { Double(blockParsesEmpty) / Double(max(1, blockHoles)) }
+        public var p50Milliseconds: Double {
+            milliseconds.isEmpty ? 0 : milliseconds.sorted()[milliseconds.count / 2]
+        }
+    }
+
+    public let service: CompletionService
+    public let context: any InfillContextProvider
+    public let registry: LanguageRegistry?
+    public var settings = CompletionSettings()
+
+    public init(service: CompletionService, context: any InfillContextProvider, registry: LanguageRegistry?) {
+        self.service = service
+        self.context = context
+        self.registry = registry
+    }
+
+    /// The previous non-blank line of `prefix`, stripped: the trivial baseline's guess for a single-line hole.
+    static func previousLine(_ prefix: String) -> String {
+        let lines = prefix.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        return lines.reversed().map { $0.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty } ?? ""
+    }
+
+    /// Whether `text` parses with no ERROR or MISSING node; nil without a grammar for the language.
+    func parsesCleanly(_ text: String, language: String, path: String) -> Bool? {
+        guard let registry, let lang = registry.language(id: language) ?? registry.language(forPath: path),
+              let parser = try? Parser(language: lang) else { return nil }
+        return !parser.parse(text).hasError
+    }
+
+    /// Scores one hole into `figures[hole.language]`.
+    public func score(_ hole: EvaluationHole, into figures: inout [String: Figures]) throws {
+        var f = figures[hole.language] ?? Figures()
+        defer { figures[hole.language] = f }
+        let text = Array((hole.prefix + hole.suffix).utf8)
+        let cursor = hole.prefix.utf8.count
+        let request = CompletionRequest(uri: "file:///eval/\(hole.path)", path: hole.path, languageID: hole.language,
+                                        text: text, cursor: cursor)
+        if hole.kind == "line" {
+            f.lineHoles += 1
+            let want = hole.middle.trimmingCharacters(in: .whitespaces)
+            if Self.previousLine(hole.prefix) == want { f.lineExactPreviousLine += 1 }
+            let started = ContinuousClock.now
+            let suggestion = try service.complete(request, context: context, settings: settings,
+                                                  cancellation: CancellationFlag()).first
+            f.milliseconds.append(Self.ms(ContinuousClock.now - started))
+            service.typeAhead.forget(uri: request.uri)
+            guard let suggestion else { return }
+            f.lineAnswered += 1
+            let got = (suggestion.text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? "")
+                .trimmingCharacters(in: .whitespaces)
+            if got == want { f.lineExact += 1 }
+        } else {
+            // Only holes in files that parse to begin with say anything about the fill.
+            guard parsesCleanly(hole.prefix + hole.middle + hole.suffix, language: hole.language,
+                                path: hole.path) == true else { return }
+            f.blockHoles += 1
+            if parsesCleanly(hole.prefix + hole.suffix, language: hole.language, path: hole.path) == true {
+                f.blockParsesEmpty += 1
+            }
+            let started = ContinuousClock.now
+            let suggestion = try service.complete(request, context: context, settings: settings,
+                                                  cancellation: CancellationFlag()).first
+            f.milliseconds.append(Self.ms(ContinuousClock.now - started))
+            service.typeAhead.forget(uri: request.uri)
+            guard let suggestion else { return }
+            f.blockAnswered += 1
+            if parsesCleanly(hole.prefix + suggestion.text + hole.suffix, language: hole.language,
+                             path: hole.path) == true {
+                f.blockParses += 1
+            }
+        }
+    }
+
+    static func ms(_ d: Duration) -> Double {
+        Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15
+    }
+}

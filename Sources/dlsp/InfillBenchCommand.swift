@@ -1,0 +1,69 @@
+import ArgumentParser
+import Engine
+import Features
+import Foundation
+import Syntax
+
+/// `dlsp bench infill`: held-out infill quality through the editor's completion path.
+struct InfillBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infill",
+        abstract: "Exact match of single-line holes and the share of multi-line fills that leave the file parsing, "
+            + "per language, beside trivial baselines, through the same path as editor completions.",
+        discussion: """
+            HOLES is JSON Lines, one hole per line: {"language", "path", "prefix", "middle", "suffix", "kind"} with
+            kind "line" or "block"; `Training/eval_infill.py --write-holes FILE` writes them from the held-out
+            repositories. Each hole's file is completed alone (no workspace index, so no snippets of other files).
+            """)
+
+    @Argument(help: "The holes (JSON Lines).") var holes: String
+    @Option(help: "Model directory (default: the embedded model).") var model: String?
+    @Option(help: "Evaluate at most this many holes.") var limit: Int?
+    @Option(help: "Denoising steps at most.") var steps = 12
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let lines: [Substring]
+        do { lines = try String(contentsOfFile: holes, encoding: .utf8).split(separator: "\n") } catch {
+            throw ValidationError("cannot read \(holes): \(error.localizedDescription)")
+        }
+        let decoder = JSONDecoder()
+        var parsed: [EvaluationHole] = []
+        for (n, line) in lines.enumerated() {
+            do { parsed.append(try decoder.decode(EvaluationHole.self, from: Data(line.utf8))) } catch {
+                throw ValidationError("\(holes):\(n + 1): not a hole: \(error)")
+            }
+        }
+        if let limit { parsed = Array(parsed.prefix(limit)) }
+        let path: String
+        switch ModelLocator.locate(explicit: model) {
+        case .success(let found): path = found
+        case .failure(let error): throw ValidationError(error.description)
+        }
+        let engine = try Engine.load(directory: path)
+        let registry = try? LanguageRegistry(locations: try GrammarLocations.resolve())
+        let context: any InfillContextProvider = registry.map { SyntaxContext(registry: $0, index: nil) }
+            ?? PlainTextContext()
+        var evaluation = InfillEvaluation(service: CompletionService(backend: try EmbeddedBackend(engine: engine)),
+                                          context: context, registry: registry)
+        evaluation.settings.steps = steps
+        var figures: [String: InfillEvaluation.Figures] = [:]
+        let started = Date()
+        for hole in parsed { try evaluation.score(hole, into: &figures) }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(["model": path]), as: UTF8.self))
+            print(String(decoding: try encoder.encode(figures), as: UTF8.self))
+            return
+        }
+        print("model \(path), \(parsed.count) holes, \(String(format: "%.0f", Date().timeIntervalSince(started))) s\(registry == nil ? " (no grammars: plain-text context, no parse checks)" : "")")
+        print("| language | line holes | exact match | repeat previous line | answered | block holes (file parses) | fill parses | empty fill parses | answered | p50 ms |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for (language, f) in figures.sorted(by: { $0.key < $1.key }) {
+            print("| \(language) | \(f.lineHoles) | \(pct(f.lineExactShare)) | \(pct(f.lineBaselineShare)) | \(f.lineAnswered) | \(f.blockHoles) | \(pct(f.blockParseShare)) | \(pct(f.blockEmptyParseShare)) | \(f.blockAnswered) | \(String(format: "%.0f", f.p50Milliseconds)) |")
+        }
+    }
+
+    private func pct(_ x: Double) -> String { String(format: "%.3f", x) }
+}
