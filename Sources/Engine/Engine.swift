@@ -194,15 +194,21 @@ public final class Engine: Sendable {
         // The first row the fill computes itself: the hole, or the row before it for shifted models.
         let firstActive = max(0, context.count - (config.shiftLogits ? 1 : 0))
         var ws: Workspace
-        var reuse = 0, chain = 0
+        var plan: ContextReuse.Plan?
+        var chain = 0
         let reuser: ContextReuse? = { if case .dual = options.cache { return options.contextReuse }; return nil }()
         if let reuser {
             let kept = reuser.borrow()
             if let kept, kept.workspace.capacity >= canvas.count, kept.workspace.logitCapacity >= holeLength {
                 ws = kept.workspace
                 if kept.chain < reuser.maxChain {
-                    reuse = ContextReuse.reusablePrefix(kept, canvas: canvas, limit: firstActive)
-                    chain = reuse > 0 ? kept.chain + 1 : 0
+                    let p = ContextReuse.plan(kept, canvas: canvas,
+                                              allowed: [0..<firstActive, (context.count + holeLength)..<canvas.count])
+                    if p.reused > 0 {
+                        for m in p.moves where m.from != m.to { model.moveCache(ws, from: m.from, to: m.to, count: m.count) }
+                        plan = p
+                        chain = kept.chain + 1
+                    }
                 }
             } else {
                 // Room to spare, so that the next canvas of a typing user (a little longer) fits the same buffers.
@@ -212,12 +218,15 @@ public final class Engine: Sendable {
         } else {
             ws = Workspace(config: config, capacity: canvas.count, logitCapacity: holeLength)
         }
-        let out = try Denoiser(model: model, ws: ws).run(canvas: canvas, slots: slots, options: options,
-                                                         reusePrefix: reuse)
+        let out = try Denoiser(model: model, ws: ws).run(
+            canvas: canvas, slots: slots, options: options,
+            reuse: plan.map { (rows: $0.rowsToCompute(canvas.count), positions: $0.reused) })
         if let reuser {
             // Context and suffix positions never change during a fill, so their K/V match the final canvas there;
             // the hole's rows were last computed mid-denoising and are never reused.
-            reuser.keep(ContextReuse.Kept(workspace: ws, tokens: out.canvas, validPrefix: firstActive, chain: chain))
+            reuser.keep(ContextReuse.Kept(workspace: ws, tokens: out.canvas,
+                                          valid: [0..<firstActive, (context.count + holeLength)..<canvas.count],
+                                          chain: chain))
             reuser.record(reusedPositions: out.reusedPositions)
         }
         let hole = out.slotTokens.map(Int.init)

@@ -38,10 +38,11 @@ struct Denoiser {
 
     private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
-    /// `reusePrefix` > 0: the workspace's K/V caches already hold positions 0..<reusePrefix of this canvas (from
-    /// an earlier fill); the first forward then computes only the positions after them.
-    func run(canvas initial: [Int32], slots unsorted: [[Int]], options o: FillOptions, reusePrefix: Int = 0) throws
-        -> DenoiseOutcome {
+    /// `reuse`: the workspace's K/V caches already hold every position of this canvas except `rows` (kept from an
+    /// earlier fill, `positions` of them); the first forward then computes only `rows`, which must include every
+    /// row the steps compute.
+    func run(canvas initial: [Int32], slots unsorted: [[Int]], options o: FillOptions,
+             reuse: (rows: [Int32], positions: Int)? = nil) throws -> DenoiseOutcome {
         let c = model.config
         guard let maskID = c.maskTokenID.map(Int32.init) else {
             throw EngineError.invalidRequest("the model has no mask token id")
@@ -83,13 +84,14 @@ struct Denoiser {
         var steps = 0, fullForwards = 0, partialForwards = 0, sinceRefresh = 0
         var hookEnabled = o.stepHook != nil
         let stepLimit = o.schedule.stepBudget + o.maxExtraSteps
-        var reuse = 0
-        if case .dual = o.cache, reusePrefix > 0, let first = activeRows.first, reusePrefix <= Int(first) {
-            reuse = reusePrefix
+        var reused = 0
+        var reuseRows: [Int32] = []
+        if case .dual = o.cache, let r = reuse, r.positions > 0, Set(activeRows).isSubset(of: r.rows) {
+            reused = r.positions
+            reuseRows = r.rows
         }
-        ws.cacheValid = reuse > 0
-        let reuseRows = (reuse..<max(reuse, n)).map(Int32.init)
-        var reusePending = reuse > 0
+        ws.cacheValid = reused > 0
+        var reusePending = reused > 0
 
         for b in 0..<blocks {
             let s0 = b * blockLength, s1 = min(slots.count, s0 + blockLength)
@@ -129,7 +131,7 @@ struct Denoiser {
                 }
                 canvas.withUnsafeBufferPointer { cv in
                     if reusePending {
-                        // The kept positions stay; everything from the first changed token on is computed.
+                        // The kept positions stay; only the others are computed.
                         reuseRows.withUnsafeBufferPointer { rows in
                             model.forwardRows(ws, tokens: cv.baseAddress!, count: n, rows: rows)
                         }
@@ -211,7 +213,7 @@ struct Denoiser {
         }
         timings.totalMs = Double(Self.now() - start) / 1e6
         return DenoiseOutcome(canvas: canvas, slotTokens: slotTokens, slotConfidence: slotConf, steps: steps,
-                              fullForwards: fullForwards, partialForwards: partialForwards, reusedPositions: reuse,
+                              fullForwards: fullForwards, partialForwards: partialForwards, reusedPositions: reused,
                               timings: timings)
     }
 

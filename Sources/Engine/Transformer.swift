@@ -1,3 +1,5 @@
+import Foundation
+
 /// The bidirectional transformer: the same blocks as Qwen2 / LLaMA, run without a causal mask. It keeps the K/V
 /// of every canvas position in the workspace so that a step can recompute only some rows (the hole) against the
 /// cached rest (see `DenoiseCache`).
@@ -122,6 +124,34 @@ struct Transformer: @unchecked Sendable {
             Kernels.swiglu(ws.gate, ws.up, count: a * ffn, threads: threads)
             w.down.apply(ws.gate, m: a, ws.h, threads: threads)
             Kernels.add(ws.x, ws.h, count: a * d)
+        }
+    }
+
+    /// Moves the cached keys and values of `count` positions from `from` to `to` in every layer, rotating the keys
+    /// by `to − from` positions (RoPE: R(p + δ) = R(δ)·R(p)), so that a run of tokens that slid along the canvas
+    /// keeps what was computed for it. Not part of a denoising step (it allocates its small tables).
+    func moveCache(_ ws: Workspace, from: Int, to: Int, count: Int) {
+        guard count > 0, from != to else { return }
+        let c = config
+        let kvd = c.numKVHeads * c.headDim, half = c.headDim / 2
+        let delta = Double(to - from)
+        var cos = [Float](repeating: 0, count: half), sin = [Float](repeating: 0, count: half)
+        for i in 0..<half {
+            let angle = delta * (1.0 / pow(c.ropeTheta, Double(2 * i) / Double(c.headDim))) / c.ropeLinearFactor
+            cos[i] = Float(Foundation.cos(angle))
+            sin[i] = Float(Foundation.sin(angle))
+        }
+        let zero: [Int32] = [0]
+        // Overlapping ranges: copy in the order that never overwrites a row still to be read.
+        let order = to < from ? Array(0..<count) : Array((0..<count).reversed())
+        for l in 0..<c.numLayers {
+            let kc = ws.kCache[l], vc = ws.vCache[l]
+            for i in order {
+                (kc + (to + i) * kvd).update(from: kc + (from + i) * kvd, count: kvd)
+                (vc + (to + i) * kvd).update(from: vc + (from + i) * kvd, count: kvd)
+                Kernels.rope(kc + (to + i) * kvd, rows: 1, heads: c.numKVHeads, headDim: c.headDim, rowStride: kvd,
+                             positions: zero, cos: cos, sin: sin, style: c.ropeStyle)
+            }
         }
     }
 
