@@ -15,6 +15,8 @@ extension LanguageServer {
     struct ActionData: Codable, Sendable {
         enum Kind: String, Codable, Sendable {
             case remove, rename, rewrite
+            /// A statement the model judges redundant (`ModelDeletionSuggester`).
+            case delete
         }
 
         var uri: DocumentURI
@@ -118,7 +120,7 @@ extension LanguageServer {
             let renameTarget = tree.flatMap { tree in (try? renamer?.target(in: tree, at: range.lowerBound)) ?? nil }
                 .flatMap { $0.target.lowerBound <= range.lowerBound && range.upperBound <= $0.target.upperBound ? $0 : nil }
             guard invoked, CodeActionKind.matches(CodeActionKind.refactorRewrite, only: only),
-                  renameTarget != nil || !range.isEmpty,
+                  renameTarget != nil || !range.isEmpty || tree != nil,
                   case .success(let service) = model.service(timeout: .now() + 10) else { return actions }
             let tags = client.showsLLMTag ? [CodeActionTag.llmGenerated] : nil
             if let renamer, let tree, let engine = (service.backend as? EmbeddedBackend)?.engine {
@@ -144,6 +146,20 @@ extension LanguageServer {
                         actions.append(CodeAction(
                             title: "Rename `\(target.name)` → `\(suggestion.name)`", kind: CodeActionKind.refactorRewrite,
                             edit: edit, data: data.json, tags: tags))
+                    }
+                }
+                if range.isEmpty, var suggester = try? ModelDeletionSuggester(engine: engine) {
+                    suggester.contextTokens = min(settings.contextTokens, suggester.contextTokens)
+                    let started = ContinuousClock.now
+                    let deletions = try suggester.suggest(in: tree, path: path, at: range.lowerBound, cancellation: flag)
+                    logger.debug("model deletions: \(deletions.map(\.title)) in \(ContinuousClock.now - started)")
+                    for deletion in deletions.prefix(2) {
+                        let data = ActionData(uri: document.uri, version: document.version, kind: .delete,
+                                              range: deletion.range, title: deletion.title)
+                        actions.append(CodeAction(
+                            title: deletion.title, kind: CodeActionKind.refactorRewrite,
+                            edit: client.resolvesEdits ? nil : workspaceEdit([deletion.edit], document, client),
+                            data: data.json, tags: tags))
                     }
                 }
             }
@@ -212,6 +228,8 @@ extension LanguageServer {
                     }
                     files = [(document, [finding.edit])]
                 }
+            case .delete:
+                files = [(document, [ModelDeletionSuggester.deletion(of: data.range, in: document.bytes)])]
             case .rewrite:
                 switch model.service(timeout: .now() + 30) {
                 case .failure(let reason): throw ResponseError.requestFailed("the model is unavailable: \(reason)")

@@ -161,7 +161,15 @@ struct CodeActionTests {
             "textDocument/codeAction", codeActionParams(Self.uri, cursor, cursor, only: ["refactor.rewrite"]))
         #expect(actions.allSatisfy { $0.kind == "refactor.rewrite" })
         let renames = actions.filter { $0.title.hasPrefix("Rename `tmp` → `") }
-        #expect(renames.count == actions.count)
+        // At a cursor the model may also judge a statement redundant; each such action deletes one statement.
+        let deletions = actions.filter { $0.title.hasPrefix("Remove `") && $0.title.contains("the model expects nothing there") }
+        #expect(renames.count + deletions.count == actions.count)
+        for action in deletions {
+            #expect(action.tags == [1] && action.edit == nil)
+            let resolved: CodeAction = try await client.request("codeAction/resolve", action)
+            let edits = try documentEdit(resolved.edit, uri: Self.uri, version: 1)
+            #expect(edits.count == 1 && edits.allSatisfy { $0.newText.isEmpty })
+        }
         for action in renames {
             #expect(action.tags == [1])
             #expect(action.edit == nil)          // computed on resolve
@@ -193,6 +201,23 @@ struct CodeActionTests {
         #expect(action.kind == "quickfix")
         #expect(action.tags == nil)                // not from the model
         #expect(action.edit == nil)
+        let resolved: CodeAction = try await client.request("codeAction/resolve", action)
+        let edits = try documentEdit(resolved.edit, uri: Self.uri, version: 1)
+        #expect(try applying(edits, to: source.text) == source.text.replacingOccurrences(of: "    unused = 42\n", with: ""))
+    }
+
+    /// A model deletion resolves, like every action, from its data alone: the statement's whole lines go.
+    @Test func modelDeletionResolvesToTheStatementsLines() async throws {
+        let client = TestClient()
+        _ = try await initializeForActions(client)
+        client.open(Self.uri, source.text, language: "python")
+        let statement = "unused = 42"
+        let start = try #require(Array(source.text.utf8).firstRange(of: Array(statement.utf8))).lowerBound
+        let action = CodeAction(title: "Remove `\(statement)` (the model expects nothing there: 80%)",
+                                kind: "refactor.rewrite", data: .object([
+                                    "uri": .string(Self.uri), "version": .number(1), "kind": .string("delete"),
+                                    "start": .number(Double(start)), "end": .number(Double(start + statement.utf8.count)),
+                                    "title": .string("Remove `\(statement)`")]))
         let resolved: CodeAction = try await client.request("codeAction/resolve", action)
         let edits = try documentEdit(resolved.edit, uri: Self.uri, version: 1)
         #expect(try applying(edits, to: source.text) == source.text.replacingOccurrences(of: "    unused = 42\n", with: ""))
