@@ -34,6 +34,10 @@ public enum EngineBenchmark {
         /// Fraction of hole tokens that agree between the reusing fill and a fresh cached fill of the same canvas.
         public var reuseAgreement: Double
         public var typedTokens: Int
+        /// What denoising two requests as one batch could gain: a hole-only forward of 2×`hole` rows (the rows of
+        /// two requests stacked, as a batch would run its matrix products) against two forwards of `hole` rows,
+        /// 2·t(hole) / t(2·hole), p50. Attention work is the same either way; only the products get taller.
+        public var batchOfTwoGain: Double
         /// One full-canvas forward (no logits), p50 and fastest.
         public var fullForwardMs: Double
         public var fullForwardMsBest: Double
@@ -156,6 +160,23 @@ public enum EngineBenchmark {
             reused.append(r.timings.totalMs)
             for (a, b) in zip(r.holeTokens, fresh.holeTokens) { compared += 1; agree += a == b ? 1 : 0 }
         }
+        // Batching: the same forward work with stacked rows.
+        let batchCanvas = (prefix + [Int](repeating: max(mask, 0), count: hole) + suffix).map(Int32.init)
+        let bws = Workspace(config: c, capacity: batchCanvas.count, logitCapacity: 1)
+        batchCanvas.withUnsafeBufferPointer { engine.model.forwardAll(bws, tokens: $0.baseAddress!, count: batchCanvas.count) }
+        let single = (before..<(before + hole)).map(Int32.init)
+        let double = ((before - hole)..<(before + hole)).map(Int32.init)
+        var singleMs: [Double] = [], doubleMs: [Double] = []
+        for _ in 0..<max(3, repeats) {
+            for (rows, sink) in [(single, 0), (double, 1)] {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                batchCanvas.withUnsafeBufferPointer { cv in rows.withUnsafeBufferPointer { rp in
+                    engine.model.forwardRows(bws, tokens: cv.baseAddress!, count: batchCanvas.count, rows: rp)
+                } }
+                let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+                if sink == 0 { singleMs.append(ms) } else { doubleMs.append(ms) }
+            }
+        }
         // Full-canvas forward alone.
         let n = context + hole
         let ws = Workspace(config: c, capacity: n, logitCapacity: 1)
@@ -176,7 +197,7 @@ public enum EngineBenchmark {
                        stepMsCached: fc / Double(stepsUsed), stepMsUncached: fu / Double(stepsUsed),
                        partialStepMs: partial.isEmpty ? 0 : median(partial), cacheSpeedup: fu / fc,
                        fillMsReused: fr, reuseSpeedup: fc / fr, reuseAgreement: Double(agree) / Double(max(1, compared)),
-                       typedTokens: typed,
+                       typedTokens: typed, batchOfTwoGain: 2 * median(singleMs) / median(doubleMs),
                        fullForwardMs: fwd, fullForwardMsBest: fwdBest, fullForwardGFLOPs: gflops, sgemmGFLOPs: peak,
                        fractionOfSgemm: gflops / peak, peakRSSMiB: peakRSSMiB())
     }

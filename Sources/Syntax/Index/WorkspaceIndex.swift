@@ -50,12 +50,12 @@ public final class WorkspaceIndex: Sendable {
         let files = found
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8, files.count))
         let collected = Mutex<(symbols: [String: FileSymbols], bytes: Int, done: Int)>(([:], 0, 0))
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        Self.onThreads(workers) { worker in
             var parsers: [String: Parser] = [:]
             for number in stride(from: worker, to: files.count, by: workers) {
                 let (file, relativePath) = files[number]
                 guard let data = try? Data(contentsOf: file.url) else { continue }
-                let symbols = symbols(for: Array(data), path: relativePath, parsers: &parsers)
+                let symbols = self.symbols(for: Array(data), path: relativePath, parsers: &parsers)
                 let done = collected.withLock { state -> Int in
                     state.symbols[relativePath] = symbols
                     state.bytes += data.count
@@ -75,6 +75,20 @@ public final class WorkspaceIndex: Sendable {
         let definitions = extracted.values.reduce(0) { $0 + $1.definitions.count }
         return Summary(files: extracted.count, definitions: definitions, bytes: bytes,
                        seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Runs `body(0)` … `body(count − 1)` on `count` threads at once and waits for them. Not
+    /// `DispatchQueue.concurrentPerform`: on Linux, libdispatch does not widen its thread pool while other processes
+    /// keep the cores busy (even at the lowest priority), and indexing then ran on one thread.
+    static func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        let finished = DispatchSemaphore(value: 0)
+        for worker in 1..<max(1, count) {
+            let thread = Thread { body(worker); finished.signal() }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        body(0)
+        for _ in 1..<max(1, count) { finished.wait() }
     }
 
     /// Re-indexes one file from `text` (an open document's current contents) or, when `text` is `nil`, from disk;
