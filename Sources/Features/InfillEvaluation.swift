@@ -39,6 +39,11 @@ public struct InfillEvaluation {
         public var blockParsesEmpty = 0
         public var blockAnswered = 0
         public var milliseconds: [Double] = []
+        /// With `compareExact`: holes filled again without the dual cache and context reuse (the exact sampler),
+        /// and how many of them got the same suggestion text.
+        public var exactCompared = 0
+        public var exactAgreed = 0
+        public var exactMilliseconds: [Double] = []
 
         public var lineExactShare: Double { Double(lineExact) / Double(max(1, lineHoles)) }
         public var lineBaselineShare: Double { Double(lineExactPreviousLine) / Double(max(1, lineHoles)) }
@@ -47,12 +52,18 @@ public struct InfillEvaluation {
         public var p50Milliseconds: Double {
             milliseconds.isEmpty ? 0 : milliseconds.sorted()[milliseconds.count / 2]
         }
+        public var exactAgreementShare: Double { Double(exactAgreed) / Double(max(1, exactCompared)) }
+        public var exactP50Milliseconds: Double {
+            exactMilliseconds.isEmpty ? 0 : exactMilliseconds.sorted()[exactMilliseconds.count / 2]
+        }
     }
 
     public let service: CompletionService
     public let context: any InfillContextProvider
     public let registry: LanguageRegistry?
     public var settings = CompletionSettings()
+    /// Also fill every hole with the exact sampler (no dual cache, no context reuse) and count agreements.
+    public var compareExact = false
 
     public init(service: CompletionService, context: any InfillContextProvider, registry: LanguageRegistry?) {
         self.service = service
@@ -85,11 +96,7 @@ public struct InfillEvaluation {
             f.lineHoles += 1
             let want = hole.middle.trimmingCharacters(in: .whitespaces)
             if Self.previousLine(hole.prefix) == want { f.lineExactPreviousLine += 1 }
-            let started = ContinuousClock.now
-            let suggestion = try service.complete(request, context: context, settings: settings,
-                                                  cancellation: CancellationFlag()).first
-            f.milliseconds.append(Self.ms(ContinuousClock.now - started))
-            service.typeAhead.forget(uri: request.uri)
+            let suggestion = try complete(request, into: &f)
             guard let suggestion else { return }
             f.lineAnswered += 1
             let got = (suggestion.text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? "")
@@ -103,11 +110,7 @@ public struct InfillEvaluation {
             if parsesCleanly(hole.prefix + hole.suffix, language: hole.language, path: hole.path) == true {
                 f.blockParsesEmpty += 1
             }
-            let started = ContinuousClock.now
-            let suggestion = try service.complete(request, context: context, settings: settings,
-                                                  cancellation: CancellationFlag()).first
-            f.milliseconds.append(Self.ms(ContinuousClock.now - started))
-            service.typeAhead.forget(uri: request.uri)
+            let suggestion = try complete(request, into: &f)
             guard let suggestion else { return }
             f.blockAnswered += 1
             if parsesCleanly(hole.prefix + suggestion.text + hole.suffix, language: hole.language,
@@ -115,6 +118,28 @@ public struct InfillEvaluation {
                 f.blockParses += 1
             }
         }
+    }
+
+    /// The first suggestion as an editor would get it, timed; with `compareExact` also the exact sampler's.
+    private func complete(_ request: CompletionRequest, into f: inout Figures) throws -> Suggestion? {
+        let started = ContinuousClock.now
+        let suggestion = try service.complete(request, context: context, settings: settings,
+                                              cancellation: CancellationFlag()).first
+        f.milliseconds.append(Self.ms(ContinuousClock.now - started))
+        service.typeAhead.forget(uri: request.uri)
+        if compareExact {
+            var exact = settings
+            exact.useCache = false
+            exact.reuseContext = false
+            let t0 = ContinuousClock.now
+            let other = try service.complete(request, context: context, settings: exact,
+                                             cancellation: CancellationFlag()).first
+            f.exactMilliseconds.append(Self.ms(ContinuousClock.now - t0))
+            service.typeAhead.forget(uri: request.uri)
+            f.exactCompared += 1
+            if other?.text == suggestion?.text { f.exactAgreed += 1 }
+        }
+        return suggestion
     }
 
     static func ms(_ d: Duration) -> Double {

@@ -20,6 +20,8 @@ struct InfillBench: ParsableCommand {
     @Option(help: "Model directory (default: the embedded model).") var model: String?
     @Option(help: "Evaluate at most this many holes.") var limit: Int?
     @Option(help: "Denoising steps at most.") var steps = 12
+    @Flag(help: "Also fill each hole with the exact sampler (no dual cache, no context reuse) and report how often the suggestions agree.")
+    var compareExact = false
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
@@ -47,6 +49,7 @@ struct InfillBench: ParsableCommand {
         var evaluation = InfillEvaluation(service: CompletionService(backend: try EmbeddedBackend(engine: engine)),
                                           context: context, registry: registry)
         evaluation.settings.steps = steps
+        evaluation.compareExact = compareExact
         var figures: [String: InfillEvaluation.Figures] = [:]
         let started = Date()
         for hole in parsed { try evaluation.score(hole, into: &figures) }
@@ -62,6 +65,13 @@ struct InfillBench: ParsableCommand {
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for (language, f) in figures.sorted(by: { $0.key < $1.key }) {
             print("| \(language) | \(f.lineHoles) | \(pct(f.lineExactShare)) | \(pct(f.lineBaselineShare)) | \(f.lineAnswered) | \(f.blockHoles) | \(pct(f.blockParseShare)) | \(pct(f.blockEmptyParseShare)) | \(f.blockAnswered) | \(String(format: "%.0f", f.p50Milliseconds)) |")
+        }
+        if compareExact {
+            print("\n| language | holes filled both ways | same suggestion with the exact sampler | p50 ms cached | p50 ms exact |")
+            print("|---|---:|---:|---:|---:|")
+            for (language, f) in figures.sorted(by: { $0.key < $1.key }) {
+                print("| \(language) | \(f.exactCompared) | \(pct(f.exactAgreementShare)) | \(String(format: "%.0f", f.p50Milliseconds)) | \(String(format: "%.0f", f.exactP50Milliseconds)) |")
+            }
         }
     }
 
