@@ -77,6 +77,27 @@ import Testing
         }
     }
 
+    /// llama.cpp's LLaDA layout: q/k rows permuted into interleaved rotary pairs, no logit shift, the tokenizer
+    /// from `tokenizer.json` beside the file (written by make_llada_gguf.py from `llada_tied`).
+    @Test func lladaGGUFMatchesDequantisedReference() throws {
+        let engine = try Engine.loadGGUF(path: Fixtures.path("llada_tied.gguf"),
+                                         tokenizerPath: Fixtures.directory.appendingPathComponent("tokenizer.json").path)
+        #expect(engine.config.family == .llada && !engine.config.shiftLogits && engine.config.tiedEmbeddings)
+        #expect(engine.config.ropeStyle == .interleaved && engine.config.numKVHeads == 2)
+        #expect(engine.config.maskTokenID == 1 && engine.config.eosTokenID == 0 && engine.config.padTokenID == 0)
+        #expect(engine.dtypeSummary.contains("Q8_0") && engine.dtypeSummary.contains("F16"))
+        let expected = Fixtures.logits("llada_tied_gguf")
+        let rows = expected.keys.sorted()
+        let got = try engine.forward(Fixtures.canvas, rows: rows)
+        for (i, r) in rows.enumerated() {
+            let diff = Fixtures.maxAbsDiff(got[i], expected[r]!)
+            #expect(diff < 1e-4, "llada gguf row \(r): max |Δ| = \(diff)")
+        }
+        // A fill runs on it like on any other model.
+        let fill = try engine.fill(context: Fixtures.prefix, suffix: Fixtures.suffix, holeLength: 4)
+        #expect(fill.holeTokens.count == 4)
+    }
+
     @Test func tokenizerFromModelDirectoryMatchesReference() throws {
         let engine = try Engine.load(directory: Fixtures.path("llada_tied"))
         let tok = try #require(engine.tokenizer)
