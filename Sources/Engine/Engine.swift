@@ -13,6 +13,7 @@
 //   Transformer.swift      the bidirectional forward pass; full canvas or hole rows against the K/V cache
 //   Workspace.swift        every per-request buffer, allocated once per request size
 //   SamplingOptions.swift  what a caller can ask of the sampler
+//   VariableLengthSampler.swift  DreamOn-style expand/delete: a hole that grows or shrinks while denoised
 //   ContextReuse.swift     K/V of the previous fill lent to the next one whose canvas begins the same way
 //   Sampler.swift          the denoising loop: schedules, confidence, blocks, tied slots, hook, cancellation
 //   ReferenceForward.swift the forward pass written plainly, for tests
@@ -40,6 +41,9 @@ public struct FillResult: Sendable, Equatable {
     public var partialForwards: Int
     /// Leading canvas positions whose keys and values came from the previous fill (`FillOptions.contextReuse`).
     public var reusedPositions: Int
+    /// Variable-length fills: how often the hole grew (expand) and shrank (delete).
+    public var expansions: Int
+    public var deletions: Int
     public var timings: DenoiseTimings
 }
 
@@ -161,6 +165,7 @@ public final class Engine: Sendable {
         }
         if config.eosTokenID == nil { config.eosTokenID = tokenizer?.tokenID(for: "<|endoftext|>") }
         if config.fileSepTokenID == nil { config.fileSepTokenID = tokenizer?.tokenID(for: "<|file_sep|>") }
+        if config.expandTokenID == nil { config.expandTokenID = tokenizer?.tokenID(for: "<|expand|>") }
         guard let mask = config.maskTokenID else {
             throw EngineError.tokenizer(path: path, reason: "no mask token: config.json has no mask_token_id and "
                                         + "the tokenizer has no <|mask|> token")
@@ -189,6 +194,22 @@ public final class Engine: Sendable {
         guard canvas.count <= config.maxPositions else {
             throw EngineError.invalidRequest("canvas of \(canvas.count) tokens exceeds the model's "
                                              + "\(config.maxPositions) positions")
+        }
+        if let rule = options.variableLength {
+            let out = try VariableLengthDenoiser(model: model).run(
+                context: context.map(Int32.init), suffix: suffix.map(Int32.init), initialLength: holeLength,
+                rule: rule, options: options)
+            let tokens = out.hole.map(Int.init)
+            let cut = options.trimAtEndOfText
+                ? Engine.trimmedLength(tokens, stops: [config.eosTokenID, config.padTokenID].compactMap { $0 })
+                : tokens.count
+            var timings = DenoiseTimings()
+            timings.totalMs = out.milliseconds
+            timings.fullForwardMs = out.milliseconds
+            return FillResult(text: tokenizer?.decode(Array(tokens[..<cut]), skipSpecial: true) ?? "",
+                              tokens: Array(tokens[..<cut]), confidences: [], holeTokens: tokens, steps: out.steps,
+                              fullForwards: out.steps, partialForwards: 0, reusedPositions: 0,
+                              expansions: out.expansions, deletions: out.deletions, timings: timings)
         }
         let slots = (0..<holeLength).map { [context.count + $0] }
         // The first row the fill computes itself: the hole, or the row before it for shifted models.
@@ -236,7 +257,7 @@ public final class Engine: Sendable {
         return FillResult(text: tokenizer?.decode(tokens, skipSpecial: true) ?? "", tokens: tokens,
                           confidences: Array(out.slotConfidence[..<cut]), holeTokens: hole, steps: out.steps,
                           fullForwards: out.fullForwards, partialForwards: out.partialForwards,
-                          reusedPositions: out.reusedPositions, timings: out.timings)
+                          reusedPositions: out.reusedPositions, expansions: 0, deletions: 0, timings: out.timings)
     }
 
     /// Where a hole's text ends: at its first end-of-text / pad token. The canvas format pads a middle shorter

@@ -46,6 +46,8 @@ public struct ModelConfig: Sendable, Equatable {
     public var padTokenID: Int?
     public var bosTokenID: Int?
     public var fileSepTokenID: Int?
+    /// DreamOn's `<|expand|>`: committing it grows the hole by one (`expand_token_id`, or the tokenizer's token).
+    public var expandTokenID: Int?
 
     public init(family: ModelFamily, architecture: String, hiddenSize: Int, numLayers: Int, numHeads: Int,
                 numKVHeads: Int, headDim: Int? = nil, intermediateSize: Int, vocabSize: Int,
@@ -144,6 +146,7 @@ public struct ModelConfig: Sendable, Equatable {
                 bosTokenID: reader.optionalInt("bos_token_id"),
                 fileSepTokenID: reader.optionalInt("file_sep_token_id"))
             if config.embeddingSize < config.vocabSize { config.embeddingSize = config.vocabSize }
+            config.expandTokenID = reader.optionalInt("expand_token_id")
             try config.validate(path: path)
             return config
         }
@@ -151,7 +154,7 @@ public struct ModelConfig: Sendable, Equatable {
             let d = try reader.int("hidden_size")
             let heads = try reader.int("num_attention_heads")
             let vocab = try reader.int("vocab_size")
-            let config = ModelConfig(
+            var config = ModelConfig(
                 family: .dream, architecture: arch, hiddenSize: d,
                 numLayers: try reader.int("num_hidden_layers"), numHeads: heads,
                 numKVHeads: reader.optionalInt("num_key_value_heads") ?? heads,
@@ -167,6 +170,7 @@ public struct ModelConfig: Sendable, Equatable {
                 eosTokenID: reader.optionalInt("eos_token_id"), padTokenID: reader.optionalInt("pad_token_id"),
                 bosTokenID: reader.optionalInt("bos_token_id"),
                 fileSepTokenID: reader.optionalInt("file_sep_token_id"))
+            config.expandTokenID = reader.optionalInt("expand_token_id")
             try config.validate(path: path)
             return config
         }

@@ -91,6 +91,9 @@ public struct FillOptions: Sendable {
     /// Keys and values kept from the previous fill of this caller, reused where the new canvas begins the same
     /// way (see `ContextReuse`); ignored with `CacheMode.none`.
     public var contextReuse: ContextReuse? = nil
+    /// DreamOn-style expand/delete: the hole may grow or shrink while it is denoised (only for models trained
+    /// with an expand token; see `ModelConfig.expandTokenID`). Runs the exact, one-commit-per-step loop.
+    public var variableLength: VariableLength? = nil
     /// Checked between steps; when it returns true the fill throws `EngineError.cancelled`.
     public var isCancelled: (@Sendable () -> Bool)? = nil
     /// Same, as a flag another thread sets.

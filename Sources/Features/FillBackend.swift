@@ -75,6 +75,11 @@ public struct EmbeddedBackend: FillBackend {
         options.seed = attempt.seed
         options.cancellation = cancellation
         options.stepHook = hole.stepHook
+        // A DreamOn-style model sizes the hole itself: it may grow to twice the planned length, or shrink.
+        if let expand = engine.config.expandTokenID, let eos = engine.config.eosTokenID {
+            options.variableLength = VariableLength(expandTokenID: expand, deleteTokenID: eos,
+                                                    maxLength: max(8, 2 * attempt.holeTokens))
+        }
         // A completion must say something, and a committed mask would never resolve.
         options.minimumFillTokens = 1
         options.suppressMaskToken = true
