@@ -58,6 +58,8 @@ public struct RedundancyFinder: Sendable {
         // Per import statement: the names it binds (none for a side-effect import, which is never reported), or nil
         // when it must be left alone.
         var bound: [Range<Int>: (statement: SyntaxNode, names: [String]?)] = [:]
+        // The node of each imported name (not module or alias), for removing one name of several.
+        var nameNodes: [Range<Int>: [(name: String, node: SyntaxNode)]] = [:]
         for match in query.matches(in: tree.root) {
             guard let statement = match.node("import") else { continue }
             var entry = bound[statement.byteRange] ?? (statement, [])
@@ -77,6 +79,9 @@ public struct RedundancyFinder: Sendable {
                 entry.names = nil
             } else if let name, entry.names != nil, !entry.names!.contains(name) {
                 entry.names!.append(name)
+                if let node = match.node("import.alias") ?? match.node("import.name") {
+                    nameNodes[statement.byteRange, default: []].append((name, node))
+                }
             }
             bound[statement.byteRange] = entry
         }
@@ -89,7 +94,17 @@ public struct RedundancyFinder: Sendable {
             if node.childCount == 0, node.isNamed, isIdentifierNodeType(node.type) { used.insert(node.text) }
             return true
         }
-        return bound.values.compactMap { statement, names in
+        var partial: [RedundantCode] = []
+        for (statement, names) in bound.values {
+            guard let names, names.contains(where: used.contains),
+                  let nodes = nameNodes[statement.byteRange] else { continue }
+            for (name, node) in nodes where !used.contains(name) {
+                guard let range = Self.listItemDeletion(node) else { continue }
+                partial.append(RedundantCode(kind: .unusedImport, title: "Remove unused name `\(name)` from the import",
+                                             range: node.byteRange, edit: ByteRangeEdit(range: range, newText: "")))
+            }
+        }
+        return partial + bound.values.compactMap { statement, names in
             guard let names, !names.isEmpty, names.allSatisfy({ !used.contains($0) }) else { return nil }
             let list = names.map { "`\($0)`" }.joined(separator: ", ")
             return RedundantCode(kind: .unusedImport,
@@ -300,6 +315,26 @@ public struct RedundancyFinder: Sendable {
 
     /// `code` widened to whole lines (with their newline) when only blanks share its first and last lines;
     /// otherwise `code` plus the blanks (and a `;`) after it, so no empty line or stray separator is left.
+    /// The bytes to delete to take one imported name out of a comma-separated list (`from m import a, b`,
+    /// `import { a, b } from "m"`), comma included; nil when the name is not in such a list.
+    static func listItemDeletion(_ name: SyntaxNode) -> Range<Int>? {
+        // The list item: the name itself, or the clause around it (`a as b`, an import specifier).
+        var item = name
+        if let parent = item.parent, ["aliased_import", "import_specifier"].contains(parent.type) { item = parent }
+        guard let list = item.parent, ["import_from_statement", "named_imports"].contains(list.type) else { return nil }
+        if let comma = item.nextSibling, comma.type == "," {
+            // Up to the next item, or over a trailing comma.
+            if let next = comma.nextNamedSibling, next.parent?.isSame(as: list) == true,
+               next.type != "comment" { return item.startByte..<next.startByte }
+            return item.startByte..<comma.endByte
+        }
+        if let comma = item.previousSibling, comma.type == ",", let previous = comma.previousNamedSibling,
+           previous.startByte > (list.child(field: "module_name")?.endByte ?? -1) {
+            return previous.endByte..<item.endByte
+        }
+        return nil
+    }
+
     static func deletionRange(_ code: Range<Int>, in text: [UInt8]) -> Range<Int> {
         func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
         var start = code.lowerBound

@@ -50,6 +50,23 @@ struct RedundancyTests {
         }
     }
 
+    @Test("one unused name among used ones is taken out of the import", arguments: [
+        ("python", "from os.path import join, sep, split\nprint(join('a', split('b')[0]))\n",
+         "from os.path import join, split\nprint(join('a', split('b')[0]))\n", "sep"),
+        ("python", "from os import path, sep\nprint(path)\n", "from os import path\nprint(path)\n", "sep"),
+        ("python", "from os import path as p, sep as s\nprint(s)\n", "from os import sep as s\nprint(s)\n", "p"),
+        ("javascript", "import { a, b, c } from \"./m\";\nconsole.log(a, c);\n",
+         "import { a, c } from \"./m\";\nconsole.log(a, c);\n", "b"),
+    ])
+    func partialImport(language: String, source: String, expected: String, name: String) throws {
+        let tree = try Parser(language: ActionFixtures.registry.load(id: language).get()).parse(source)
+        let findings = RedundancyFinder(registry: ActionFixtures.registry).find(in: tree, path: "m.\(language == "python" ? "py" : "js")")
+        #expect(findings.map(\.title) == ["Remove unused name `\(name)` from the import"])
+        let after = ByteRangeEdit.apply(findings.map(\.edit), to: Array(source.utf8))
+        #expect(String(decoding: after, as: UTF8.self) == expected)
+        #expect(try ActionFixtures.errorCount(after, language) == 0)
+    }
+
     @Test("titles say precisely what goes")
     func titles() throws {
         let fixture = try ActionFixtures.load("redundancy/python.py")
