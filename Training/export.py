@@ -122,7 +122,20 @@ def summarize_log(run_dir):
     return out
 
 
-def model_card(cfg, state, shapes, manifest, logsum, eval_results, total_bytes):
+def warm_start(state):
+    """The checkpoint a run was initialised from (`train.py --init`), with its tokens and time, if any."""
+    path = (state.get("args") or {}).get("init")
+    if not path:
+        return None
+    full = path if os.path.isabs(path) else os.path.join(HERE, path)
+    if not os.path.exists(full):
+        return {"path": path}
+    init = torch.load(full, map_location="cpu", weights_only=False)
+    return {"path": path, "tokens": init.get("tokens", 0), "elapsed": init.get("elapsed", 0.0),
+            "objective": (init.get("args") or {}).get("objective", "mdm")}
+
+
+def model_card(cfg, state, shapes, manifest, logsum, eval_results, total_bytes, swift_eval=None, warm=None):
     n_params = sum(int(torch.tensor(s).prod()) for s in shapes.values())
     lines = []
     lines.append("# dlsp default model\n")
@@ -130,7 +143,8 @@ def model_card(cfg, state, shapes, manifest, logsum, eval_results, total_bytes):
                  "engine with no configuration. It is small and weak: expect idiom- and syntax-level completions "
                  "(closing a call, repeating a nearby pattern, finishing an identifier), not reasoning.\n")
     lines.append("## Model\n")
-    lines.append(f"- Layout: LLaDA (bidirectional LLaMA-style transformer, no causal mask, no logit shift), "
+    shift = "row i predicts position i+1 (`shift_logits`, as Dream)" if cfg.get("shift_logits") else "no logit shift"
+    lines.append(f"- Layout: LLaDA tensor names (bidirectional LLaMA-style transformer, no causal mask, {shift}), "
                  f"{cfg['n_layers']} layers, d_model {cfg['d_model']}, {cfg['n_heads']} heads (head dim "
                  f"{cfg['d_model'] // cfg['n_heads']}), SwiGLU hidden {cfg['mlp_hidden_size']}, RMSNorm eps "
                  f"{cfg['rms_norm_eps']}, RoPE theta {cfg['rope_theta']} (rotate-half), tied embeddings, no biases.")
@@ -142,11 +156,16 @@ def model_card(cfg, state, shapes, manifest, logsum, eval_results, total_bytes):
     lines.append("- Input format: the canvas of ARCHITECTURE.md (related snippets, then the current file with the "
                  "hole as `<|mask|>` x m; the middle is followed by `<|endoftext|>` pads up to m).\n")
     lines.append("## Training\n")
-    lines.append(f"- Checkpoint: step {state['step']}, **{state['tokens'] / 1e6:.2f} M tokens seen** (input "
-                 f"positions, masked or not), {state.get('elapsed', 0) / 3600:.2f} h of training compute on "
-                 f"a shared 2-core CPU (fp32).")
-    lines.append("- Objective: half the samples masked diffusion (t ~ U(0.001, 1), loss on the masked tokens, each "
-                 "weighted 1/(masked count of its sample)), half infill-shaped (rest of line / whole line / 2-8 line block, hole padded with "
+    if warm and warm.get("tokens"):
+        lines.append(f"- Autoregressive warm start: {warm['tokens'] / 1e6:.2f} M tokens of next-token prediction with "
+                     f"a causal mask ({warm['elapsed'] / 3600:.2f} h), then the same weights trained as a "
+                     f"masked-diffusion model with bidirectional attention, keeping the logit shift (Dream's recipe).")
+    lines.append(f"- Checkpoint: step {state['step']}, **{state['tokens'] / 1e6:.2f} M tokens seen"
+                 f"{' in the diffusion phase' if warm else ''}** (input positions, masked or not), "
+                 f"{state.get('elapsed', 0) / 3600:.2f} h of training compute on a shared 2-core CPU (fp32).")
+    p_infill = (state.get("args") or {}).get("p_infill", 0.5)
+    lines.append(f"- Objective: {1 - p_infill:.0%} of the samples masked diffusion (t ~ U(0.001, 1), loss on the "
+                 f"masked tokens, each weighted 1/(masked count of its sample)), {p_infill:.0%} infill-shaped (rest of line / whole line / 2-8 line block, hole padded with "
                  "`<|endoftext|>`; only the hole is noised), some with snippets of other files of the same "
                  "repository before the current file.")
     if logsum:
@@ -159,6 +178,13 @@ def model_card(cfg, state, shapes, manifest, logsum, eval_results, total_bytes):
                          "hole token), by tokens seen: " + ", ".join(f"{t / 1e6:.2f}M: {v}"
                                                                      for t, v in logsum["val_curve"][-8:]))
     lines.append("")
+    if swift_eval:
+        lines.append("## Evaluation through the editor path (`dlsp bench infill`)\n")
+        lines.append("Held-out repositories, single-line holes (exact match beside \"repeat the previous line\") and "
+                     "multi-line holes (share of files that still parse with the fill, beside leaving the hole "
+                     "empty); the same context, hole sizing, syntax guard and post-processing as editor "
+                     "completions. Command: `Training/README.md`.\n")
+        lines.append(swift_eval.strip() + "\n")
     if eval_results:
         lines.append("## Evaluation (single-line infill, held-out repositories)\n")
         lines.append(f"Command and method: `Training/README.md`. Checkpoint {eval_results.get('tokens', 0) / 1e6:.2f} M "
@@ -169,7 +195,7 @@ def model_card(cfg, state, shapes, manifest, logsum, eval_results, total_bytes):
         for lang, r in sorted(eval_results.get("per_lang", {}).items()):
             lines.append(f"| {lang} | {r['n']} | {r['em_model']:.3f} | {r['em_prev_line']:.3f} |")
         lines.append("")
-        if all(r["em_model"] == 0 for r in eval_results.get("per_lang", {}).values()):
+        if not swift_eval and all(r["em_model"] == 0 for r in eval_results.get("per_lang", {}).values()):
             lines.append("**At this checkpoint the model completes nothing useful:** it has not yet left the "
                          "unigram-loss plateau of early masked-diffusion training, and greedy decoding fills every "
                          "hole with `<|endoftext|>` pads (an empty completion). It is exported so that the engine "
@@ -206,12 +232,19 @@ def main():
     ap.add_argument("--shards", default=os.path.join(HERE, "work", "shards"))
     ap.add_argument("--manifest", default=os.path.join(HERE, "work", "corpus", "manifest.json"))
     ap.add_argument("--eval", default=None, help="eval_infill.py result JSON to include in the model card")
+    ap.add_argument("--swift-eval", default=None,
+                    help="the table `dlsp bench infill` printed (a text file), included in the model card")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(HERE), "Models", "default"))
     ap.add_argument("--no-fixture", action="store_true")
     args = ap.parse_args()
     torch.set_num_threads(2)
 
     state = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
+    if "args" not in state:
+        # A weights-only snapshot: the run's settings are in its last.pt.
+        last = os.path.join(os.path.dirname(args.checkpoint), "last.pt")
+        if os.path.exists(last):
+            state["args"] = torch.load(last, map_location="cpu", weights_only=False).get("args")
     cfg = state["config"]
     os.makedirs(args.out, exist_ok=True)
     shapes = export_weights(state, cfg, args.out)
@@ -229,8 +262,9 @@ def main():
     manifest = json.load(open(args.manifest)) if os.path.exists(args.manifest) else None
     eval_results = json.load(open(args.eval)) if args.eval else None
     total = sum(os.path.getsize(os.path.join(args.out, n)) for n in os.listdir(args.out))
+    swift_eval = open(args.swift_eval).read() if args.swift_eval else None
     card = model_card(cfg, state, shapes, manifest, summarize_log(os.path.dirname(args.checkpoint)), eval_results,
-                      total)
+                      total, swift_eval=swift_eval, warm=warm_start(state))
     with open(os.path.join(args.out, "README.md"), "w") as f:
         f.write(card)
     total = sum(os.path.getsize(os.path.join(args.out, n)) for n in os.listdir(args.out))
