@@ -220,3 +220,36 @@ def test_train_resume_export_and_reference(pipeline):
         "--holes", "4", "--m", "8", "--steps", "2", "--window", "128", "--out", str(ev))
     res = json.load(open(ev))
     assert res["per_lang"] and all(0 <= r["em_model"] <= 1 for r in res["per_lang"].values())
+
+
+def test_autoregressive_warm_start_then_diffusion(pipeline):
+    """The two-phase recipe: next-token training with a causal mask (shifted logits), then masked diffusion from
+    those weights; the export says `shift_logits` and its fixture decodes with the shift."""
+    root, work, _ = pipeline
+    small = ["--shards", str(work / "shards"), "--d-model", "32", "--n-layers", "2", "--n-heads", "2",
+             "--max-seq", "128", "--lengths", "64:0.5,128:0.5", "--tokens-per-step", "256", "--ckpt-minutes", "0",
+             "--log-every", "1", "--warmup-steps", "2", "--val-samples", "8"]
+    ar, diff = work / "run-ar", work / "run-diff"
+    p = subprocess.run([sys.executable, "train.py", "--run", str(ar), "--objective", "ar", *small, "--max-steps", "2"],
+                       cwd=TRAINING, capture_output=True, text=True, timeout=120)
+    assert p.returncode != 0 and "--shift" in p.stderr      # next-token training needs the shifted layout
+    run("train.py", "--run", str(ar), "--objective", "ar", "--shift", *small, "--max-steps", "4")
+    st = torch.load(ar / "last.pt", weights_only=False)
+    assert st["config"]["shift_logits"] and st["step"] == 4
+    log = [json.loads(l) for l in open(ar / "train.log") if '"loss"' in l]
+    assert all(r["objective"] == "ar" and np.isfinite(r["loss"]) for r in log)
+    run("train.py", "--run", str(diff), "--init", str(ar / "last.pt"), *small, "--max-steps", "3")
+    st2 = torch.load(diff / "last.pt", weights_only=False)
+    assert st2["config"]["shift_logits"] and st2["step"] == 3 and st2["tokens"] == 3 * 256
+    out = work / "export-shifted"
+    run("export.py", "--checkpoint", str(diff / "last.pt"), "--shards", str(work / "shards"),
+        "--manifest", str(work / "corpus" / "manifest.json"), "--out", str(out))
+    assert json.load(open(out / "config.json"))["shift_logits"] is True
+    assert "Autoregressive warm start" in open(out / "README.md").read()
+    from reference_forward import greedy_infill, load_exported
+    model, cfg = load_exported(str(out))
+    assert model.cfg.shift_logits
+    fx = json.load(open(out / "reference.json"))
+    for case in fx["cases"]:
+        final, _ = greedy_infill(model, case["ids"], 1)
+        assert final == case["greedy_final_ids"] and 1 not in final
