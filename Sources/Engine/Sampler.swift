@@ -167,7 +167,8 @@ struct Denoiser {
                     stepConf[s] = -.infinity
                     guard masked[s] else { continue }
                     let banned = BannedTokens(mask: o.suppressMaskToken ? Int(maskID) : nil,
-                                              stops: s < o.minimumFillTokens ? stopIDs : (nil, nil))
+                                              stops: s < o.minimumFillTokens ? stopIDs : (nil, nil),
+                                              stopPenalty: o.stopPenalty, penalized: stopIDs)
                     let (tok, conf) = score(rows: rowOfSlot[s], members: slots[s].count, scratch: scratch,
                                             vocab: V, options: o, banned: banned, rng: &rng)
                     stepToken[s] = tok
@@ -222,6 +223,9 @@ struct Denoiser {
     struct BannedTokens {
         var mask: Int?
         var stops: (Int?, Int?)
+        /// Subtracted from the end-of-text and pad logits (`FillOptions.stopPenalty`) where they are allowed.
+        var stopPenalty: Float = 0
+        var penalized: (Int?, Int?) = (nil, nil)
     }
 
     private func score(rows r0: Int, members: Int, scratch: UnsafeMutablePointer<Float>, vocab V: Int,
@@ -241,6 +245,10 @@ struct Denoiser {
         if let id = banned.mask, id >= 0, id < V { p[id] = -.infinity }
         if let id = banned.stops.0, id >= 0, id < V { p[id] = -.infinity }
         if let id = banned.stops.1, id >= 0, id < V { p[id] = -.infinity }
+        if banned.stopPenalty != 0 {
+            if let id = banned.penalized.0, id >= 0, id < V { p[id] -= banned.stopPenalty }
+            if let id = banned.penalized.1, id >= 0, id < V, id != banned.penalized.0 { p[id] -= banned.stopPenalty }
+        }
         if o.temperature > 0 {
             let inv = 1 / o.temperature
             for i in 0..<V { p[i] *= inv }

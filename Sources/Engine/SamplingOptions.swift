@@ -85,6 +85,10 @@ public struct FillOptions: Sendable {
     /// the start of the hole): an editor's completion must say something, and a weak model's most confident
     /// answer is often the empty one. 0 keeps the reference samplers' behaviour.
     public var minimumFillTokens: Int = 0
+    /// Subtracted from the end-of-text and pad logits at every fill position (Dream-Coder's demos use an
+    /// `eos_penalty` of 3): a small model trained on padded holes ends its fills too early, and the caller trims a
+    /// fill that runs past the hole's syntax anyway. 0 keeps the reference samplers' behaviour.
+    public var stopPenalty: Float = 0
     /// Never commit the mask token itself (a weak model can rank it first, and a committed mask never resolves).
     /// Off by default so the reference samplers are reproduced exactly.
     public var suppressMaskToken: Bool = false

@@ -56,6 +56,8 @@ public struct CompletionSettings: Sendable, Equatable {
     /// than linearly with the window, while the code nearest the hole carries most of the signal.
     public var contextTokens = 512
     public var temperature: Float = 0
+    /// Logit penalty on ending the fill (end-of-text / pad) at every hole position; see `FillOptions.stopPenalty`.
+    public var stopPenalty: Float = 0
     public var useCache = true
     /// Reuse the keys and values of the previous fill's canvas where the new one begins the same way (a user
     /// typing ahead; several attempts at one cursor). Needs `useCache`; see `Engine.ContextReuse`.

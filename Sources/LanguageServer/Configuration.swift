@@ -8,7 +8,8 @@ import RemoteBackends
 /// ```json
 /// { "model": { "path": "/models/dream-coder", "threads": 2 },
 ///   "completion": { "enabled": true, "steps": 12, "threshold": 0.9, "lineHoleTokens": 16, "blockHoleTokens": 48,
-///                   "contextTokens": 512, "temperature": 0, "cache": true, "reuseContext": true },
+///                   "contextTokens": 512, "temperature": 0, "cache": true, "reuseContext": true,
+///                   "stopPenalty": 0 },
 ///   "inlineCompletion": { "enabled": true, "count": 3 },
 ///   "backend": { "kind": "embedded" | "openai-fim" | "openai-completions" | "llama.cpp" | "ollama",
 ///                "url": "http://gpu-box:30000", "model": "…", "apiKeyEnv": "MY_API_KEY", "timeoutMs": 5000,
@@ -59,6 +60,10 @@ struct Configuration: Sendable, Equatable {
                         return true
                     case "cache": return set(&completion.useCache, value)
                     case "reuseContext": return set(&completion.reuseContext, value)
+                    case "stopPenalty":
+                        guard let number = value.numberValue, number >= 0, number <= 20 else { return false }
+                        completion.stopPenalty = Float(number)
+                        return true
                     default: return false
                     }
                 }

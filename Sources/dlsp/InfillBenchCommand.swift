@@ -20,6 +20,7 @@ struct InfillBench: ParsableCommand {
     @Option(help: "Model directory (default: the embedded model).") var model: String?
     @Option(help: "Evaluate at most this many holes.") var limit: Int?
     @Option(help: "Denoising steps at most.") var steps = 12
+    @Option(help: "Logit penalty on ending a fill (default: the server's).") var stopPenalty: Float?
     @Flag(help: "Also fill each hole with the exact sampler (no dual cache, no context reuse) and report how often the suggestions agree.")
     var compareExact = false
     @Flag(help: "Print JSON.") var json = false
@@ -49,6 +50,7 @@ struct InfillBench: ParsableCommand {
         var evaluation = InfillEvaluation(service: CompletionService(backend: try EmbeddedBackend(engine: engine)),
                                           context: context, registry: registry)
         evaluation.settings.steps = steps
+        if let stopPenalty { evaluation.settings.stopPenalty = stopPenalty }
         evaluation.compareExact = compareExact
         var figures: [String: InfillEvaluation.Figures] = [:]
         let started = Date()

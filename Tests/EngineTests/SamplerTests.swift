@@ -149,3 +149,23 @@ import Testing
         }
     }
 }
+
+/// `stopPenalty` pushes end-of-text and pad down at every fill position.
+@Suite struct StopPenaltyTests {
+    @Test func aLargePenaltyKeepsEndOfTextOutOfTheHole() throws {
+        let engine = try Engine.load(directory: Fixtures.path("llada_tied"))
+        let eos = engine.config.eosTokenID!
+        var o = FillOptions(schedule: .timesteps(steps: 8), trimAtEndOfText: false)
+        // Make ending the likeliest answer first, so the penalty has something to overturn.
+        var plain = o
+        plain.stopPenalty = -50
+        let eager = try engine.fill(context: Fixtures.prefix, suffix: Fixtures.suffix, holeLength: 8, options: plain)
+        #expect(eager.holeTokens.allSatisfy { $0 == eos })
+        o.stopPenalty = 50
+        let penalized = try engine.fill(context: Fixtures.prefix, suffix: Fixtures.suffix, holeLength: 8, options: o)
+        #expect(!penalized.holeTokens.contains(eos))
+        o.stopPenalty = 0
+        let neutral = try engine.fill(context: Fixtures.prefix, suffix: Fixtures.suffix, holeLength: 8, options: o)
+        #expect(neutral.holeTokens != eager.holeTokens)
+    }
+}
