@@ -82,8 +82,11 @@ public final class CompletionService: Sendable {
     }
 
     /// Suggestions for the cursor, best first; empty when the model has nothing worth offering.
+    /// `trace`, when given, hears what happened to each attempt (the raw fill and why it was kept or dropped):
+    /// `dlsp complete --explain` prints it, for a user asking why nothing was offered.
     public func complete(_ request: CompletionRequest, context: InfillContextProvider,
-                         settings: CompletionSettings, cancellation: CancellationFlag) throws -> [Suggestion] {
+                         settings: CompletionSettings, cancellation: CancellationFlag,
+                         trace: ((String) -> Void)? = nil) throws -> [Suggestion] {
         let line = LineAround(text: request.text, cursor: request.cursor)
         if let rest = typeAhead.lookup(uri: request.uri, document: request.text, cursor: request.cursor) {
             let start = line.identifierStart
@@ -112,14 +115,28 @@ public final class CompletionService: Sendable {
             var text = try backend.fill(infill, hole: hole, attempt: fillAttempt, settings: settings,
                                         cancellation: cancellation)
             let elapsed = ContinuousClock.now - started
-            guard text.hasPrefix(typed) else { continue }
+            trace?("attempt \(attempt + 1): hole of \(fillAttempt.holeTokens) tokens, fill \(text.debugDescription)")
+            guard text.hasPrefix(typed) else {
+                trace?("  dropped: it does not start with the typed word \(typed.debugDescription)")
+                continue
+            }
             text.removeFirst(typed.count)
             if let trim = hole.trim { text = trim(text) }
             guard let cleaned = postProcessor.process(text, linePrefix: line.prefix(upTo: request.cursor),
                                                       lineSuffix: line.suffix(from: request.cursor),
-                                                      followingLines: line.followingLines(4), extent: hole.extent),
-                  hole.validate?(typed + cleaned) ?? true,
-                  seen.insert(cleaned).inserted else { continue }
+                                                      followingLines: line.followingLines(4), extent: hole.extent)
+            else {
+                trace?("  dropped by post-processing (empty, only whitespace, or repeating what follows) after trimming to \(text.debugDescription)")
+                continue
+            }
+            guard hole.validate?(typed + cleaned) ?? true else {
+                trace?("  dropped: the file parsed before and would not with \(cleaned.debugDescription)")
+                continue
+            }
+            guard seen.insert(cleaned).inserted else {
+                trace?("  dropped: same as an earlier suggestion")
+                continue
+            }
             let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3
             suggestions.append(Suggestion(text: typed + cleaned, replaceStart: wordStart, fromTypeAheadCache: false,
                                           milliseconds: milliseconds))

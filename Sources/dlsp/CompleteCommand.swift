@@ -18,6 +18,7 @@ struct Complete: ParsableCommand {
     @Option(help: "How many distinct suggestions.") var count = 1
     @Option(help: "Denoising steps at most.") var steps = 12
     @Flag(help: "Print JSON instead of text.") var json = false
+    @Flag(help: "Explain on stderr what the model filled and why a fill was kept or dropped.") var explain = false
     @Option(help: "Fill backend: \(BackendConfiguration.Kind.names.joined(separator: ", ")).")
     var backend = "embedded"
     @Option(help: "The remote backend's base URL, e.g. http://127.0.0.1:8080.") var url: String?
@@ -76,8 +77,11 @@ struct Complete: ParsableCommand {
         let request = CompletionRequest(uri: document.uri, path: relative, languageID: "", text: document.bytes,
                                         cursor: cursor, count: count)
         let started = ContinuousClock.now
+        let explain = self.explain
         let suggestions = try service.complete(request, context: context, settings: settings,
-                                               cancellation: CancellationFlag())
+                                               cancellation: CancellationFlag(), trace: { line in
+            if explain { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        })
         let elapsed = ContinuousClock.now - started
         if json {
             let items = suggestions.map { ["text": $0.text, "ms": String(format: "%.1f", $0.milliseconds)] }
