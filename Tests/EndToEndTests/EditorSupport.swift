@@ -6,8 +6,9 @@ import Testing
 /// shipped. The editor-side driver script (under `Fixtures/editors/`) writes what happened as JSON.
 struct EditorRun {
     /// Positions (0-based line and UTF-16 character; the fixture is ASCII) where a completion is asked for, in
-    /// order, until dlsp offers an item. All are line ends where the model has code to continue.
-    static let completionPositions = [(7, 29), (12, 30), (13, 35), (17, 21), (3, 24)]
+    /// order, until dlsp offers an item: first the body `volume` still lacks (after `return `), then line ends
+    /// where the model may continue the code. Which one a given model fills varies; that one is filled does not.
+    static let completionPositions = [(21, 11), (7, 29), (12, 30), (13, 35), (17, 21), (3, 24)]
     /// The quick fix asked for on line 0 (`import os`, unused) and the rename of `area`'s parameter `width`.
     static let actionLine = 0
     static let actionTitle = "Remove unused import `os`"

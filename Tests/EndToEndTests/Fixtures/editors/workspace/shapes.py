@@ -16,3 +16,7 @@ def describe(width, height):
 
 
 print(describe(3, 4))
+
+
+def volume(width, height, depth):
+    return 
