@@ -58,6 +58,9 @@ public struct CompletionSettings: Sendable, Equatable {
     public var temperature: Float = 0
     /// Logit penalty on ending the fill (end-of-text / pad) at every hole position; see `FillOptions.stopPenalty`.
     public var stopPenalty: Float = 0
+    /// Semi-autoregressive order: the hole decoded in blocks of this many positions, left to right (nil: the
+    /// whole hole at once, most confident first). See `FillOptions.blockLength`.
+    public var blockLength: Int? = nil
     public var useCache = true
     /// Reuse the keys and values of the previous fill's canvas where the new one begins the same way (a user
     /// typing ahead; several attempts at one cursor). Needs `useCache`; see `Engine.ContextReuse`.

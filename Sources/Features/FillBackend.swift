@@ -83,6 +83,7 @@ public struct EmbeddedBackend: FillBackend {
         // A completion must say something, and a committed mask would never resolve.
         options.minimumFillTokens = 1
         options.stopPenalty = settings.stopPenalty
+        options.blockLength = settings.blockLength
         options.suppressMaskToken = true
         return try engine.fill(context: contextTokens, suffix: suffixTokens, holeLength: attempt.holeTokens,
                                options: options).text

@@ -17,6 +17,9 @@ struct Complete: ParsableCommand {
     @Option(help: "Model directory or .gguf file (default: the embedded model).") var model: String?
     @Option(help: "How many distinct suggestions.") var count = 1
     @Option(help: "Denoising steps at most.") var steps = 12
+    @Option(help: "Logit penalty on ending the fill (default: the server's).") var stopPenalty: Float?
+    @Option(help: "Decode the hole in blocks of this many positions, left to right (default: the server's).")
+    var blockLength: Int?
     @Flag(help: "Print JSON instead of text.") var json = false
     @Flag(help: "Explain on stderr what the model filled and why a fill was kept or dropped.") var explain = false
     @Option(help: "Fill backend: \(BackendConfiguration.Kind.names.joined(separator: ", ")).")
@@ -70,6 +73,8 @@ struct Complete: ParsableCommand {
         let service = CompletionService(backend: fillBackend)
         var settings = CompletionSettings()
         settings.steps = steps
+        if let stopPenalty { settings.stopPenalty = stopPenalty }
+        if let blockLength { settings.blockLength = blockLength }
         let fileURL = URL(fileURLWithPath: file).standardizedFileURL
         let (context, root) = Self.contextProvider(for: fileURL)
         let relative = fileURL.path.hasPrefix(root.path + "/") ? String(fileURL.path.dropFirst(root.path.count + 1))

@@ -21,6 +21,8 @@ struct InfillBench: ParsableCommand {
     @Option(help: "Evaluate at most this many holes.") var limit: Int?
     @Option(help: "Denoising steps at most.") var steps = 12
     @Option(help: "Logit penalty on ending a fill (default: the server's).") var stopPenalty: Float?
+    @Option(help: "Decode the hole in blocks of this many positions, left to right (default: the server's).")
+    var blockLength: Int?
     @Flag(help: "Also fill each hole with the exact sampler (no dual cache, no context reuse) and report how often the suggestions agree.")
     var compareExact = false
     @Flag(help: "Print JSON.") var json = false
@@ -51,6 +53,7 @@ struct InfillBench: ParsableCommand {
                                           context: context, registry: registry)
         evaluation.settings.steps = steps
         if let stopPenalty { evaluation.settings.stopPenalty = stopPenalty }
+        if let blockLength { evaluation.settings.blockLength = blockLength }
         evaluation.compareExact = compareExact
         var figures: [String: InfillEvaluation.Figures] = [:]
         let started = Date()

@@ -6,9 +6,12 @@ import Testing
 /// shipped. The editor-side driver script (under `Fixtures/editors/`) writes what happened as JSON.
 struct EditorRun {
     /// Positions (0-based line and UTF-16 character; the fixture is ASCII) where a completion is asked for, in
-    /// order, until dlsp offers an item: first the body `volume` still lacks (after `return `), then line ends
-    /// where the model may continue the code. Which one a given model fills varies; that one is filled does not.
-    static let completionPositions = [(21, 11), (7, 29), (12, 30), (13, 35), (17, 21), (3, 24)]
+    /// order, until dlsp offers an item: first the call the file ends in the middle of (`print(volume(`, where a
+    /// user stopped typing), then the body `volume` still lacks (after `return `), then line ends where the model
+    /// may continue the code, then every position after `(`, `= ` and `, ` (Vim's driver completes at line ends
+    /// only). Which one a given model fills varies (a small model rightly leaves most of a finished file alone);
+    /// that one is filled and applied exactly does not.
+    static let completionPositions = [(24, 13), (21, 11), (7, 29), (12, 30), (13, 35), (17, 21), (3, 24), (0, 9), (3, 9), (3, 16), (4, 25), (7, 14), (7, 21), (8, 31), (8, 16), (11, 28), (11, 13), (11, 20), (12, 11), (12, 16), (12, 23), (13, 11), (13, 21), (13, 28), (14, 27), (17, 6), (17, 15), (17, 18), (20, 33), (20, 11), (20, 18), (20, 26)]
     /// The quick fix asked for on line 0 (`import os`, unused) and the rename of `area`'s parameter `width`.
     static let actionLine = 0
     static let actionTitle = "Remove unused import `os`"

@@ -20,3 +20,6 @@ print(describe(3, 4))
 
 def volume(width, height, depth):
     return 
+
+
+print(volume(
