@@ -208,7 +208,10 @@ public enum EngineBenchmark {
                                 repeats: Int = 5) throws -> [Figures] {
         var out: [Figures] = []
         if let p = modelPath {
-            out.append(try run(engine: try Engine.load(directory: p, threads: threads), name: p, repeats: repeats))
+            let engine = try Engine.load(directory: p, threads: threads)
+            // The canvas (context + 32-token hole) must fit the model's window: the default model's is 1,024.
+            out.append(try run(engine: engine, name: p, context: min(1024, engine.config.maxPositions - 32),
+                               repeats: repeats))
         } else {
             let e = try Engine.random(config: defaultModelShape(), threads: threads)
             out.append(try run(engine: e, name: "default-shape (random)", repeats: repeats))
