@@ -56,18 +56,25 @@ import Testing
         #expect(r.steps == g.steps)
     }
 
+    /// The engine's logits on the fixture canvas against `expected.json`'s for `name`, within 1e-4; returns the
+    /// rows compared and the engine's logits for them.
+    static func expectReferenceLogits(_ engine: Engine, _ name: String) throws -> ([Int], [[Float]]) {
+        let expected = Fixtures.logits(name)
+        let rows = expected.keys.sorted()
+        let got = try engine.forward(Fixtures.canvas, rows: rows)
+        for (i, r) in rows.enumerated() {
+            let diff = Fixtures.maxAbsDiff(got[i], expected[r]!)
+            #expect(diff < 1e-4, "\(name) row \(r): max |Δ| = \(diff)")
+        }
+        return (rows, got)
+    }
+
     @Test func ggufMatchesDequantisedReference() throws {
         let engine = try Engine.loadGGUF(path: Fixtures.path("dream_tied.gguf"))
         #expect(engine.config.family == .dream && engine.config.shiftLogits && engine.config.tiedEmbeddings)
         #expect(engine.config.maskTokenID == 1)
         #expect(engine.dtypeSummary.contains("Q8_0") && engine.dtypeSummary.contains("F16"))
-        let expected = Fixtures.logits("dream_tied_gguf")
-        let rows = expected.keys.sorted()
-        let got = try engine.forward(Fixtures.canvas, rows: rows)
-        for (i, r) in rows.enumerated() {
-            let diff = Fixtures.maxAbsDiff(got[i], expected[r]!)
-            #expect(diff < 1e-4, "gguf row \(r): max |Δ| = \(diff)")
-        }
+        let (rows, got) = try Self.expectReferenceLogits(engine, "dream_tied_gguf")
         // And near the unquantised safetensors copy: Q8_0 costs a few percent of the logit range on these
         // deliberately large random weights.
         let st = try Engine.load(directory: Fixtures.path("dream_tied")).forward(Fixtures.canvas, rows: rows)
@@ -86,13 +93,7 @@ import Testing
         #expect(engine.config.ropeStyle == .interleaved && engine.config.numKVHeads == 2)
         #expect(engine.config.maskTokenID == 1 && engine.config.eosTokenID == 0 && engine.config.padTokenID == 0)
         #expect(engine.dtypeSummary.contains("Q8_0") && engine.dtypeSummary.contains("F16"))
-        let expected = Fixtures.logits("llada_tied_gguf")
-        let rows = expected.keys.sorted()
-        let got = try engine.forward(Fixtures.canvas, rows: rows)
-        for (i, r) in rows.enumerated() {
-            let diff = Fixtures.maxAbsDiff(got[i], expected[r]!)
-            #expect(diff < 1e-4, "llada gguf row \(r): max |Δ| = \(diff)")
-        }
+        _ = try Self.expectReferenceLogits(engine, "llada_tied_gguf")
         // A fill runs on it like on any other model.
         let fill = try engine.fill(context: Fixtures.prefix, suffix: Fixtures.suffix, holeLength: 4)
         #expect(fill.holeTokens.count == 4)
