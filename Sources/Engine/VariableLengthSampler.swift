@@ -43,7 +43,7 @@ struct VariableLengthDenoiser {
         for id in [rule.expandTokenID, rule.deleteTokenID] where id < 0 || id >= V {
             throw EngineError.invalidRequest("token id \(id) outside the vocabulary (\(V))")
         }
-        let maxLength = max(rule.maxLength, initialLength)
+        let maxLength = max(rule.maxLength, initialLength, 1)
         let capacity = context.count + maxLength + suffix.count
         guard capacity <= c.maxPositions else {
             throw EngineError.invalidRequest("canvas of up to \(capacity) tokens exceeds the model's \(c.maxPositions) positions")
@@ -51,6 +51,7 @@ struct VariableLengthDenoiser {
         let start = DispatchTime.now().uptimeNanoseconds
         let ws = Workspace(config: c, capacity: capacity, logitCapacity: maxLength)
         var hole = [Int32](repeating: mask, count: max(1, initialLength))
+        hole.reserveCapacity(maxLength + 1)   // grows in place: the loop does not allocate
         var canvas = [Int32](repeating: 0, count: capacity)
         var rows = [Int32](repeating: 0, count: maxLength)
         var positions = [Int32](repeating: 0, count: maxLength)
@@ -70,13 +71,15 @@ struct VariableLengthDenoiser {
                 positions[count] = Int32(context.count + i)
                 count += 1
             }
-            var rowSet = Set<Int32>()
-            for j in 0..<count { rowSet.insert(Int32(model.sourceRow(for: Int(positions[j])))) }
-            let sortedRows = rowSet.sorted()
-            for (j, r) in sortedRows.enumerated() { rows[j] = r }
+            // Positions increase, so their source rows do too; only neighbours can coincide.
+            var rowCount = 0
+            for j in 0..<count {
+                let r = Int32(model.sourceRow(for: Int(positions[j])))
+                if rowCount == 0 || rows[rowCount - 1] != r { rows[rowCount] = r; rowCount += 1 }
+            }
             canvas.withUnsafeBufferPointer { cv in rows.withUnsafeBufferPointer { rp in
                 model.forwardAll(ws, tokens: cv.baseAddress!, count: n,
-                                 outputRows: UnsafeBufferPointer(rebasing: rp[0..<sortedRows.count]))
+                                 outputRows: UnsafeBufferPointer(rebasing: rp[0..<rowCount]))
             } }
             positions.withUnsafeBufferPointer { pp in
                 model.logits(ws, positions: UnsafeBufferPointer(rebasing: pp[0..<count]))
