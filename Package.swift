@@ -24,6 +24,9 @@ let package = Package(
                        providers: [.apt(["libtree-sitter-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        // The engine's few hand-written C kernels (packed small-row products, fused attention, vector exp), with
+        // an AVX2/FMA path chosen at run time; optimised in every build for the same reason as the Engine.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
 
         // The protocol stack: JSONRPC knows framing and messages, LanguageServerProtocol knows LSP's types.
         .target(name: "JSONRPC"),
@@ -35,7 +38,7 @@ let package = Package(
         // The numeric modules are optimised even in debug builds: an unoptimised denoising loop is ~50× slower,
         // which would make every test that runs the model crawl.
         .target(name: "Tokenizer", swiftSettings: optimisedAlways),
-        .target(name: "Engine", dependencies: ["Tokenizer", "COpenBLAS"], swiftSettings: optimisedAlways),
+        .target(name: "Engine", dependencies: ["Tokenizer", "COpenBLAS", "CKernels"], swiftSettings: optimisedAlways),
         .target(name: "Features", dependencies: ["SourceText", "Syntax", "Engine", "Tokenizer"]),
 
         // Fill backends served elsewhere over HTTP (OpenAI-style FIM, OpenAI completions, llama.cpp, Ollama).

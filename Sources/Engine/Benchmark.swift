@@ -43,12 +43,19 @@ public enum EngineBenchmark {
         public var fullForwardMsBest: Double
         /// From the fastest full forward, like the sgemm figure beside it.
         public var fullForwardGFLOPs: Double
-        /// `sgemm` GFLOP/s measured in the same run (1024³ single-precision product, fastest of 5).
+        /// `sgemm` GFLOP/s measured in the same run (1024³ single-precision product, fastest of 5): the machine's
+        /// own limit, as OpenBLAS reaches it on a large square product.
         public var sgemmGFLOPs: Double
         /// fullForwardGFLOPs / sgemmGFLOPs.
         public var fractionOfSgemm: Double
         /// Peak resident set of the process so far, MiB (Linux; 0 elsewhere).
         public var peakRSSMiB: Double
+        /// The instruction set of the engine's C kernels, and the routing's baseline measured in the same run:
+        /// every product and attention through OpenBLAS (`KernelRouting.sgemmOnly`).
+        public var kernels: String
+        public var sgemmPathFillMsCached: Double
+        public var sgemmPathFillMsReused: Double
+        public var sgemmPathFullForwardMs: Double
     }
 
     /// The default model's shape (the trainer's LLaDA layout, tied embeddings): L=4, d=256, 4 heads, ffn 704,
@@ -188,6 +195,25 @@ public enum EngineBenchmark {
             forwards.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
         }
         let fwd = median(forwards), fwdBest = forwards.min()!
+        // The same fill, typing fill and forward with every product and attention through OpenBLAS.
+        let routing = KernelRouting.current
+        KernelRouting.current = .sgemmOnly
+        defer { KernelRouting.current = routing }
+        var sgemmFills: [Double] = [], sgemmReused: [Double] = [], sgemmForwards: [Double] = []
+        for _ in 0..<max(1, repeats / 2) {
+            sgemmFills.append(try engine.fill(context: prefix, suffix: suffix, holeLength: hole,
+                                              options: cachedOpts).timings.totalMs)
+            let reuse = ContextReuse()
+            var opts = cachedOpts
+            opts.contextReuse = reuse
+            _ = try engine.fill(context: Array(prefix.dropLast(typed)), suffix: suffix, holeLength: hole, options: opts)
+            sgemmReused.append(try engine.fill(context: prefix, suffix: suffix, holeLength: hole,
+                                               options: opts).timings.totalMs)
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            tokens.withUnsafeBufferPointer { engine.model.forwardAll(ws, tokens: $0.baseAddress!, count: n) }
+            sgemmForwards.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+        }
+        KernelRouting.current = routing
         let gflops = fullForwardFLOPs(c, positions: n) / (fwdBest / 1e3) / 1e9
         let peak = sgemmGFLOPs()
         let fc = median(cached), fu = median(uncached), fr = median(reused)
@@ -199,7 +225,9 @@ public enum EngineBenchmark {
                        fillMsReused: fr, reuseSpeedup: fc / fr, reuseAgreement: Double(agree) / Double(max(1, compared)),
                        typedTokens: typed, batchOfTwoGain: 2 * median(singleMs) / median(doubleMs),
                        fullForwardMs: fwd, fullForwardMsBest: fwdBest, fullForwardGFLOPs: gflops, sgemmGFLOPs: peak,
-                       fractionOfSgemm: gflops / peak, peakRSSMiB: peakRSSMiB())
+                       fractionOfSgemm: gflops / peak, peakRSSMiB: peakRSSMiB(),
+                       kernels: KernelISA.active.description, sgemmPathFillMsCached: median(sgemmFills),
+                       sgemmPathFillMsReused: median(sgemmReused), sgemmPathFullForwardMs: median(sgemmForwards))
     }
 
     /// The standard figures: the default model's shape and (when `includeLarge`) an Open-dCoder-0.5B-shaped model,

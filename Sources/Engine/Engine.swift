@@ -99,6 +99,7 @@ public final class Engine: Sendable {
         self.tokenizer = tokenizer
         self.source = source
         self.dtypeSummary = weights.dtypeSummary
+        KernelISA.environmentApplied
         self.model = Transformer(config: config, weights: weights, threads: threads)
     }
 

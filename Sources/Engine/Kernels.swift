@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 import Foundation
 
@@ -196,34 +197,9 @@ enum Kernels {
         }
     }
 
-    /// In-place softmax of each of `rows` rows of length `n` (row stride `stride`).
+    /// In-place softmax of each of `rows` rows of length `n` (row stride `stride`), with the C kernel's vector exp.
     static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, n: Int, stride: Int) {
-        for r in 0..<rows {
-            let row = x + r * stride
-            var mv = FVec(repeating: -.infinity)
-            var i = 0
-            while i + FVec.scalarCount <= n {
-                mv = pointwiseMax(mv, UnsafeRawPointer(row + i).loadUnaligned(as: FVec.self)); i += FVec.scalarCount
-            }
-            var m = mv.max()
-            while i < n { m = Swift.max(m, row[i]); i += 1 }
-            var sv = FVec()
-            i = 0
-            while i + FVec.scalarCount <= n {
-                let e = expVec(UnsafeRawPointer(row + i).loadUnaligned(as: FVec.self) - m)
-                UnsafeMutableRawPointer(row + i).storeBytes(of: e, as: FVec.self)
-                sv += e; i += FVec.scalarCount
-            }
-            var s = sv.sum()
-            while i < n { let e = exp1(row[i] - m); row[i] = e; s += e; i += 1 }
-            let inv = 1 / s
-            i = 0
-            while i + FVec.scalarCount <= n {
-                let v = UnsafeRawPointer(row + i).loadUnaligned(as: FVec.self) * inv
-                UnsafeMutableRawPointer(row + i).storeBytes(of: v, as: FVec.self); i += FVec.scalarCount
-            }
-            while i < n { row[i] *= inv; i += 1 }
-        }
+        dlsp_softmax_rows(x, Int32(rows), Int32(n), Int32(stride))
     }
 
     static func referenceSoftmax(_ x: [Float]) -> [Float] {
@@ -250,17 +226,9 @@ enum Kernels {
         }
     }
 
-    /// g = silu(g) · u over `count` elements (in place in g).
+    /// g = silu(g) · u over `count` elements (in place in g), with the C kernel's vector exp.
     static func swiglu(_ g: UnsafeMutablePointer<Float>, _ u: UnsafePointer<Float>, count: Int) {
-        var i = 0
-        while i + FVec.scalarCount <= count {
-            let gv = UnsafeRawPointer(g + i).loadUnaligned(as: FVec.self)
-            let uv = UnsafeRawPointer(u + i).loadUnaligned(as: FVec.self)
-            let r = gv / (1 + expVec(-gv)) * uv
-            UnsafeMutableRawPointer(g + i).storeBytes(of: r, as: FVec.self)
-            i += FVec.scalarCount
-        }
-        while i < count { g[i] = g[i] / (1 + exp1(-g[i])) * u[i]; i += 1 }
+        dlsp_swiglu(g, u, Int32(count))
     }
 
     static func referenceSwiglu(_ g: [Float], _ u: [Float]) -> [Float] {

@@ -1,16 +1,26 @@
+import CKernels
 import Foundation
+import Synchronization
 
-/// A fixed set of worker threads for the engine's own parallel kernels (softmax rows, SwiGLU, the Q8_0 product).
+/// A fixed set of worker threads for the engine's own parallel kernels (products, attention, softmax rows).
 /// `DispatchQueue.concurrentPerform`, and any Swift closure handed to another thread, heap-allocates a context on
 /// every call; this pool takes a C function pointer and a pointer to the job's arguments instead, so the
 /// denoising loop stays allocation-free.
+///
+/// A step hands the pool dozens of regions of 20–200 µs each. A worker woken through a condition variable
+/// takes tens of microseconds to run, so workers spin on the region counter for `spinNanoseconds` after each
+/// region before they sleep: hot during a fill, asleep between fills.
 /// One parallel region runs at a time; a caller that finds the pool busy (another request on another thread)
 /// runs its parts itself rather than waiting.
 final class ParallelPool: @unchecked Sendable {
-    // Sendable by construction: every mutable field is read and written under `condition`.
+    // Sendable by construction: the region's fields are written before the participating workers' tickets are
+    // published (release) and read after a ticket is observed (acquire); a worker outside the region is never
+    // handed a ticket, so it never reads fields a later region may be writing. Sleeping goes through `condition`.
     static let shared = ParallelPool(workers: max(0, min(ProcessInfo.processInfo.activeProcessorCount, 16) - 1))
 
     let workers: Int
+    /// How long an idle worker spins before it sleeps.
+    static let spinNanoseconds: UInt64 = 200_000
     private let condition = NSCondition()
     private let busy = NSLock()
     /// A part of a parallel region: the job's argument block and the part's index.
@@ -19,11 +29,16 @@ final class ParallelPool: @unchecked Sendable {
     private var context: UnsafeMutableRawPointer?
     private var lanes = 0        // threads taking part in the current region (caller included)
     private var total = 0        // parts in the current region
-    private var generation = 0
-    private var pending = 0
+    /// One per worker: the number of the last region handed to it.
+    private final class Ticket: Sendable { let region = Atomic<Int>(0) }
+    private let tickets: [Ticket]
+    private var region = 0       // regions started (only the caller holding `busy` writes it)
+    private let pending = Atomic<Int>(0)
+    private var sleepers = 0     // under `condition`
 
     init(workers: Int) {
         self.workers = workers
+        tickets = (0..<workers).map { _ in Ticket() }
         for i in 0..<workers {
             let t = Thread { [unowned self] in self.workerLoop(lane: i + 1) }
             t.name = "engine-worker-\(i + 1)"
@@ -40,22 +55,28 @@ final class ParallelPool: @unchecked Sendable {
             return
         }
         defer { busy.unlock() }
-        condition.lock()
         task = part
         self.context = context
         self.lanes = lanes
         total = parts
-        generation &+= 1
-        pending = lanes - 1
-        condition.broadcast()
+        pending.store(lanes - 1, ordering: .relaxed)
+        region += 1
+        for lane in 1..<lanes { tickets[lane - 1].region.store(region, ordering: .releasing) }
+        condition.lock()
+        if sleepers > 0 { condition.broadcast() }
         condition.unlock()
         var i = 0
         while i < parts { part(context, i); i += lanes }
-        condition.lock()
-        while pending > 0 { condition.wait() }
+        // The other lanes' parts are about as long as ours: spin, yielding now and then in case a worker was
+        // descheduled.
+        var spins = 0
+        while pending.load(ordering: .acquiring) > 0 {
+            dlsp_cpu_relax()
+            spins += 1
+            if spins & 1023 == 0 { sched_yield() }
+        }
         task = nil
         self.context = nil
-        condition.unlock()
     }
 
     /// Runs `part` over `parts` parts with `job` as the argument block.
@@ -63,22 +84,39 @@ final class ParallelPool: @unchecked Sendable {
         withUnsafeMutablePointer(to: &job) { run(parts: parts, threads: threads, context: UnsafeMutableRawPointer($0), part) }
     }
 
+    /// Waits for a ticket after `seen`: spinning first, then asleep on the condition.
+    private func awaitRegion(_ ticket: Ticket, after seen: Int) -> Int {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var spins = 0
+        while true {
+            let g = ticket.region.load(ordering: .acquiring)
+            if g != seen { return g }
+            dlsp_cpu_relax()
+            spins += 1
+            if spins & 255 == 0 && DispatchTime.now().uptimeNanoseconds - start > Self.spinNanoseconds { break }
+        }
+        condition.lock()
+        sleepers += 1
+        var g = ticket.region.load(ordering: .acquiring)
+        while g == seen {
+            condition.wait()
+            g = ticket.region.load(ordering: .acquiring)
+        }
+        sleepers -= 1
+        condition.unlock()
+        return g
+    }
+
     private func workerLoop(lane: Int) {
         var seen = 0
+        let ticket = tickets[lane - 1]
         while true {
-            condition.lock()
-            while generation == seen { condition.wait() }
-            seen = generation
-            let job = lane < lanes ? task : nil
-            let (context, lanes, total) = (self.context, self.lanes, self.total)
-            condition.unlock()
-            guard let job, let context else { continue }
+            seen = awaitRegion(ticket, after: seen)
+            guard let job = task, let context else { continue }
+            let (lanes, total) = (self.lanes, self.total)
             var i = lane
             while i < total { job(context, i); i += lanes }
-            condition.lock()
-            pending -= 1
-            if pending == 0 { condition.broadcast() }
-            condition.unlock()
+            pending.subtract(1, ordering: .releasing)
         }
     }
 }

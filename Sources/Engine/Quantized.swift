@@ -10,9 +10,9 @@ enum Q8_0 {
     /// is widened once per tile of 4 activation rows and used against all of them, so the weights stream through
     /// the cache once per tile and never exist as a dequantised matrix. Output rows are split across `threads`.
     static func matmul(_ x: UnsafePointer<Float>, m: Int, k: Int, weights: UnsafeRawPointer, n: Int,
-                       _ y: UnsafeMutablePointer<Float>, threads: Int) {
+                       _ y: UnsafeMutablePointer<Float>, accumulate: Bool = false, threads: Int) {
         let chunks = max(1, min(threads, n / 64))
-        var job = Job(x: x, y: y, w: weights, m: m, k: k, n: n, per: (n + chunks - 1) / chunks)
+        var job = Job(x: x, y: y, w: weights, m: m, k: k, n: n, per: (n + chunks - 1) / chunks, accumulate: accumulate)
         ParallelPool.shared.run(parts: chunks, threads: chunks, job: &job) { ctx, c in
             ctx.assumingMemoryBound(to: Job.self).pointee.run(part: c)
         }
@@ -22,6 +22,13 @@ enum Q8_0 {
     private struct Job {
         let x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, w: UnsafeRawPointer
         let m: Int, k: Int, n: Int, per: Int
+        let accumulate: Bool
+
+        @inline(__always)
+        func store(_ value: Float, row: Int, col: Int) {
+            let out = y + row * n + col
+            out.pointee = accumulate ? out.pointee + value : value
+        }
 
         func run(part: Int) {
             let blocks = k / blockSize
@@ -49,10 +56,10 @@ enum Q8_0 {
                             if rows > 3 { a3 += wv * xb.loadUnaligned(fromByteOffset: off + 3 * rowBytesX, as: FVec.self) }
                         }
                     }
-                    y[i0 * n + j] = a0.sum()
-                    if rows > 1 { y[(i0 + 1) * n + j] = a1.sum() }
-                    if rows > 2 { y[(i0 + 2) * n + j] = a2.sum() }
-                    if rows > 3 { y[(i0 + 3) * n + j] = a3.sum() }
+                    store(a0.sum(), row: i0, col: j)
+                    if rows > 1 { store(a1.sum(), row: i0 + 1, col: j) }
+                    if rows > 2 { store(a2.sum(), row: i0 + 2, col: j) }
+                    if rows > 3 { store(a3.sum(), row: i0 + 3, col: j) }
                 }
                 i0 += 4
             }

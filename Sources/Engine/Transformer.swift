@@ -77,53 +77,67 @@ struct Transformer: @unchecked Sendable {
             if let b = w.bq { Kernels.addBias(ws.q, b, rows: a, n: qd) }
             Kernels.rope(ws.q, rows: a, heads: nh, headDim: hd, rowStride: qd, positions: ws.positions,
                          cos: ws.ropeCos, sin: ws.ropeSin, style: c.ropeStyle)
-            // Attention. Heads sharing a K/V head (GQA) are stacked into one taller product so that sgemm sees
-            // group·rows query rows instead of `rows` (a partial step has few rows); queries go in chunks so the
-            // score matrix stays small.
-            if group == 1 {
-                for head in 0..<nh {
-                    var q0 = 0
-                    while q0 < a {
-                        let rows = min(ws.queryChunk, a - q0)
-                        Kernels.gemmNT(ws.q + q0 * qd + head * hd, lda: qd, kc + head * hd, ldb: kvd, ws.scores,
-                                       ldc: n, m: rows, n: n, k: hd, alpha: scale)
-                        Kernels.softmaxRows(ws.scores, rows: rows, n: n, stride: n, threads: threads)
-                        Kernels.gemmNN(ws.scores, lda: n, vc + head * hd, ldb: kvd, ws.att + q0 * qd + head * hd,
-                                       ldc: qd, m: rows, n: hd, k: n)
-                        q0 += rows
-                    }
-                }
+            // Attention: the fused kernel (scores, softmax and values per block of keys) or sgemm, as routed.
+            if a <= KernelRouting.current.fusedAttentionMaxRows {
+                FusedAttention.run(q: ws.q, rows: a, k: kc, v: vc, n: n, heads: nh, kvHeads: nkv, headDim: hd,
+                                   scale: scale, scratch: ws.attentionScratch, out: ws.att, threads: threads)
             } else {
-                let stacked = group * a
-                for g in 0..<nkv {
-                    var v0 = 0
-                    while v0 < stacked {
-                        let rows = min(ws.queryChunk, stacked - v0)
-                        for v in v0..<(v0 + rows) {
-                            let head = g * group + v / a, r = v % a
-                            (ws.qStack + (v - v0) * hd).update(from: ws.q + r * qd + head * hd, count: hd)
-                        }
-                        Kernels.gemmNT(ws.qStack, lda: hd, kc + g * hd, ldb: kvd, ws.scores, ldc: n,
-                                       m: rows, n: n, k: hd, alpha: scale)
-                        Kernels.softmaxRows(ws.scores, rows: rows, n: n, stride: n, threads: threads)
-                        Kernels.gemmNN(ws.scores, lda: n, vc + g * hd, ldb: kvd, ws.oStack, ldc: hd,
-                                       m: rows, n: hd, k: n)
-                        for v in v0..<(v0 + rows) {
-                            let head = g * group + v / a, r = v % a
-                            (ws.att + r * qd + head * hd).update(from: ws.oStack + (v - v0) * hd, count: hd)
-                        }
-                        v0 += rows
-                    }
-                }
+                attentionBySgemm(ws, layer: l, rows: a, keyCount: n)
             }
-            w.wo.apply(ws.att, m: a, ws.h, threads: threads)
-            Kernels.add(ws.x, ws.h, count: a * d)
+            w.wo.apply(ws.att, m: a, ws.x, accumulate: true, threads: threads)
             Kernels.rmsNorm(ws.x, w.ffnNorm, ws.h, rows: a, d: d, eps: c.rmsNormEps)
             w.gate.apply(ws.h, m: a, ws.gate, threads: threads)
             w.up.apply(ws.h, m: a, ws.up, threads: threads)
             Kernels.swiglu(ws.gate, ws.up, count: a * ffn, threads: threads)
-            w.down.apply(ws.gate, m: a, ws.h, threads: threads)
-            Kernels.add(ws.x, ws.h, count: a * d)
+            w.down.apply(ws.gate, m: a, ws.x, accumulate: true, threads: threads)
+        }
+    }
+
+    /// Attention through sgemm: per head, scores = Q·Kᵀ, softmax, then scores·V.
+    private func attentionBySgemm(_ ws: Workspace, layer l: Int, rows a: Int, keyCount n: Int) {
+        let c = config
+        let hd = c.headDim, nh = c.numHeads, nkv = c.numKVHeads
+        let qd = nh * hd, kvd = nkv * hd, group = nh / nkv
+        let scale = 1 / Float(hd).squareRoot()
+        let kc = ws.kCache[l], vc = ws.vCache[l]
+        // Heads sharing a K/V head (GQA) are stacked into one taller product so that sgemm sees
+        // group·rows query rows instead of `rows` (a partial step has few rows); queries go in chunks so the
+        // score matrix stays small.
+        if group == 1 {
+            for head in 0..<nh {
+                var q0 = 0
+                while q0 < a {
+                    let rows = min(ws.queryChunk, a - q0)
+                    Kernels.gemmNT(ws.q + q0 * qd + head * hd, lda: qd, kc + head * hd, ldb: kvd, ws.scores,
+                                   ldc: n, m: rows, n: n, k: hd, alpha: scale)
+                    Kernels.softmaxRows(ws.scores, rows: rows, n: n, stride: n, threads: threads)
+                    Kernels.gemmNN(ws.scores, lda: n, vc + head * hd, ldb: kvd, ws.att + q0 * qd + head * hd,
+                                   ldc: qd, m: rows, n: hd, k: n)
+                    q0 += rows
+                }
+            }
+        } else {
+            let stacked = group * a
+            for g in 0..<nkv {
+                var v0 = 0
+                while v0 < stacked {
+                    let rows = min(ws.queryChunk, stacked - v0)
+                    for v in v0..<(v0 + rows) {
+                        let head = g * group + v / a, r = v % a
+                        (ws.qStack + (v - v0) * hd).update(from: ws.q + r * qd + head * hd, count: hd)
+                    }
+                    Kernels.gemmNT(ws.qStack, lda: hd, kc + g * hd, ldb: kvd, ws.scores, ldc: n,
+                                   m: rows, n: n, k: hd, alpha: scale)
+                    Kernels.softmaxRows(ws.scores, rows: rows, n: n, stride: n, threads: threads)
+                    Kernels.gemmNN(ws.scores, lda: n, vc + g * hd, ldb: kvd, ws.oStack, ldc: hd,
+                                   m: rows, n: hd, k: n)
+                    for v in v0..<(v0 + rows) {
+                        let head = g * group + v / a, r = v % a
+                        (ws.att + r * qd + head * hd).update(from: ws.oStack + (v - v0) * hd, count: hd)
+                    }
+                    v0 += rows
+                }
+            }
         }
     }
 

@@ -22,12 +22,23 @@ struct WeightMatrix: @unchecked Sendable {
     let cols: Int
     /// The dtype the checkpoint stored (for `model info`).
     let fileDType: TensorDType
+    /// The same f32 weights packed for `dlsp_gemm_packed`, used for products of at most
+    /// `KernelRouting.current.packedMaxRows` activation rows; taller products go to sgemm.
+    var packed: PackedWeights? = nil
 
-    /// y[m×rows] = x[m×cols] · Wᵀ.
-    func apply(_ x: UnsafePointer<Float>, m: Int, _ y: UnsafeMutablePointer<Float>, threads: Int) {
+    /// y[m×rows] = x[m×cols] · Wᵀ, or y += that when `accumulate`.
+    func apply(_ x: UnsafePointer<Float>, m: Int, _ y: UnsafeMutablePointer<Float>, accumulate: Bool = false,
+               threads: Int) {
+        if let p = packed, m <= KernelRouting.current.packedMaxRows {
+            p.apply(x, ldx: cols, m: m, y, ldy: rows, accumulate: accumulate, threads: threads)
+            return
+        }
         switch storage {
-        case .f32(let w): Kernels.gemmNT(x, lda: cols, w, ldb: cols, y, ldc: rows, m: m, n: rows, k: cols)
-        case .q8_0(let w): Q8_0.matmul(x, m: m, k: cols, weights: w, n: rows, y, threads: threads)
+        case .f32(let w):
+            Kernels.gemmNT(x, lda: cols, w, ldb: cols, y, ldc: rows, m: m, n: rows, k: cols,
+                           beta: accumulate ? 1 : 0)
+        case .q8_0(let w):
+            Q8_0.matmul(x, m: m, k: cols, weights: w, n: rows, y, accumulate: accumulate, threads: threads)
         }
     }
 }
@@ -130,7 +141,15 @@ struct TransformerWeights: @unchecked Sendable {
                 }
                 return WeightMatrix(storage: .q8_0(s.pointer), rows: rows, cols: cols, fileDType: .q8_0)
             }
-            return WeightMatrix(storage: .f32(floats(s)), rows: rows, cols: cols, fileDType: s.dtype)
+            return packedIfWorthIt(WeightMatrix(storage: .f32(floats(s)), rows: rows, cols: cols, fileDType: s.dtype))
+        }
+        func packedIfWorthIt(_ m: WeightMatrix) -> WeightMatrix {
+            guard case .f32(let w) = m.storage else { return m }
+            var m = m
+            let out = arena.allocate(PackedWeights.floats(rows: m.rows, cols: m.cols))
+            PackedWeights.pack(w, rows: m.rows, cols: m.cols, into: out)
+            m.packed = PackedWeights(data: out, rows: m.rows, cols: m.cols)
+            return m
         }
 
         let embedSlice = try slice(names.embed, [config.embeddingSize, d])
@@ -153,8 +172,8 @@ struct TransformerWeights: @unchecked Sendable {
         self.layers = layers
         finalNorm = try vector(names.finalNorm, d)
         if config.tiedEmbeddings {
-            head = WeightMatrix(storage: .f32(embedding), rows: config.embeddingSize, cols: d,
-                                fileDType: embedSlice.dtype)
+            head = packedIfWorthIt(WeightMatrix(storage: .f32(embedding), rows: config.embeddingSize, cols: d,
+                                                fileDType: embedSlice.dtype))
         } else {
             head = try matrix(names.head, config.embeddingSize, d)
         }

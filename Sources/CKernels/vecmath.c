@@ -1,0 +1,71 @@
+// Row softmax and SwiGLU with the vector exp: the element-wise work between the matrix products.
+#include "CKernels.h"
+#include "isa.h"
+
+static void softmax_portable(float *x, int n) {
+    float max = -INFINITY;
+    for (int j = 0; j < n; j++) if (x[j] > max) max = x[j];
+    float sum = 0;
+    for (int j = 0; j < n; j++) { x[j] = dlsp_exp_scalar(x[j] - max); sum += x[j]; }
+    float inv = 1.0f / sum;
+    for (int j = 0; j < n; j++) x[j] *= inv;
+}
+
+static void swiglu_portable(float *g, const float *u, int count) {
+    for (int i = 0; i < count; i++) g[i] = g[i] / (1.0f + dlsp_exp_scalar(-g[i])) * u[i];
+}
+
+#if DLSP_X86
+DLSP_AVX2 static void softmax_avx2(float *x, int n) {
+    __m256 mv = _mm256_set1_ps(-INFINITY);
+    int j = 0;
+    for (; j + 8 <= n; j += 8) mv = _mm256_max_ps(mv, _mm256_loadu_ps(x + j));
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(mv), _mm256_extractf128_ps(mv, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    float max = _mm_cvtss_f32(m4);
+    for (; j < n; j++) if (x[j] > max) max = x[j];
+    __m256 mx = _mm256_set1_ps(max), sv = _mm256_setzero_ps();
+    j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m256 e = dlsp_exp256(_mm256_sub_ps(_mm256_loadu_ps(x + j), mx));
+        _mm256_storeu_ps(x + j, e);
+        sv = _mm256_add_ps(sv, e);
+    }
+    float sum = dlsp_hsum256(sv);
+    for (; j < n; j++) { x[j] = dlsp_exp_scalar(x[j] - max); sum += x[j]; }
+    __m256 iv = _mm256_set1_ps(1.0f / sum);
+    j = 0;
+    for (; j + 8 <= n; j += 8) _mm256_storeu_ps(x + j, _mm256_mul_ps(_mm256_loadu_ps(x + j), iv));
+    for (; j < n; j++) x[j] *= 1.0f / sum;
+}
+
+DLSP_AVX2 static void swiglu_avx2(float *g, const float *u, int count) {
+    int i = 0;
+    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+    for (; i + 8 <= count; i += 8) {
+        __m256 gv = _mm256_loadu_ps(g + i);
+        __m256 e = dlsp_exp256(_mm256_sub_ps(zero, gv));
+        __m256 r = _mm256_mul_ps(_mm256_div_ps(gv, _mm256_add_ps(one, e)), _mm256_loadu_ps(u + i));
+        _mm256_storeu_ps(g + i, r);
+    }
+    for (; i < count; i++) g[i] = g[i] / (1.0f + dlsp_exp_scalar(-g[i])) * u[i];
+}
+#endif
+
+void dlsp_softmax_rows(float *x, int rows, int n, int stride) {
+#if DLSP_X86
+    if (dlsp_isa_active() == DLSP_ISA_AVX2_FMA) {
+        for (int r = 0; r < rows; r++) softmax_avx2(x + (size_t)r * stride, n);
+        return;
+    }
+#endif
+    for (int r = 0; r < rows; r++) softmax_portable(x + (size_t)r * stride, n);
+}
+
+void dlsp_swiglu(float *g, const float *u, int count) {
+#if DLSP_X86
+    if (dlsp_isa_active() == DLSP_ISA_AVX2_FMA) { swiglu_avx2(g, u, count); return; }
+#endif
+    swiglu_portable(g, u, count);
+}

@@ -1,0 +1,146 @@
+import Foundation
+import CKernels
+
+/// The instruction set of the engine's C kernels (`CKernels`): AVX2 with FMA where the CPU has it, otherwise
+/// portable C. Results agree to rounding; the choice only changes speed.
+public enum KernelISA: Int32, Sendable, CustomStringConvertible {
+    case portable = 0
+    case avx2FMA = 2
+
+    /// The best this CPU supports.
+    public static var available: KernelISA { KernelISA(rawValue: dlsp_isa_available()) ?? .portable }
+    /// The one in use.
+    public static var active: KernelISA { KernelISA(rawValue: dlsp_isa_active()) ?? .portable }
+    /// Chooses the instruction set (clamped to what the CPU supports); returns the one now in use. The
+    /// `DLSP_KERNELS=portable` environment variable makes the engine start with the portable one.
+    @discardableResult
+    public static func select(_ isa: KernelISA) -> KernelISA { KernelISA(rawValue: dlsp_isa_select(isa.rawValue)) ?? .portable }
+
+    public var description: String { self == .avx2FMA ? "avx2+fma" : "portable" }
+
+    /// Applies `DLSP_KERNELS=portable` once per process (read when the first engine is made).
+    static let environmentApplied: Void = {
+        if ProcessInfo.processInfo.environment["DLSP_KERNELS"] == "portable" {
+            select(.portable)
+            KernelRouting.current = .best(for: .portable)
+        }
+    }()
+}
+
+/// Which kernels run a forward pass's matrix products and attention, by the number of rows computed.
+///
+/// With AVX2 the packed products and the fused attention beat OpenBLAS at every height on this engine's shapes
+/// (`dlsp bench engine` prints both), and mixing the two costs more again: OpenBLAS's idle threads spin for a
+/// while after each call and take cores from the engine's own. Without AVX2 the portable C loops are only worth
+/// it for the short products of a denoising step.
+public struct KernelRouting: Sendable, Equatable {
+    /// Products of at most this many activation rows use the packed weights; taller ones go to sgemm.
+    public var packedMaxRows: Int
+    /// Attention over at most this many query rows uses the fused kernel; taller attention goes to sgemm.
+    public var fusedAttentionMaxRows: Int
+
+    public init(packedMaxRows: Int, fusedAttentionMaxRows: Int) {
+        self.packedMaxRows = packedMaxRows
+        self.fusedAttentionMaxRows = fusedAttentionMaxRows
+    }
+
+    /// Everything through OpenBLAS (the baseline the benchmark compares against).
+    public static let sgemmOnly = KernelRouting(packedMaxRows: 0, fusedAttentionMaxRows: 0)
+
+    /// The fastest routing measured for an instruction set.
+    public static func best(for isa: KernelISA) -> KernelRouting {
+        switch isa {
+        case .avx2FMA: KernelRouting(packedMaxRows: .max, fusedAttentionMaxRows: .max)
+        case .portable: KernelRouting(packedMaxRows: 64, fusedAttentionMaxRows: 64)
+        }
+    }
+
+    /// The routing every forward pass uses. Set it before fills run (the benchmark switches it between
+    /// measurements); it is read without a lock.
+    nonisolated(unsafe) public static var current = KernelRouting.best(for: .available)
+}
+
+/// A weight matrix (`rows` outputs × `cols` inputs) in the packed layout of `dlsp_gemm_packed`: panels of 16
+/// outputs, input-major inside a panel.
+struct PackedWeights: @unchecked Sendable {
+    let data: UnsafePointer<Float>
+    let rows: Int
+    let cols: Int
+    var panels: Int { (rows + 15) / 16 }
+
+    static func floats(rows: Int, cols: Int) -> Int { Int(dlsp_packed_floats(Int32(rows), Int32(cols))) }
+
+    static func pack(_ w: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
+        dlsp_pack_weights(w, Int32(rows), Int32(cols), out)
+    }
+
+    private struct Job {
+        var x: UnsafePointer<Float>, packed: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
+        var ldx, m, k, n, ldy, panels, parts: Int32
+        var accumulate: Int32
+    }
+
+    /// y[i, 0..<rows] = x[i, 0..<cols] · Wᵀ (or y += that when `accumulate`) for i < m; output panels are split
+    /// across `threads`.
+    func apply(_ x: UnsafePointer<Float>, ldx: Int, m: Int, _ y: UnsafeMutablePointer<Float>, ldy: Int,
+               accumulate: Bool = false, threads: Int) {
+        // Parts of fewer than four panels cost more to hand over than they save.
+        let parts = max(1, min(threads, panels / 4, m * panels / 8))
+        var job = Job(x: x, packed: data, y: y, ldx: Int32(ldx), m: Int32(m), k: Int32(cols), n: Int32(rows),
+                      ldy: Int32(ldy), panels: Int32(panels), parts: Int32(parts), accumulate: accumulate ? 1 : 0)
+        if parts == 1 {
+            dlsp_gemm_packed(x, job.ldx, job.m, job.k, data, job.n, y, job.ldy, 0, job.panels, job.accumulate)
+            return
+        }
+        ParallelPool.shared.run(parts: parts, threads: parts, job: &job) { ctx, i in
+            let j = ctx.assumingMemoryBound(to: Job.self).pointee
+            let p0 = Int32(i) * j.panels / j.parts, p1 = Int32(i + 1) * j.panels / j.parts
+            dlsp_gemm_packed(j.x, j.ldx, j.m, j.k, j.packed, j.n, j.y, j.ldy, p0, p1, j.accumulate)
+        }
+    }
+}
+
+/// Attention fused with its softmax (`dlsp_attention_rows`), split over heads and blocks of query rows.
+enum FusedAttention {
+    /// Query rows per part: each part reads its head's keys and values once, so taller parts read less; the
+    /// score rows of a part (rowsPerPart × n floats per thread) should stay in L2.
+    static let rowsPerPart = 64
+
+    private struct Job {
+        var q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>
+        var out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+        var rows, n, heads, group, headDim, qd, kvd, blocksPerHead, lanes: Int
+        var scale: Float
+    }
+
+    /// att[r, h·hd ..< (h+1)·hd] = softmax(scale · q_h[r] · K_gᵀ) · V_g for every active row r and query head h
+    /// (g = h / group), over the `n` cached keys. `scratch` holds `scratchFloats(capacity:)` floats.
+    static func run(q: UnsafePointer<Float>, rows: Int, k: UnsafePointer<Float>, v: UnsafePointer<Float>, n: Int,
+                    heads: Int, kvHeads: Int, headDim: Int, scale: Float, scratch: UnsafeMutablePointer<Float>,
+                    out: UnsafeMutablePointer<Float>, threads: Int) {
+        let blocks = (rows + rowsPerPart - 1) / rowsPerPart
+        let parts = heads * blocks
+        let lanes = max(1, min(threads, parts, ParallelPool.shared.workers + 1))
+        var job = Job(q: q, k: k, v: v, out: out, scratch: scratch, rows: rows, n: n, heads: heads,
+                      group: heads / kvHeads, headDim: headDim, qd: heads * headDim, kvd: kvHeads * headDim,
+                      blocksPerHead: blocks, lanes: lanes, scale: scale)
+        // One part per lane, each walking its share of (head, block) pairs with its own scratch.
+        ParallelPool.shared.run(parts: lanes, threads: lanes, job: &job) { ctx, lane in
+            let j = ctx.assumingMemoryBound(to: Job.self).pointee
+            var t = lane
+            while t < j.heads * j.blocksPerHead {
+                let head = t / j.blocksPerHead, block = t % j.blocksPerHead
+                let g = head / j.group
+                let r0 = block * FusedAttention.rowsPerPart, r1 = Swift.min(j.rows, r0 + FusedAttention.rowsPerPart)
+                dlsp_attention_rows(j.q + head * j.headDim, Int32(j.qd), Int32(r0), Int32(r1),
+                                    j.k + g * j.headDim, j.v + g * j.headDim, Int32(j.kvd), Int32(j.n),
+                                    Int32(j.headDim), j.scale, j.scratch + lane * FusedAttention.rowsPerPart * j.n,
+                                    j.out + head * j.headDim, Int32(j.qd))
+                t += j.lanes
+            }
+        }
+    }
+
+    /// Scratch floats `run` needs for a canvas of `capacity` positions.
+    static func scratchFloats(capacity: Int) -> Int { (ParallelPool.shared.workers + 1) * rowsPerPart * capacity }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+@testable import Engine
+
+/// The C kernels (packed products, fused attention, softmax, SwiGLU) against plain references, on the AVX2 path
+/// where the CPU has it and on the portable path, and the forward pass through every routing. The instruction set
+/// is process-wide, so the suite runs serially and restores it.
+@Suite(.serialized) struct CKernelTests {
+    static let instructionSets: [KernelISA] = KernelISA.available == .portable ? [.portable] : [.portable, .available]
+
+    func random(_ n: Int, seed: UInt64, scale: Float = 1) -> [Float] {
+        var rng = SeededRNG(seed: seed)
+        return (0..<n).map { _ in Float(rng.unit() * 2 - 1) * scale }
+    }
+
+    func with<T>(_ isa: KernelISA, _ body: () throws -> T) rethrows -> T {
+        let before = KernelISA.active
+        #expect(KernelISA.select(isa) == isa)
+        defer { KernelISA.select(before) }
+        return try body()
+    }
+
+    /// Shapes with every remainder: rows not a multiple of the 6-row tile, outputs not a multiple of the 16-wide
+    /// panel, odd inner sizes; stored and accumulated.
+    @Test(arguments: instructionSets)
+    func packedProductMatchesReference(isa: KernelISA) {
+        with(isa) {
+            for (m, n, k) in [(1, 1, 1), (5, 17, 7), (6, 16, 33), (13, 37, 64), (33, 256, 96), (70, 48, 5)] {
+                let x = random(m * k, seed: UInt64(m * 31 + k)), w = random(n * k, seed: UInt64(n * 17 + k))
+                let ref = Kernels.referenceMatmulNT(x, w, m: m, n: n, k: k)
+                let packed = UnsafeMutablePointer<Float>.allocate(capacity: PackedWeights.floats(rows: n, cols: k))
+                defer { packed.deallocate() }
+                w.withUnsafeBufferPointer { PackedWeights.pack($0.baseAddress!, rows: n, cols: k, into: packed) }
+                let pw = PackedWeights(data: packed, rows: n, cols: k)
+                for threads in [1, 2] {
+                    var y = [Float](repeating: 0, count: m * n)
+                    x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+                        pw.apply(xp.baseAddress!, ldx: k, m: m, yp.baseAddress!, ldy: n, threads: threads)
+                    } }
+                    #expect(Fixtures.maxAbsDiff(y, ref) < 1e-4, "\(isa) m=\(m) n=\(n) k=\(k)")
+                    // Accumulating onto a row of ones adds exactly one to every output.
+                    var acc = [Float](repeating: 1, count: m * n)
+                    x.withUnsafeBufferPointer { xp in acc.withUnsafeMutableBufferPointer { yp in
+                        pw.apply(xp.baseAddress!, ldx: k, m: m, yp.baseAddress!, ldy: n, accumulate: true,
+                                 threads: threads)
+                    } }
+                    #expect(Fixtures.maxAbsDiff(acc, ref.map { $0 + 1 }) < 1e-4, "\(isa) accumulate m=\(m)")
+                }
+            }
+        }
+    }
+
+    /// softmax(scale·q·Kᵀ)·V in double precision, one query head against its K/V head.
+    func referenceAttention(q: [Float], k: [Float], v: [Float], rows: Int, n: Int, heads: Int, kvHeads: Int,
+                            hd: Int, scale: Float) -> [Float] {
+        let qd = heads * hd, kvd = kvHeads * hd, group = heads / kvHeads
+        var out = [Float](repeating: 0, count: rows * qd)
+        for r in 0..<rows { for h in 0..<heads {
+            let g = h / group
+            var s = [Double](repeating: 0, count: n)
+            for j in 0..<n {
+                var dot = 0.0
+                for d in 0..<hd { dot += Double(q[r * qd + h * hd + d]) * Double(k[j * kvd + g * hd + d]) }
+                s[j] = dot * Double(scale)
+            }
+            let m = s.max()!
+            let e = s.map { Foundation.exp($0 - m) }, sum = e.reduce(0, +)
+            for d in 0..<hd {
+                var o = 0.0
+                for j in 0..<n { o += e[j] / sum * Double(v[j * kvd + g * hd + d]) }
+                out[r * qd + h * hd + d] = Float(o)
+            }
+        } }
+        return out
+    }
+
+    /// Head sizes on and off the AVX2 path (a multiple of 16 or not), key counts with tails, GQA, and more
+    /// query rows than one part takes.
+    @Test(arguments: instructionSets)
+    func fusedAttentionMatchesReference(isa: KernelISA) {
+        with(isa) {
+            for (rows, n, heads, kvHeads, hd) in [(1, 1, 1, 1, 16), (3, 67, 4, 4, 64), (33, 130, 4, 2, 32),
+                                                   (70, 45, 2, 1, 24), (9, 300, 7, 1, 128)] {
+                let qd = heads * hd, kvd = kvHeads * hd
+                let q = random(rows * qd, seed: 1, scale: 2), k = random(n * kvd, seed: 2, scale: 2)
+                let v = random(n * kvd, seed: 3)
+                let scale = 1 / Float(hd).squareRoot()
+                let ref = referenceAttention(q: q, k: k, v: v, rows: rows, n: n, heads: heads, kvHeads: kvHeads,
+                                             hd: hd, scale: scale)
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: FusedAttention.scratchFloats(capacity: n))
+                defer { scratch.deallocate() }
+                for threads in [1, 2] {
+                    var out = [Float](repeating: .nan, count: rows * qd)
+                    q.withUnsafeBufferPointer { qp in k.withUnsafeBufferPointer { kp in v.withUnsafeBufferPointer { vp in
+                        out.withUnsafeMutableBufferPointer { op in
+                            FusedAttention.run(q: qp.baseAddress!, rows: rows, k: kp.baseAddress!, v: vp.baseAddress!,
+                                               n: n, heads: heads, kvHeads: kvHeads, headDim: hd, scale: scale,
+                                               scratch: scratch, out: op.baseAddress!, threads: threads)
+                        }
+                    } } }
+                    #expect(Fixtures.maxAbsDiff(out, ref) < 1e-5, "\(isa) rows=\(rows) n=\(n) hd=\(hd)")
+                }
+            }
+        }
+    }
+
+    @Test(arguments: instructionSets)
+    func softmaxAndSwigluMatchReference(isa: KernelISA) {
+        with(isa) {
+            for n in [1, 7, 8, 33, 1000] {
+                var x = random(n, seed: UInt64(n), scale: 20)
+                let ref = Kernels.referenceSoftmax(x)
+                x.withUnsafeMutableBufferPointer { Kernels.softmaxRows($0.baseAddress!, rows: 1, n: n, stride: n) }
+                #expect(Fixtures.maxAbsDiff(x, ref) < 1e-6)
+                var g = random(n, seed: 3, scale: 6)
+                let u = random(n, seed: 4, scale: 2)
+                let sref = Kernels.referenceSwiglu(g, u)
+                g.withUnsafeMutableBufferPointer { gp in u.withUnsafeBufferPointer { up in
+                    Kernels.swiglu(gp.baseAddress!, up.baseAddress!, count: n)
+                } }
+                #expect(Fixtures.maxAbsDiff(g, sref) < 1e-5)
+            }
+        }
+    }
+
+    /// The whole forward pass, full and row-by-row against the cache, equals the plain Swift reference on
+    /// every instruction set and routing (head sizes 16 and 32 take the AVX2 attention; 8 the portable one).
+    @Test(arguments: instructionSets)
+    func forwardMatchesReferenceOnEveryRouting(isa: KernelISA) throws {
+        try with(isa) {
+            let saved = KernelRouting.current
+            defer { KernelRouting.current = saved }
+            for (hd, heads, kvHeads) in [(16, 4, 2), (32, 2, 2), (8, 6, 3)] {
+                let config = ModelConfig(family: .dream, architecture: "test", hiddenSize: 64, numLayers: 2,
+                                         numHeads: heads, numKVHeads: kvHeads, headDim: hd, intermediateSize: 72,
+                                         vocabSize: 50, ropeTheta: 10000, tiedEmbeddings: false)
+                let engine = try Engine.random(config: config, seed: 9, std: 0.3, threads: 2)
+                let tokens = (0..<45).map { ($0 * 11 + 5) % 50 }
+                let ref = ReferenceForward.logits(engine.model, tokens: tokens)
+                for routing in [KernelRouting.best(for: isa), .sgemmOnly,
+                                KernelRouting(packedMaxRows: 8, fusedAttentionMaxRows: 8)] {
+                    KernelRouting.current = routing
+                    let got = try engine.forward(tokens).flatMap { $0 }
+                    // f32 against double, relative to the logits' size (about 10 with these random weights; f32 rounding reaches 2e-5 of that).
+                    let size = ref.map(abs).max()!
+                    #expect(Fixtures.maxAbsDiff(got, ref) < 4e-5 * max(1, size), "\(isa) \(routing) hd=\(hd)")
+                }
+            }
+        }
+    }
+}
