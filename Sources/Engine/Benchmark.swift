@@ -29,6 +29,12 @@ public enum EngineBenchmark {
         /// p50 of a cached fill that follows a fill of the same canvas with `typedTokens` fewer prefix tokens,
         /// through one `ContextReuse` (a user typing): only the positions from the cursor on are recomputed.
         public var fillMsReused: Double
+        /// Where a typing fill's time goes, means over its repeats: the first forward (the rows not reused), the
+        /// hole-only forwards of the other steps, the LM head, and scoring and committing.
+        public var reusedFirstForwardMs: Double
+        public var reusedStepForwardsMs: Double
+        public var reusedLogitsMs: Double
+        public var reusedSamplingMs: Double
         /// fillMsCached / fillMsReused.
         public var reuseSpeedup: Double
         /// Fraction of hole tokens that agree between the reusing fill and a fresh cached fill of the same canvas.
@@ -132,6 +138,7 @@ public enum EngineBenchmark {
         let before = context * 3 / 4
         let prefix = (0..<before).map { _ in token() }, suffix = (0..<(context - before)).map { _ in token() }
         func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
+        func mean(_ xs: [Double]) -> Double { xs.reduce(0, +) / Double(max(1, xs.count)) }
 
         var cachedOpts = FillOptions(schedule: .timesteps(steps: steps), cache: .dual(), trimAtEndOfText: false)
         cachedOpts.maxExtraSteps = 0
@@ -157,6 +164,7 @@ public enum EngineBenchmark {
         let typed = 4
         let fresh = try engine.fill(context: prefix, suffix: suffix, holeLength: hole, options: cachedOpts)
         var reused: [Double] = []
+        var reusedParts: [DenoiseTimings] = []
         var agree = 0, compared = 0
         for _ in 0..<repeats {
             let reuse = ContextReuse()
@@ -165,6 +173,7 @@ public enum EngineBenchmark {
             _ = try engine.fill(context: Array(prefix.dropLast(typed)), suffix: suffix, holeLength: hole, options: opts)
             let r = try engine.fill(context: prefix, suffix: suffix, holeLength: hole, options: opts)
             reused.append(r.timings.totalMs)
+            reusedParts.append(r.timings)
             for (a, b) in zip(r.holeTokens, fresh.holeTokens) { compared += 1; agree += a == b ? 1 : 0 }
         }
         // Batching: the same forward work with stacked rows.
@@ -222,7 +231,11 @@ public enum EngineBenchmark {
                        fillMsCachedBest: cached.min()!, fillMsUncachedBest: uncached.min()!,
                        stepMsCached: fc / Double(stepsUsed), stepMsUncached: fu / Double(stepsUsed),
                        partialStepMs: partial.isEmpty ? 0 : median(partial), cacheSpeedup: fu / fc,
-                       fillMsReused: fr, reuseSpeedup: fc / fr, reuseAgreement: Double(agree) / Double(max(1, compared)),
+                       fillMsReused: fr,
+                       reusedFirstForwardMs: mean(reusedParts.map(\.fullForwardMs)),
+                       reusedStepForwardsMs: mean(reusedParts.map(\.partialForwardMs)),
+                       reusedLogitsMs: mean(reusedParts.map(\.logitsMs)),
+                       reusedSamplingMs: mean(reusedParts.map(\.samplingMs)), reuseSpeedup: fc / fr, reuseAgreement: Double(agree) / Double(max(1, compared)),
                        typedTokens: typed, batchOfTwoGain: 2 * median(singleMs) / median(doubleMs),
                        fullForwardMs: fwd, fullForwardMsBest: fwdBest, fullForwardGFLOPs: gflops, sgemmGFLOPs: peak,
                        fractionOfSgemm: gflops / peak, peakRSSMiB: peakRSSMiB(),
@@ -231,7 +244,7 @@ public enum EngineBenchmark {
     }
 
     /// The standard figures: the default model's shape and (when `includeLarge`) an Open-dCoder-0.5B-shaped model,
-    /// both random f32 weights, or the model at `modelPath` instead of the default shape.
+    /// both random weights (f32 and bf16 respectively), or the model at `modelPath` instead of the default shape.
     public static func standard(modelPath: String? = nil, includeLarge: Bool = true, threads: Int = 2,
                                 repeats: Int = 5) throws -> [Figures] {
         var out: [Figures] = []
@@ -245,8 +258,8 @@ public enum EngineBenchmark {
             out.append(try run(engine: e, name: "default-shape (random)", repeats: repeats))
         }
         if includeLarge {
-            let e = try Engine.random(config: openDCoderShape(), threads: threads)
-            out.append(try run(engine: e, name: "open-dcoder-0.5B-shape (random)", repeats: max(1, repeats / 2),
+            let e = try Engine.random(config: openDCoderShape(), bf16: true, threads: threads)
+            out.append(try run(engine: e, name: "open-dcoder-0.5B-shape (random, bf16)", repeats: max(1, repeats / 2),
                                uncachedRepeats: 1))
         }
         return out

@@ -136,16 +136,19 @@ public final class Engine: Sendable {
     }
 
     /// A model of the given shape with random weights (benchmarks; the mask id defaults to the last token).
-    public static func random(config: ModelConfig, seed: UInt64 = 1, threads: Int = 2) throws -> Engine {
-        try random(config: config, seed: seed, std: 0.02, threads: threads)
+    /// A model of `config`'s shape with random weights. `bf16` stores the matrices as a bf16 checkpoint would,
+    /// so loading converts them as it would a real one (and memory figures match one).
+    public static func random(config: ModelConfig, seed: UInt64 = 1, bf16: Bool = false, threads: Int = 2) throws -> Engine {
+        try random(config: config, seed: seed, std: 0.02, bf16: bf16, threads: threads)
     }
 
-    static func random(config: ModelConfig, seed: UInt64, std: Double, threads: Int) throws -> Engine {
+    static func random(config: ModelConfig, seed: UInt64, std: Double, bf16: Bool = false,
+                       threads: Int) throws -> Engine {
         setMatrixThreads(threads)
         var config = config
         if config.maskTokenID == nil { config.maskTokenID = config.embeddingSize - 1 }
         try config.validate(path: "random")
-        let weights = try TransformerWeights(source: RandomTensorSource(config: config, seed: seed, std: std), config: config,
+        let weights = try TransformerWeights(source: RandomTensorSource(config: config, seed: seed, std: std, bf16: bf16), config: config,
                                              names: config.family == .dream ? .dream : .llada)
         return Engine(config: config, weights: weights, tokenizer: nil, source: "random", threads: threads)
     }

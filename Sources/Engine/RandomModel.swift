@@ -1,13 +1,14 @@
 /// Random weights in a given shape, for benchmarks of models whose checkpoints are not at hand (the default
 /// model's shape before training finishes, an Open-dCoder-0.5B-shaped model). Values are roughly N(0, std²)
-/// (0.02 by default, like a fresh initialisation), norms are 1, deterministic for a seed.
+/// (0.02 by default, like a fresh initialisation), norms are 1, deterministic for a seed. Matrices are f32, or
+/// bf16 like most published checkpoints.
 final class RandomTensorSource: TensorSource, @unchecked Sendable {
     private var tensors: [String: TensorSlice] = [:]
     private let storage = FloatBuffers()
     var names: [String] { Array(tensors.keys) }
     var description: String { "random weights" }
 
-    init(config c: ModelConfig, seed: UInt64, std: Double = 0.02) {
+    init(config c: ModelConfig, seed: UInt64, std: Double = 0.02, bf16: Bool = false) {
         let names: TensorNames = c.family == .dream ? .dream : .llada
         var rng = SeededRNG(seed: seed)
         let d = c.hiddenSize, qd = c.numHeads * c.headDim, kvd = c.numKVHeads * c.headDim, f = c.intermediateSize
@@ -22,8 +23,16 @@ final class RandomTensorSource: TensorSource, @unchecked Sendable {
                 }
             }
             storage.buffers.append(p)
-            tensors[name] = TensorSlice(owner: storage, path: "random", pointer: UnsafeRawPointer(p), dtype: .f32,
-                                        shape: shape)
+            if bf16 && shape.count == 2 {
+                // Truncated to bf16 in place: the first half of the buffer holds the n halves.
+                let h = UnsafeMutableRawPointer(p).assumingMemoryBound(to: UInt16.self)
+                for i in 0..<n { h[i] = UInt16(p[i].bitPattern >> 16) }
+                tensors[name] = TensorSlice(owner: storage, path: "random", pointer: UnsafeRawPointer(p), dtype: .bf16,
+                                            shape: shape)
+            } else {
+                tensors[name] = TensorSlice(owner: storage, path: "random", pointer: UnsafeRawPointer(p), dtype: .f32,
+                                            shape: shape)
+            }
         }
         add(names.embed, [c.embeddingSize, d])
         add(names.finalNorm, [d], ones: true)

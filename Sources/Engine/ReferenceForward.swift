@@ -2,22 +2,17 @@ import Foundation
 
 /// The whole forward pass written plainly (scalar loops, double accumulators, one position at a time), the
 /// reference the optimised `Transformer` is tested against for shapes the PyTorch fixtures do not cover
-/// (plain multi-head attention, larger head counts). f32 weights only.
+/// (plain multi-head attention, larger head counts).
 enum ReferenceForward {
     /// Logits of every position (row i from hidden state i), row-major.
     static func logits(_ model: Transformer, tokens: [Int]) -> [Float] {
         let c = model.config, w = model.weights
         let d = c.hiddenSize, hd = c.headDim, nh = c.numHeads, nkv = c.numKVHeads, f = c.intermediateSize
         let n = tokens.count, V = c.embeddingSize
-        func mat(_ m: WeightMatrix) -> UnsafePointer<Float> {
-            guard case .f32(let p) = m.storage else { fatalError("reference forward needs f32 weights") }
-            return p
-        }
         func linear(_ x: [Double], _ m: WeightMatrix, _ bias: UnsafePointer<Float>?) -> [Double] {
-            let p = mat(m)
-            return (0..<m.rows).map { j in
+            (0..<m.rows).map { j in
                 var s = bias.map { Double($0[j]) } ?? 0
-                for i in 0..<m.cols { s += Double(p[j * m.cols + i]) * x[i] }
+                for i in 0..<m.cols { s += Double(m.element(j, i)) * x[i] }
                 return s
             }
         }

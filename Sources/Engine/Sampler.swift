@@ -74,6 +74,10 @@ struct Denoiser {
         var stepToken = [Int32](repeating: 0, count: slots.count)
         var rowOfSlot = [Int](repeating: 0, count: slots.count)
         var logitPositions = [Int32](repeating: 0, count: maxMembers)
+        // The rows whose outputs a step needs (sources of still-masked positions), in canvas order; the last layer
+        // skips the rest. Tied spans interleave, so sources are marked and then collected in `activeRows` order.
+        var outputRows = [Int32](repeating: 0, count: activeRows.count)
+        var needed = [Bool](repeating: false, count: n)
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: V)
         defer { scratch.deallocate() }
         var rng = SeededRNG(seed: o.seed)
@@ -129,22 +133,28 @@ struct Denoiser {
                 case .none: full = true
                 case .dual(let every): full = !ws.cacheValid || (every > 0 && sinceRefresh >= every)
                 }
-                canvas.withUnsafeBufferPointer { cv in
+                for s in s0..<s1 where masked[s] { for p in slots[s] { needed[model.sourceRow(for: p)] = true } }
+                var outputCount = 0
+                for r in activeRows where needed[Int(r)] {
+                    outputRows[outputCount] = r
+                    outputCount += 1
+                    needed[Int(r)] = false
+                }
+                canvas.withUnsafeBufferPointer { cv in outputRows.withUnsafeBufferPointer { out in
+                    let wanted = UnsafeBufferPointer(rebasing: out[0..<outputCount])
                     if reusePending {
                         // The kept positions stay; only the others are computed.
                         reuseRows.withUnsafeBufferPointer { rows in
-                            model.forwardRows(ws, tokens: cv.baseAddress!, count: n, rows: rows)
+                            model.forwardRows(ws, tokens: cv.baseAddress!, count: n, rows: rows, outputRows: wanted)
                         }
                     } else if full {
-                        activeRows.withUnsafeBufferPointer { rows in
-                            model.forwardAll(ws, tokens: cv.baseAddress!, count: n, outputRows: rows)
-                        }
+                        model.forwardAll(ws, tokens: cv.baseAddress!, count: n, outputRows: wanted)
                     } else {
                         activeRows.withUnsafeBufferPointer { rows in
-                            model.forwardRows(ws, tokens: cv.baseAddress!, count: n, rows: rows)
+                            model.forwardRows(ws, tokens: cv.baseAddress!, count: n, rows: rows, outputRows: wanted)
                         }
                     }
-                }
+                } }
                 let f1 = Self.now()
                 if reusePending { full = true; reusePending = false }
                 if full { fullForwards += 1; sinceRefresh = 1; timings.fullForwardMs += Double(f1 - f0) / 1e6 }

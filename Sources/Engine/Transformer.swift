@@ -22,12 +22,14 @@ struct Transformer: @unchecked Sendable {
 
     /// Recomputes only the rows at canvas positions `rows` (sorted, distinct), attending to cached K/V for every
     /// other position of the `n`-position canvas; requires a prior `forwardAll` over the same canvas length.
-    /// Afterwards active row j (position rows[j]) is row j of `ws.x`.
-    func forwardRows(_ ws: Workspace, tokens: UnsafePointer<Int32>, count n: Int, rows: UnsafeBufferPointer<Int32>) {
+    /// Afterwards active row j (position rows[j]) is row j of `ws.x`; or, with `outputRows` (a sorted subset of
+    /// `rows`), row j holds position outputRows[j]'s, the last layer computing only K/V for the others.
+    func forwardRows(_ ws: Workspace, tokens: UnsafePointer<Int32>, count n: Int, rows: UnsafeBufferPointer<Int32>,
+                     outputRows: UnsafeBufferPointer<Int32>? = nil) {
         precondition(ws.cacheValid, "forwardRows needs a cache filled by forwardAll")
         for r in 0..<n { ws.compact[r] = -1 }
         for (j, p) in rows.enumerated() { ws.positions[j] = p; ws.compact[Int(p)] = Int32(j) }
-        run(ws, tokens: tokens, active: rows.count, keyCount: n)
+        run(ws, tokens: tokens, active: rows.count, keyCount: n, finalRows: outputRows)
     }
 
     private func run(_ ws: Workspace, tokens: UnsafePointer<Int32>, active: Int, keyCount n: Int,
@@ -58,16 +60,19 @@ struct Transformer: @unchecked Sendable {
                 (vc + p * kvd).update(from: ws.vNew + j * kvd, count: kvd)
             }
             if l == weights.layers.count - 1, let keep = finalRows, keep.count < a {
-                // Last layer: every row's K/V is stored; only the rows whose outputs are wanted go on.
-                // Rows are compacted in increasing order, so moving row p to slot j ≤ p never overwrites a
-                // row still to be moved.
-                for r in 0..<a { ws.compact[Int(ws.positions[r])] = -1 }
+                // Last layer: every row's K/V is stored; only the rows whose outputs are wanted go on. Active rows
+                // are in increasing position order and `keep` is a sorted subset, so moving row src to slot
+                // j ≤ src never overwrites a row still to be moved.
                 for (j, p) in keep.enumerated() {
-                    let src = Int(p)   // a full forward's row index is its position
+                    let src = Int(ws.compact[Int(p)])
+                    precondition(src >= j, "outputRows must be sorted active positions")
                     if j != src {
                         (ws.x + j * d).update(from: ws.x + src * d, count: d)
                         (ws.h + j * d).update(from: ws.h + src * d, count: d)
                     }
+                }
+                for r in 0..<a { ws.compact[Int(ws.positions[r])] = -1 }
+                for (j, p) in keep.enumerated() {
                     ws.positions[j] = p
                     ws.compact[Int(p)] = Int32(j)
                 }

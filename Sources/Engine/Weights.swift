@@ -9,6 +9,13 @@ final class WeightArena: @unchecked Sendable {
         owned.append(p)
         return p
     }
+    /// Frees a buffer `allocate` returned, if it did (a pointer into a mapped file is left alone); reports whether
+    /// it was freed.
+    func free(_ p: UnsafePointer<Float>) -> Bool {
+        guard let i = owned.firstIndex(where: { UnsafePointer($0) == p }) else { return false }
+        owned.remove(at: i).deallocate()
+        return true
+    }
     func retain(_ object: AnyObject) { keepAlive.append(object) }
     func isRetaining(_ object: AnyObject) -> Bool { keepAlive.contains { $0 === object } }
     deinit { for p in owned { p.deallocate() } }
@@ -16,7 +23,8 @@ final class WeightArena: @unchecked Sendable {
 
 /// A weight matrix of `rows` outputs × `cols` inputs, row-major (PyTorch's Linear layout).
 struct WeightMatrix: @unchecked Sendable {
-    enum Storage { case f32(UnsafePointer<Float>), q8_0(UnsafeRawPointer) }
+    /// `packedOnly`: the f32 copy was dropped after packing (large models; see `TransformerWeights`).
+    enum Storage { case f32(UnsafePointer<Float>), q8_0(UnsafeRawPointer), packedOnly }
     let storage: Storage
     let rows: Int
     let cols: Int
@@ -29,16 +37,36 @@ struct WeightMatrix: @unchecked Sendable {
     /// y[m×rows] = x[m×cols] · Wᵀ, or y += that when `accumulate`.
     func apply(_ x: UnsafePointer<Float>, m: Int, _ y: UnsafeMutablePointer<Float>, accumulate: Bool = false,
                threads: Int) {
-        if let p = packed, m <= KernelRouting.current.packedMaxRows {
+        if let p = packed, m <= KernelRouting.current.packedMaxRows || storage.isPackedOnly {
             p.apply(x, ldx: cols, m: m, y, ldy: rows, accumulate: accumulate, threads: threads)
             return
         }
         switch storage {
+        case .packedOnly:
+            preconditionFailure("packed-only weights without their packed copy")
         case .f32(let w):
             Kernels.gemmNT(x, lda: cols, w, ldb: cols, y, ldc: rows, m: m, n: rows, k: cols,
                            beta: accumulate ? 1 : 0)
         case .q8_0(let w):
             Q8_0.matmul(x, m: m, k: cols, weights: w, n: rows, y, accumulate: accumulate, threads: threads)
+        }
+    }
+}
+
+extension WeightMatrix.Storage {
+    var isPackedOnly: Bool { if case .packedOnly = self { true } else { false } }
+}
+
+extension WeightMatrix {
+    /// W[row, col] from whichever copy exists (for the plain reference forward; slow).
+    func element(_ row: Int, _ col: Int) -> Float {
+        switch storage {
+        case .f32(let w): return w[row * cols + col]
+        case .packedOnly: return packed!.data[(row / 16) * 16 * cols + col * 16 + row % 16]
+        case .q8_0(let w):
+            let block = w + row * (cols / Q8_0.blockSize) * Q8_0.blockBytes + (col / Q8_0.blockSize) * Q8_0.blockBytes
+            let scale = Float(Float16(bitPattern: UInt16(littleEndian: block.loadUnaligned(as: UInt16.self))))
+            return scale * Float(block.load(fromByteOffset: 2 + col % Q8_0.blockSize, as: Int8.self))
         }
     }
 }
@@ -92,6 +120,8 @@ struct TransformerWeights: @unchecked Sendable {
     let finalNorm: UnsafePointer<Float>
     let head: WeightMatrix
     let dtypeSummary: String
+    /// Parameters above which converted f32 copies are dropped once packed (about 256 MiB of f32).
+    static let plainCopyLimit = 64_000_000
 
     init(source: TensorSource, config: ModelConfig, names: TensorNames) throws {
         let arena = WeightArena()
@@ -108,14 +138,17 @@ struct TransformerWeights: @unchecked Sendable {
                 throw EngineError.shapeMismatch(path: s.path, tensor: name, expected: shape, found: s.shape)
             }
             dtypes[s.dtype, default: 0] += 1
-            if !arena.isRetaining(s.owner) { arena.retain(s.owner) }
             return s
         }
+        // A file mapping (or buffer) is kept only while some tensor is used from it in place (aligned f32, Q8_0);
+        // one whose tensors were all converted is let go once loading ends, so a bf16 checkpoint does not stay
+        // resident beside its f32 conversion.
+        func inPlace(_ s: TensorSlice) { if !arena.isRetaining(s.owner) { arena.retain(s.owner) } }
         func floats(_ s: TensorSlice) -> UnsafePointer<Float> {
             let n = s.elementCount
             switch s.dtype {
             case .f32:
-                if Int(bitPattern: s.pointer) % 4 == 0 { return s.pointer.assumingMemoryBound(to: Float.self) }
+                if Int(bitPattern: s.pointer) % 4 == 0 { inPlace(s); return s.pointer.assumingMemoryBound(to: Float.self) }
                 let p = arena.allocate(n); UnsafeMutableRawPointer(p).copyMemory(from: s.pointer, byteCount: n * 4)
                 return UnsafePointer(p)
             case .f16:
@@ -139,16 +172,26 @@ struct TransformerWeights: @unchecked Sendable {
                     throw EngineError.shapeMismatch(path: s.path, tensor: name, expected: [rows, cols / 32 * 32],
                                                     found: s.shape)
                 }
+                inPlace(s)
                 return WeightMatrix(storage: .q8_0(s.pointer), rows: rows, cols: cols, fileDType: .q8_0)
             }
             return packedIfWorthIt(WeightMatrix(storage: .f32(floats(s)), rows: rows, cols: cols, fileDType: s.dtype))
         }
-        func packedIfWorthIt(_ m: WeightMatrix) -> WeightMatrix {
+        // Every f32 matrix is packed for the C kernels. A large model whose products all go through the packed
+        // copy (the AVX2 routing) keeps no f32 copy of converted (f16/bf16/misaligned) matrices: holding both
+        // would double its memory. Small models keep both, so the benchmark can compare the sgemm routing.
+        let largeModel = config.parameterCount > TransformerWeights.plainCopyLimit
+        let dropPlain = largeModel && KernelRouting.best(for: .available).packedMaxRows == .max
+        func packedIfWorthIt(_ m: WeightMatrix, keepPlain: Bool = false) -> WeightMatrix {
             guard case .f32(let w) = m.storage else { return m }
             var m = m
             let out = arena.allocate(PackedWeights.floats(rows: m.rows, cols: m.cols))
             PackedWeights.pack(w, rows: m.rows, cols: m.cols, into: out)
             m.packed = PackedWeights(data: out, rows: m.rows, cols: m.cols)
+            if dropPlain && !keepPlain && arena.free(w) {
+                m = WeightMatrix(storage: .packedOnly, rows: m.rows, cols: m.cols, fileDType: m.fileDType,
+                                 packed: m.packed)
+            }
             return m
         }
 
@@ -172,8 +215,9 @@ struct TransformerWeights: @unchecked Sendable {
         self.layers = layers
         finalNorm = try vector(names.finalNorm, d)
         if config.tiedEmbeddings {
+            // The embedding rows are also gathered, so the tied head keeps its f32 copy.
             head = packedIfWorthIt(WeightMatrix(storage: .f32(embedding), rows: config.embeddingSize, cols: d,
-                                                fileDType: embedSlice.dtype))
+                                                fileDType: embedSlice.dtype), keepPlain: true)
         } else {
             head = try matrix(names.head, config.embeddingSize, d)
         }

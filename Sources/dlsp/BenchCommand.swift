@@ -35,6 +35,7 @@ struct Bench: ParsableCommand {
                 \(f.model): \(f.parameters / 1000) k parameters, \(f.threads) threads, context \(f.contextTokens), hole \(f.holeTokens), \(f.steps) steps
                   fill     cached p50 \(fmt(f.fillMsCached)) ms (best \(fmt(f.fillMsCachedBest)))   uncached p50 \(fmt(f.fillMsUncached)) ms (best \(fmt(f.fillMsUncachedBest)))   cache speed-up \(fmt(f.cacheSpeedup))×
                   typing   after a fill \(f.typedTokens) tokens shorter, reusing its K/V: p50 \(fmt(f.fillMsReused)) ms   speed-up over cached \(fmt(f.reuseSpeedup))×   tokens agreeing with a fresh fill \(fmt(f.reuseAgreement * 100))%
+                           first forward \(fmt(f.reusedFirstForwardMs)) ms + step forwards \(fmt(f.reusedStepForwardsMs)) ms + LM head \(fmt(f.reusedLogitsMs)) ms + sampling \(fmt(f.reusedSamplingMs)) ms
                   batch    two requests' hole rows stacked in one forward instead of two forwards: \(fmt(f.batchOfTwoGain))× throughput
                   step     cached \(fmt(f.stepMsCached)) ms   uncached \(fmt(f.stepMsUncached)) ms   hole-only step \(fmt(f.partialStepMs)) ms
                   forward  full canvas \(fmt(f.fullForwardMs)) ms = \(fmt(f.fullForwardGFLOPs)) GFLOP/s   sgemm \(fmt(f.sgemmGFLOPs)) GFLOP/s   ratio \(fmt(f.fractionOfSgemm * 100))%

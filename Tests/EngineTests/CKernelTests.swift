@@ -50,6 +50,27 @@ import Testing
         }
     }
 
+    /// A large model's matrices keep only the packed copy: products of any height, under any routing, go through
+    /// it, and the reference forward reads its elements back.
+    @Test func packedOnlyWeightsServeEveryProduct() {
+        let (n, k, m) = (37, 20, 150)
+        let w = random(n * k, seed: 21), x = random(m * k, seed: 22)
+        let packed = UnsafeMutablePointer<Float>.allocate(capacity: PackedWeights.floats(rows: n, cols: k))
+        defer { packed.deallocate() }
+        w.withUnsafeBufferPointer { PackedWeights.pack($0.baseAddress!, rows: n, cols: k, into: packed) }
+        let matrix = WeightMatrix(storage: .packedOnly, rows: n, cols: k, fileDType: .bf16,
+                                  packed: PackedWeights(data: packed, rows: n, cols: k))
+        #expect((0..<n).allSatisfy { r in (0..<k).allSatisfy { c in matrix.element(r, c) == w[r * k + c] } })
+        let saved = KernelRouting.current
+        defer { KernelRouting.current = saved }
+        KernelRouting.current = .sgemmOnly
+        var y = [Float](repeating: 0, count: m * n)
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+            matrix.apply(xp.baseAddress!, m: m, yp.baseAddress!, threads: 2)
+        } }
+        #expect(Fixtures.maxAbsDiff(y, Kernels.referenceMatmulNT(x, w, m: m, n: n, k: k)) < 1e-4)
+    }
+
     /// softmax(scale·q·Kᵀ)·V in double precision, one query head against its K/V head.
     func referenceAttention(q: [Float], k: [Float], v: [Float], rows: Int, n: Int, heads: Int, kvHeads: Int,
                             hd: Int, scale: Float) -> [Float] {
