@@ -2,10 +2,17 @@
 //
 // Why: a denoising step has ~32 query rows per head against ~1,000 cached keys of 64 or 128 dimensions. As two
 // sgemm calls (scores, then scores·V) OpenBLAS packs the key and value caches on every call and zeroes the
-// score matrix first. Here one call takes a head's query rows (up to 64) through the keys block by block and
-// then through the values block by block, so each block is read once from memory and then reused from L1.
+// score matrix first. Here one call takes a head's query rows (up to 64) through the keys block by block (each
+// block transposed once into L1, so scores need no horizontal sums) and then through the values block by block,
+// so each block is read once from memory and then reused from L1 for every query row.
 #include "CKernels.h"
 #include "isa.h"
+
+/// Keys per block: a block of K or V fills about 16 KiB of L1; a multiple of 16 keys for the transposed scores.
+static int key_block(int hd) {
+    int kb = (4096 / hd) & ~15;
+    return kb < 16 ? 16 : kb;
+}
 
 // MARK: portable
 
@@ -39,40 +46,47 @@ static void rows_portable(const float *q, int ldq, int rows, const float *k, con
 // MARK: AVX2 + FMA
 
 #if DLSP_X86
-/// Scaled scores of `rows` (1 or 2, constant at each call site) query rows against all keys, four keys at a
-/// time: eight accumulators of partial dot products, reduced four at once with horizontal adds.
+/// Scaled scores of `rows` (≤ 4, constant at each call site) query rows against a block of `jn` keys held
+/// transposed (`kt[d·kb + j]`, zero-padded to a multiple of 16 keys): sixteen keys at a time, one broadcast of a
+/// query element against two vectors of keys, no horizontal sums.
 DLSP_AVX2 static inline __attribute__((always_inline))
-void scores_avx2(const float *q, int ldq, const int rows, const float *k, int ldkv, int n, int hd, float scale,
-                 float *s, int lds) {
-    int j = 0;
-    const __m128 sc = _mm_set1_ps(scale);
-    for (; j + 4 <= n; j += 4) {
-        __m256 acc[2][4];
-        for (int r = 0; r < rows; r++) for (int t = 0; t < 4; t++) acc[r][t] = _mm256_setzero_ps();
-        const float *k0 = k + (size_t)j * ldkv;
-        for (int d = 0; d < hd; d += 8) {
-            __m256 kv[4];
-            for (int t = 0; t < 4; t++) kv[t] = _mm256_loadu_ps(k0 + (size_t)t * ldkv + d);
+void scores_t_avx2(const float *q, int ldq, const int rows, const float *kt, int kb, int jn, int hd, float scale,
+                   float *s, int lds) {
+    const __m256 sc = _mm256_set1_ps(scale);
+    for (int j = 0; j < jn; j += 16) {
+        __m256 acc[4][2];
+        for (int r = 0; r < rows; r++) { acc[r][0] = _mm256_setzero_ps(); acc[r][1] = _mm256_setzero_ps(); }
+        for (int d = 0; d < hd; d++) {
+            __m256 k0 = _mm256_loadu_ps(kt + (size_t)d * kb + j), k1 = _mm256_loadu_ps(kt + (size_t)d * kb + j + 8);
             for (int r = 0; r < rows; r++) {
-                __m256 qv = _mm256_loadu_ps(q + (size_t)r * ldq + d);
-                for (int t = 0; t < 4; t++) acc[r][t] = _mm256_fmadd_ps(qv, kv[t], acc[r][t]);
+                __m256 qb = _mm256_broadcast_ss(q + (size_t)r * ldq + d);
+                acc[r][0] = _mm256_fmadd_ps(qb, k0, acc[r][0]);
+                acc[r][1] = _mm256_fmadd_ps(qb, k1, acc[r][1]);
             }
         }
         for (int r = 0; r < rows; r++) {
-            __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(acc[r][0], acc[r][1]), _mm256_hadd_ps(acc[r][2], acc[r][3]));
-            __m128 sum = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-            _mm_storeu_ps(s + (size_t)r * lds + j, _mm_mul_ps(sum, sc));
+            float *sr = s + (size_t)r * lds + j;
+            if (j + 16 <= jn) {
+                _mm256_storeu_ps(sr, _mm256_mul_ps(acc[r][0], sc));
+                _mm256_storeu_ps(sr + 8, _mm256_mul_ps(acc[r][1], sc));
+            } else {
+                float tmp[16];
+                _mm256_storeu_ps(tmp, _mm256_mul_ps(acc[r][0], sc));
+                _mm256_storeu_ps(tmp + 8, _mm256_mul_ps(acc[r][1], sc));
+                for (int t = 0; t < jn - j; t++) sr[t] = tmp[t];
+            }
         }
     }
-    for (; j < n; j++) {
+}
+
+/// Copies keys [0, jn) of a block into kt transposed (kt[d·kb + j] = k_j[d]), zero up to a multiple of 16.
+static void transpose_keys(const float *k, int ldkv, int jn, int hd, float *kt, int kb) {
+    int padded = (jn + 15) & ~15;
+    for (int j = 0; j < jn; j++) {
         const float *kj = k + (size_t)j * ldkv;
-        for (int r = 0; r < rows; r++) {
-            __m256 acc = _mm256_setzero_ps();
-            for (int d = 0; d < hd; d += 8)
-                acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + (size_t)r * ldq + d), _mm256_loadu_ps(kj + d), acc);
-            s[(size_t)r * lds + j] = dlsp_hsum256(acc) * scale;
-        }
+        for (int d = 0; d < hd; d++) kt[(size_t)d * kb + j] = kj[d];
     }
+    for (int d = 0; d < hd; d++) for (int j = jn; j < padded; j++) kt[(size_t)d * kb + j] = 0;
 }
 
 /// Replaces a row of scores by e^(s − max) and returns 1 / Σ.
@@ -128,16 +142,22 @@ void weighted_values_avx2(const float *p, int ldp, const int rows, const float *
 /// memory once per call rather than once per few rows.
 DLSP_AVX2 static void rows_avx2(const float *q, int ldq, int rows, const float *k, const float *v, int ldkv,
                                 int n, int hd, float scale, float *s, float *out, int ldo) {
-    const int kb = hd <= 64 ? 64 : 4096 / hd;   // a key block of K or V fills about 16 KiB of L1
+    const int kb = key_block(hd);
+    float *kt = s + (size_t)rows * n;   // the transposed key block, after the score rows
     for (int j0 = 0; j0 < n; j0 += kb) {
         int jn = n - j0 < kb ? n - j0 : kb;
+        transpose_keys(k + (size_t)j0 * ldkv, ldkv, jn, hd, kt, kb);
         int r = 0;
-        for (; r + 2 <= rows; r += 2)
-            scores_avx2(q + (size_t)r * ldq, ldq, 2, k + (size_t)j0 * ldkv, ldkv, jn, hd, scale,
-                        s + (size_t)r * n + j0, n);
-        if (r < rows)
-            scores_avx2(q + (size_t)r * ldq, ldq, 1, k + (size_t)j0 * ldkv, ldkv, jn, hd, scale,
-                        s + (size_t)r * n + j0, n);
+        for (; r + 4 <= rows; r += 4)
+            scores_t_avx2(q + (size_t)r * ldq, ldq, 4, kt, kb, jn, hd, scale, s + (size_t)r * n + j0, n);
+        const float *qr = q + (size_t)r * ldq;
+        float *sr = s + (size_t)r * n + j0;
+        switch (rows - r) {
+        case 3: scores_t_avx2(qr, ldq, 3, kt, kb, jn, hd, scale, sr, n); break;
+        case 2: scores_t_avx2(qr, ldq, 2, kt, kb, jn, hd, scale, sr, n); break;
+        case 1: scores_t_avx2(qr, ldq, 1, kt, kb, jn, hd, scale, sr, n); break;
+        default: break;
+        }
     }
     for (int r = 0; r < rows; r++) {
         float inv = exp_row_avx2(s + (size_t)r * n, n);
@@ -169,6 +189,10 @@ DLSP_AVX2 static void rows_avx2(const float *q, int ldq, int rows, const float *
     }
 }
 #endif
+
+size_t dlsp_attention_scratch_floats(int rows, int n, int head_dim) {
+    return (size_t)rows * n + (size_t)key_block(head_dim) * head_dim;
+}
 
 void dlsp_attention_rows(const float *q, int ldq, int row_begin, int row_end,
                          const float *k, const float *v, int ldkv, int n, int head_dim, float scale,

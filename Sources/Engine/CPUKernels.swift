@@ -109,12 +109,12 @@ enum FusedAttention {
     private struct Job {
         var q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>
         var out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
-        var rows, n, heads, group, headDim, qd, kvd, blocksPerHead, lanes: Int
+        var rows, n, heads, group, headDim, qd, kvd, blocksPerHead, lanes, scratchPerLane: Int
         var scale: Float
     }
 
     /// att[r, h·hd ..< (h+1)·hd] = softmax(scale · q_h[r] · K_gᵀ) · V_g for every active row r and query head h
-    /// (g = h / group), over the `n` cached keys. `scratch` holds `scratchFloats(capacity:)` floats.
+    /// (g = h / group), over the `n` cached keys. `scratch` holds `scratchFloats(capacity:headDim:)` floats.
     static func run(q: UnsafePointer<Float>, rows: Int, k: UnsafePointer<Float>, v: UnsafePointer<Float>, n: Int,
                     heads: Int, kvHeads: Int, headDim: Int, scale: Float, scratch: UnsafeMutablePointer<Float>,
                     out: UnsafeMutablePointer<Float>, threads: Int) {
@@ -123,7 +123,8 @@ enum FusedAttention {
         let lanes = max(1, min(threads, parts, ParallelPool.shared.workers + 1))
         var job = Job(q: q, k: k, v: v, out: out, scratch: scratch, rows: rows, n: n, heads: heads,
                       group: heads / kvHeads, headDim: headDim, qd: heads * headDim, kvd: kvHeads * headDim,
-                      blocksPerHead: blocks, lanes: lanes, scale: scale)
+                      blocksPerHead: blocks, lanes: lanes,
+                      scratchPerLane: Self.scratchFloatsPerLane(capacity: n, headDim: headDim), scale: scale)
         // One part per lane, each walking its share of (head, block) pairs with its own scratch.
         ParallelPool.shared.run(parts: lanes, threads: lanes, job: &job) { ctx, lane in
             let j = ctx.assumingMemoryBound(to: Job.self).pointee
@@ -134,7 +135,7 @@ enum FusedAttention {
                 let r0 = block * FusedAttention.rowsPerPart, r1 = Swift.min(j.rows, r0 + FusedAttention.rowsPerPart)
                 dlsp_attention_rows(j.q + head * j.headDim, Int32(j.qd), Int32(r0), Int32(r1),
                                     j.k + g * j.headDim, j.v + g * j.headDim, Int32(j.kvd), Int32(j.n),
-                                    Int32(j.headDim), j.scale, j.scratch + lane * FusedAttention.rowsPerPart * j.n,
+                                    Int32(j.headDim), j.scale, j.scratch + lane * j.scratchPerLane,
                                     j.out + head * j.headDim, Int32(j.qd))
                 t += j.lanes
             }
@@ -142,5 +143,11 @@ enum FusedAttention {
     }
 
     /// Scratch floats `run` needs for a canvas of `capacity` positions.
-    static func scratchFloats(capacity: Int) -> Int { (ParallelPool.shared.workers + 1) * rowsPerPart * capacity }
+    static func scratchFloats(capacity: Int, headDim: Int) -> Int {
+        (ParallelPool.shared.workers + 1) * scratchFloatsPerLane(capacity: capacity, headDim: headDim)
+    }
+
+    static func scratchFloatsPerLane(capacity: Int, headDim: Int) -> Int {
+        Int(dlsp_attention_scratch_floats(Int32(rowsPerPart), Int32(capacity), Int32(headDim)))
+    }
 }

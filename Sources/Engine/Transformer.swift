@@ -87,7 +87,7 @@ struct Transformer: @unchecked Sendable {
                 FusedAttention.run(q: ws.q, rows: a, k: kc, v: vc, n: n, heads: nh, kvHeads: nkv, headDim: hd,
                                    scale: scale, scratch: ws.attentionScratch, out: ws.att, threads: threads)
             } else {
-                attentionBySgemm(ws, layer: l, rows: a, keyCount: n)
+                Self.attentionBySgemm(ws, config: c, layer: l, rows: a, keyCount: n, threads: threads)
             }
             w.wo.apply(ws.att, m: a, ws.x, accumulate: true, threads: threads)
             Kernels.rmsNorm(ws.x, w.ffnNorm, ws.h, rows: a, d: d, eps: c.rmsNormEps)
@@ -99,8 +99,8 @@ struct Transformer: @unchecked Sendable {
     }
 
     /// Attention through sgemm: per head, scores = Q·Kᵀ, softmax, then scores·V.
-    private func attentionBySgemm(_ ws: Workspace, layer l: Int, rows a: Int, keyCount n: Int) {
-        let c = config
+    static func attentionBySgemm(_ ws: Workspace, config c: ModelConfig, layer l: Int, rows a: Int, keyCount n: Int,
+                                 threads: Int) {
         let hd = c.headDim, nh = c.numHeads, nkv = c.numKVHeads
         let qd = nh * hd, kvd = nkv * hd, group = nh / nkv
         let scale = 1 / Float(hd).squareRoot()

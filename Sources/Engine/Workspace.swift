@@ -17,7 +17,7 @@ final class Workspace {
     let scores: UnsafeMutablePointer<Float>   // queryChunk × capacity
     let qStack: UnsafeMutablePointer<Float>   // queryChunk × headDim: one GQA group's queries, stacked
     let oStack: UnsafeMutablePointer<Float>
-    let attentionScratch: UnsafeMutablePointer<Float> // 4 score rows per thread for the fused attention
+    let attentionScratch: UnsafeMutablePointer<Float> // score rows and a key block per thread (fused attention)
     let kCache: [UnsafeMutablePointer<Float>] // per layer, capacity × kvDim, row = canvas position
     let vCache: [UnsafeMutablePointer<Float>]
     let ropeCos: UnsafeMutablePointer<Float>  // capacity × headDim/2
@@ -54,7 +54,7 @@ final class Workspace {
         gate = f(capacity * c.intermediateSize); up = f(capacity * c.intermediateSize)
         scores = f(queryChunk * capacity)
         qStack = f(queryChunk * c.headDim); oStack = f(queryChunk * c.headDim)
-        attentionScratch = f(FusedAttention.scratchFloats(capacity: capacity))
+        attentionScratch = f(FusedAttention.scratchFloats(capacity: capacity, headDim: c.headDim))
         kCache = (0..<c.numLayers).map { _ in f(capacity * kvd) }
         vCache = (0..<c.numLayers).map { _ in f(capacity * kvd) }
         ropeCos = f(capacity * c.headDim / 2); ropeSin = f(capacity * c.headDim / 2)

@@ -7,7 +7,7 @@ import Tokenizer
 /// `dlsp bench engine|tokenizer`: figures, not pass/fail; each run measures its own baseline (sgemm's GFLOP/s).
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks that print figures.", subcommands: [EngineBench.self, TokenizerBench.self, SyntaxBench.self, InfillBench.self,
+        abstract: "Benchmarks that print figures.", subcommands: [EngineBench.self, KernelsBench.self, TokenizerBench.self, SyntaxBench.self, InfillBench.self,
                                                                 BenchServe.self])
 
     struct EngineBench: ParsableCommand {
@@ -42,6 +42,28 @@ struct Bench: ParsableCommand {
                   kernels  \(f.kernels); the same through OpenBLAS alone: cached fill \(fmt(f.sgemmPathFillMsCached)) ms (\(fmt(f.sgemmPathFillMsCached / f.fillMsCached))×), typing \(fmt(f.sgemmPathFillMsReused)) ms (\(fmt(f.sgemmPathFillMsReused / f.fillMsReused))×), full forward \(fmt(f.sgemmPathFullForwardMs)) ms (\(fmt(f.sgemmPathFullForwardMs / f.fullForwardMs))×)
                   peak RSS \(fmt(f.peakRSSMiB)) MiB
                 """)
+            }
+        }
+    }
+
+    struct KernelsBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "kernels",
+            abstract: "GFLOP/s of the engine's C kernels beside OpenBLAS on a forward pass's shapes.")
+        @Option(help: "Threads for OpenBLAS and the engine's kernels.") var threads = 2
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let rows = KernelBenchmark.run(threads: threads)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+                return
+            }
+            print("kernels: \(KernelISA.active), \(threads) threads; GFLOP/s, fastest of the repeats")
+            for r in rows {
+                print("  \(r.name.padding(toLength: 44, withPad: " ", startingAt: 0)) kernel \(fmt(r.kernelGFLOPs))   sgemm \(fmt(r.sgemmGFLOPs))   \(fmt(r.kernelGFLOPs / r.sgemmGFLOPs))×")
             }
         }
     }

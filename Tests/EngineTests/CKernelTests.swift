@@ -108,7 +108,7 @@ import Testing
                 let scale = 1 / Float(hd).squareRoot()
                 let ref = referenceAttention(q: q, k: k, v: v, rows: rows, n: n, heads: heads, kvHeads: kvHeads,
                                              hd: hd, scale: scale)
-                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: FusedAttention.scratchFloats(capacity: n))
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: FusedAttention.scratchFloats(capacity: n, headDim: hd))
                 defer { scratch.deallocate() }
                 for threads in [1, 2] {
                     var out = [Float](repeating: .nan, count: rows * qd)

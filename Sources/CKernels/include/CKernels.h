@@ -33,11 +33,15 @@ void dlsp_gemm_packed(const float *x, int ldx, int m, int k, const float *packed
 
 /// Bidirectional attention of one head for query rows [row_begin, row_end):
 /// out[i, :] = softmax(scale · q_i · Kᵀ) · V over all `n` keys. q, k, v and out point at the head's first
-/// element of row 0 (strides ldq, ldkv, ldo in floats). `scratch` holds (row_end − row_begin)·n floats.
+/// element of row 0 (strides ldq, ldkv, ldo in floats). `scratch` holds
+/// `dlsp_attention_scratch_floats(row_end − row_begin, n, head_dim)` floats.
 /// The AVX2 path needs head_dim to be a multiple of 16; others take the portable path.
 void dlsp_attention_rows(const float *q, int ldq, int row_begin, int row_end,
                          const float *k, const float *v, int ldkv, int n, int head_dim, float scale,
                          float *scratch, float *out, int ldo);
+
+/// Scratch floats `dlsp_attention_rows` needs: the score rows and one transposed block of keys.
+size_t dlsp_attention_scratch_floats(int rows, int n, int head_dim);
 
 /// In-place softmax of `rows` rows of length n (row stride `stride`).
 void dlsp_softmax_rows(float *x, int rows, int n, int stride);
