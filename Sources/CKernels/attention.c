@@ -8,6 +8,9 @@
 #include "CKernels.h"
 #include "isa.h"
 
+/// Query rows one pass over the keys and values takes (the scratch holds their score rows).
+enum { MAX_ROWS = 64 };
+
 /// Keys per block: a block of K or V fills about 16 KiB of L1; a multiple of 16 keys for the transposed scores.
 static int key_block(int hd) {
     int kb = (4096 / hd) & ~15;
@@ -79,14 +82,40 @@ void scores_t_avx2(const float *q, int ldq, const int rows, const float *kt, int
     }
 }
 
-/// Copies keys [0, jn) of a block into kt transposed (kt[d·kb + j] = k_j[d]), zero up to a multiple of 16.
-static void transpose_keys(const float *k, int ldkv, int jn, int hd, float *kt, int kb) {
-    int padded = (jn + 15) & ~15;
-    for (int j = 0; j < jn; j++) {
+/// Copies keys [0, jn) of a block into kt transposed (kt[d·kb + j] = k_j[d]), zero up to a multiple of 16:
+/// 8 keys × 8 dimensions at a time through registers (hd is a multiple of 16 here), the last keys one by one.
+DLSP_AVX2 static void transpose_keys(const float *k, int ldkv, int jn, int hd, float *kt, int kb) {
+    int j = 0;
+    for (; j + 8 <= jn; j += 8) {
+        for (int d = 0; d < hd; d += 8) {
+            __m256 r[8], t[8];
+            for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(k + (size_t)(j + i) * ldkv + d);
+            t[0] = _mm256_unpacklo_ps(r[0], r[1]); t[1] = _mm256_unpackhi_ps(r[0], r[1]);
+            t[2] = _mm256_unpacklo_ps(r[2], r[3]); t[3] = _mm256_unpackhi_ps(r[2], r[3]);
+            t[4] = _mm256_unpacklo_ps(r[4], r[5]); t[5] = _mm256_unpackhi_ps(r[4], r[5]);
+            t[6] = _mm256_unpacklo_ps(r[6], r[7]); t[7] = _mm256_unpackhi_ps(r[6], r[7]);
+            r[0] = _mm256_shuffle_ps(t[0], t[2], 0x44); r[1] = _mm256_shuffle_ps(t[0], t[2], 0xEE);
+            r[2] = _mm256_shuffle_ps(t[1], t[3], 0x44); r[3] = _mm256_shuffle_ps(t[1], t[3], 0xEE);
+            r[4] = _mm256_shuffle_ps(t[4], t[6], 0x44); r[5] = _mm256_shuffle_ps(t[4], t[6], 0xEE);
+            r[6] = _mm256_shuffle_ps(t[5], t[7], 0x44); r[7] = _mm256_shuffle_ps(t[5], t[7], 0xEE);
+            // Row i of the transposed tile (dimension d + i across the 8 keys).
+            float *dst = kt + (size_t)d * kb + j;
+            _mm256_storeu_ps(dst + 0 * (size_t)kb, _mm256_permute2f128_ps(r[0], r[4], 0x20));
+            _mm256_storeu_ps(dst + 1 * (size_t)kb, _mm256_permute2f128_ps(r[1], r[5], 0x20));
+            _mm256_storeu_ps(dst + 2 * (size_t)kb, _mm256_permute2f128_ps(r[2], r[6], 0x20));
+            _mm256_storeu_ps(dst + 3 * (size_t)kb, _mm256_permute2f128_ps(r[3], r[7], 0x20));
+            _mm256_storeu_ps(dst + 4 * (size_t)kb, _mm256_permute2f128_ps(r[0], r[4], 0x31));
+            _mm256_storeu_ps(dst + 5 * (size_t)kb, _mm256_permute2f128_ps(r[1], r[5], 0x31));
+            _mm256_storeu_ps(dst + 6 * (size_t)kb, _mm256_permute2f128_ps(r[2], r[6], 0x31));
+            _mm256_storeu_ps(dst + 7 * (size_t)kb, _mm256_permute2f128_ps(r[3], r[7], 0x31));
+        }
+    }
+    for (; j < jn; j++) {
         const float *kj = k + (size_t)j * ldkv;
         for (int d = 0; d < hd; d++) kt[(size_t)d * kb + j] = kj[d];
     }
-    for (int d = 0; d < hd; d++) for (int j = jn; j < padded; j++) kt[(size_t)d * kb + j] = 0;
+    int padded = (jn + 15) & ~15;
+    for (int d = 0; d < hd; d++) for (int jj = jn; jj < padded; jj++) kt[(size_t)d * kb + jj] = 0;
 }
 
 /// Replaces a row of scores by e^(s − max) and returns 1 / Σ.
@@ -159,15 +188,11 @@ DLSP_AVX2 static void rows_avx2(const float *q, int ldq, int rows, const float *
         default: break;
         }
     }
+    // Unnormalised probabilities; the value pass accumulates into `out` block by block and each row is scaled by
+    // 1/Σ at the end (hd multiplies a row instead of n).
+    float inv[MAX_ROWS];
     for (int r = 0; r < rows; r++) {
-        float inv = exp_row_avx2(s + (size_t)r * n, n);
-        // The normalisation is applied to the probabilities (n multiplies) rather than the output, so the
-        // value pass can accumulate straight into `out`.
-        __m256 iv = _mm256_set1_ps(inv);
-        float *sr = s + (size_t)r * n;
-        int j = 0;
-        for (; j + 8 <= n; j += 8) _mm256_storeu_ps(sr + j, _mm256_mul_ps(_mm256_loadu_ps(sr + j), iv));
-        for (; j < n; j++) sr[j] *= inv;
+        inv[r] = exp_row_avx2(s + (size_t)r * n, n);
         memset(out + (size_t)r * ldo, 0, sizeof(float) * (size_t)hd);
     }
     for (int j0 = 0; j0 < n; j0 += kb) {
@@ -187,11 +212,16 @@ DLSP_AVX2 static void rows_avx2(const float *q, int ldq, int rows, const float *
         default: break;
         }
     }
+    for (int r = 0; r < rows; r++) {
+        __m256 iv = _mm256_set1_ps(inv[r]);
+        float *o = out + (size_t)r * ldo;
+        for (int d = 0; d < hd; d += 8) _mm256_storeu_ps(o + d, _mm256_mul_ps(_mm256_loadu_ps(o + d), iv));
+    }
 }
 #endif
 
 size_t dlsp_attention_scratch_floats(int rows, int n, int head_dim) {
-    return (size_t)rows * n + (size_t)key_block(head_dim) * head_dim;
+    return (size_t)(rows < MAX_ROWS ? rows : MAX_ROWS) * n + (size_t)key_block(head_dim) * head_dim;
 }
 
 void dlsp_attention_rows(const float *q, int ldq, int row_begin, int row_end,
@@ -202,7 +232,11 @@ void dlsp_attention_rows(const float *q, int ldq, int row_begin, int row_end,
     float *ob = out + (size_t)row_begin * ldo;
 #if DLSP_X86
     if (dlsp_isa_active() == DLSP_ISA_AVX2_FMA && head_dim % 16 == 0) {
-        rows_avx2(qb, ldq, row_end - row_begin, k, v, ldkv, n, head_dim, scale, scratch, ob, ldo);
+        for (int i = 0; i < row_end - row_begin; i += MAX_ROWS) {
+            int rows = row_end - row_begin - i < MAX_ROWS ? row_end - row_begin - i : MAX_ROWS;
+            rows_avx2(qb + (size_t)i * ldq, ldq, rows, k, v, ldkv, n, head_dim, scale, scratch,
+                      ob + (size_t)i * ldo, ldo);
+        }
         return;
     }
 #endif

@@ -40,7 +40,8 @@ void dlsp_attention_rows(const float *q, int ldq, int row_begin, int row_end,
                          const float *k, const float *v, int ldkv, int n, int head_dim, float scale,
                          float *scratch, float *out, int ldo);
 
-/// Scratch floats `dlsp_attention_rows` needs: the score rows and one transposed block of keys.
+/// Scratch floats `dlsp_attention_rows` needs: score rows (at most 64 rows at a time) and one transposed block
+/// of keys.
 size_t dlsp_attention_scratch_floats(int rows, int n, int head_dim);
 
 /// In-place softmax of `rows` rows of length n (row stride `stride`).
