@@ -17,9 +17,11 @@
 /// e^x: Cody–Waite reduction to r ∈ [−ln2/2, ln2/2], a degree-6 polynomial, 2^n put back through the float's
 /// bits; relative error about 2e-7 (the same algorithm as the engine's Swift `expVec`).
 static inline float dlsp_exp_scalar(float x) {
-    if (x < -87.0f) x = -87.0f;
-    if (x > 88.0f) x = 88.0f;
-    float n = nearbyintf(x * 1.442695040888963f);
+    x = x < -87.0f ? -87.0f : x;
+    x = x > 88.0f ? 88.0f : x;
+    // Round to nearest through the 1.5·2²³ trick rather than nearbyintf, so that loops calling this vectorise
+    // on baseline x86-64 (SSE2 has no rounding instruction).
+    float n = (x * 1.442695040888963f + 12582912.0f) - 12582912.0f;
     float r = x - n * 0.693145751953125f;
     r = r - n * 1.428606765330187e-06f;
     float p = 1.0f / 720;

@@ -2,12 +2,23 @@
 #include "CKernels.h"
 #include "isa.h"
 
+/// Σ x[0..<n] over eight running sums, a loop the compiler vectorises (a single running sum is a dependency
+/// chain it may not reorder).
+static float sum_portable(const float *x, int n) {
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int j = 0;
+    for (; j + 8 <= n; j += 8) for (int t = 0; t < 8; t++) acc[t] += x[j + t];
+    float sum = 0;
+    for (; j < n; j++) sum += x[j];
+    for (int t = 0; t < 8; t++) sum += acc[t];
+    return sum;
+}
+
 static void softmax_portable(float *x, int n) {
     float max = -INFINITY;
-    for (int j = 0; j < n; j++) if (x[j] > max) max = x[j];
-    float sum = 0;
-    for (int j = 0; j < n; j++) { x[j] = dlsp_exp_scalar(x[j] - max); sum += x[j]; }
-    float inv = 1.0f / sum;
+    for (int j = 0; j < n; j++) max = x[j] > max ? x[j] : max;
+    for (int j = 0; j < n; j++) x[j] = dlsp_exp_scalar(x[j] - max);
+    float inv = 1.0f / sum_portable(x, n);
     for (int j = 0; j < n; j++) x[j] *= inv;
 }
 

@@ -30,9 +30,9 @@ public enum KernelISA: Int32, Sendable, CustomStringConvertible {
 /// Which kernels run a forward pass's matrix products and attention, by the number of rows computed.
 ///
 /// With AVX2 the packed products and the fused attention beat OpenBLAS at every height on this engine's shapes
-/// (`dlsp bench engine` prints both), and mixing the two costs more again: OpenBLAS's idle threads spin for a
-/// while after each call and take cores from the engine's own. Without AVX2 the portable C loops are only worth
-/// it for the short products of a denoising step.
+/// (`dlsp bench kernels`), and mixing the two costs more again: OpenBLAS's idle threads spin for a while after
+/// each call and take cores from the engine's own. Without AVX2 the portable C loops lose to OpenBLAS's tuned
+/// kernels (a typing fill of the default model: 350 ms against 170 ms), so everything goes to OpenBLAS.
 public struct KernelRouting: Sendable, Equatable {
     /// Products of at most this many activation rows use the packed weights; taller ones go to sgemm.
     public var packedMaxRows: Int
@@ -51,7 +51,7 @@ public struct KernelRouting: Sendable, Equatable {
     public static func best(for isa: KernelISA) -> KernelRouting {
         switch isa {
         case .avx2FMA: KernelRouting(packedMaxRows: .max, fusedAttentionMaxRows: .max)
-        case .portable: KernelRouting(packedMaxRows: 64, fusedAttentionMaxRows: 64)
+        case .portable: .sgemmOnly
         }
     }
 

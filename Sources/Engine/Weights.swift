@@ -177,13 +177,16 @@ struct TransformerWeights: @unchecked Sendable {
             }
             return packedIfWorthIt(WeightMatrix(storage: .f32(floats(s)), rows: rows, cols: cols, fileDType: s.dtype))
         }
-        // Every f32 matrix is packed for the C kernels. A large model whose products all go through the packed
-        // copy (the AVX2 routing) keeps no f32 copy of converted (f16/bf16/misaligned) matrices: holding both
-        // would double its memory. Small models keep both, so the benchmark can compare the sgemm routing.
+        // Every f32 matrix is packed for the C kernels when the routing uses them (not on the portable path). A
+        // large model whose products all go through the packed copy (the AVX2 routing) keeps no f32 copy of
+        // converted (f16/bf16/misaligned) matrices: holding both would double its memory. Small models keep both,
+        // so the benchmark can compare the sgemm routing.
+        KernelISA.environmentApplied
+        let packing = KernelRouting.current.packedMaxRows > 0
         let largeModel = config.parameterCount > TransformerWeights.plainCopyLimit
-        let dropPlain = largeModel && KernelRouting.best(for: .available).packedMaxRows == .max
+        let dropPlain = largeModel && KernelRouting.current.packedMaxRows == .max
         func packedIfWorthIt(_ m: WeightMatrix, keepPlain: Bool = false) -> WeightMatrix {
-            guard case .f32(let w) = m.storage else { return m }
+            guard packing, case .f32(let w) = m.storage else { return m }
             var m = m
             let out = arena.allocate(PackedWeights.floats(rows: m.rows, cols: m.cols))
             PackedWeights.pack(w, rows: m.rows, cols: m.cols, into: out)

@@ -145,7 +145,10 @@ struct Doctor: ParsableCommand {
         let info = engine.info
         report.ok("model", "\(path) (\(info.family), \(String(format: "%.2f", Double(info.parameters) / 1e6)) M "
                   + "parameters, \(info.dtypes)) loaded in \(String(format: "%.0f", milliseconds(since: started))) ms")
-        defer { checkThreads(&report) }
+        defer {
+            checkThreads(&report)
+            checkKernels(&report)
+        }
 
         let text = Array("def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return \n".utf8)
         let request = CompletionRequest(uri: "file:///doctor/check.py", path: "check.py", languageID: "python",
@@ -184,6 +187,19 @@ struct Doctor: ParsableCommand {
         } else {
             report.warn("threads", "OpenBLAS uses \(actual) threads, \(threads) requested (\(cores) cores\(variable))",
                         fix: "set initializationOptions.model.threads")
+        }
+    }
+
+    private func checkKernels(_ report: inout DoctorReport) {
+        let active = KernelISA.active, available = KernelISA.available
+        if active == .avx2FMA {
+            report.ok("kernels", "avx2+fma: packed products and fused attention on the engine's own threads")
+        } else if available == .avx2FMA {
+            report.warn("kernels", "portable kernels although this CPU has AVX2 and FMA (DLSP_KERNELS=portable)",
+                        fix: "unset DLSP_KERNELS")
+        } else {
+            report.warn("kernels", "this CPU lacks AVX2/FMA: portable kernels for a step's products, OpenBLAS for the "
+                        + "rest (fills are slower)", fix: "none needed; a CPU with AVX2 runs dlsp several times faster")
         }
     }
 
