@@ -6,10 +6,11 @@
 //   MappedFile.swift       read-only mmap of weight files
 //   Safetensors.swift      safetensors headers (single file and sharded), validated against the file
 //   GGUF.swift             GGUF headers, metadata → config, f32/f16/bf16/Q8_0 tensors
-//   Weights.swift          tensor names per layout, shape checks, f16/bf16 → f32, f32/Q8_0 used in place
+//   Weights.swift          tensor names per layout, shape checks, f16/bf16 → f32, f32/Q8_0 used in place, packing
 //   Kernels.swift          RMSNorm, RoPE, softmax, SwiGLU, sgemm wrappers (+ plain reference twins)
+//   CPUKernels.swift       the CKernels target from Swift: instruction set, routing, packed products, attention
 //   Quantized.swift        the Q8_0 matrix product
-//   ParallelPool.swift     worker threads for the engine's own kernels (allocation-free hand-off)
+//   ParallelPool.swift     worker threads for the engine's own kernels (allocation-free hand-off, brief spin)
 //   Transformer.swift      the bidirectional forward pass; full canvas or hole rows against the K/V cache
 //   Workspace.swift        every per-request buffer, allocated once per request size
 //   SamplingOptions.swift  what a caller can ask of the sampler
@@ -19,6 +20,7 @@
 //   ReferenceForward.swift the forward pass written plainly, for tests
 //   RandomModel.swift      random weights of a given shape, for benchmarks
 //   Benchmark.swift        speed figures for `dlsp bench engine`
+//   KernelBenchmark.swift  the C kernels beside OpenBLAS for `dlsp bench kernels`
 //
 // Canvas (ARCHITECTURE.md): context tokens, the hole as mask tokens, suffix tokens. Dream-family models predict
 // position i from hidden state i−1 (Transformer.sourceRow); LLaDA-family models from i.

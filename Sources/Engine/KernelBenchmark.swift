@@ -32,7 +32,8 @@ public enum KernelBenchmark {
         var sgemmRuns: [() -> Double] = []
         // The default model's products (d 256, ffn 704, vocab 8192) at a step's 33 rows and a canvas's 1,056.
         for (m, k, n, what) in [(33, 256, 256, "q/k/v/o"), (33, 256, 704, "gate/up"), (33, 704, 256, "down"),
-                                (16, 256, 8192, "LM head"), (1056, 256, 704, "gate/up"), (1056, 704, 256, "down")] {
+                                (2, 256, 8192, "LM head"), (16, 256, 8192, "LM head"), (32, 256, 8192, "LM head"),
+                                (1056, 256, 704, "gate/up"), (1056, 704, 256, "down")] {
             // Left allocated until the process ends (a benchmark command runs once).
             let w = buffer(n * k), x = buffer(m * k), y = buffer(m * n)
             let packed = UnsafeMutablePointer<Float>.allocate(capacity: PackedWeights.floats(rows: n, cols: k))
