@@ -14,22 +14,22 @@ final class RandomTensorSource: TensorSource, @unchecked Sendable {
         let d = c.hiddenSize, qd = c.numHeads * c.headDim, kvd = c.numKVHeads * c.headDim, f = c.intermediateSize
         func add(_ name: String, _ shape: [Int], ones: Bool = false) {
             let n = shape.reduce(1, *)
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
-            if ones { p.initialize(repeating: 1, count: n) } else {
-                // Sum of 4 uniforms (variance 1/3): cheap, roughly normal; scaled to `std`.
-                for i in 0..<n {
-                    let u = rng.unit() + rng.unit() + rng.unit() + rng.unit() - 2
-                    p[i] = Float(u * std * 1.732)
-                }
+            // Sum of 4 uniforms (variance 1/3): cheap, roughly normal; scaled to `std`.
+            func value() -> Float {
+                if ones { return 1 }
+                let u = rng.unit() + rng.unit() + rng.unit() + rng.unit() - 2
+                return Float(u * std * 1.732)
             }
-            storage.buffers.append(p)
             if bf16 && shape.count == 2 {
-                // Truncated to bf16 in place: the first half of the buffer holds the n halves.
-                let h = UnsafeMutableRawPointer(p).assumingMemoryBound(to: UInt16.self)
-                for i in 0..<n { h[i] = UInt16(p[i].bitPattern >> 16) }
+                let p = UnsafeMutablePointer<UInt16>.allocate(capacity: n)
+                for i in 0..<n { p[i] = UInt16(value().bitPattern >> 16) }   // truncated, as a bf16 cast
+                storage.buffers.append(UnsafeMutableRawPointer(p))
                 tensors[name] = TensorSlice(owner: storage, path: "random", pointer: UnsafeRawPointer(p), dtype: .bf16,
                                             shape: shape)
             } else {
+                let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
+                for i in 0..<n { p[i] = value() }
+                storage.buffers.append(UnsafeMutableRawPointer(p))
                 tensors[name] = TensorSlice(owner: storage, path: "random", pointer: UnsafeRawPointer(p), dtype: .f32,
                                             shape: shape)
             }
@@ -49,8 +49,8 @@ final class RandomTensorSource: TensorSource, @unchecked Sendable {
     func tensor(_ name: String) -> TensorSlice? { tensors[name] }
 }
 
-/// Owns float buffers handed out as tensors (kept alive by the weights that use them).
+/// Owns the buffers handed out as tensors (kept alive by the weights that use them in place).
 final class FloatBuffers: @unchecked Sendable {
-    var buffers: [UnsafeMutablePointer<Float>] = []
+    var buffers: [UnsafeMutableRawPointer] = []
     deinit { for p in buffers { p.deallocate() } }
 }

@@ -164,7 +164,17 @@ struct TransformerWeights: @unchecked Sendable {
                 return UnsafePointer(p)
             }
         }
-        func vector(_ name: String, _ n: Int) throws -> UnsafePointer<Float> { floats(try slice(name, [n])) }
+        // Vectors (norms, biases) are always copied: they are small, and one used in place would keep a whole
+        // converted checkpoint's mapping alive.
+        func vector(_ name: String, _ n: Int) throws -> UnsafePointer<Float> {
+            let s = try slice(name, [n])
+            if s.dtype == .f32 {
+                let p = arena.allocate(n)
+                UnsafeMutableRawPointer(p).copyMemory(from: s.pointer, byteCount: n * 4)
+                return UnsafePointer(p)
+            }
+            return floats(s)
+        }
         func matrix(_ name: String, _ rows: Int, _ cols: Int) throws -> WeightMatrix {
             let s = try slice(name, [rows, cols])
             if s.dtype == .q8_0 {
