@@ -70,7 +70,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "SourceTextTests", dependencies: ["SourceText"]),
         // Spawns the built `dlsp` binary and real editors; depends on no module, only on the executable's behaviour.
-        .testTarget(name: "EndToEndTests", dependencies: ["JSONRPC"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["JSONRPC"], exclude: ["Fixtures"]),
         // Remote backends against `dlsp serve` on loopback and against protocol-faithful test servers.
         .testTarget(name: "RemoteBackendsTests", dependencies: [
             "RemoteBackends", "HTTPServer", "Features", "Engine", "Tokenizer", "LanguageServer", "JSONRPC",

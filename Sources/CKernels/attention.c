@@ -118,28 +118,6 @@ DLSP_AVX2 static void transpose_keys(const float *k, int ldkv, int jn, int hd, f
     for (int d = 0; d < hd; d++) for (int jj = jn; jj < padded; jj++) kt[(size_t)d * kb + jj] = 0;
 }
 
-/// Replaces a row of scores by e^(s − max) and returns 1 / Σ.
-DLSP_AVX2 static float exp_row_avx2(float *s, int n) {
-    __m256 mv = _mm256_set1_ps(-INFINITY);
-    int j = 0;
-    for (; j + 8 <= n; j += 8) mv = _mm256_max_ps(mv, _mm256_loadu_ps(s + j));
-    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(mv), _mm256_extractf128_ps(mv, 1));
-    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
-    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
-    float max = _mm_cvtss_f32(m4);
-    for (; j < n; j++) if (s[j] > max) max = s[j];
-    __m256 mx = _mm256_set1_ps(max), sv = _mm256_setzero_ps();
-    j = 0;
-    for (; j + 8 <= n; j += 8) {
-        __m256 e = dlsp_exp256(_mm256_sub_ps(_mm256_loadu_ps(s + j), mx));
-        _mm256_storeu_ps(s + j, e);
-        sv = _mm256_add_ps(sv, e);
-    }
-    float sum = dlsp_hsum256(sv);
-    for (; j < n; j++) { s[j] = dlsp_exp_scalar(s[j] - max); sum += s[j]; }
-    return 1.0f / sum;
-}
-
 /// out[r, d..<d+16] += Σ_{j < n} p[r, j] · v_j[d..<d+16] for `rows` (≤ 6, constant at each call site) rows:
 /// twelve accumulators, two value loads and one broadcast per key and row.
 DLSP_AVX2 static inline __attribute__((always_inline))
@@ -192,7 +170,7 @@ DLSP_AVX2 static void rows_avx2(const float *q, int ldq, int rows, const float *
     // 1/Σ at the end (hd multiplies a row instead of n).
     float inv[MAX_ROWS];
     for (int r = 0; r < rows; r++) {
-        inv[r] = exp_row_avx2(s + (size_t)r * n, n);
+        inv[r] = 1.0f / dlsp_exp_row256(s + (size_t)r * n, n);
         memset(out + (size_t)r * ldo, 0, sizeof(float) * (size_t)hd);
     }
     for (int j0 = 0; j0 < n; j0 += kb) {

@@ -62,6 +62,28 @@ DLSP_AVX2 static inline float dlsp_hsum256(__m256 v) {
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
 }
+
+/// Replaces x[0..<n] by e^(x − max x) and returns the sum: the unnormalised half of a softmax.
+DLSP_AVX2 static inline float dlsp_exp_row256(float *x, int n) {
+    __m256 mv = _mm256_set1_ps(-INFINITY);
+    int j = 0;
+    for (; j + 8 <= n; j += 8) mv = _mm256_max_ps(mv, _mm256_loadu_ps(x + j));
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(mv), _mm256_extractf128_ps(mv, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    float max = _mm_cvtss_f32(m4);
+    for (; j < n; j++) if (x[j] > max) max = x[j];
+    __m256 mx = _mm256_set1_ps(max), sv = _mm256_setzero_ps();
+    j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m256 e = dlsp_exp256(_mm256_sub_ps(_mm256_loadu_ps(x + j), mx));
+        _mm256_storeu_ps(x + j, e);
+        sv = _mm256_add_ps(sv, e);
+    }
+    float sum = dlsp_hsum256(sv);
+    for (; j < n; j++) { x[j] = dlsp_exp_scalar(x[j] - max); sum += x[j]; }
+    return sum;
+}
 #endif
 
 #endif

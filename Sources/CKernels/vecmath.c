@@ -28,27 +28,10 @@ static void swiglu_portable(float *g, const float *u, int count) {
 
 #if DLSP_X86
 DLSP_AVX2 static void softmax_avx2(float *x, int n) {
-    __m256 mv = _mm256_set1_ps(-INFINITY);
+    __m256 iv = _mm256_set1_ps(1.0f / dlsp_exp_row256(x, n));
     int j = 0;
-    for (; j + 8 <= n; j += 8) mv = _mm256_max_ps(mv, _mm256_loadu_ps(x + j));
-    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(mv), _mm256_extractf128_ps(mv, 1));
-    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
-    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
-    float max = _mm_cvtss_f32(m4);
-    for (; j < n; j++) if (x[j] > max) max = x[j];
-    __m256 mx = _mm256_set1_ps(max), sv = _mm256_setzero_ps();
-    j = 0;
-    for (; j + 8 <= n; j += 8) {
-        __m256 e = dlsp_exp256(_mm256_sub_ps(_mm256_loadu_ps(x + j), mx));
-        _mm256_storeu_ps(x + j, e);
-        sv = _mm256_add_ps(sv, e);
-    }
-    float sum = dlsp_hsum256(sv);
-    for (; j < n; j++) { x[j] = dlsp_exp_scalar(x[j] - max); sum += x[j]; }
-    __m256 iv = _mm256_set1_ps(1.0f / sum);
-    j = 0;
     for (; j + 8 <= n; j += 8) _mm256_storeu_ps(x + j, _mm256_mul_ps(_mm256_loadu_ps(x + j), iv));
-    for (; j < n; j++) x[j] *= 1.0f / sum;
+    for (; j < n; j++) x[j] *= _mm256_cvtss_f32(iv);
 }
 
 DLSP_AVX2 static void swiglu_avx2(float *g, const float *u, int count) {
