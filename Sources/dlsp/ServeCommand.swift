@@ -129,7 +129,11 @@ struct BenchServe: ParsableCommand {
                     options.port = 0
                     options.concurrentFills = parallel
                     options.queueCapacity = queue
-                    let server = CompletionServer(service: service, options: options)
+                    // The load test stops its server by cancelling it, which HummingbirdCore logs as an error;
+                    // failed requests are counted by the test itself, so the server's own log stays quiet.
+                    var quiet = Logger(label: "dlsp.serve")
+                    quiet.logLevel = .critical
+                    let server = CompletionServer(service: service, options: options, logger: quiet)
                     let (ports, continuation) = AsyncStream<Int>.makeStream()
                     serverTask = Task { try await server.run { continuation.yield($0) } }
                     var iterator = ports.makeAsyncIterator()
