@@ -5,7 +5,9 @@
 static int detect(void) {
 #if DLSP_X86
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return DLSP_ISA_AVX2_FMA;
+    // F16C (half-precision loads) came with the same generation of CPUs; the packed f16 products need it.
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
+        return DLSP_ISA_AVX2_FMA;
 #endif
     return DLSP_ISA_PORTABLE;
 }

@@ -9,7 +9,7 @@
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #define DLSP_X86 1
 #include <immintrin.h>
-#define DLSP_AVX2 __attribute__((target("avx2,fma")))
+#define DLSP_AVX2 __attribute__((target("avx2,fma,f16c")))
 #else
 #define DLSP_X86 0
 #endif

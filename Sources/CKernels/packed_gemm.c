@@ -26,6 +26,61 @@ void dlsp_pack_weights(const float *w, int n, int k, float *packed) {
     }
 }
 
+/// IEEE half → float, exactly (normals, subnormals, infinities, NaN).
+static inline float half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
+    if (exp == 0) {
+        if (mant == 0) {
+            bits = sign;
+        } else {
+            int e = -1;
+            do { e++; mant <<= 1; } while (!(mant & 0x400));
+            bits = sign | ((uint32_t)(112 - e) << 23) | ((mant & 0x3ff) << 13);
+        }
+    } else if (exp == 31) {
+        bits = sign | 0x7f800000 | (mant << 13);
+    } else {
+        bits = sign | ((exp + 112) << 23) | (mant << 13);
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+/// float → IEEE half, rounding to nearest even (exact for values that came from a half).
+static uint16_t float_to_half(float f) {
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    uint32_t sign = (x >> 16) & 0x8000, mant = x & 0x7fffff;
+    int32_t exp = (int32_t)((x >> 23) & 0xff) - 127 + 15;
+    if (((x >> 23) & 0xff) == 0xff) return (uint16_t)(sign | 0x7c00 | (mant ? 0x200 : 0));
+    if (exp >= 31) return (uint16_t)(sign | 0x7c00);
+    if (exp <= 0) {
+        if (exp < -10) return (uint16_t)sign;
+        mant |= 0x800000;
+        int shift = 14 - exp;
+        uint32_t half = mant >> shift, rem = mant & ((1u << shift) - 1), mid = 1u << (shift - 1);
+        if (rem > mid || (rem == mid && (half & 1))) half++;
+        return (uint16_t)(sign | half);
+    }
+    uint32_t half = sign | ((uint32_t)exp << 10) | (mant >> 13), rem = mant & 0x1fff;
+    if (rem > 0x1000 || (rem == 0x1000 && (half & 1))) half++;   // a carry into the exponent is right
+    return (uint16_t)half;
+}
+
+void dlsp_pack_weights_f16(const float *w, int n, int k, uint16_t *packed) {
+    int panels = (n + PANEL - 1) / PANEL;
+    for (int p = 0; p < panels; p++) {
+        uint16_t *dst = packed + (size_t)p * PANEL * k;
+        for (int kk = 0; kk < k; kk++) {
+            for (int j = 0; j < PANEL; j++) {
+                int row = p * PANEL + j;
+                dst[(size_t)kk * PANEL + j] = row < n ? float_to_half(w[(size_t)row * k + kk]) : 0;
+            }
+        }
+    }
+}
+
 /// Writes a finished tile row: `cols` outputs (16 except in the last panel), stored or added.
 static inline void store_row(float *y, const float *acc, int cols, int accumulate) {
     if (accumulate) { for (int j = 0; j < cols; j++) y[j] += acc[j]; }
@@ -36,12 +91,17 @@ static inline void store_row(float *y, const float *acc, int cols, int accumulat
 
 /// One tile: `rows` (≤ 6) rows × one panel. Plain loops over a 16-wide accumulator the compiler vectorises.
 static inline __attribute__((always_inline))
-void tile_portable(const float *x, int ldx, int rows, int k, const float *panel, float *y, int ldy, int cols,
-                   int accumulate) {
+void tile_portable(const float *x, int ldx, int rows, int k, const void *panel, const int half, float *y, int ldy,
+                   int cols, int accumulate) {
     float acc[TILE_ROWS][PANEL];
     for (int r = 0; r < rows; r++) for (int j = 0; j < PANEL; j++) acc[r][j] = 0;
     for (int kk = 0; kk < k; kk++) {
-        const float *wv = panel + (size_t)kk * PANEL;
+        float widened[PANEL];
+        const float *wv = (const float *)panel + (size_t)kk * PANEL;
+        if (half) {
+            for (int j = 0; j < PANEL; j++) widened[j] = half_to_float(((const uint16_t *)panel)[(size_t)kk * PANEL + j]);
+            wv = widened;
+        }
         for (int r = 0; r < rows; r++) {
             float xv = x[(size_t)r * ldx + kk];
             for (int j = 0; j < PANEL; j++) acc[r][j] += xv * wv[j];
@@ -50,15 +110,16 @@ void tile_portable(const float *x, int ldx, int rows, int k, const float *panel,
     for (int r = 0; r < rows; r++) store_row(y + (size_t)r * ldy, acc[r], cols, accumulate);
 }
 
-static void gemm_portable(const float *x, int ldx, int m, int k, const float *packed, int n,
+static void gemm_portable(const float *x, int ldx, int m, int k, const void *packed, const int half, int n,
                           float *y, int ldy, int p0, int p1, int accumulate) {
     for (int p = p0; p < p1; p++) {
-        const float *panel = packed + (size_t)p * PANEL * k;
+        const void *panel = half ? (const void *)((const uint16_t *)packed + (size_t)p * PANEL * k)
+                                 : (const void *)((const float *)packed + (size_t)p * PANEL * k);
         int cols = n - p * PANEL < PANEL ? n - p * PANEL : PANEL;
         for (int i = 0; i < m; i += TILE_ROWS) {
             int rows = m - i < TILE_ROWS ? m - i : TILE_ROWS;
-            tile_portable(x + (size_t)i * ldx, ldx, rows, k, panel, y + (size_t)i * ldy + p * PANEL, ldy, cols,
-                          accumulate);
+            tile_portable(x + (size_t)i * ldx, ldx, rows, k, panel, half, y + (size_t)i * ldy + p * PANEL, ldy,
+                          cols, accumulate);
         }
     }
 }
@@ -69,13 +130,20 @@ static void gemm_portable(const float *x, int ldx, int m, int k, const float *pa
 /// One tile with the row count a compile-time constant at each call site (always inlined), so the
 /// accumulators stay in registers.
 DLSP_AVX2 static inline __attribute__((always_inline))
-void tile_avx2(const float *x, int ldx, const int rows, int k, const float *panel, float *y, int ldy, int cols,
-               int accumulate) {
+void tile_avx2(const float *x, int ldx, const int rows, int k, const void *panel, const int half, float *y, int ldy,
+               int cols, int accumulate) {
     __m256 c[TILE_ROWS][2];
     for (int r = 0; r < rows; r++) { c[r][0] = _mm256_setzero_ps(); c[r][1] = _mm256_setzero_ps(); }
     for (int kk = 0; kk < k; kk++) {
-        __m256 w0 = _mm256_loadu_ps(panel + (size_t)kk * PANEL);
-        __m256 w1 = _mm256_loadu_ps(panel + (size_t)kk * PANEL + 8);
+        __m256 w0, w1;
+        if (half) {
+            const uint16_t *h = (const uint16_t *)panel + (size_t)kk * PANEL;
+            w0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)h));
+            w1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + 8)));
+        } else {
+            w0 = _mm256_loadu_ps((const float *)panel + (size_t)kk * PANEL);
+            w1 = _mm256_loadu_ps((const float *)panel + (size_t)kk * PANEL + 8);
+        }
         for (int r = 0; r < rows; r++) {
             __m256 xv = _mm256_broadcast_ss(x + (size_t)r * ldx + kk);
             c[r][0] = _mm256_fmadd_ps(xv, w0, c[r][0]);
@@ -101,26 +169,39 @@ void tile_avx2(const float *x, int ldx, const int rows, int k, const float *pane
     }
 }
 
-DLSP_AVX2 static void gemm_avx2(const float *x, int ldx, int m, int k, const float *packed, int n,
-                                float *y, int ldy, int p0, int p1, int accumulate) {
+/// All tiles of panels [p0, p1), with `half` a constant at each call site (two copies: f32 and f16 panels).
+DLSP_AVX2 static inline __attribute__((always_inline))
+void gemm_avx2(const float *x, int ldx, int m, int k, const void *packed, const int half, int n,
+               float *y, int ldy, int p0, int p1, int accumulate) {
     for (int p = p0; p < p1; p++) {
-        const float *panel = packed + (size_t)p * PANEL * k;
+        const void *panel = half ? (const void *)((const uint16_t *)packed + (size_t)p * PANEL * k)
+                                 : (const void *)((const float *)packed + (size_t)p * PANEL * k);
         int cols = n - p * PANEL < PANEL ? n - p * PANEL : PANEL;
         float *yp = y + p * PANEL;
         int i = 0;
         for (; i + TILE_ROWS <= m; i += TILE_ROWS)
-            tile_avx2(x + (size_t)i * ldx, ldx, 6, k, panel, yp + (size_t)i * ldy, ldy, cols, accumulate);
+            tile_avx2(x + (size_t)i * ldx, ldx, 6, k, panel, half, yp + (size_t)i * ldy, ldy, cols, accumulate);
         const float *xr = x + (size_t)i * ldx;
         float *yr = yp + (size_t)i * ldy;
         switch (m - i) {
-        case 5: tile_avx2(xr, ldx, 5, k, panel, yr, ldy, cols, accumulate); break;
-        case 4: tile_avx2(xr, ldx, 4, k, panel, yr, ldy, cols, accumulate); break;
-        case 3: tile_avx2(xr, ldx, 3, k, panel, yr, ldy, cols, accumulate); break;
-        case 2: tile_avx2(xr, ldx, 2, k, panel, yr, ldy, cols, accumulate); break;
-        case 1: tile_avx2(xr, ldx, 1, k, panel, yr, ldy, cols, accumulate); break;
+        case 5: tile_avx2(xr, ldx, 5, k, panel, half, yr, ldy, cols, accumulate); break;
+        case 4: tile_avx2(xr, ldx, 4, k, panel, half, yr, ldy, cols, accumulate); break;
+        case 3: tile_avx2(xr, ldx, 3, k, panel, half, yr, ldy, cols, accumulate); break;
+        case 2: tile_avx2(xr, ldx, 2, k, panel, half, yr, ldy, cols, accumulate); break;
+        case 1: tile_avx2(xr, ldx, 1, k, panel, half, yr, ldy, cols, accumulate); break;
         default: break;
         }
     }
+}
+
+DLSP_AVX2 static void gemm_avx2_f32(const float *x, int ldx, int m, int k, const float *packed, int n,
+                                    float *y, int ldy, int p0, int p1, int accumulate) {
+    gemm_avx2(x, ldx, m, k, packed, 0, n, y, ldy, p0, p1, accumulate);
+}
+
+DLSP_AVX2 static void gemm_avx2_f16(const float *x, int ldx, int m, int k, const uint16_t *packed, int n,
+                                    float *y, int ldy, int p0, int p1, int accumulate) {
+    gemm_avx2(x, ldx, m, k, packed, 1, n, y, ldy, p0, p1, accumulate);
 }
 #endif
 
@@ -128,9 +209,20 @@ void dlsp_gemm_packed(const float *x, int ldx, int m, int k, const float *packed
                       float *y, int ldy, int panel_begin, int panel_end, int accumulate) {
 #if DLSP_X86
     if (dlsp_isa_active() == DLSP_ISA_AVX2_FMA) {
-        gemm_avx2(x, ldx, m, k, packed, n, y, ldy, panel_begin, panel_end, accumulate);
+        gemm_avx2_f32(x, ldx, m, k, packed, n, y, ldy, panel_begin, panel_end, accumulate);
         return;
     }
 #endif
-    gemm_portable(x, ldx, m, k, packed, n, y, ldy, panel_begin, panel_end, accumulate);
+    gemm_portable(x, ldx, m, k, packed, 0, n, y, ldy, panel_begin, panel_end, accumulate);
+}
+
+void dlsp_gemm_packed_f16(const float *x, int ldx, int m, int k, const uint16_t *packed, int n,
+                          float *y, int ldy, int panel_begin, int panel_end, int accumulate) {
+#if DLSP_X86
+    if (dlsp_isa_active() == DLSP_ISA_AVX2_FMA) {
+        gemm_avx2_f16(x, ldx, m, k, packed, n, y, ldy, panel_begin, panel_end, accumulate);
+        return;
+    }
+#endif
+    gemm_portable(x, ldx, m, k, packed, 1, n, y, ldy, panel_begin, panel_end, accumulate);
 }

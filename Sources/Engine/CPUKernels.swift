@@ -61,23 +61,65 @@ public struct KernelRouting: Sendable, Equatable {
 }
 
 /// A weight matrix (`rows` outputs × `cols` inputs) in the packed layout of `dlsp_gemm_packed`: panels of 16
-/// outputs, input-major inside a panel.
+/// outputs, input-major inside a panel; f32, or IEEE halves (`dlsp_gemm_packed_f16`) when the checkpoint stored
+/// f16, which halves the bytes each product streams at no loss.
 struct PackedWeights: @unchecked Sendable {
-    let data: UnsafePointer<Float>
+    let data: UnsafeRawPointer
     let rows: Int
     let cols: Int
+    let halves: Bool
     var panels: Int { (rows + 15) / 16 }
 
-    static func floats(rows: Int, cols: Int) -> Int { Int(dlsp_packed_floats(Int32(rows), Int32(cols))) }
+    /// Elements the packed copy holds (rows rounded up to a whole panel).
+    static func elements(rows: Int, cols: Int) -> Int { Int(dlsp_packed_floats(Int32(rows), Int32(cols))) }
+    static func floats(rows: Int, cols: Int) -> Int { elements(rows: rows, cols: cols) }
 
     static func pack(_ w: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
         dlsp_pack_weights(w, Int32(rows), Int32(cols), out)
     }
 
+    /// Packs `w` into storage from `allocate` (a count of floats), as halves when `halves`.
+    static func pack(_ w: UnsafePointer<Float>, rows: Int, cols: Int, halves: Bool,
+                     allocate: (Int) -> UnsafeMutablePointer<Float>) -> PackedWeights {
+        let n = elements(rows: rows, cols: cols)
+        if halves {
+            let out = UnsafeMutableRawPointer(allocate((n + 1) / 2)).assumingMemoryBound(to: UInt16.self)
+            dlsp_pack_weights_f16(w, Int32(rows), Int32(cols), out)
+            return PackedWeights(data: UnsafeRawPointer(out), rows: rows, cols: cols, halves: true)
+        }
+        let out = allocate(n)
+        dlsp_pack_weights(w, Int32(rows), Int32(cols), out)
+        return PackedWeights(data: UnsafeRawPointer(out), rows: rows, cols: cols, halves: false)
+    }
+
+    init(data: UnsafeRawPointer, rows: Int, cols: Int, halves: Bool = false) {
+        self.data = data
+        self.rows = rows
+        self.cols = cols
+        self.halves = halves
+    }
+
+    /// W[row, col], read back from the packed layout.
+    func element(_ row: Int, _ col: Int) -> Float {
+        let i = (row / 16) * 16 * cols + col * 16 + row % 16
+        return halves ? Float(Float16(bitPattern: data.load(fromByteOffset: 2 * i, as: UInt16.self)))
+                      : data.load(fromByteOffset: 4 * i, as: Float.self)
+    }
+
     private struct Job {
-        var x: UnsafePointer<Float>, packed: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
+        var x: UnsafePointer<Float>, packed: UnsafeRawPointer, y: UnsafeMutablePointer<Float>
         var ldx, m, k, n, ldy, panels, parts: Int32
-        var accumulate: Int32
+        var accumulate, halves: Int32
+
+        func run(_ p0: Int32, _ p1: Int32) {
+            if halves != 0 {
+                dlsp_gemm_packed_f16(x, ldx, m, k, packed.assumingMemoryBound(to: UInt16.self), n, y, ldy, p0, p1,
+                                     accumulate)
+            } else {
+                dlsp_gemm_packed(x, ldx, m, k, packed.assumingMemoryBound(to: Float.self), n, y, ldy, p0, p1,
+                                 accumulate)
+            }
+        }
     }
 
     /// y[i, 0..<rows] = x[i, 0..<cols] · Wᵀ (or y += that when `accumulate`) for i < m; output panels are split
@@ -87,15 +129,15 @@ struct PackedWeights: @unchecked Sendable {
         // Parts of fewer than four panels cost more to hand over than they save.
         let parts = max(1, min(threads, panels / 4, m * panels / 8))
         var job = Job(x: x, packed: data, y: y, ldx: Int32(ldx), m: Int32(m), k: Int32(cols), n: Int32(rows),
-                      ldy: Int32(ldy), panels: Int32(panels), parts: Int32(parts), accumulate: accumulate ? 1 : 0)
+                      ldy: Int32(ldy), panels: Int32(panels), parts: Int32(parts), accumulate: accumulate ? 1 : 0,
+                      halves: halves ? 1 : 0)
         if parts == 1 {
-            dlsp_gemm_packed(x, job.ldx, job.m, job.k, data, job.n, y, job.ldy, 0, job.panels, job.accumulate)
+            job.run(0, job.panels)
             return
         }
         ParallelPool.shared.run(parts: parts, threads: parts, job: &job) { ctx, i in
             let j = ctx.assumingMemoryBound(to: Job.self).pointee
-            let p0 = Int32(i) * j.panels / j.parts, p1 = Int32(i + 1) * j.panels / j.parts
-            dlsp_gemm_packed(j.x, j.ldx, j.m, j.k, j.packed, j.n, j.y, j.ldy, p0, p1, j.accumulate)
+            j.run(Int32(i) * j.panels / j.parts, Int32(i + 1) * j.panels / j.parts)
         }
     }
 }

@@ -62,7 +62,7 @@ extension WeightMatrix {
     func element(_ row: Int, _ col: Int) -> Float {
         switch storage {
         case .f32(let w): return w[row * cols + col]
-        case .packedOnly: return packed!.data[(row / 16) * 16 * cols + col * 16 + row % 16]
+        case .packedOnly: return packed!.element(row, col)
         case .q8_0(let w):
             let block = w + row * (cols / Q8_0.blockSize) * Q8_0.blockBytes + (col / Q8_0.blockSize) * Q8_0.blockBytes
             let scale = Float(Float16(bitPattern: UInt16(littleEndian: block.loadUnaligned(as: UInt16.self))))
@@ -195,12 +195,14 @@ struct TransformerWeights: @unchecked Sendable {
         let packing = KernelRouting.current.packedMaxRows > 0
         let largeModel = config.parameterCount > TransformerWeights.plainCopyLimit
         let dropPlain = largeModel && KernelRouting.current.packedMaxRows == .max
+        // Matrices a checkpoint stored in f16 are packed as f16: exact, and half the bytes per product (a typing
+        // fill of the default model measured about 10% faster than with f32 panels).
+        func packHalves(_ m: WeightMatrix) -> Bool { m.fileDType == .f16 }
         func packedIfWorthIt(_ m: WeightMatrix, keepPlain: Bool = false) -> WeightMatrix {
             guard packing, case .f32(let w) = m.storage else { return m }
             var m = m
-            let out = arena.allocate(PackedWeights.floats(rows: m.rows, cols: m.cols))
-            PackedWeights.pack(w, rows: m.rows, cols: m.cols, into: out)
-            m.packed = PackedWeights(data: out, rows: m.rows, cols: m.cols)
+            m.packed = PackedWeights.pack(w, rows: m.rows, cols: m.cols, halves: packHalves(m),
+                                          allocate: arena.allocate)
             if dropPlain && !keepPlain && arena.free(w) {
                 m = WeightMatrix(storage: .packedOnly, rows: m.rows, cols: m.cols, fileDType: m.fileDType,
                                  packed: m.packed)

@@ -50,6 +50,53 @@ import Testing
         }
     }
 
+    /// Weights that are exact halves, packed as f16, give the products the f32 packing gives, on both paths,
+    /// and read back element by element.
+    @Test(arguments: instructionSets)
+    func halfPackedProductMatchesReference(isa: KernelISA) {
+        with(isa) {
+            for (m, n, k) in [(1, 3, 5), (7, 37, 64), (33, 256, 40)] {
+                let w = random(n * k, seed: UInt64(n + k)).map { Float(Float16($0)) }
+                let x = random(m * k, seed: UInt64(m))
+                var buffers: [UnsafeMutablePointer<Float>] = []
+                defer { buffers.forEach { $0.deallocate() } }
+                let packed = w.withUnsafeBufferPointer { wp in
+                    PackedWeights.pack(wp.baseAddress!, rows: n, cols: k, halves: true) { count in
+                        let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
+                        buffers.append(p)
+                        return p
+                    }
+                }
+                #expect(packed.halves)
+                #expect((0..<n).allSatisfy { r in (0..<k).allSatisfy { c in packed.element(r, c) == w[r * k + c] } })
+                var y = [Float](repeating: 0, count: m * n)
+                x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+                    packed.apply(xp.baseAddress!, ldx: k, m: m, yp.baseAddress!, ldy: n, threads: 2)
+                } }
+                #expect(Fixtures.maxAbsDiff(y, Kernels.referenceMatmulNT(x, w, m: m, n: n, k: k)) < 1e-4,
+                        "\(isa) m=\(m) n=\(n) k=\(k)")
+            }
+        }
+    }
+
+    /// Packing to halves rounds as Float16 does, subnormals, the largest half and overflow included.
+    @Test func halfPackingRoundsLikeFloat16() {
+        let values: [Float] = [0, -0.0, 1, -2.5, 6.1035156e-05, 5.9604645e-08, 1e-6, -3e-7, 65504, 70000, 0.1, 1.0009766]
+        let n = values.count
+        var buffers: [UnsafeMutablePointer<Float>] = []
+        defer { buffers.forEach { $0.deallocate() } }
+        let packed = values.withUnsafeBufferPointer { wp in
+            PackedWeights.pack(wp.baseAddress!, rows: n, cols: 1, halves: true) { count in
+                let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
+                buffers.append(p)
+                return p
+            }
+        }
+        for (i, v) in values.enumerated() {
+            #expect(packed.element(i, 0).bitPattern == Float(Float16(v)).bitPattern, "\(v)")
+        }
+    }
+
     /// A large model's matrices keep only the packed copy: products of any height, under any routing, go through
     /// it, and the reference forward reads its elements back.
     @Test func packedOnlyWeightsServeEveryProduct() {

@@ -7,11 +7,12 @@
 #define DLSP_CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// Instruction sets the kernels can use.
 enum {
     DLSP_ISA_PORTABLE = 0,   ///< plain C the compiler vectorises for the baseline target
-    DLSP_ISA_AVX2_FMA = 2,   ///< 256-bit vectors with fused multiply-add (x86-64, runtime-detected)
+    DLSP_ISA_AVX2_FMA = 2,   ///< 256-bit vectors with fused multiply-add and F16C (x86-64, runtime-detected)
 };
 
 /// The best instruction set this CPU supports.
@@ -30,6 +31,13 @@ void dlsp_pack_weights(const float *w, int n, int k, float *packed);
 /// [panel_begin, panel_end) and all `m` rows: X is m × k with row stride ldx, Y has row stride ldy.
 void dlsp_gemm_packed(const float *x, int ldx, int m, int k, const float *packed, int n,
                       float *y, int ldy, int panel_begin, int panel_end, int accumulate);
+
+/// The same packing with the weights stored as IEEE half floats (for checkpoints stored in f16, where it is
+/// exact): half the bytes to stream through each product.
+void dlsp_pack_weights_f16(const float *w, int n, int k, uint16_t *packed);
+/// `dlsp_gemm_packed` over weights packed by `dlsp_pack_weights_f16`.
+void dlsp_gemm_packed_f16(const float *x, int ldx, int m, int k, const uint16_t *packed, int n,
+                          float *y, int ldy, int panel_begin, int panel_end, int accumulate);
 
 /// Bidirectional attention of one head for query rows [row_begin, row_end):
 /// out[i, :] = softmax(scale · q_i · Kᵀ) · V over all `n` keys. q, k, v and out point at the head's first
