@@ -12,23 +12,32 @@ static int detect(void) {
     return DLSP_ISA_PORTABLE;
 }
 
-// -1 until first asked. A plain int: every writer stores the same detected value, or a test chooses before
-// running kernels.
+// -1 until first asked. Read by every kernel call and written rarely (detection, a test choosing a path), so
+// relaxed atomics: any thread sees either value, each a valid choice.
+static int available = -1;
 static int active = -1;
 
 int dlsp_isa_available(void) {
-    static int available = -1;
-    if (available < 0) available = detect();
-    return available;
+    int a = __atomic_load_n(&available, __ATOMIC_RELAXED);
+    if (a < 0) {
+        a = detect();
+        __atomic_store_n(&available, a, __ATOMIC_RELAXED);
+    }
+    return a;
 }
 
 int dlsp_isa_select(int isa) {
     int best = dlsp_isa_available();
-    active = isa >= best ? best : DLSP_ISA_PORTABLE;
-    return active;
+    int chosen = isa >= best ? best : DLSP_ISA_PORTABLE;
+    __atomic_store_n(&active, chosen, __ATOMIC_RELAXED);
+    return chosen;
 }
 
 int dlsp_isa_active(void) {
-    if (active < 0) active = dlsp_isa_available();
-    return active;
+    int a = __atomic_load_n(&active, __ATOMIC_RELAXED);
+    if (a < 0) {
+        a = dlsp_isa_available();
+        __atomic_store_n(&active, a, __ATOMIC_RELAXED);
+    }
+    return a;
 }

@@ -97,10 +97,11 @@ void tile_portable(const float *x, int ldx, int rows, int k, const void *panel, 
     for (int r = 0; r < rows; r++) for (int j = 0; j < PANEL; j++) acc[r][j] = 0;
     for (int kk = 0; kk < k; kk++) {
         float widened[PANEL];
-        const float *wv = (const float *)panel + (size_t)kk * PANEL;
+        const float *wv = widened;
         if (half) {
             for (int j = 0; j < PANEL; j++) widened[j] = half_to_float(((const uint16_t *)panel)[(size_t)kk * PANEL + j]);
-            wv = widened;
+        } else {
+            wv = (const float *)panel + (size_t)kk * PANEL;
         }
         for (int r = 0; r < rows; r++) {
             float xv = x[(size_t)r * ldx + kk];

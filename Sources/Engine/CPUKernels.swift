@@ -1,5 +1,6 @@
 import Foundation
 import CKernels
+import Synchronization
 
 /// The instruction set of the engine's C kernels (`CKernels`): AVX2 with FMA where the CPU has it, otherwise
 /// portable C. Results agree to rounding; the choice only changes speed.
@@ -55,9 +56,21 @@ public struct KernelRouting: Sendable, Equatable {
         }
     }
 
-    /// The routing every forward pass uses. Set it before fills run (the benchmark switches it between
-    /// measurements); it is read without a lock.
-    nonisolated(unsafe) public static var current = KernelRouting.best(for: .available)
+    /// The routing every forward pass uses (the benchmark switches it between measurements). Read on every
+    /// product, so it lives in relaxed atomics: a switch during a fill changes which kernel runs the next product,
+    /// never a result beyond rounding.
+    public static var current: KernelRouting {
+        get {
+            KernelRouting(packedMaxRows: packedMaxRows.load(ordering: .relaxed),
+                          fusedAttentionMaxRows: fusedAttentionMaxRows.load(ordering: .relaxed))
+        }
+        set {
+            packedMaxRows.store(newValue.packedMaxRows, ordering: .relaxed)
+            fusedAttentionMaxRows.store(newValue.fusedAttentionMaxRows, ordering: .relaxed)
+        }
+    }
+    private static let packedMaxRows = Atomic<Int>(KernelRouting.best(for: .available).packedMaxRows)
+    private static let fusedAttentionMaxRows = Atomic<Int>(KernelRouting.best(for: .available).fusedAttentionMaxRows)
 }
 
 /// A weight matrix (`rows` outputs × `cols` inputs) in the packed layout of `dlsp_gemm_packed`: panels of 16
