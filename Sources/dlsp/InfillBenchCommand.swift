@@ -23,6 +23,7 @@ struct InfillBench: ParsableCommand {
     @Option(help: "Logit penalty on ending a fill (default: the server's).") var stopPenalty: Float?
     @Option(help: "Decode the hole in blocks of this many positions, left to right (default: the server's).")
     var blockLength: Int?
+    @Option(help: "Tokens of context the canvas may hold (default: the server's).") var contextTokens: Int?
     @Flag(help: "Also fill each hole with the exact sampler (no dual cache, no context reuse) and report how often the suggestions agree.")
     var compareExact = false
     @Flag(help: "Print JSON.") var json = false
@@ -54,6 +55,7 @@ struct InfillBench: ParsableCommand {
         evaluation.settings.steps = steps
         if let stopPenalty { evaluation.settings.stopPenalty = stopPenalty }
         if let blockLength { evaluation.settings.blockLength = blockLength }
+        if let contextTokens { evaluation.settings.contextTokens = contextTokens }
         evaluation.compareExact = compareExact
         var figures: [String: InfillEvaluation.Figures] = [:]
         let started = Date()
