@@ -33,7 +33,8 @@ public enum KernelISA: Int32, Sendable, CustomStringConvertible {
 /// With AVX2 the packed products and the fused attention beat OpenBLAS at every height on this engine's shapes
 /// (`dlsp bench kernels`), and mixing the two costs more again: OpenBLAS's idle threads spin for a while after
 /// each call and take cores from the engine's own. Without AVX2 the portable C loops lose to OpenBLAS's tuned
-/// kernels (a typing fill of the default model: 350 ms against 170 ms), so everything goes to OpenBLAS.
+/// kernels (a typing fill of the default model with steps routed to them: about 800 ms against 130 ms through
+/// OpenBLAS; the f16 panels are widened one value at a time there), so everything goes to OpenBLAS.
 public struct KernelRouting: Sendable, Equatable {
     /// Products of at most this many activation rows use the packed weights; taller ones go to sgemm.
     public var packedMaxRows: Int
