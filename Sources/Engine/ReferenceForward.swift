@@ -31,7 +31,12 @@ enum ReferenceForward {
                 v[ib] = b * cos(angle) + a * sin(angle)
             } }
         }
-        var x = tokens.map { t in (0..<d).map { Double(w.embedding[t * d + $0]) } }
+        var x = tokens.map { t in
+            let row = UnsafeMutablePointer<Float>.allocate(capacity: d)
+            defer { row.deallocate() }
+            w.embeddingRow(t, into: row, d: d)
+            return (0..<d).map { Double(row[$0]) }
+        }
         for L in w.layers {
             let h = x.map { norm($0, L.attnNorm) }
             var q = h.map { linear($0, L.wq, L.bq) }, k = h.map { linear($0, L.wk, L.bk) }

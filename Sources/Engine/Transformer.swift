@@ -43,7 +43,7 @@ struct Transformer: @unchecked Sendable {
         // Embedding gather.
         for j in 0..<a {
             let tok = Int(tokens[Int(ws.positions[j])])
-            (ws.x + j * d).update(from: weights.embedding + tok * d, count: d)
+            weights.embeddingRow(tok, into: ws.x + j * d, d: d)
         }
         for (l, w) in weights.layers.enumerated() {
             Kernels.rmsNorm(ws.x, w.attnNorm, ws.h, rows: a, d: d, eps: c.rmsNormEps)

@@ -112,10 +112,24 @@ struct TensorNames: Sendable {
         down: "ffn_down.weight")
 }
 
+extension TransformerWeights {
+    /// Copies token `token`'s embedding row (d floats) into `out`.
+    @inline(__always)
+    func embeddingRow(_ token: Int, into out: UnsafeMutablePointer<Float>, d: Int) {
+        if let e = embedding {
+            out.update(from: e + token * d, count: d)
+        } else {
+            for i in 0..<d { out[i] = head.packed!.element(token, i) }
+        }
+    }
+}
+
 /// All weights of a model, checked against its config.
 struct TransformerWeights: @unchecked Sendable {
     let arena: WeightArena
-    let embedding: UnsafePointer<Float>   // embeddingSize × d, always f32 (a gather, and the tied head)
+    /// embeddingSize × d in f32, for the gather; nil when a large tied model keeps only the head's packed copy
+    /// (`embeddingRow` reads rows from either).
+    let embedding: UnsafePointer<Float>?
     let layers: [LayerWeights]
     let finalNorm: UnsafePointer<Float>
     let head: WeightMatrix
@@ -123,7 +137,9 @@ struct TransformerWeights: @unchecked Sendable {
     /// Parameters above which converted f32 copies are dropped once packed (about 256 MiB of f32).
     static let plainCopyLimit = 64_000_000
 
-    init(source: TensorSource, config: ModelConfig, names: TensorNames) throws {
+    /// `plainCopyLimit`: parameters above which converted f32 copies are dropped once packed (tests lower it).
+    init(source: TensorSource, config: ModelConfig, names: TensorNames,
+         plainCopyLimit: Int = TransformerWeights.plainCopyLimit) throws {
         let arena = WeightArena()
         self.arena = arena
         let d = config.hiddenSize, hd = config.headDim
@@ -193,17 +209,17 @@ struct TransformerWeights: @unchecked Sendable {
         // so the benchmark can compare the sgemm routing.
         KernelISA.environmentApplied
         let packing = KernelRouting.current.packedMaxRows > 0
-        let largeModel = config.parameterCount > TransformerWeights.plainCopyLimit
+        let largeModel = config.parameterCount > plainCopyLimit
         let dropPlain = largeModel && KernelRouting.current.packedMaxRows == .max
         // Matrices a checkpoint stored in f16 are packed as f16: exact, and half the bytes per product (a typing
         // fill of the default model measured about 10% faster than with f32 panels).
         func packHalves(_ m: WeightMatrix) -> Bool { m.fileDType == .f16 }
-        func packedIfWorthIt(_ m: WeightMatrix, keepPlain: Bool = false) -> WeightMatrix {
+        func packedIfWorthIt(_ m: WeightMatrix) -> WeightMatrix {
             guard packing, case .f32(let w) = m.storage else { return m }
             var m = m
             m.packed = PackedWeights.pack(w, rows: m.rows, cols: m.cols, halves: packHalves(m),
                                           allocate: arena.allocate)
-            if dropPlain && !keepPlain && arena.free(w) {
+            if dropPlain && arena.free(w) {
                 m = WeightMatrix(storage: .packedOnly, rows: m.rows, cols: m.cols, fileDType: m.fileDType,
                                  packed: m.packed)
             }
@@ -211,7 +227,7 @@ struct TransformerWeights: @unchecked Sendable {
         }
 
         let embedSlice = try slice(names.embed, [config.embeddingSize, d])
-        embedding = floats(embedSlice)
+        let embeddingFloats = floats(embedSlice)
         var layers: [LayerWeights] = []
         for i in 0..<config.numLayers {
             let p = names.layerPrefix(i)
@@ -230,11 +246,13 @@ struct TransformerWeights: @unchecked Sendable {
         self.layers = layers
         finalNorm = try vector(names.finalNorm, d)
         if config.tiedEmbeddings {
-            // The embedding rows are also gathered, so the tied head keeps its f32 copy.
-            head = packedIfWorthIt(WeightMatrix(storage: .f32(embedding), rows: config.embeddingSize, cols: d,
-                                                fileDType: embedSlice.dtype), keepPlain: true)
+            // The tied head is the embedding: when only its packed copy is kept, the gather reads rows from it.
+            head = packedIfWorthIt(WeightMatrix(storage: .f32(embeddingFloats), rows: config.embeddingSize, cols: d,
+                                                fileDType: embedSlice.dtype))
+            embedding = head.storage.isPackedOnly ? nil : embeddingFloats
         } else {
             head = try matrix(names.head, config.embeddingSize, d)
+            embedding = embeddingFloats
         }
         dtypeSummary = dtypes.sorted { $0.value > $1.value }.map { "\($0.key.rawValue)×\($0.value)" }
             .joined(separator: ", ")

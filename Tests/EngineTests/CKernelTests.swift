@@ -217,3 +217,31 @@ import Testing
         }
     }
 }
+
+/// A large model keeps only packed copies of converted matrices, the tied embedding included (its rows are then
+/// gathered from the packed head); its logits equal those of the same weights kept both ways.
+@Suite struct PackedOnlyModelTests {
+    @Test func packedOnlyModelGivesTheSameLogits() throws {
+        guard KernelRouting.current.packedMaxRows == .max else { return }   // only the AVX2 routing drops copies
+        for tied in [true, false] {
+            var config = ModelConfig(family: .dream, architecture: "test", hiddenSize: 32, numLayers: 2, numHeads: 2,
+                                     numKVHeads: 1, intermediateSize: 48, vocabSize: 40, ropeTheta: 10000,
+                                     tiedEmbeddings: tied)
+            config.maskTokenID = 39
+            let source = RandomTensorSource(config: config, seed: 4, std: 0.3, bf16: true)
+            let names = TensorNames.dream
+            let both = try TransformerWeights(source: source, config: config, names: names)
+            let packedOnly = try TransformerWeights(source: source, config: config, names: names, plainCopyLimit: 0)
+            #expect(packedOnly.layers[0].gate.storage.isPackedOnly)
+            #expect(packedOnly.head.storage.isPackedOnly)
+            #expect((packedOnly.embedding == nil) == tied)
+            #expect(both.embedding != nil && !both.head.storage.isPackedOnly)
+            let a = Engine(config: config, weights: both, tokenizer: nil, source: "both", threads: 2)
+            let b = Engine(config: config, weights: packedOnly, tokenizer: nil, source: "packed", threads: 2)
+            let tokens = (0..<23).map { ($0 * 5 + 1) % 39 }
+            #expect(try a.forward(tokens) == b.forward(tokens), "tied: \(tied)")
+            #expect(Fixtures.maxAbsDiff(ReferenceForward.logits(b.model, tokens: tokens),
+                                        ReferenceForward.logits(a.model, tokens: tokens)) == 0)
+        }
+    }
+}
