@@ -54,8 +54,10 @@ public enum EngineBenchmark {
         public var sgemmGFLOPs: Double
         /// fullForwardGFLOPs / sgemmGFLOPs.
         public var fractionOfSgemm: Double
-        /// Peak resident set of the process so far, MiB (Linux; 0 elsewhere).
+        /// Peak resident set of the process so far, MiB (Linux; 0 elsewhere); loading a model is usually the peak.
         public var peakRSSMiB: Double
+        /// Resident set after the measurements (the model, its workspaces and caches), MiB.
+        public var rssMiB: Double
         /// The instruction set of the engine's C kernels, and the routing's baseline measured in the same run:
         /// every product and attention through OpenBLAS (`KernelRouting.sgemmOnly`).
         public var kernels: String
@@ -114,9 +116,14 @@ public enum EngineBenchmark {
     }
 
     /// Peak resident set size of this process in MiB (from /proc/self/status; 0 when unavailable).
-    public static func peakRSSMiB() -> Double {
+    public static func peakRSSMiB() -> Double { statusMiB("VmHWM:") }
+
+    /// Resident set size of this process now, in MiB (0 when unavailable).
+    public static func rssMiB() -> Double { statusMiB("VmRSS:") }
+
+    private static func statusMiB(_ key: String) -> Double {
         guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
+              let line = s.split(separator: "\n").first(where: { $0.hasPrefix(key) }) else { return 0 }
         let kb = Double(line.split(separator: " ").dropFirst().first.map(String.init) ?? "") ?? 0
         return kb / 1024
     }
@@ -238,7 +245,7 @@ public enum EngineBenchmark {
                        reusedSamplingMs: mean(reusedParts.map(\.samplingMs)), reuseSpeedup: fc / fr, reuseAgreement: Double(agree) / Double(max(1, compared)),
                        typedTokens: typed, batchOfTwoGain: 2 * median(singleMs) / median(doubleMs),
                        fullForwardMs: fwd, fullForwardMsBest: fwdBest, fullForwardGFLOPs: gflops, sgemmGFLOPs: peak,
-                       fractionOfSgemm: gflops / peak, peakRSSMiB: peakRSSMiB(),
+                       fractionOfSgemm: gflops / peak, peakRSSMiB: peakRSSMiB(), rssMiB: rssMiB(),
                        kernels: KernelISA.active.description, sgemmPathFillMsCached: median(sgemmFills),
                        sgemmPathFillMsReused: median(sgemmReused), sgemmPathFullForwardMs: median(sgemmForwards))
     }

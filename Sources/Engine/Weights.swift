@@ -228,6 +228,13 @@ struct TransformerWeights: @unchecked Sendable {
 
         let embedSlice = try slice(names.embed, [config.embeddingSize, d])
         let embeddingFloats = floats(embedSlice)
+        // The tied head is the embedding: when only its packed copy is kept, the gather reads rows from it.
+        // Packed first, so its f32 conversion is gone before the layers' are made (a lower peak).
+        let tiedHead = config.tiedEmbeddings
+            ? packedIfWorthIt(WeightMatrix(storage: .f32(embeddingFloats), rows: config.embeddingSize, cols: d,
+                                           fileDType: embedSlice.dtype))
+            : nil
+        embedding = tiedHead?.storage.isPackedOnly == true ? nil : embeddingFloats
         var layers: [LayerWeights] = []
         for i in 0..<config.numLayers {
             let p = names.layerPrefix(i)
@@ -245,15 +252,7 @@ struct TransformerWeights: @unchecked Sendable {
         }
         self.layers = layers
         finalNorm = try vector(names.finalNorm, d)
-        if config.tiedEmbeddings {
-            // The tied head is the embedding: when only its packed copy is kept, the gather reads rows from it.
-            head = packedIfWorthIt(WeightMatrix(storage: .f32(embeddingFloats), rows: config.embeddingSize, cols: d,
-                                                fileDType: embedSlice.dtype))
-            embedding = head.storage.isPackedOnly ? nil : embeddingFloats
-        } else {
-            head = try matrix(names.head, config.embeddingSize, d)
-            embedding = embeddingFloats
-        }
+        head = try tiedHead ?? matrix(names.head, config.embeddingSize, d)
         dtypeSummary = dtypes.sorted { $0.value > $1.value }.map { "\($0.key.rawValue)×\($0.value)" }
             .joined(separator: ", ")
     }

@@ -40,7 +40,7 @@ struct Bench: ParsableCommand {
                   step     cached \(fmt(f.stepMsCached)) ms   uncached \(fmt(f.stepMsUncached)) ms   hole-only step \(fmt(f.partialStepMs)) ms
                   forward  full canvas \(fmt(f.fullForwardMs)) ms = \(fmt(f.fullForwardGFLOPs)) GFLOP/s   sgemm \(fmt(f.sgemmGFLOPs)) GFLOP/s   ratio \(fmt(f.fractionOfSgemm * 100))%
                   kernels  \(f.kernels); the same through OpenBLAS alone: cached fill \(fmt(f.sgemmPathFillMsCached)) ms (\(fmt(f.sgemmPathFillMsCached / f.fillMsCached))×), typing \(fmt(f.sgemmPathFillMsReused)) ms (\(fmt(f.sgemmPathFillMsReused / f.fillMsReused))×), full forward \(fmt(f.sgemmPathFullForwardMs)) ms (\(fmt(f.sgemmPathFullForwardMs / f.fullForwardMs))×)
-                  peak RSS \(fmt(f.peakRSSMiB)) MiB
+                  RSS      \(fmt(f.rssMiB)) MiB after the measurements, peak \(fmt(f.peakRSSMiB)) MiB
                 """)
             }
         }
