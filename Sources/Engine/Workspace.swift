@@ -26,7 +26,6 @@ final class Workspace {
     let compact: UnsafeMutablePointer<Int32>   // canvas position → active row (or −1)
     let logitRows: UnsafeMutablePointer<Float> // logitCapacity × d
     let logits: UnsafeMutablePointer<Float>    // logitCapacity × vocab
-    let logitSource: UnsafeMutablePointer<Int32>
     /// Set after a full forward: K/V of every canvas position are present in the caches.
     var cacheValid = false
     private var allocations: [UnsafeMutableRawPointer] = []
@@ -59,7 +58,7 @@ final class Workspace {
         vCache = (0..<c.numLayers).map { _ in f(capacity * kvd) }
         ropeCos = f(capacity * c.headDim / 2); ropeSin = f(capacity * c.headDim / 2)
         positions = i(capacity); compact = i(capacity)
-        logitRows = f(logitCapacity * d); logits = f(logitCapacity * c.embeddingSize); logitSource = i(logitCapacity)
+        logitRows = f(logitCapacity * d); logits = f(logitCapacity * c.embeddingSize)
         allocations = allocs
         Kernels.ropeTables(cos: ropeCos, sin: ropeSin, count: capacity, headDim: c.headDim, theta: c.ropeTheta,
                            linearFactor: c.ropeLinearFactor)
