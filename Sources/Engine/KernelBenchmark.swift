@@ -1,5 +1,3 @@
-import Dispatch
-
 /// GFLOP/s of the C kernels beside OpenBLAS on the shapes a forward pass runs (`dlsp bench kernels`): products of a
 /// denoising step's height and of a full canvas, and attention over a 1,024-token canvas. Fastest of the repeats,
 /// both sides measured in the same run: every kernel first, then every OpenBLAS figure, because OpenBLAS's idle
@@ -19,15 +17,7 @@ public enum KernelBenchmark {
             for i in 0..<n { p[i] = Float(rng.unit() - 0.5) }
             return p
         }
-        func best(_ repeats: Int, _ body: () -> Void) -> Double {
-            var t = Double.infinity
-            for _ in 0..<repeats {
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                body()
-                t = min(t, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-            }
-            return t
-        }
+        let best = EngineBenchmark.fastestSeconds
         var rows: [Row] = []
         var sgemmRuns: [() -> Double] = []
         // The default model's products (d 256, ffn 704, vocab 8192) at a step's 33 rows and a canvas's 1,056.

@@ -123,15 +123,7 @@ extension Q8_0 {
         let w = (0..<(n * k)).map { _ in Float(rng.unit() - 0.5) }
         let q = quantize(w, rows: n, k: k)
         var y = [Float](repeating: 0, count: m * n)
-        func best(_ body: () -> Void) -> Double {
-            var b = Double.infinity
-            for _ in 0..<repeats {
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                body()
-                b = min(b, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
-            }
-            return b
-        }
+        func best(_ body: () -> Void) -> Double { EngineBenchmark.fastestSeconds(repeats, body) * 1e3 }
         let tq = best {
             x.withUnsafeBufferPointer { xp in q.withUnsafeBytes { qp in y.withUnsafeMutableBufferPointer { yp in
                 matmul(xp.baseAddress!, m: m, k: k, weights: qp.baseAddress!, n: n, yp.baseAddress!, threads: 2)
