@@ -67,13 +67,13 @@ final class ParallelPool: @unchecked Sendable {
         condition.unlock()
         var i = 0
         while i < parts { part(context, i); i += lanes }
-        // The other lanes' parts are about as long as ours: spin, yielding now and then in case a worker was
-        // descheduled.
+        // The other lanes' parts are about as long as ours: spin, yielding often, because a worker that shares
+        // this core (a busy machine) can only finish when we give the core up.
         var spins = 0
         while pending.load(ordering: .acquiring) > 0 {
             dlsp_cpu_relax()
             spins += 1
-            if spins & 1023 == 0 { sched_yield() }
+            if spins & 63 == 0 { sched_yield() }
         }
         task = nil
         self.context = nil
@@ -93,7 +93,11 @@ final class ParallelPool: @unchecked Sendable {
             if g != seen { return g }
             dlsp_cpu_relax()
             spins += 1
-            if spins & 255 == 0 && DispatchTime.now().uptimeNanoseconds - start > Self.spinNanoseconds { break }
+            if spins & 63 == 0 {
+                // Yielding lets a caller that shares this core run; the spin only pays when the cores are free.
+                sched_yield()
+                if DispatchTime.now().uptimeNanoseconds - start > Self.spinNanoseconds { break }
+            }
         }
         condition.lock()
         sleepers += 1
