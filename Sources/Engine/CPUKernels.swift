@@ -86,14 +86,9 @@ struct PackedWeights: @unchecked Sendable {
 
     /// Elements the packed copy holds (rows rounded up to a whole panel).
     static func elements(rows: Int, cols: Int) -> Int { Int(dlsp_packed_floats(Int32(rows), Int32(cols))) }
-    static func floats(rows: Int, cols: Int) -> Int { elements(rows: rows, cols: cols) }
-
-    static func pack(_ w: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
-        dlsp_pack_weights(w, Int32(rows), Int32(cols), out)
-    }
 
     /// Packs `w` into storage from `allocate` (a count of floats), as halves when `halves`.
-    static func pack(_ w: UnsafePointer<Float>, rows: Int, cols: Int, halves: Bool,
+    static func pack(_ w: UnsafePointer<Float>, rows: Int, cols: Int, halves: Bool = false,
                      allocate: (Int) -> UnsafeMutablePointer<Float>) -> PackedWeights {
         let n = elements(rows: rows, cols: cols)
         if halves {

@@ -26,9 +26,7 @@ public enum KernelBenchmark {
                                 (1056, 256, 704, "gate/up"), (1056, 704, 256, "down")] {
             // Left allocated until the process ends (a benchmark command runs once).
             let w = buffer(n * k), x = buffer(m * k), y = buffer(m * n)
-            let packed = UnsafeMutablePointer<Float>.allocate(capacity: PackedWeights.floats(rows: n, cols: k))
-            PackedWeights.pack(w, rows: n, cols: k, into: packed)
-            let pw = PackedWeights(data: packed, rows: n, cols: k)
+            let pw = PackedWeights.pack(w, rows: n, cols: k) { UnsafeMutablePointer<Float>.allocate(capacity: $0) }
             let r = max(3, repeats * 33 / m)
             let flops = 2 * Double(m * k * n)
             let ours = best(r) { pw.apply(x, ldx: k, m: m, y, ldy: n, threads: threads) }

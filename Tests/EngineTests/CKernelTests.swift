@@ -13,6 +13,15 @@ import Testing
         return (0..<n).map { _ in Float(rng.unit() * 2 - 1) * scale }
     }
 
+    /// `w` packed into a fresh buffer the caller deallocates (`data`).
+    func packed(_ w: [Float], rows: Int, cols: Int, halves: Bool = false) -> PackedWeights {
+        w.withUnsafeBufferPointer { wp in
+            PackedWeights.pack(wp.baseAddress!, rows: rows, cols: cols, halves: halves) {
+                UnsafeMutablePointer<Float>.allocate(capacity: $0)
+            }
+        }
+    }
+
     func with<T>(_ isa: KernelISA, _ body: () throws -> T) rethrows -> T {
         let before = KernelISA.active
         #expect(KernelISA.select(isa) == isa)
@@ -28,10 +37,8 @@ import Testing
             for (m, n, k) in [(1, 1, 1), (5, 17, 7), (6, 16, 33), (13, 37, 64), (33, 256, 96), (70, 48, 5)] {
                 let x = random(m * k, seed: UInt64(m * 31 + k)), w = random(n * k, seed: UInt64(n * 17 + k))
                 let ref = Kernels.referenceMatmulNT(x, w, m: m, n: n, k: k)
-                let packed = UnsafeMutablePointer<Float>.allocate(capacity: PackedWeights.floats(rows: n, cols: k))
-                defer { packed.deallocate() }
-                w.withUnsafeBufferPointer { PackedWeights.pack($0.baseAddress!, rows: n, cols: k, into: packed) }
-                let pw = PackedWeights(data: packed, rows: n, cols: k)
+                let pw = packed(w, rows: n, cols: k)
+                defer { pw.data.deallocate() }
                 for threads in [1, 2] {
                     var y = [Float](repeating: 0, count: m * n)
                     x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
@@ -58,15 +65,8 @@ import Testing
             for (m, n, k) in [(1, 3, 5), (7, 37, 64), (33, 256, 40)] {
                 let w = random(n * k, seed: UInt64(n + k)).map { Float(Float16($0)) }
                 let x = random(m * k, seed: UInt64(m))
-                var buffers: [UnsafeMutablePointer<Float>] = []
-                defer { buffers.forEach { $0.deallocate() } }
-                let packed = w.withUnsafeBufferPointer { wp in
-                    PackedWeights.pack(wp.baseAddress!, rows: n, cols: k, halves: true) { count in
-                        let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
-                        buffers.append(p)
-                        return p
-                    }
-                }
+                let packed = packed(w, rows: n, cols: k, halves: true)
+                defer { packed.data.deallocate() }
                 #expect(packed.halves)
                 #expect((0..<n).allSatisfy { r in (0..<k).allSatisfy { c in packed.element(r, c) == w[r * k + c] } })
                 var y = [Float](repeating: 0, count: m * n)
@@ -83,15 +83,8 @@ import Testing
     @Test func halfPackingRoundsLikeFloat16() {
         let values: [Float] = [0, -0.0, 1, -2.5, 6.1035156e-05, 5.9604645e-08, 1e-6, -3e-7, 65504, 70000, 0.1, 1.0009766]
         let n = values.count
-        var buffers: [UnsafeMutablePointer<Float>] = []
-        defer { buffers.forEach { $0.deallocate() } }
-        let packed = values.withUnsafeBufferPointer { wp in
-            PackedWeights.pack(wp.baseAddress!, rows: n, cols: 1, halves: true) { count in
-                let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
-                buffers.append(p)
-                return p
-            }
-        }
+        let packed = packed(values, rows: n, cols: 1, halves: true)
+        defer { packed.data.deallocate() }
         for (i, v) in values.enumerated() {
             #expect(packed.element(i, 0).bitPattern == Float(Float16(v)).bitPattern, "\(v)")
         }
@@ -102,11 +95,9 @@ import Testing
     @Test func packedOnlyWeightsServeEveryProduct() {
         let (n, k, m) = (37, 20, 150)
         let w = random(n * k, seed: 21), x = random(m * k, seed: 22)
-        let packed = UnsafeMutablePointer<Float>.allocate(capacity: PackedWeights.floats(rows: n, cols: k))
-        defer { packed.deallocate() }
-        w.withUnsafeBufferPointer { PackedWeights.pack($0.baseAddress!, rows: n, cols: k, into: packed) }
-        let matrix = WeightMatrix(storage: .packedOnly, rows: n, cols: k, fileDType: .bf16,
-                                  packed: PackedWeights(data: packed, rows: n, cols: k))
+        let pw = packed(w, rows: n, cols: k)
+        defer { pw.data.deallocate() }
+        let matrix = WeightMatrix(storage: .packedOnly, rows: n, cols: k, fileDType: .bf16, packed: pw)
         #expect((0..<n).allSatisfy { r in (0..<k).allSatisfy { c in matrix.element(r, c) == w[r * k + c] } })
         let saved = KernelRouting.current
         defer { KernelRouting.current = saved }
@@ -175,11 +166,12 @@ import Testing
     @Test(arguments: instructionSets)
     func softmaxAndSwigluMatchReference(isa: KernelISA) {
         with(isa) {
-            for n in [1, 7, 8, 33, 1000] {
+            for n in [1, 5, 7, 8, 16, 33, 100, 1000] {
                 var x = random(n, seed: UInt64(n), scale: 20)
                 let ref = Kernels.referenceSoftmax(x)
                 x.withUnsafeMutableBufferPointer { Kernels.softmaxRows($0.baseAddress!, rows: 1, n: n, stride: n) }
                 #expect(Fixtures.maxAbsDiff(x, ref) < 1e-6)
+                #expect(abs(x.reduce(0, +) - 1) < 1e-5)
                 var g = random(n, seed: 3, scale: 6)
                 let u = random(n, seed: 4, scale: 2)
                 let sref = Kernels.referenceSwiglu(g, u)
