@@ -16,12 +16,16 @@ public struct CompletionRequest: Sendable {
     public var cursor: Int
     /// How many distinct suggestions to return (an explicit inline-completion invocation asks for several).
     public var count: Int
+    /// Whether the user asked for suggestions (a key press, an explicit inline-completion request) rather than
+    /// the editor asking as they type: unsure suggestions are then shown too (`CompletionSettings.minConfidence`).
+    public var invoked: Bool
     /// The document's syntax tree for exactly `text`, when the caller keeps one (the server does for open
     /// documents); without it the syntax layer parses `text` itself.
     public var tree: TreeSnapshot?
 
     public init(uri: String, path: String, languageID: String, text: [UInt8], cursor: Int, count: Int = 1,
-                tree: TreeSnapshot? = nil) {
+                invoked: Bool = false, tree: TreeSnapshot? = nil) {
+        self.invoked = invoked
         self.tree = tree.flatMap { $0.tree.text == text ? $0 : nil }
         self.uri = uri
         self.path = path
@@ -40,6 +44,36 @@ public struct Suggestion: Sendable, Equatable {
     public var fromTypeAheadCache: Bool
     /// Model time for this suggestion (0 when served from the cache).
     public var milliseconds: Double
+    /// How sure the model is of the suggestion (`SuggestionConfidence`), in [0, 1]; nil when the backend does not
+    /// say (remote backends) or the suggestion continues an earlier one (type-ahead cache).
+    public var confidence: Float? = nil
+    /// The committed probability of each token the suggestion shows, in order (what `confidence` summarises).
+    public var tokenConfidences: [Float] = []
+    /// Below `CompletionSettings.minConfidence`: shown only because the user asked (editors mark it as unsure).
+    public var isUnsure = false
+
+    public init(text: String, replaceStart: Int, fromTypeAheadCache: Bool, milliseconds: Double,
+                confidence: Float? = nil, tokenConfidences: [Float] = [], isUnsure: Bool = false) {
+        self.text = text
+        self.replaceStart = replaceStart
+        self.fromTypeAheadCache = fromTypeAheadCache
+        self.milliseconds = milliseconds
+        self.confidence = confidence
+        self.tokenConfidences = tokenConfidences
+        self.isUnsure = isUnsure
+    }
+}
+
+/// A suggestion's confidence from its tokens' committed probabilities: their geometric mean (the per-token
+/// likelihood of the whole suggestion as the sampler chose it), so one weak token lowers it without deciding it
+/// alone, and a long suggestion is not punished for its length. Chosen on held-out holes (`dlsp bench infill`
+/// prints the precision/coverage curve of this and of the other candidates).
+public enum SuggestionConfidence {
+    public static func score(_ confidences: [Float]) -> Float? {
+        guard !confidences.isEmpty else { return nil }
+        let logSum = confidences.reduce(0.0) { $0 + log(Double(max($1, 1e-6))) }
+        return Float(exp(logSum / Double(confidences.count)))
+    }
 }
 
 /// Settings a user can change (initializationOptions / didChangeConfiguration / CLI flags).
@@ -65,6 +99,16 @@ public struct CompletionSettings: Sendable, Equatable {
     /// Reuse the keys and values of the previous fill's canvas where the new one begins the same way (a user
     /// typing ahead; several attempts at one cursor). Needs `useCache`; see `Engine.ContextReuse`.
     public var reuseContext = true
+    /// Suggestions the model is less sure of than this (`Suggestion.confidence`) are not offered while the user
+    /// types; silence is better than noise. The default is the point of the held-out precision/coverage curve
+    /// where half of the offered single-line suggestions are exactly right (`Training/README.md`).
+    public var minConfidence: Float = 0.5
+    /// The same floor for suggestions the user asked for (`CompletionRequest.invoked`); below `minConfidence`
+    /// they are marked unsure.
+    public var invokedMinConfidence: Float = 0
+    /// Hole lengths tried for a suggestion: 1 fills the planned length only; 3 also half and twice it, and offers
+    /// first the fill the model is surest of (the model's own signal chooses the length).
+    public var lengthCandidates = 1
 
     public init() {}
 }
@@ -106,7 +150,8 @@ public final class CompletionService: Sendable {
         if !backend.supportsStepHook { hole.stepHook = nil }
         var suggestions: [Suggestion] = []
         var seen = Set<String>()
-        for attempt in 0..<max(1, request.count) {
+        let floor = request.invoked ? settings.invokedMinConfidence : settings.minConfidence
+        for attempt in 0..<max(1, request.count, settings.lengthCandidates) {
             if cancellation.isCancelled { throw EngineError.cancelled }
             // Further suggestions differ in hole length (the biggest lever on infill quality), then in seed.
             let lengths = [hole.tokens, hole.tokens / 2, hole.tokens * 2]
@@ -115,8 +160,9 @@ public final class CompletionService: Sendable {
                                               : max(settings.temperature, 0.7),
                                           seed: UInt64(attempt))
             let started = ContinuousClock.now
-            var text = try backend.fill(infill, hole: hole, attempt: fillAttempt, settings: settings,
-                                        cancellation: cancellation)
+            let fill = try backend.scoredFill(infill, hole: hole, attempt: fillAttempt, settings: settings,
+                                              cancellation: cancellation)
+            var text = fill.text
             let elapsed = ContinuousClock.now - started
             trace?("attempt \(attempt + 1): hole of \(fillAttempt.holeTokens) tokens, fill \(text.debugDescription)")
             guard text.hasPrefix(typed) else {
@@ -141,10 +187,31 @@ public final class CompletionService: Sendable {
                 continue
             }
             let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3
+            // Score only what is shown: the typed word and the cleaned fill are (almost always) a prefix of the
+            // raw fill, and the tokens past it (a next line, a dropped closer) say nothing about this suggestion.
+            let shown = fill.confidences(coveringBytes: typed.utf8.count + cleaned.utf8.count) ?? []
+            let confidence = SuggestionConfidence.score(shown)
+            if let confidence {
+                trace?("  confidence \(String(format: "%.3f", confidence)) over \(shown.count) tokens")
+                guard confidence >= floor else {
+                    trace?("  dropped: confidence below \(floor)")
+                    continue
+                }
+            }
             suggestions.append(Suggestion(text: typed + cleaned, replaceStart: wordStart, fromTypeAheadCache: false,
-                                          milliseconds: milliseconds))
+                                          milliseconds: milliseconds, confidence: confidence,
+                                          tokenConfidences: shown,
+                                          isUnsure: confidence.map { $0 < settings.minConfidence } ?? false))
         }
-        if let best = suggestions.first {
+        if settings.lengthCandidates > 1 {
+            // The model's own signal picks among the lengths: surest first (unscored ones keep their place last).
+            suggestions = suggestions.enumerated().sorted { a, b in
+                let (x, y) = (a.element.confidence ?? -1, b.element.confidence ?? -1)
+                return x != y ? x > y : a.offset < b.offset
+            }.map(\.element)
+            suggestions = Array(suggestions.prefix(max(1, request.count)))
+        }
+        if let best = suggestions.first, !best.isUnsure {
             // The cache continues what follows the cursor, so it keeps the fill without the typed part.
             typeAhead.remember(uri: request.uri, document: request.text, anchor: request.cursor,
                                fill: String(best.text.utf8.dropFirst(typed.utf8.count)) ?? "")

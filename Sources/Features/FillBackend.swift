@@ -27,6 +27,49 @@ public protocol FillBackend: Sendable {
     /// The raw fill text for the hole (before trimming and post-processing).
     func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, settings: CompletionSettings,
               cancellation: CancellationFlag) throws -> String
+    /// The raw fill with the model's confidence in each of its tokens, where the backend knows them. The default
+    /// calls `fill` and reports no confidences: such suggestions are never held back as unsure.
+    func scoredFill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, settings: CompletionSettings,
+                    cancellation: CancellationFlag) throws -> ScoredFill
+}
+
+extension FillBackend {
+    public func scoredFill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt,
+                           settings: CompletionSettings, cancellation: CancellationFlag) throws -> ScoredFill {
+        ScoredFill(text: try fill(context, hole: hole, attempt: attempt, settings: settings,
+                                  cancellation: cancellation))
+    }
+}
+
+/// A raw fill and, for a local model, how sure the model was of each token it committed.
+public struct ScoredFill: Sendable, Equatable {
+    public var text: String
+    /// For each token of the fill in order: the UTF-8 length of `text` decoded up to and including it. Empty when
+    /// the backend reports no confidences.
+    public var tokenEnds: [Int]
+    /// The probability each token was committed with (the sampler's max-probability measure), same order.
+    public var tokenConfidences: [Float]
+
+    public init(text: String, tokenEnds: [Int] = [], tokenConfidences: [Float] = []) {
+        self.text = text
+        self.tokenEnds = tokenEnds
+        self.tokenConfidences = tokenConfidences
+    }
+
+    /// The confidences of the tokens that make up the first `bytes` UTF-8 bytes of `text`: what a suggestion cut
+    /// from the fill actually shows. Nil without confidences.
+    public func confidences(coveringBytes bytes: Int) -> [Float]? {
+        guard !tokenConfidences.isEmpty, tokenEnds.count == tokenConfidences.count else { return nil }
+        var out: [Float] = []
+        var start = 0
+        for (end, confidence) in zip(tokenEnds, tokenConfidences) {
+            guard start < bytes else { break }
+            // A token that decodes to nothing (a byte of a split character) still counts toward its character.
+            out.append(confidence)
+            start = end
+        }
+        return out
+    }
 }
 
 /// The embedded diffusion engine: the canvas is assembled here and denoised in-process.
@@ -64,6 +107,11 @@ public struct EmbeddedBackend: FillBackend {
 
     public func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, settings: CompletionSettings,
                      cancellation: CancellationFlag) throws -> String {
+        try scoredFill(context, hole: hole, attempt: attempt, settings: settings, cancellation: cancellation).text
+    }
+
+    public func scoredFill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt,
+                           settings: CompletionSettings, cancellation: CancellationFlag) throws -> ScoredFill {
         let (contextTokens, suffixTokens) = assembler.assemble(
             context, holeLength: attempt.holeTokens, budget: min(settings.contextTokens, engine.config.maxPositions))
         var options = FillOptions()
@@ -85,7 +133,15 @@ public struct EmbeddedBackend: FillBackend {
         options.stopPenalty = settings.stopPenalty
         options.blockLength = settings.blockLength
         options.suppressMaskToken = true
-        return try engine.fill(context: contextTokens, suffix: suffixTokens, holeLength: attempt.holeTokens,
-                               options: options).text
+        let result = try engine.fill(context: contextTokens, suffix: suffixTokens, holeLength: attempt.holeTokens,
+                                     options: options)
+        guard let tokenizer = engine.tokenizer, result.confidences.count == result.tokens.count else {
+            return ScoredFill(text: result.text)
+        }
+        // Where each token's text ends, so a caller that shows only part of the fill can score just that part.
+        let ends = (0..<result.tokens.count).map {
+            tokenizer.decode(Array(result.tokens[...$0]), skipSpecial: true).utf8.count
+        }
+        return ScoredFill(text: result.text, tokenEnds: ends, tokenConfidences: result.confidences)
     }
 }

@@ -22,6 +22,51 @@ public struct EvaluationHole: Codable, Sendable, Equatable {
     }
 }
 
+/// An answered hole: how sure the model was of each token it showed, and whether the suggestion was right.
+public struct ScoredOutcome: Codable, Sendable, Equatable {
+    public var tokenConfidences: [Float]
+    public var correct: Bool
+}
+
+/// Ways to summarise a suggestion's token confidences into one score, compared by `dlsp bench infill`.
+public enum ConfidenceSummary: String, CaseIterable, Sendable {
+    case geometricMean = "geometric mean"
+    case minimum
+    case mean
+    case first
+
+    public func score(_ c: [Float]) -> Float {
+        guard !c.isEmpty else { return 0 }
+        switch self {
+        case .geometricMean: return SuggestionConfidence.score(c) ?? 0
+        case .minimum: return c.min()!
+        case .mean: return c.reduce(0, +) / Float(c.count)
+        case .first: return c[0]
+        }
+    }
+}
+
+/// One point of a precision/coverage curve: with suggestions offered only at `threshold` or above, the share of
+/// all holes that get one (`coverage`) and the share of those that are exactly right (`precision`).
+public struct CurvePoint: Sendable, Equatable {
+    public var threshold: Float
+    public var offered: Int
+    public var coverage: Double
+    public var precision: Double
+
+    /// The curve over `outcomes` out of `holes` holes at each threshold.
+    public static func curve(_ outcomes: [ScoredOutcome], holes: Int, summary: ConfidenceSummary,
+                             thresholds: [Float]) -> [CurvePoint] {
+        let scored = outcomes.map { (summary.score($0.tokenConfidences), $0.correct) }
+        return thresholds.map { t in
+            let kept = scored.filter { $0.0 >= t }
+            let right = kept.filter(\.1).count
+            return CurvePoint(threshold: t, offered: kept.count, coverage: Double(kept.count) / Double(max(1, holes)),
+                              precision: kept.isEmpty ? 0 : Double(right) / Double(kept.count))
+        }
+    }
+}
+
 /// Infill quality through the editor's completion path (context, hole sizing, syntax guard, post-processing):
 /// exact match of single-line holes against "repeat the previous line", and the share of multi-line holes whose
 /// fill leaves a cleanly parsing file against leaving the hole empty.
@@ -44,6 +89,9 @@ public struct InfillEvaluation {
         public var exactCompared = 0
         public var exactAgreed = 0
         public var exactMilliseconds: [Double] = []
+        /// Every answered single-line hole: the suggestion's token confidences and whether it was exactly right,
+        /// for the precision/coverage curve of a confidence floor.
+        public var lineOutcomes: [ScoredOutcome] = []
 
         public var lineExactShare: Double { Double(lineExact) / Double(max(1, lineHoles)) }
         public var lineBaselineShare: Double { Double(lineExactPreviousLine) / Double(max(1, lineHoles)) }
@@ -102,6 +150,7 @@ public struct InfillEvaluation {
             let got = (suggestion.text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? "")
                 .trimmingCharacters(in: .whitespaces)
             if got == want { f.lineExact += 1 }
+            f.lineOutcomes.append(ScoredOutcome(tokenConfidences: suggestion.tokenConfidences, correct: got == want))
         } else {
             // Only holes in files that parse to begin with say anything about the fill.
             guard parsesCleanly(hole.prefix + hole.middle + hole.suffix, language: hole.language,

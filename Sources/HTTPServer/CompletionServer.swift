@@ -113,7 +113,8 @@ public final class CompletionServer: Sendable {
         // One type-ahead entry per client: a client's next request that types into its last fill is served from
         // it, and clients never see each other's fills.
         let request = CompletionRequest(uri: "serve://\(cacheKey)", path: body.path ?? "untitled",
-                                        languageID: "", text: text, cursor: body.prompt.utf8.count, count: body.n)
+                                        languageID: "", text: text, cursor: body.prompt.utf8.count, count: body.n,
+                                        invoked: true)
         let flag = CancellationFlag()
         let service = self.service
         let requestSettings = settings

@@ -82,7 +82,12 @@ extension LanguageServer {
         }
         let snapshot = try snapshot(params.textDocument.uri, params.position)
         let supportsInsertReplace = capabilities?.textDocument?.completion?.completionItem?.insertReplaceSupport == true
-        runCompletion(snapshot, count: 1, reply: reply) { [encoding] suggestions, document in
+        // Unsure suggestions are held back only when the client says the request comes from typing (a trigger
+        // character, or typing on into an incomplete list); asked for with a key (Invoked), or with no context to
+        // tell, they are shown too, marked as such in the item's detail. A menu entry the user may ignore costs
+        // less than ghost text, which is why inline completions hold them back whenever not invoked.
+        let invoked = params.context.map { $0.triggerKind == 1 } ?? true
+        runCompletion(snapshot, count: 1, invoked: invoked, reply: reply) { [encoding] suggestions, document in
             let items = suggestions.compactMap { suggestion -> CompletionItem? in
                 guard let start = document.lspPosition(ofOffset: suggestion.replaceStart, encoding: encoding),
                       let cursor = document.lspPosition(ofOffset: snapshot.cursor, encoding: encoding) else { return nil }
@@ -99,8 +104,7 @@ extension LanguageServer {
                 return CompletionItem(
                     label: String(firstLine.trimmingCharacters(in: .whitespaces).prefix(80)),
                     kind: 1,
-                    detail: suggestion.fromTypeAheadCache
-                        ? "dlsp · continued" : String(format: "dlsp · %.0f ms", suggestion.milliseconds),
+                    detail: Self.detail(suggestion),
                     documentation: suggestion.text.contains("\n") ? suggestion.text : nil,
                     sortText: "0000", filterText: suggestion.text, preselect: true, textEdit: edit)
             }
@@ -115,8 +119,9 @@ extension LanguageServer {
         }
         let snapshot = try snapshot(params.textDocument.uri, params.position)
         // Invoked explicitly: several distinct items; triggered automatically: one.
-        let count = params.context?.triggerKind == 1 ? configuration.inlineCount : 1
-        runCompletion(snapshot, count: count, reply: reply) { [encoding] suggestions, document in
+        let invoked = params.context?.triggerKind == 1
+        let count = invoked ? configuration.inlineCount : 1
+        runCompletion(snapshot, count: count, invoked: invoked, reply: reply) { [encoding] suggestions, document in
             InlineCompletionList(items: suggestions.compactMap { suggestion in
                 guard let start = document.lspPosition(ofOffset: suggestion.replaceStart, encoding: encoding),
                       let cursor = document.lspPosition(ofOffset: snapshot.cursor, encoding: encoding) else { return nil }
@@ -124,6 +129,16 @@ extension LanguageServer {
                                             range: .init(start: start, end: cursor))
             })
         }
+    }
+
+    /// The completion item's detail: where the suggestion came from, its time and the model's confidence, and
+    /// "unsure" when it is below the as-you-type floor and shown only because the user asked.
+    static func detail(_ suggestion: Suggestion) -> String {
+        if suggestion.fromTypeAheadCache { return "dlsp · continued" }
+        var parts = [String(format: "dlsp · %.0f ms", suggestion.milliseconds)]
+        if let confidence = suggestion.confidence { parts.append(String(format: "confidence %.2f", confidence)) }
+        if suggestion.isUnsure { parts.append("unsure") }
+        return parts.joined(separator: " · ")
     }
 
     struct Snapshot: Sendable {
@@ -156,7 +171,7 @@ extension LanguageServer {
     /// (answered with an empty, incomplete list); `$/cancelRequest` stops the denoising between steps; a result
     /// for a document that changed meanwhile is answered `ContentModified`.
     private func runCompletion<R: Encodable & Sendable>(
-        _ snapshot: Snapshot, count: Int, reply: Reply,
+        _ snapshot: Snapshot, count: Int, invoked: Bool, reply: Reply,
         render: @escaping @Sendable ([Suggestion], TextDocument) -> R
     ) {
         let uri = snapshot.document.uri
@@ -171,7 +186,7 @@ extension LanguageServer {
         let contextProvider = syntax.contextProvider
         let request = CompletionRequest(uri: uri, path: snapshot.path, languageID: snapshot.document.languageID,
                                         text: snapshot.document.bytes, cursor: snapshot.cursor, count: count,
-                                        tree: trees.snapshot(of: snapshot.document))
+                                        invoked: invoked, tree: trees.snapshot(of: snapshot.document))
         work.async { [self] in
             let result: Result<R, ResponseError>
             switch model.service(timeout: .now() + 30) {

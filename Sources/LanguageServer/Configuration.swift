@@ -9,7 +9,7 @@ import RemoteBackends
 /// { "model": { "path": "/models/dream-coder", "threads": 2 },
 ///   "completion": { "enabled": true, "steps": 12, "threshold": 0.9, "lineHoleTokens": 16, "blockHoleTokens": 48,
 ///                   "contextTokens": 512, "temperature": 0, "cache": true, "reuseContext": true,
-///                   "stopPenalty": 0 },
+///                   "stopPenalty": 0, "minConfidence": 0.5, "invokedMinConfidence": 0, "lengthCandidates": 1 },
 ///   "inlineCompletion": { "enabled": true, "count": 3 },
 ///   "backend": { "kind": "embedded" | "openai-fim" | "openai-completions" | "llama.cpp" | "ollama",
 ///                "url": "http://gpu-box:30000", "model": "…", "apiKeyEnv": "MY_API_KEY", "timeoutMs": 5000,
@@ -64,6 +64,9 @@ struct Configuration: Sendable, Equatable {
                         guard let number = value.numberValue, number >= 0, number <= 20 else { return false }
                         completion.stopPenalty = Float(number)
                         return true
+                    case "minConfidence": return set(&completion.minConfidence, value)
+                    case "invokedMinConfidence": return set(&completion.invokedMinConfidence, value)
+                    case "lengthCandidates": return set(&completion.lengthCandidates, value, 1...3)
                     default: return false
                     }
                 }
@@ -111,6 +114,13 @@ struct Configuration: Sendable, Equatable {
             return false
         }
         target = Int(number)
+        return true
+    }
+
+    /// A probability: a number in [0, 1].
+    private func set(_ target: inout Float, _ value: JSONValue) -> Bool {
+        guard let number = value.numberValue, number >= 0, number <= 1 else { return false }
+        target = Float(number)
         return true
     }
 

@@ -69,7 +69,26 @@ public final class FallbackBackend: FillBackend {
 
     public func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, settings: CompletionSettings,
                      cancellation: CancellationFlag) throws -> String {
-        enum Route { case primary, probe, fallback(String) }
+        try routed(hole: hole) { backend, hole in
+            try backend.fill(context, hole: hole, attempt: attempt, settings: settings, cancellation: cancellation)
+        }
+    }
+
+    /// The confidences come from whichever backend filled: the embedded fallback reports them, a remote primary
+    /// does not.
+    public func scoredFill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt,
+                           settings: CompletionSettings, cancellation: CancellationFlag) throws -> ScoredFill {
+        try routed(hole: hole) { backend, hole in
+            try backend.scoredFill(context, hole: hole, attempt: attempt, settings: settings,
+                                   cancellation: cancellation)
+        }
+    }
+
+    /// Runs `body` on the primary while the circuit is closed (or probing), on the fallback otherwise, and keeps
+    /// the circuit's state from the outcome.
+    private enum Route { case primary, probe, fallback(String) }
+
+    private func routed<T>(hole: HolePlan, _ body: (any FillBackend, HolePlan) throws -> T) throws -> T {
         let now = ContinuousClock.now
         let route: Route = state.withLock { state in
             switch state.circuit {
@@ -82,19 +101,17 @@ public final class FallbackBackend: FillBackend {
             }
         }
         if case .fallback(let reason) = route {
-            return try fillWithFallback(context, hole: hole, attempt: attempt, settings: settings,
-                                        cancellation: cancellation, reason: reason)
+            return try withFallback(hole: hole, reason: reason, body)
         }
         do {
-            let text = try primary.fill(context, hole: hole, attempt: attempt, settings: settings,
-                                        cancellation: cancellation)
+            let result = try body(primary, hole)
             let recovered = state.withLock { state -> Bool in
                 defer { state.circuit = .closed(failures: 0) }
                 if case .probing = state.circuit { return true }
                 return false
             }
             if recovered { onEvent(.primaryRecovered) }
-            return text
+            return result
         } catch EngineError.cancelled {
             // A cancelled probe proves nothing either way: let the next request probe.
             state.withLock { state in
@@ -121,22 +138,19 @@ public final class FallbackBackend: FillBackend {
                 }
             }
             if opened { onEvent(.primaryDown(reason: reason, usingFallback: makeFallback != nil)) }
-            return try fillWithFallback(context, hole: hole, attempt: attempt, settings: settings,
-                                        cancellation: cancellation, reason: reason, primaryError: error)
+            return try withFallback(hole: hole, reason: reason, primaryError: error, body)
         }
     }
 
-    private func fillWithFallback(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt,
-                                  settings: CompletionSettings, cancellation: CancellationFlag, reason: String,
-                                  primaryError: (any Error)? = nil) throws -> String {
+    private func withFallback<T>(hole: HolePlan, reason: String, primaryError: (any Error)? = nil,
+                                 _ body: (any FillBackend, HolePlan) throws -> T) throws -> T {
         guard makeFallback != nil else {
             throw primaryError ?? RemoteBackendError.circuitOpen(reason)
         }
         let fallback = try loadFallback()
         var hole = hole
         if !fallback.supportsStepHook { hole.stepHook = nil }
-        return try fallback.fill(context, hole: hole, attempt: attempt, settings: settings,
-                                 cancellation: cancellation)
+        return try body(fallback, hole)
     }
 
     private func loadFallback() throws -> any FillBackend {

@@ -79,8 +79,9 @@ struct Complete: ParsableCommand {
         let (context, root) = Self.contextProvider(for: fileURL)
         let relative = fileURL.path.hasPrefix(root.path + "/") ? String(fileURL.path.dropFirst(root.path.count + 1))
             : fileURL.lastPathComponent
+        // Asking at a cursor from the command line is an explicit request: unsure suggestions are shown, marked.
         let request = CompletionRequest(uri: document.uri, path: relative, languageID: "", text: document.bytes,
-                                        cursor: cursor, count: count)
+                                        cursor: cursor, count: count, invoked: true)
         let started = ContinuousClock.now
         let explain = self.explain
         let suggestions = try service.complete(request, context: context, settings: settings,
@@ -89,7 +90,12 @@ struct Complete: ParsableCommand {
         })
         let elapsed = ContinuousClock.now - started
         if json {
-            let items = suggestions.map { ["text": $0.text, "ms": String(format: "%.1f", $0.milliseconds)] }
+            let items = suggestions.map { suggestion -> [String: Any] in
+                var item: [String: Any] = ["text": suggestion.text, "ms": String(format: "%.1f", suggestion.milliseconds),
+                                           "unsure": suggestion.isUnsure]
+                if let confidence = suggestion.confidence { item["confidence"] = Double(confidence) }
+                return item
+            }
             let data = try JSONSerialization.data(withJSONObject: ["model": modelPath, "suggestions": items],
                                                   options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -101,7 +107,10 @@ struct Complete: ParsableCommand {
         let lineStart = document.lines.lineStarts[line - 1]
         for suggestion in suggestions {
             let before = String(decoding: document.bytes[lineStart..<suggestion.replaceStart], as: UTF8.self)
-            print("\(before)\u{1B}[1m\(suggestion.text)\u{1B}[0m")
+            let note = suggestion.confidence.map {
+                String(format: "   (confidence %.2f%@)", $0, suggestion.isUnsure ? ", unsure: below the as-you-type floor" : "")
+            } ?? ""
+            print("\(before)\u{1B}[1m\(suggestion.text)\u{1B}[0m\(note)")
         }
         FileHandle.standardError.write(Data("context \(context is SyntaxContext ? "syntax-aware" : "plain text"), model \(modelPath), \(String(format: "%.0f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3)) ms\n".utf8))
     }

@@ -24,6 +24,11 @@ struct InfillBench: ParsableCommand {
     @Option(help: "Decode the hole in blocks of this many positions, left to right (default: the server's).")
     var blockLength: Int?
     @Option(help: "Tokens of context the canvas may hold (default: the server's).") var contextTokens: Int?
+    @Option(help: "Offer only suggestions at least this confident (default 0: every suggestion is scored; the curve below shows what a floor would do).")
+    var minConfidence: Float = 0
+    @Option(help: "Hole lengths tried per hole, the surest fill kept (1: the planned length; 3: also half and twice it).")
+    var lengthCandidates: Int?
+    @Option(help: "Tokens of a single-line hole (default: the server's).") var lineHoleTokens: Int?
     @Flag(help: "Also fill each hole with the exact sampler (no dual cache, no context reuse) and report how often the suggestions agree.")
     var compareExact = false
     @Flag(help: "Print JSON.") var json = false
@@ -56,6 +61,9 @@ struct InfillBench: ParsableCommand {
         if let stopPenalty { evaluation.settings.stopPenalty = stopPenalty }
         if let blockLength { evaluation.settings.blockLength = blockLength }
         if let contextTokens { evaluation.settings.contextTokens = contextTokens }
+        evaluation.settings.minConfidence = minConfidence
+        if let lengthCandidates { evaluation.settings.lengthCandidates = max(1, lengthCandidates) }
+        if let lineHoleTokens { evaluation.settings.lineHoleTokens = max(1, lineHoleTokens) }
         evaluation.compareExact = compareExact
         var figures: [String: InfillEvaluation.Figures] = [:]
         let started = Date()
@@ -73,6 +81,7 @@ struct InfillBench: ParsableCommand {
         for (language, f) in figures.sorted(by: { $0.key < $1.key }) {
             print("| \(language) | \(f.lineHoles) | \(pct(f.lineExactShare)) | \(pct(f.lineBaselineShare)) | \(f.lineAnswered) | \(f.blockHoles) | \(pct(f.blockParseShare)) | \(pct(f.blockEmptyParseShare)) | \(f.blockAnswered) | \(String(format: "%.0f", f.p50Milliseconds)) |")
         }
+        printCurves(figures)
         if compareExact {
             print("\n| language | holes filled both ways | same suggestion with the exact sampler | p50 ms cached | p50 ms exact |")
             print("|---|---:|---:|---:|---:|")
@@ -83,4 +92,33 @@ struct InfillBench: ParsableCommand {
     }
 
     private func pct(_ x: Double) -> String { String(format: "%.3f", x) }
+
+    /// Precision and coverage of single-line suggestions under a confidence floor, per language and over all of
+    /// them, for the shipped summary (geometric mean) and the alternatives; then the lowest floor that reaches
+    /// half-right suggestions.
+    private func printCurves(_ figures: [String: InfillEvaluation.Figures]) {
+        let thresholds: [Float] = [0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
+        var groups = figures.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value.lineOutcomes, $0.value.lineHoles) }
+        groups.append(("all", figures.values.flatMap(\.lineOutcomes), figures.values.map(\.lineHoles).reduce(0, +)))
+        for summary in ConfidenceSummary.allCases {
+            print("\nsingle-line holes, offered only at confidence ≥ threshold (\(summary.rawValue) of the shown tokens' probabilities): precision / coverage")
+            print("| language | " + thresholds.map { String(format: "%.2f", $0) }.joined(separator: " | ") + " |")
+            print("|---|" + String(repeating: "---:|", count: thresholds.count))
+            for (language, outcomes, holes) in groups {
+                let curve = CurvePoint.curve(outcomes, holes: holes, summary: summary, thresholds: thresholds)
+                print("| \(language) | " + curve.map { String(format: "%.2f / %.2f", $0.precision, $0.coverage) }
+                    .joined(separator: " | ") + " |")
+            }
+        }
+        let all = figures.values.flatMap(\.lineOutcomes)
+        let holes = figures.values.map(\.lineHoles).reduce(0, +)
+        let fine = stride(from: Float(0), through: 1, by: 0.01).map { $0 }
+        let curve = CurvePoint.curve(all, holes: holes, summary: .geometricMean, thresholds: fine)
+        if let point = curve.first(where: { $0.precision >= 0.5 && $0.offered >= 5 }) {
+            print(String(format: "\nlowest floor with precision ≥ 0.50 (geometric mean, all languages, ≥ 5 offered): %.2f, coverage %.3f (%d of %d holes)",
+                         point.threshold, point.coverage, point.offered, holes))
+        } else {
+            print("\nno floor reaches precision 0.50 with at least 5 suggestions offered")
+        }
+    }
 }

@@ -1,0 +1,129 @@
+import Engine
+import Foundation
+import Testing
+import Tokenizer
+@testable import Features
+
+/// A backend whose fills come with per-token confidences, as the embedded engine's do.
+final class ScoredBackend: FillBackend, @unchecked Sendable {
+    var outputs: [ScoredFill]
+    private(set) var attempts: [FillAttempt] = []
+
+    init(_ outputs: [ScoredFill]) { self.outputs = outputs }
+
+    var name: String { "scored" }
+    var supportsStepHook: Bool { false }
+    var tokenizer: Tokenizer? { nil }
+    var maskTokenID: Int? { nil }
+
+    func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, settings: CompletionSettings,
+              cancellation: CancellationFlag) throws -> String {
+        try scoredFill(context, hole: hole, attempt: attempt, settings: settings, cancellation: cancellation).text
+    }
+
+    func scoredFill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, settings: CompletionSettings,
+                    cancellation: CancellationFlag) throws -> ScoredFill {
+        attempts.append(attempt)
+        return outputs.isEmpty ? ScoredFill(text: "") : outputs.removeFirst()
+    }
+}
+
+/// Pieces of text as tokens with the given confidences.
+func scored(_ pieces: [(String, Float)]) -> ScoredFill {
+    var text = "", ends: [Int] = [], confidences: [Float] = []
+    for (piece, confidence) in pieces {
+        text += piece
+        ends.append(text.utf8.count)
+        confidences.append(confidence)
+    }
+    return ScoredFill(text: text, tokenEnds: ends, tokenConfidences: confidences)
+}
+
+@Suite("Suggestions carry the model's confidence; unsure ones are held back while typing")
+struct ConfidenceFloorTests {
+    static let text = Array("total = 0\nfor x in xs:\n    total += \nprint(total)\n".utf8)
+    static let cursor = "total = 0\nfor x in xs:\n    total += ".utf8.count
+
+    static func complete(_ backend: ScoredBackend, invoked: Bool, count: Int = 1,
+                         settings: CompletionSettings = CompletionSettings()) throws -> [Suggestion] {
+        let request = CompletionRequest(uri: "file:///m.py", path: "m.py", languageID: "python", text: text,
+                                        cursor: cursor, count: count, invoked: invoked)
+        return try CompletionService(backend: backend).complete(request, context: PlainTextContext(),
+                                                                settings: settings, cancellation: CancellationFlag())
+    }
+
+    @Test("only the tokens the suggestion shows are scored: the line after it does not count")
+    func scoresOnlyShownTokens() throws {
+        // The rest-of-line suggestion is `x`; the model's next line (`print(...)`, very unsure) is cut off.
+        let fill = scored([("x", 0.9), ("\n", 0.8), ("print", 0.01), ("(y)", 0.02)])
+        #expect(fill.confidences(coveringBytes: 1) == [0.9])
+        #expect(fill.confidences(coveringBytes: 2) == [0.9, 0.8])
+        #expect(fill.confidences(coveringBytes: 3) == [0.9, 0.8, 0.01])
+        #expect(ScoredFill(text: "x").confidences(coveringBytes: 1) == nil)
+        let suggestions = try Self.complete(ScoredBackend([fill]), invoked: false)
+        let first = try #require(suggestions.first)
+        #expect(first.text == "x")
+        #expect(first.tokenConfidences == [0.9])
+        #expect(abs((first.confidence ?? 0) - 0.9) < 1e-5)
+        #expect(!first.isUnsure)
+    }
+
+    @Test("the score is the geometric mean of the shown tokens' probabilities")
+    func geometricMean() {
+        #expect(SuggestionConfidence.score([]) == nil)
+        #expect(abs(SuggestionConfidence.score([0.25, 1.0])! - 0.5) < 1e-6)
+        #expect(abs(SuggestionConfidence.score([0.5, 0.5, 0.5])! - 0.5) < 1e-6)
+    }
+
+    @Test("while typing an unsure suggestion is dropped; asked for, it is shown and marked unsure")
+    func floorDependsOnInvocation() throws {
+        let unsure = scored([("x", 0.3), (" + 1", 0.4)])
+        #expect(try Self.complete(ScoredBackend([unsure]), invoked: false).isEmpty)
+        let shown = try Self.complete(ScoredBackend([unsure]), invoked: true)
+        let first = try #require(shown.first)
+        #expect(first.text == "x + 1" && first.isUnsure)
+        // The floors are settings.
+        var settings = CompletionSettings()
+        settings.minConfidence = 0.2
+        let relaxed = try Self.complete(ScoredBackend([unsure]), invoked: false, settings: settings)
+        #expect(relaxed.first?.isUnsure == false)
+        settings.invokedMinConfidence = 0.5
+        settings.minConfidence = 0.9
+        #expect(try Self.complete(ScoredBackend([unsure]), invoked: true, settings: settings).isEmpty)
+    }
+
+    @Test("a backend without confidences is never held back")
+    func unscoredIsOffered() throws {
+        let suggestions = try Self.complete(ScoredBackend([ScoredFill(text: "x")]), invoked: false)
+        #expect(suggestions.first?.text == "x")
+        #expect(suggestions.first?.confidence == nil && suggestions.first?.isUnsure == false)
+    }
+
+    @Test("with three length candidates the surest fill is offered, whatever its length")
+    func lengthCandidatesPickTheSurest() throws {
+        var settings = CompletionSettings()
+        settings.lengthCandidates = 3
+        settings.minConfidence = 0
+        let backend = ScoredBackend([scored([("y", 0.6)]), scored([("x", 0.95)]), scored([("z", 0.7)])])
+        let suggestions = try Self.complete(backend, invoked: false, settings: settings)
+        #expect(suggestions.map(\.text) == ["x"])
+        let lengths = backend.attempts.map(\.holeTokens)
+        #expect(lengths.count == 3 && Set(lengths).count == 3)
+        // Asked for several, they come surest first.
+        let several = try Self.complete(ScoredBackend([scored([("y", 0.6)]), scored([("x", 0.95)]),
+                                                       scored([("z", 0.7)])]),
+                                        invoked: true, count: 3, settings: settings)
+        #expect(several.map(\.text) == ["x", "z", "y"])
+    }
+
+    @Test("the precision/coverage curve counts what a floor would offer")
+    func curve() {
+        let outcomes = [ScoredOutcome(tokenConfidences: [0.9], correct: true),
+                        ScoredOutcome(tokenConfidences: [0.6], correct: false),
+                        ScoredOutcome(tokenConfidences: [0.3], correct: true)]
+        let points = CurvePoint.curve(outcomes, holes: 4, summary: .geometricMean, thresholds: [0, 0.5, 0.95])
+        #expect(points.map(\.offered) == [3, 2, 0])
+        #expect(points.map(\.coverage) == [0.75, 0.5, 0])
+        #expect(abs(points[0].precision - 2.0 / 3.0) < 1e-9 && points[1].precision == 0.5 && points[2].precision == 0)
+    }
+}
