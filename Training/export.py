@@ -23,6 +23,7 @@ from safetensors.torch import save_file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import history  # noqa: E402
 from data import EOS, FILE_SEP, MASK, Shards, canvas, choose_middle  # noqa: E402
 from reference_forward import BLOCK_NAMES, PREFIX, make_fixture  # noqa: E402
 
@@ -128,6 +129,8 @@ def warm_start(state):
     if not path:
         return None
     full = path if os.path.isabs(path) else os.path.join(HERE, path)
+    if os.path.isdir(full):
+        return None  # an exported model: its training.json (carried in the checkpoint) says how it was trained
     if not os.path.exists(full):
         return {"path": path}
     init = torch.load(full, map_location="cpu", weights_only=False)
@@ -135,7 +138,63 @@ def warm_start(state):
             "objective": (init.get("args") or {}).get("objective", "mdm")}
 
 
-def model_card(cfg, state, shapes, manifest, logsum, eval_results, total_bytes, swift_eval=None, warm=None):
+def run_history(state, run_dir, shards_dir):
+    """The exported weights' whole training history: what the run started from (an exported model's history, or
+    an autoregressive warm start's checkpoint), then this run's phase and its validation figures."""
+    base = state.get("init_history")
+    if base is None:
+        base = {"phases": [], "checkpoints": []}
+        warm = warm_start(state)
+        if warm and warm.get("tokens"):
+            base["phases"].append({"objective": warm.get("objective", "ar"), "tokens": int(warm["tokens"]),
+                                   "hours": round(warm.get("elapsed", 0.0) / 3600, 3), "device": "cpu"})
+    corpus_tokens = None
+    meta_path = os.path.join(shards_dir, "meta.json")
+    if os.path.exists(meta_path):
+        stats = json.load(open(meta_path)).get("stats", {})
+        corpus_tokens = sum(s["tokens"] for k, s in stats.items() if k.endswith("/train"))
+    args = state.get("args") or {}
+    phase = {"objective": args.get("objective", "mdm"), "tokens": int(state["tokens"]),
+             "hours": round(state.get("elapsed", 0.0) / 3600, 3), "device": state.get("device", "cpu"),
+             "corpus_tokens": corpus_tokens}
+    checkpoints, hours_at = [], 0.0
+    log_path = os.path.join(run_dir, "train.log")
+    if os.path.exists(log_path):
+        for line in open(log_path):
+            if not line.strip():
+                continue
+            r = json.loads(line)
+            if r.get("tokens", 0) > state["tokens"]:
+                break
+            if "elapsed_s" in r:
+                hours_at = r["elapsed_s"] / 3600
+            if "val_infill_ce" in r:
+                checkpoints.append((r["tokens"], hours_at, r["val_infill_ce"]))
+    return history.with_run(base, phase, checkpoints)
+
+
+def history_lines(hist):
+    """The model card's table of every training phase and the held-out CE at each exported checkpoint."""
+    tokens, hours = history.totals(hist)
+    lines = [f"- **In all: {tokens / 1e6:.1f} M tokens seen, {hours:.2f} h of training compute** "
+             f"(`training.json`, carried from export to export).\n",
+             "| phase | objective | tokens (M) | hours | device | corpus (M training tokens) |",
+             "|---:|---|---:|---:|---|---:|"]
+    for i, p in enumerate(hist["phases"], 1):
+        corpus = f"{p['corpus_tokens'] / 1e6:.1f}" if p.get("corpus_tokens") else ""
+        lines.append(f"| {i} | {'next-token (causal)' if p['objective'] == 'ar' else 'masked diffusion'} | "
+                     f"{p['tokens'] / 1e6:.2f} | {p['hours']:.2f} | {p.get('device', 'cpu')} | {corpus} |")
+    if hist["checkpoints"]:
+        lines += ["", "Held-out infill CE (nats per hole token, 48 canvases of 512 tokens) by tokens seen in all:", "",
+                  "| tokens (M) | hours | held-out infill CE |", "|---:|---:|---:|"]
+        for c in hist["checkpoints"][-12:]:
+            h = f"{c['hours_total']:.2f}" if "hours_total" in c else ""
+            lines.append(f"| {c['tokens_total'] / 1e6:.2f} | {h} | {c['val_infill_ce']:.3f} |")
+    return lines + [""]
+
+
+def model_card(cfg, state, shapes, manifest, logsum, eval_results, total_bytes, swift_eval=None, warm=None,
+               hist=None):
     n_params = sum(int(torch.tensor(s).prod()) for s in shapes.values())
     lines = []
     lines.append("# dlsp default model\n")
@@ -156,12 +215,14 @@ def model_card(cfg, state, shapes, manifest, logsum, eval_results, total_bytes, 
     lines.append("- Input format: the canvas of ARCHITECTURE.md (related snippets, then the current file with the "
                  "hole as `<|mask|>` x m; the middle is followed by `<|endoftext|>` pads up to m).\n")
     lines.append("## Training\n")
+    if hist:
+        lines += history_lines(hist)
     if warm and warm.get("tokens"):
         lines.append(f"- Autoregressive warm start: {warm['tokens'] / 1e6:.2f} M tokens of next-token prediction with "
                      f"a causal mask ({warm['elapsed'] / 3600:.2f} h), then the same weights trained as a "
                      f"masked-diffusion model with bidirectional attention, keeping the logit shift (Dream's recipe).")
-    lines.append(f"- Checkpoint: step {state['step']}, **{state['tokens'] / 1e6:.2f} M tokens seen"
-                 f"{' in the diffusion phase' if warm else ''}** (input positions, masked or not), "
+    lines.append(f"- This export: step {state['step']} of its run, {state['tokens'] / 1e6:.2f} M tokens seen by the run"
+                 f"{' in the diffusion phase' if warm else ''} (input positions, masked or not), "
                  f"{state.get('elapsed', 0) / 3600:.2f} h of training compute on a shared 2-core CPU (fp32).")
     p_infill = (state.get("args") or {}).get("p_infill", 0.5)
     lines.append(f"- Objective: {1 - p_infill:.0%} of the samples masked diffusion (t ~ U(0.001, 1), loss on the "
@@ -241,10 +302,13 @@ def main():
 
     state = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
     if "args" not in state:
-        # A weights-only snapshot: the run's settings are in its last.pt.
+        # A weights-only snapshot: the run's settings and starting point are in its last.pt.
         last = os.path.join(os.path.dirname(args.checkpoint), "last.pt")
         if os.path.exists(last):
-            state["args"] = torch.load(last, map_location="cpu", weights_only=False).get("args")
+            run_state = torch.load(last, map_location="cpu", weights_only=False)
+            state["args"] = run_state.get("args")
+            state["init_history"] = run_state.get("init_history")
+            state["device"] = run_state.get("device", "cpu")
     cfg = state["config"]
     os.makedirs(args.out, exist_ok=True)
     shapes = export_weights(state, cfg, args.out)
@@ -259,12 +323,14 @@ def main():
         fx["tensor_shapes"] = shapes
         with open(os.path.join(args.out, "reference.json"), "w") as f:
             json.dump(fx, f)
+    hist = run_history(state, os.path.dirname(args.checkpoint), args.shards)
+    history.save(hist, args.out)
     manifest = json.load(open(args.manifest)) if os.path.exists(args.manifest) else None
     eval_results = json.load(open(args.eval)) if args.eval else None
     total = sum(os.path.getsize(os.path.join(args.out, n)) for n in os.listdir(args.out))
     swift_eval = open(args.swift_eval).read() if args.swift_eval else None
     card = model_card(cfg, state, shapes, manifest, summarize_log(os.path.dirname(args.checkpoint)), eval_results,
-                      total, swift_eval=swift_eval, warm=warm_start(state))
+                      total, swift_eval=swift_eval, warm=warm_start(state), hist=hist)
     with open(os.path.join(args.out, "README.md"), "w") as f:
         f.write(card)
     total = sum(os.path.getsize(os.path.join(args.out, n)) for n in os.listdir(args.out))

@@ -23,8 +23,10 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import history  # noqa: E402
 from data import SampleMaker, Shards  # noqa: E402
 from model import DiffusionLM, ModelConfig  # noqa: E402
+from reference_forward import load_exported  # noqa: E402
 
 STOP = False
 
@@ -58,6 +60,17 @@ def atomic_save(obj, path):
     tmp = path + ".tmp"
     torch.save(obj, tmp)
     os.replace(tmp, path)
+
+
+def init_state(path):
+    """Weights and config to start a run from: a training checkpoint (.pt) or an exported model directory (f16
+    weights, converted to f32), with the exported model's training history."""
+    if not os.path.isdir(path):
+        return torch.load(path, map_location="cpu", weights_only=False)
+    model, _ = load_exported(path)
+    hist = history.load(path)
+    return {"config": model.cfg.to_dict(), "model": model.state_dict(), "tokens": history.totals(hist)[0],
+            "history": hist}
 
 
 def lr_at(step, tokens, args):
@@ -118,7 +131,8 @@ def main():
                     help="new runs only: Dream-style shifted logits (row i predicts position i+1)")
     ap.add_argument("--init", default=None,
                     help="new runs only: start from this checkpoint's weights and config (fresh optimizer and "
-                         "schedule), e.g. the autoregressive warm start's last.pt")
+                         "schedule): the autoregressive warm start's last.pt, or an exported model directory such "
+                         "as ../Models/default, whose training.json history the run carries on")
     ap.add_argument("--lang-weights", default="swift=0.45,python=0.35,c=0.1,javascript=0.1")
     ap.add_argument("--ckpt-minutes", type=float, default=5.0)
     ap.add_argument("--snapshot-tokens", type=float, default=2e6)
@@ -159,7 +173,7 @@ def main():
     if state:
         cfg = ModelConfig(**state["config"])
     elif args.init:
-        init = torch.load(args.init, map_location="cpu", weights_only=False)
+        init = init_state(args.init)
         cfg = ModelConfig(**init["config"])
     else:
         cfg = ModelConfig(vocab_size=shards.meta["vocab_size"], d_model=args.d_model, n_layers=args.n_layers,
@@ -190,9 +204,14 @@ def main():
     Ls, Ps = [L for L, _ in lengths], np.array([p for _, p in lengths]) / sum(p for _, p in lengths)
     log = open(os.path.join(args.run, "train.log"), "a")
 
+    # The history of the weights this run started from (an exported model's training.json), kept in every
+    # checkpoint so that export.py can append this run to it.
+    init_history = state.get("init_history") if state else (init or {}).get("history")
+
     def save(tag=None):
         st = {"config": cfg.to_dict(), "model": model.state_dict(), "optimizer": opt.state_dict(), "step": step,
-              "tokens": tokens, "elapsed": elapsed, "args": vars(args)}
+              "tokens": tokens, "elapsed": elapsed, "args": vars(args), "init_history": init_history,
+              "device": device.type}
         atomic_save(st, ckpt_path)
 
     def status(msg):

@@ -253,3 +253,39 @@ def test_autoregressive_warm_start_then_diffusion(pipeline):
     for case in fx["cases"]:
         final, _ = greedy_infill(model, case["ids"], 1)
         assert final == case["greedy_final_ids"] and 1 not in final
+
+
+def test_training_continues_from_an_exported_model(pipeline):
+    """Progress survives a fresh machine: a run started from an exported directory (f16 weights, training.json)
+    continues from those weights, and its export appends its phase to the carried history, once however often
+    it is exported."""
+    root, work, _ = pipeline
+    small = ["--shards", str(work / "shards"), "--max-seq", "128", "--lengths", "64:0.5,128:0.5",
+             "--tokens-per-step", "256", "--ckpt-minutes", "0", "--log-every", "1", "--warmup-steps", "2",
+             "--val-samples", "8"]
+    first, second = work / "run-first", work / "run-second"
+    run("train.py", "--run", str(first), "--d-model", "32", "--n-layers", "2", "--n-heads", "2", *small,
+        "--max-steps", "3")
+    exported = work / "export-first"
+    export = ["--shards", str(work / "shards"), "--manifest", str(work / "corpus" / "manifest.json")]
+    run("export.py", "--checkpoint", str(first / "last.pt"), *export, "--out", str(exported))
+    hist = json.load(open(exported / "training.json"))
+    assert [p["tokens"] for p in hist["phases"]] == [3 * 256]
+    assert hist["checkpoints"] and hist["checkpoints"][-1]["tokens_total"] <= 3 * 256
+
+    run("train.py", "--run", str(second), "--init", str(exported), *small, "--max-steps", "2")
+    st = torch.load(second / "last.pt", weights_only=False)
+    assert st["config"]["d_model"] == 32 and st["init_history"] == hist and st["tokens"] == 2 * 256
+    # the run started from the exported (f16) weights, not from a fresh initialisation
+    from reference_forward import load_exported
+    model, _ = load_exported(str(exported))
+    init = torch.load(first / "last.pt", weights_only=False)["model"]["wte.weight"]
+    assert (model.wte.weight - init).abs().max().item() < 1e-2
+
+    again = work / "export-second"
+    for _ in range(2):
+        run("export.py", "--checkpoint", str(second / "last.pt"), *export, "--out", str(again))
+    hist2 = json.load(open(again / "training.json"))
+    assert [p["tokens"] for p in hist2["phases"]] == [3 * 256, 2 * 256]
+    totals = [c["tokens_total"] for c in hist2["checkpoints"]]
+    assert totals == sorted(totals) and totals[-1] <= 5 * 256 and totals[-1] > 3 * 256

@@ -1,0 +1,48 @@
+"""The default model's training history, carried with the exported weights across machines.
+
+Models/default/training.json records every training phase the exported weights went through (objective, tokens
+seen, CPU or GPU hours, corpus size) and the held-out infill CE at each exported checkpoint. A run started with
+`train.py --init Models/default` copies that history into its checkpoints; `export.py` appends the run's own phase
+and writes the file again. So the quality-against-tokens table survives a fresh machine, where only what is
+committed exists, and exporting the same run twice does not count its tokens twice.
+"""
+import json
+import os
+
+FILE = "training.json"
+
+
+def load(model_dir):
+    """The history stored beside an exported model, or an empty one."""
+    path = os.path.join(model_dir, FILE)
+    if not os.path.exists(path):
+        return {"phases": [], "checkpoints": []}
+    with open(path) as f:
+        return json.load(f)
+
+
+def totals(hist):
+    """Tokens seen and compute hours over every phase."""
+    return (sum(p["tokens"] for p in hist["phases"]), sum(p["hours"] for p in hist["phases"]))
+
+
+def with_run(hist, phase, checkpoints):
+    """`hist` (what the run started from) followed by this run's phase and its checkpoints' validation figures.
+
+    phase: {"objective", "tokens", "hours", "device", "corpus_tokens"} of this run alone.
+    checkpoints: [(run tokens, run hours, val_infill_ce)], positions within this run; stored cumulatively.
+    """
+    base_tokens, base_hours = totals(hist)
+    out = {"phases": list(hist["phases"]) + [phase], "checkpoints": list(hist["checkpoints"])}
+    for tok, hours, ce in checkpoints:
+        out["checkpoints"].append({"tokens_total": int(base_tokens + tok), "hours_total": round(base_hours + hours, 3),
+                                   "val_infill_ce": round(ce, 4)})
+    return out
+
+
+def save(hist, model_dir):
+    tmp = os.path.join(model_dir, FILE + ".tmp")
+    with open(tmp, "w") as f:
+        json.dump(hist, f, indent=1)
+        f.write("\n")
+    os.replace(tmp, os.path.join(model_dir, FILE))
