@@ -5,6 +5,9 @@
   completion  open files of a workspace, "type" through lines, request a completion after each keystroke
               (p50/p95 ms from request to response; share answered from the type-ahead cache)
 
+  cold        open a file and at once ask for inline completions explicitly (several suggestions), as a user who
+              opens a file and presses the key: p50/p90/p95 ms of that first request (--cold N files)
+
   --ablate     also run the same typing script with one completion setting changed (e.g. reuseContext=false)
               and print both, with their ratio: a baseline measured in the same run
 
@@ -144,6 +147,51 @@ def completion(binary, workspace, requests, seed, options=None):
     return latencies, cached, errors
 
 
+def cold(binary, workspace, files_count, seed, options=None, pause=0.0):
+    """The first request in a freshly opened file: textDocument/inlineCompletion invoked explicitly at the start
+    of a non-blank line's content (the rest of the line removed), right after didOpen (or after `pause` seconds)."""
+    extensions = {".py": "python", ".swift": "swift", ".js": "javascript", ".c": "c", ".rs": "rust", ".go": "go"}
+    files = []
+    for root, dirs, names in os.walk(workspace):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        files += sorted(os.path.join(root, n) for n in names if os.path.splitext(n)[1] in extensions)
+    rng = random.Random(seed)
+    rng.shuffle(files)
+    server = Server(binary)
+    root = os.path.abspath(workspace)
+    server.request("initialize", {"processId": None, "rootUri": "file://" + root,
+                                  "capabilities": {"general": {"positionEncodings": ["utf-8"]}},
+                                  "initializationOptions": options or {}})
+    server.notify("initialized", {})
+    latencies, counts, errors = [], [], 0
+    for path in files[:files_count]:
+        path = os.path.abspath(path)
+        lines = open(path, encoding="utf-8", errors="replace").read().split("\n")
+        candidates = [i for i, l in enumerate(lines) if len(l.strip()) > 8]
+        if not candidates:
+            continue
+        line_no = rng.choice(candidates)
+        indent = len(lines[line_no]) - len(lines[line_no].lstrip())
+        lines[line_no] = lines[line_no][:indent]
+        uri = "file://" + path
+        server.notify("textDocument/didOpen", {"textDocument": {
+            "uri": uri, "languageId": extensions[os.path.splitext(path)[1]], "version": 1, "text": "\n".join(lines)}})
+        if pause:
+            time.sleep(pause)
+        start = time.perf_counter()
+        answer = server.request("textDocument/inlineCompletion", {
+            "textDocument": {"uri": uri}, "position": {"line": line_no, "character": indent},
+            "context": {"triggerKind": 1}})
+        latencies.append((time.perf_counter() - start) * 1000)
+        if "error" in answer:
+            errors += 1
+        else:
+            counts.append(len(answer["result"]["items"]))
+        server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+    server.close()
+    return latencies, counts, errors
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", default=".build/release/dlsp")
@@ -152,7 +200,26 @@ def main():
     parser.add_argument("--spawns", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--ablate", default=None, help="completion setting KEY=JSON to compare against")
+    parser.add_argument("--cold", type=int, default=0,
+                        help="measure only the first, explicitly invoked inline completion in this many freshly "
+                             "opened files of the workspace")
+    parser.add_argument("--pause", type=float, default=0.0,
+                        help="with --cold: seconds between opening the file and asking (a user moving the cursor)")
     args = parser.parse_args()
+    if args.cold:
+        def report_cold(label, options):
+            latencies, counts, errors = cold(args.binary, args.workspace, args.cold, args.seed, options, args.pause)
+            print(f"cold inline completion{label}, {len(latencies)} files, {args.pause:.2f} s after opening: "
+                  f"p50 {percentile(latencies, 50):.1f} ms, p90 {percentile(latencies, 90):.1f} ms, "
+                  f"p95 {percentile(latencies, 95):.1f} ms, max {max(latencies):.1f} ms, "
+                  f"suggestions per request {statistics.mean(counts) if counts else 0:.2f}, errors {errors}")
+            return percentile(latencies, 95)
+        p95 = report_cold("", None)
+        if args.ablate:
+            key, value = args.ablate.split("=", 1)
+            other = report_cold(f" with {key}={value}", {"completion": {key: json.loads(value)}})
+            print(f"p95 ratio (with {key}={value} / default): {other / p95:.2f}")
+        return
     times = handshake(args.binary, args.spawns)
     print(f"handshake (spawn to initialize answered), {len(times)} runs: "
           f"p50 {percentile(times, 50):.1f} ms, p95 {percentile(times, 95):.1f} ms")
