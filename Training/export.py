@@ -149,6 +149,10 @@ def run_history(state, run_dir, shards_dir):
             base["phases"].append({"objective": warm.get("objective", "ar"), "tokens": int(warm["tokens"]),
                                    "hours": round(warm.get("elapsed", 0.0) / 3600, 3), "device": "cpu"})
     corpus_tokens = None
+    # The run's own shards where they are here (a run on another machine names a folder that is not).
+    run_shards = (state.get("args") or {}).get("shards")
+    if run_shards and os.path.exists(os.path.join(run_shards, "meta.json")):
+        shards_dir = run_shards
     meta_path = os.path.join(shards_dir, "meta.json")
     if os.path.exists(meta_path):
         stats = json.load(open(meta_path)).get("stats", {})

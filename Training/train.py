@@ -123,6 +123,8 @@ def main():
     ap.add_argument("--total-tokens", type=float, default=40e6, help="cosine schedule length")
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: no limit)")
     ap.add_argument("--max-tokens", type=float, default=0, help="stop after this many tokens (0: no limit)")
+    ap.add_argument("--max-minutes", type=float, default=0,
+                    help="stop after this many minutes of wall time (0: no limit), e.g. a borrowed machine's lease")
     ap.add_argument("--weight-decay", type=float, default=0.1)
     ap.add_argument("--p-infill", type=float, default=0.5)
     ap.add_argument("--objective", choices=["mdm", "ar"], default="mdm",
@@ -224,7 +226,10 @@ def main():
     n_ckpt = 0
     acc = {"loss": 0.0, "n": 0, "tok": 0, "t": 0.0, "masked_ce": 0.0, "masked_n": 0}
     model.train()
+    started = time.time()
     while not STOP:
+        if args.max_minutes and time.time() - started > args.max_minutes * 60:
+            break
         if args.max_steps and step >= args.max_steps:
             break
         if args.max_tokens and tokens >= args.max_tokens:
