@@ -31,11 +31,12 @@ import Tokenizer
     static let prefix = "def add(a, b):\n    return "
     static let suffix = "\n\nprint(add(1, 2))\n"
 
-    /// What the embedded path itself answers for the same prompt and suffix (the server must agree).
+    /// What the embedded path itself answers for the same prompt and suffix (the server must agree). An API
+    /// request is an explicit one: no confidence floor holds its answer back.
     static func embeddedAnswer() throws -> String {
         let text = Array((prefix + suffix).utf8)
         let request = CompletionRequest(uri: "direct://test", path: "untitled", languageID: "", text: text,
-                                        cursor: prefix.utf8.count)
+                                        cursor: prefix.utf8.count, invoked: true)
         return try service.complete(request, context: PlainTextContext(), settings: CompletionSettings(),
                                     cancellation: CancellationFlag()).first?.text ?? ""
     }
