@@ -103,7 +103,8 @@ def pipeline(tmp_path_factory):
     out = run("build_corpus.py", "--out", str(work / "corpus"), "--swift-packages", str(root / "swift-packages"),
               "--python-stdlib", str(stdlib), "--site-packages", str(root / "none"),
               "--node-modules", str(root / "node_modules"), "--include-dirs", str(root / "none"),
-              "--heldout", "swift=1,python=1", "--heldout-min-files", "1", "--heldout-min-bytes", "0")
+              "--heldout", "swift=1,python=1", "--heldout-min-files", "1", "--heldout-min-bytes", "0",
+              "--heldout-list", "", "--pypi-list", "", "--debian-list", "")
     run("tokenize_corpus.py", "--corpus", str(work / "corpus" / "files.jsonl"), "--out", str(work / "shards"),
         "--vocab-size", "400")
     return root, work, out
