@@ -24,6 +24,8 @@ import subprocess
 import sys
 import time
 
+from lsp_wire import frame, percentile, read_message
+
 
 class Server:
     def __init__(self, binary):
@@ -32,23 +34,14 @@ class Server:
         self.next_id = 1
 
     def send(self, message):
-        body = json.dumps(message).encode()
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.write(frame(message))
         self.proc.stdin.flush()
 
     def read(self):
-        length = None
-        while True:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise RuntimeError("dlsp closed stdout")
-            line = line.strip()
-            if not line:
-                break
-            name, _, value = line.decode().partition(":")
-            if name.lower() == "content-length":
-                length = int(value)
-        return json.loads(self.proc.stdout.read(length))
+        message = read_message(self.proc.stdout)
+        if message is None:
+            raise RuntimeError("dlsp closed stdout")
+        return message
 
     def request(self, method, params):
         request_id = self.next_id
@@ -71,11 +64,6 @@ class Server:
             self.proc.wait(timeout=10)
         except Exception:
             self.proc.kill()
-
-
-def percentile(values, p):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
 def handshake(binary, spawns):
