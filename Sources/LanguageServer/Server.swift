@@ -242,7 +242,9 @@ public final class LanguageServer: @unchecked Sendable {
         } catch {
             // The edit is refused whole, so the text stays a version the client really had.
             logger.error("didChange for \(uri) refused: \(error)")
-            showOnce(.error, "dlsp could not apply an edit to \(uri) (\(error)); reopen the file to resynchronise.")
+            // The reason stays in the log: with it in the message, every refused edit was a new message, and a
+            // client sending a stream of bad edits raised a popup per keystroke. Once per document is enough.
+            showOnce(.error, "dlsp could not apply an edit to \(uri); reopen the file to resynchronise (the log says why).")
         }
     }
 

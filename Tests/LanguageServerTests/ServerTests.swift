@@ -184,6 +184,31 @@ struct DocumentSyncTests {
         #expect(try await client.state(uri).text == "one\ntwo\n")
     }
 
+    /// A client that keeps sending edits the server must refuse is told once per document, not once per edit
+    /// (each refusal has its own reason, which goes to the log).
+    @Test func refusedEditsAreReportedOncePerDocument() async throws {
+        let client = TestClient()
+        try await client.initialize()
+        let first = "file:///workspace/e.swift", second = "file:///workspace/f.swift"
+        client.open(first, "one\n")
+        client.open(second, "two\n")
+        for (version, line) in [(2, 5), (3, 9), (4, 40)] {
+            client.notify("textDocument/didChange", change(first, version: version, [
+                .object(["range": range(pos(line, 0), pos(line, 0)), "text": .string("x")]),
+            ]))
+        }
+        client.notify("textDocument/didChange", change(second, version: 2, [
+            .object(["range": range(pos(7, 0), pos(7, 0)), "text": .string("y")]),
+        ]))
+        #expect(try await client.state(first) == (1, "one\n"))
+        #expect(try await client.state(second) == (1, "two\n"))
+        let messages = client.notifications("window/showMessage").compactMap {
+            (try? $0.params(as: MessageParams.self))?.message
+        }
+        #expect(messages.filter { $0.contains(first) }.count == 1)
+        #expect(messages.filter { $0.contains(second) }.count == 1)
+    }
+
     @Test func completionPositionOutOfRange() async throws {
         let client = TestClient()
         try await client.initialize()
