@@ -134,6 +134,10 @@ public final class CompletionService: Sendable {
     public func complete(_ request: CompletionRequest, context: InfillContextProvider,
                          settings: CompletionSettings, cancellation: CancellationFlag,
                          trace: ((String) -> Void)? = nil) throws -> [Suggestion] {
+        // A request cancelled or superseded while it waited for a worker stops before building its context: in a
+        // burst of keystrokes nearly every request is, and building their contexts anyway kept the workers busy
+        // with answers nobody would read.
+        if cancellation.isCancelled { throw EngineError.cancelled }
         let line = LineAround(text: request.text, cursor: request.cursor)
         if let rest = typeAhead.lookup(uri: request.uri, document: request.text, cursor: request.cursor) {
             let start = line.identifierStart

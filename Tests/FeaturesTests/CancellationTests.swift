@@ -1,0 +1,48 @@
+import Engine
+import Foundation
+import Synchronization
+import Testing
+import Tokenizer
+@testable import Features
+
+/// Counts how often a context is built, around the plain-text provider.
+final class CountingContext: InfillContextProvider {
+    let built = Mutex(0)
+
+    func prepare(request: CompletionRequest, holeStart: Int, settings: CompletionSettings, tokenizer: Tokenizer?,
+                 maskTokenID: Int?) -> (InfillContext, HolePlan) {
+        built.withLock { $0 += 1 }
+        return PlainTextContext().prepare(request: request, holeStart: holeStart, settings: settings,
+                                          tokenizer: tokenizer, maskTokenID: maskTokenID)
+    }
+}
+
+@Suite("A cancelled request costs nothing")
+struct CompletionCancellationTests {
+    let request = CompletionRequest(uri: "file:///w/a.py", path: "a.py", languageID: "python",
+                                    text: Array("total = ".utf8), cursor: 8)
+
+    /// In a burst of keystrokes most requests are superseded or cancelled before a worker takes them; they must
+    /// stop before building their context, or the workers spend their time on answers nobody reads.
+    @Test func cancelledBeforeItStartsBuildsNoContextAndFillsNothing() throws {
+        let backend = ScoredBackend([scored([("1", 0.9)])])
+        let context = CountingContext()
+        let flag = CancellationFlag()
+        flag.cancel()
+        #expect(throws: EngineError.cancelled) {
+            try CompletionService(backend: backend).complete(request, context: context, settings: CompletionSettings(),
+                                                             cancellation: flag)
+        }
+        #expect(context.built.withLock { $0 } == 0)
+        #expect(backend.attempts.isEmpty)
+    }
+
+    @Test func notCancelledBuildsItsContextOnce() throws {
+        let backend = ScoredBackend([scored([("1", 0.9)])])
+        let context = CountingContext()
+        let suggestions = try CompletionService(backend: backend).complete(
+            request, context: context, settings: CompletionSettings(), cancellation: CancellationFlag())
+        #expect(context.built.withLock { $0 } == 1)
+        #expect(suggestions.map(\.text) == ["1"])
+    }
+}
