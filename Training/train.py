@@ -90,20 +90,28 @@ def parse_lengths(s):
 
 @torch.no_grad()
 def validation(model, val_batches, device, autocast):
+    """Infill cross-entropy on held-out files: pooled over every masked token, and per language.
+
+    `val_batches` maps a language to its fixed batches, so that runs on different corpora stay comparable
+    language by language (a corpus that adds languages changes the pooled figure, not the per-language ones)."""
     model.eval()
-    tot, n = 0.0, 0
-    for x, y, w in val_batches:
-        x, y, w = (torch.from_numpy(a).to(device) for a in (x, y, w))
-        with autocast():
-            h = model.hidden(x)
-        if model.cfg.shift_logits:
-            h, y, w = h[:, :-1], y[:, 1:], w[:, 1:]
-        sel = w > 0
-        ce = F.cross_entropy(model.logits_from_hidden(h[sel].float()).float(), y[sel], reduction="none")
-        tot += ce.sum().item()
-        n += ce.numel()
+    by_lang, tot, n = {}, 0.0, 0
+    for lang, batches in val_batches.items():
+        lt, ln = 0.0, 0
+        for x, y, w in batches:
+            x, y, w = (torch.from_numpy(a).to(device) for a in (x, y, w))
+            with autocast():
+                h = model.hidden(x)
+            if model.cfg.shift_logits:
+                h, y, w = h[:, :-1], y[:, 1:], w[:, 1:]
+            sel = w > 0
+            ce = F.cross_entropy(model.logits_from_hidden(h[sel].float()).float(), y[sel], reduction="none")
+            lt += ce.sum().item()
+            ln += ce.numel()
+        by_lang[lang] = round(lt / max(1, ln), 4)
+        tot, n = tot + lt, n + ln
     model.train()
-    return tot / max(1, n)
+    return tot / max(1, n), by_lang
 
 
 def main():
@@ -139,7 +147,8 @@ def main():
     ap.add_argument("--ckpt-minutes", type=float, default=5.0)
     ap.add_argument("--snapshot-tokens", type=float, default=2e6)
     ap.add_argument("--val-every-ckpt", type=int, default=2, help="validate at every Nth checkpoint (0: never)")
-    ap.add_argument("--val-samples", type=int, default=48)
+    ap.add_argument("--val-samples", type=int, default=16, help="held-out canvases per language")
+    ap.add_argument("--val-langs", default="", help="languages to validate on, comma-separated (default: all)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--seed", type=int, default=1234)
@@ -162,12 +171,19 @@ def main():
     shards = Shards(args.shards)
     lw = {kv.split("=")[0]: float(kv.split("=")[1]) for kv in args.lang_weights.split(",")}
     maker = SampleMaker(shards, split=0, lang_weights=lw, p_infill=args.p_infill)
-    val_batches = []
-    if (shards.files[:, 4] == 1).any() and args.val_samples > 0:
-        val_maker = SampleMaker(shards, split=1, lang_weights={l: 1.0 for l in shards.languages}, p_infill=1.0)
-        vrng = random.Random(999)
+    val_batches = {}
+    if args.val_samples > 0:
+        heldout_langs = {shards.languages[int(li)] for li in shards.files[(shards.files[:, 4] == 1) & (shards.files[:, 1] > 0), 3]}
+        wanted = args.val_langs.split(",") if args.val_langs else sorted(heldout_langs)
         vlen = min(512, args.max_seq)
-        val_batches = [val_maker.batch(vrng, 8, vlen) for _ in range(max(1, args.val_samples // 8))]
+        for lang in wanted:
+            if lang not in heldout_langs:
+                sys.exit(f"--val-langs: no held-out files for {lang!r} in {args.shards}")
+            # One maker per language, every other language weighted 0 (a missing weight would count as 1).
+            only = {l: float(l == lang) for l in shards.languages}
+            val_maker = SampleMaker(shards, split=1, lang_weights=only, p_infill=1.0)
+            vrng = random.Random(999)
+            val_batches[lang] = [val_maker.batch(vrng, 8, vlen) for _ in range(max(1, args.val_samples // 8))]
 
     ckpt_path = os.path.join(args.run, "last.pt")
     state = torch.load(ckpt_path, map_location="cpu", weights_only=False) if os.path.exists(ckpt_path) else None
@@ -225,6 +241,12 @@ def main():
     next_snap = (tokens // args.snapshot_tokens + 1) * args.snapshot_tokens
     n_ckpt = 0
     acc = {"loss": 0.0, "n": 0, "tok": 0, "t": 0.0, "masked_ce": 0.0, "masked_n": 0}
+    if init and val_batches:
+        # Where the run starts, so that its first checkpoints' figures have something to be compared with.
+        ce, by_lang = validation(model, val_batches, device, autocast)
+        log.write(json.dumps({"step": step, "tokens": tokens, "val_infill_ce": ce, "val_infill_ce_by_lang": by_lang,
+                              "time": time.time()}) + "\n")
+        log.flush()
     model.train()
     started = time.time()
     while not STOP:
@@ -284,7 +306,7 @@ def main():
                 rec["snapshot"] = snap
                 next_snap = (tokens // args.snapshot_tokens + 1) * args.snapshot_tokens
             if val_batches and args.val_every_ckpt and n_ckpt % args.val_every_ckpt == 0:
-                rec["val_infill_ce"] = validation(model, val_batches, device, autocast)
+                rec["val_infill_ce"], rec["val_infill_ce_by_lang"] = validation(model, val_batches, device, autocast)
             log.write(json.dumps(rec) + "\n")
             log.flush()
     save()
