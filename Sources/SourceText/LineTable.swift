@@ -74,8 +74,11 @@ extension LineTable {
         let range = contentRange(ofLine: position.line, in: bytes)
         if encoding == .utf8 {
             var offset = min(range.lowerBound + position.column, range.upperBound)
-            // Snap back to the start of a multi-byte sequence.
-            while offset > range.lowerBound, bytes[offset] & 0b1100_0000 == 0b1000_0000 { offset -= 1 }
+            // Snap back to the start of a multi-byte sequence. The line's end is always a boundary, and on the
+            // last line it is the end of the buffer, which must not be read.
+            while offset > range.lowerBound, offset < range.upperBound, bytes[offset] & 0b1100_0000 == 0b1000_0000 {
+                offset -= 1
+            }
             return offset
         }
         var units = 0

@@ -67,6 +67,15 @@ struct PositionConversionTests {
             try document.position(ofOffset: 6, encoding: .utf8)
         }
     }
+
+    /// Found by fuzzing: in UTF-8, a column past the end of a last line that ends in a multi-byte character read
+    /// one byte past the buffer while snapping to a character start, and trapped.
+    @Test func utf8ColumnPastTheEndOfTheLastLine() throws {
+        let document = TextDocument(uri: "file:///t", languageID: "plaintext", version: 1, text: "a\u{301}")
+        #expect(try document.offset(of: .init(line: 0, column: 9), encoding: .utf8) == 3)
+        #expect(try document.offset(of: .init(line: 0, column: 3), encoding: .utf8) == 3)
+        #expect(try document.offset(of: .init(line: 0, column: 2), encoding: .utf8) == 1)
+    }
 }
 
 struct TextEditingTests {
