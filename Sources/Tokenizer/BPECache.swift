@@ -4,15 +4,17 @@ import Synchronization
 ///
 /// Source code repeats the same identifiers and keywords constantly, so most words are found here and skip the
 /// merge loop. Words of up to seven bytes (most of them) are keyed by their bytes packed into one integer, which
-/// needs neither a string nor a hash of one; longer words are keyed by their text. When a table is full it is
-/// emptied, which keeps memory bounded without bookkeeping per hit.
+/// needs neither a string nor a hash of one; longer words are keyed by their bytes. Never by a `String`: Swift
+/// compares strings by canonical equivalence, so "e\u{301}" and "é" would share an entry and one of them would be
+/// encoded as the other's bytes (found by fuzzing the round trip). When a table is full it is emptied, which keeps
+/// memory bounded without bookkeeping per hit.
 final class BPECache: Sendable {
     /// Words at least this long (in bytes) are not remembered; like the library, long runs are rarely repeated.
     static let maximumWordLength = 256
 
     private struct Tables {
         var short: [UInt64: [Int32]] = [:]
-        var long: [String: [Int32]] = [:]
+        var long: [[UInt8]: [Int32]] = [:]
     }
 
     private let capacity: Int
@@ -35,7 +37,7 @@ final class BPECache: Sendable {
         tables.withLock { $0.short[key] }
     }
 
-    func ids(for word: String) -> [Int32]? {
+    func ids(for word: [UInt8]) -> [Int32]? {
         tables.withLock { $0.long[word] }
     }
 
@@ -47,7 +49,7 @@ final class BPECache: Sendable {
         }
     }
 
-    func remember(_ ids: [Int32], for word: String) {
+    func remember(_ ids: [Int32], for word: [UInt8]) {
         guard capacity > 0 else { return }
         tables.withLock { tables in
             if tables.long.count >= capacity { tables.long.removeAll(keepingCapacity: true) }

@@ -221,7 +221,7 @@ public final class Tokenizer: Sendable {
                 output.append(contentsOf: ids)
             }
         } else if word.count < BPECache.maximumWordLength {
-            let key = String(decoding: word, as: UTF8.self)
+            let key = Array(word)
             if let ids = cache.ids(for: key) {
                 output.append(contentsOf: ids)
             } else {

@@ -44,6 +44,20 @@ import Testing
         }
     }
 
+    /// Found by fuzzing: the word cache was keyed by `String`, which compares canonically equivalent texts as
+    /// equal, so a word encoded after its equivalent (precomposed after decomposed, U+0340 after U+0300) came back
+    /// as the other's bytes.
+    @Test func canonicallyEquivalentWordsKeepTheirOwnBytes() throws {
+        let tokenizer = try Fixtures.tokenizer("gpt2-like")
+        let pairs = [("résumécafé", "re\u{301}sume\u{301}cafe\u{301}"), ("xx\u{300}yyyyyyy", "xx\u{340}yyyyyyy")]
+        for (first, second) in pairs {
+            for text in [first, second, first] {
+                let decoded = tokenizer.decode(tokenizer.encode(text), skipSpecial: false)
+                #expect(Array(decoded.unicodeScalars) == Array(text.unicodeScalars), "\(text.escapedForDiagnostics)")
+            }
+        }
+    }
+
     @Test func unknownIDsAreSkippedWhenDecoding() throws {
         let tokenizer = try Fixtures.tokenizer("gpt2-like")
         let hello = tokenizer.encode("hello")
