@@ -9,7 +9,7 @@ struct GGUFFile: TensorSource {
         var int: Int? {
             switch self {
             case .int(let v): return Int(v)
-            case .uint(let v): return Int(v)
+            case .uint(let v): return Int(exactly: v)
             default: return nil
             }
         }
@@ -26,6 +26,8 @@ struct GGUFFile: TensorSource {
     let file: MappedFile
     let metadata: [String: Value]
     let tensors: [String: TensorSlice]
+    /// Where the aligned tensor data begins (the end of the header, rounded up to the alignment).
+    let dataStart: Int
     var names: [String] { Array(tensors.keys) }
     var description: String { file.path }
 
@@ -76,7 +78,7 @@ struct GGUFFile: TensorSource {
             case 30: dtype = .bf16
             default: throw EngineError.unsupportedDType(path: path, tensor: t.name, dtype: "ggml type \(t.type)")
             }
-            let count = t.shape.reduce(1, *)
+            guard let count = elementCount(t.shape) else { throw r.corrupt("tensor '\(t.name)' shape \(t.shape) is too large") }
             if dtype == .q8_0 && (t.shape.last ?? 0) % 32 != 0 {
                 throw r.corrupt("Q8_0 tensor '\(t.name)' rows are not a multiple of 32")
             }
@@ -89,6 +91,7 @@ struct GGUFFile: TensorSource {
         }
         self.metadata = metadata
         self.tensors = tensors
+        self.dataStart = dataStart
     }
 
     func tensor(_ name: String) -> TensorSlice? { tensors[name] }
@@ -192,6 +195,9 @@ struct GGUFFile: TensorSource {
 }
 
 extension Engine {
+    /// Where a GGUF file's tensor data begins: the fuzz targets keep a real file's data and mutate its header.
+    package static func ggufDataStart(path: String) throws -> Int { try GGUFFile(path: path).dataStart }
+
     /// Loads a GGUF file (architectures `dream`, `llada`; f32, f16, bf16 and Q8_0 tensors; Q8_0 matrices stay
     /// quantised and run through the Q8_0 kernel). The tokenizer comes from a `tokenizer.json` beside it if any.
     public static func loadGGUF(path: String, tokenizerPath: String? = nil, threads: Int = 2) throws -> Engine {

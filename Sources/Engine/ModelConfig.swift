@@ -124,7 +124,11 @@ public struct ModelConfig: Sendable, Equatable {
             let vocab = try reader.int("vocab_size")
             let ffn: Int
             if let m = reader.optionalInt("mlp_hidden_size") { ffn = m } else {
-                ffn = Int((reader.optionalDouble("mlp_ratio") ?? 4) * Double(d))
+                let size = (reader.optionalDouble("mlp_ratio") ?? 4) * Double(d)
+                guard size.isFinite, size >= 1, size <= Double(Self.limits.ffn) else {
+                    throw EngineError.invalidConfig(path: path, reason: "mlp_ratio gives an MLP of \(size) units")
+                }
+                ffn = Int(size)
             }
             let factor = try reader.ropeLinearFactor()
             var config = ModelConfig(
@@ -177,13 +181,23 @@ public struct ModelConfig: Sendable, Equatable {
         throw EngineError.unsupportedArchitecture(path: path, name: arch.isEmpty ? "(none given)" : arch)
     }
 
+    /// The largest dimensions accepted: far beyond any released diffusion model (LLaDA-8B: hidden 4096, 32
+    /// layers, MLP 12288, vocabulary 126464), and small enough that sizes computed from them cannot overflow.
+    static let limits = (hidden: 1 << 16, layers: 1 << 10, heads: 1 << 10, headDim: 1 << 12, ffn: 1 << 20,
+                         vocab: 1 << 24, positions: 1 << 24)
+
     /// Rejects dimensions the forward pass cannot run, before any tensor is read.
     func validate(path: String) throws {
         func fail(_ reason: String) -> EngineError { .invalidConfig(path: path, reason: reason) }
-        for (name, value) in [("hidden size", hiddenSize), ("layers", numLayers), ("heads", numHeads),
-                              ("kv heads", numKVHeads), ("head dim", headDim), ("ffn size", intermediateSize),
-                              ("vocab size", vocabSize)] where value <= 0 {
-            throw fail("\(name) must be positive, got \(value)")
+        let limits = Self.limits
+        for (name, value, limit) in [("hidden size", hiddenSize, limits.hidden), ("layers", numLayers, limits.layers),
+                                     ("heads", numHeads, limits.heads), ("kv heads", numKVHeads, limits.heads),
+                                     ("head dim", headDim, limits.headDim), ("ffn size", intermediateSize, limits.ffn),
+                                     ("vocab size", vocabSize, limits.vocab),
+                                     ("embedding rows", embeddingSize, limits.vocab),
+                                     ("max positions", maxPositions, limits.positions)] {
+            if value <= 0 { throw fail("\(name) must be positive, got \(value)") }
+            if value > limit { throw fail("\(name) \(value) is beyond what this engine accepts (\(limit))") }
         }
         if numHeads % numKVHeads != 0 { throw fail("heads (\(numHeads)) not a multiple of kv heads (\(numKVHeads))") }
         if headDim % 2 != 0 { throw fail("head dim \(headDim) is odd; RoPE needs pairs") }
@@ -199,7 +213,8 @@ private struct ConfigReader {
 
     func int(_ key: String) throws -> Int {
         guard let v = optionalInt(key) else {
-            throw EngineError.invalidConfig(path: path, reason: "missing integer key '\(key)'")
+            let reason = json[key].map { "key '\(key)' is not an integer: \($0)" } ?? "missing integer key '\(key)'"
+            throw EngineError.invalidConfig(path: path, reason: reason)
         }
         return v
     }
@@ -208,10 +223,11 @@ private struct ConfigReader {
     static func isBoolean(_ n: NSNumber) -> Bool {
         String(cString: n.objCType) == "c" || String(describing: type(of: n)).contains("Boolean")
     }
+    /// An integer key; a number that is not an exact integer (2.5, 1e300) counts as absent.
     func optionalInt(_ key: String) -> Int? {
-        if let n = json[key] as? NSNumber, !Self.isBoolean(n) { return n.intValue }
+        if let n = json[key] as? NSNumber, !Self.isBoolean(n) { return n.exactInt }
         // eos_token_id may be a list in some configs; the first entry is the canonical one.
-        if let list = json[key] as? [NSNumber], let first = list.first { return first.intValue }
+        if let list = json[key] as? [NSNumber], let first = list.first { return first.exactInt }
         return nil
     }
     func optionalDouble(_ key: String) -> Double? {

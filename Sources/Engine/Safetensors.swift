@@ -15,6 +15,30 @@ public enum TensorDType: String, Sendable, Equatable {
     }
 }
 
+/// The number of elements of a tensor shape, or nil when a dimension is negative or the product overflows (a
+/// corrupt header can claim any dimensions; multiplying them blindly would trap).
+func elementCount(_ shape: [Int]) -> Int? {
+    var count = 1
+    for dimension in shape {
+        guard dimension >= 0 else { return nil }
+        let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+        // Below 2^56 elements, byteCount(elements:) cannot overflow either.
+        guard !overflow, product < 1 << 56 else { return nil }
+        count = product
+    }
+    return count
+}
+
+extension NSNumber {
+    /// The number as an `Int` when it is one exactly: a JSON number like 1e300 or 2.5 is not, and `intValue` would
+    /// trap or truncate on it.
+    var exactInt: Int? {
+        let value = doubleValue
+        guard value.isFinite, value.rounded() == value, abs(value) < 0x1p53 else { return nil }
+        return Int(value)
+    }
+}
+
 /// Where one tensor's bytes are: a file mapping, a byte offset into it, the type and the shape (outermost first,
 /// as PyTorch writes it).
 struct TensorSlice: @unchecked Sendable {
@@ -73,25 +97,25 @@ struct SafetensorsFile: TensorSource {
             guard let entry = value as? [String: Any],
                   let dtypeName = entry["dtype"] as? String,
                   let shapeValues = entry["shape"] as? [NSNumber],
-                  let offsets = entry["data_offsets"] as? [NSNumber], offsets.count == 2 else {
+                  let offsets = (entry["data_offsets"] as? [NSNumber])?.compactMap(\.exactInt), offsets.count == 2 else {
                 throw corrupt("entry for tensor '\(name)' lacks dtype, shape or data_offsets")
             }
             guard let dtype = TensorDType(rawValue: dtypeName), dtype != .q8_0 else {
                 throw EngineError.unsupportedDType(path: path, tensor: name, dtype: dtypeName)
             }
-            let shape = shapeValues.map(\.intValue)
-            guard shape.allSatisfy({ $0 >= 0 }) else { throw corrupt("tensor '\(name)' has a negative dimension") }
-            let (begin, end) = (offsets[0].intValue, offsets[1].intValue)
+            let shape = shapeValues.compactMap(\.exactInt)
+            guard shape.count == shapeValues.count, shape.allSatisfy({ $0 >= 0 }) else {
+                throw corrupt("tensor '\(name)' has a dimension that is not a non-negative integer")
+            }
+            let (begin, end) = (offsets[0], offsets[1])
             guard begin >= 0, end >= begin, end <= dataSize else {
                 throw corrupt("tensor '\(name)' data_offsets [\(begin), \(end)] outside the data section "
                               + "(\(dataSize) bytes): truncated file?")
             }
-            let (count, overflow) = shape.reduce((1, false)) { acc, d in
-                let r = acc.0.multipliedReportingOverflow(by: d); return (r.partialValue, acc.1 || r.overflow)
-            }
-            guard !overflow, dtype.byteCount(elements: count) == end - begin else {
+            let count = elementCount(shape)
+            guard let count, dtype.byteCount(elements: count) == end - begin else {
                 throw corrupt("tensor '\(name)' shape \(shape) as \(dtypeName) needs "
-                              + "\(overflow ? -1 : dtype.byteCount(elements: count)) bytes, offsets give \(end - begin)")
+                              + "\(count.map { dtype.byteCount(elements: $0) } ?? -1) bytes, offsets give \(end - begin)")
             }
             tensors[name] = TensorSlice(owner: file, path: path, pointer: file.base + dataStart + begin, dtype: dtype,
                                         shape: shape)

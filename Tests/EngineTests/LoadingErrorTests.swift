@@ -86,6 +86,42 @@ import Testing
         #expect(r3.contains("yarn"))
     }
 
+    /// Found by fuzzing: dimensions far beyond any model overflowed the parameter count and trapped; a number
+    /// that is not an integer (1e300) trapped where an integer was read. Both are now configuration errors.
+    @Test func hugeOrNonIntegerDimensionsAreConfigErrors() throws {
+        let edits: [(String, Any, String)] = [
+            ("num_hidden_layers", 1 << 40, "layers"), ("intermediate_size", 1 << 40, "ffn size"), ("num_attention_heads", 1 << 62, "not an integer"),
+            ("max_position_embeddings", 1 << 30, "max positions"), ("hidden_size", 1e300, "hidden_size"),
+            ("vocab_size", 2.5, "vocab_size"),
+        ]
+        for (key, value, mention) in edits {
+            let dir = try Fixtures.copyModel("dream_tied")
+            try editConfig(dir) { $0[key] = value }
+            guard case .invalidConfig(_, let reason)? = loadError(dir) else {
+                Issue.record("\(key) = \(value): expected invalidConfig"); continue
+            }
+            #expect(reason.contains(mention), "\(reason)")
+        }
+        let llada = try Fixtures.copyModel("llada_tied")
+        try editConfig(llada) { $0.removeValue(forKey: "mlp_hidden_size"); $0["mlp_ratio"] = 1e308 }
+        guard case .invalidConfig(_, let reason)? = loadError(llada) else { Issue.record("expected invalidConfig"); return }
+        #expect(reason.contains("mlp_ratio"))
+    }
+
+    /// Safetensors shapes and offsets that are not exact integers, or whose product overflows, are corrupt headers.
+    @Test func safetensorsShapesThatCannotBeSizes() throws {
+        for (shape, offsets) in [("[1e300, 2]", "[0, 8]"), ("[4294967296, 4294967296, 4294967296]", "[0, 8]"),
+                                 ("[2, 2]", "[0, 1e20]")] {
+            let dir = try Fixtures.copyModel("dream_tied")
+            let header = #"{"model.norm.weight":{"dtype":"F32","shape":\#(shape),"data_offsets":\#(offsets)}}"#
+            var file = Data(withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { Array($0) })
+            file.append(Data(header.utf8))
+            file.append(Data(count: 64))
+            try file.write(to: dir.appendingPathComponent("model.safetensors"))
+            guard case .corruptHeader? = loadError(dir) else { Issue.record("\(shape) \(offsets): expected corruptHeader"); continue }
+        }
+    }
+
     @Test func missingTensorAndMissingShard() throws {
         let dir = try Fixtures.copyModel("dream_untied")
         try FileManager.default.removeItem(at: dir.appendingPathComponent("model-00002-of-00002.safetensors"))
