@@ -9,7 +9,8 @@ struct StderrAndFileLogHandler: LogHandler {
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
 
-    private static let lock = Mutex<Void>(())
+    /// Serialises writes, and remembers whether the log file has failed (reported once, then skipped).
+    private static let fileFailed = Mutex<Bool>(false)
 
     init(label: String, file: FileHandle?) {
         self.label = label
@@ -25,9 +26,16 @@ struct StderrAndFileLogHandler: LogHandler {
         let timestamp = Date().formatted(.iso8601.time(includingFractionalSeconds: true))
         let line = "\(timestamp) \(event.level) \(label): \(event.message)\n"
         let data = Data(line.utf8)
-        Self.lock.withLock { _ in
-            FileHandle.standardError.write(data)
-            file?.write(data)
+        // The throwing writes: Foundation's `write(_:)` traps when a write fails, and a full disk under the log
+        // file or an editor that closed our stderr must not take the server down. A failed line is dropped.
+        Self.fileFailed.withLock { fileFailed in
+            try? FileHandle.standardError.write(contentsOf: data)
+            guard let file, !fileFailed else { return }
+            do { try file.write(contentsOf: data) } catch {
+                fileFailed = true
+                let note = "\(timestamp) error \(label): cannot write the log file (\(error)); logging to stderr only\n"
+                try? FileHandle.standardError.write(contentsOf: Data(note.utf8))
+            }
         }
     }
 }
