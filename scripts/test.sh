@@ -9,5 +9,10 @@ echo "==> swift test" >&2
 # Serially: the suites start many servers and model fills, and two cores shared by all of them at once made
 # timeouts, not speed.
 swift test --no-parallel 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Linking|Write|Applying)' 
+echo "==> burst test (stdio, then serve)" >&2
+# The debug binary the suites used; CI-sized (about a minute each on two cores). The 10,000-request run and its
+# figures are in docs/reliability.md. The deadline turns a hang into a failure instead of a stuck CI job.
+python3 scripts/burst.py --binary .build/debug/dlsp --requests 5000 --deadline 600
+python3 scripts/burst.py --binary .build/debug/dlsp --serve --requests 100000 --seconds 60 --deadline 600
 echo "==> trainer smoke test" >&2
 python3 -m pytest -q Training/tests
