@@ -81,6 +81,12 @@ public final class Tokenizer: Sendable {
         tokenIDs = ids
         vocabularySize = ids.count
         let limit = (ids.values.max() ?? -1) + 1
+        // Tables below are indexed by id: ids far beyond the number of tokens would make a corrupt file allocate
+        // gigabytes (an id of 2 billion did, found by fuzzing). Real vocabularies are dense; a reserved range of
+        // unused ids is allowed.
+        guard limit <= 2 * ids.count + 65_536 else {
+            throw .inconsistentModel(path: source, reason: "ids go up to \(limit - 1) for only \(ids.count) tokens")
+        }
         idLimit = limit
 
         // The ByteLevel decoder reads each token's string; an added token shadows a vocabulary token with its id.

@@ -198,9 +198,10 @@ private struct Reader {
         guard let list = value as? [[String: Any]] else { throw invalid("'added_tokens' is not a list of objects") }
         var result: [AddedToken] = []
         for entry in list {
-            guard let content = entry["content"] as? String, let id = entry["id"] as? Int, id >= 0 else {
+            guard let content = entry["content"] as? String, let id = entry["id"] as? Int else {
                 throw invalid("an added token has no 'content' or 'id'")
             }
+            guard id >= 0, id <= Int(Int32.max) else { throw invalid("added token '\(content)' has id \(id)") }
             let special = bool(entry, "special", default: false)
             // The library keeps the vocabulary's id when the content is already a vocabulary token.
             result.append(AddedToken(

@@ -89,4 +89,29 @@ import Testing
             return
         }
     }
+
+    /// Found by fuzzing: an id of two billion made loading allocate tables of two billion entries; an added token
+    /// id beyond Int32 trapped when encoding. Both are errors now.
+    @Test func idsFarBeyondTheVocabulary() {
+        let sparse = loadError { json in
+            var model = json["model"] as! [String: Any]
+            var vocab = model["vocab"] as! [String: Any]
+            vocab["far"] = 2_000_000_000
+            model["vocab"] = vocab
+            json["model"] = model
+        }
+        guard case .inconsistentModel(path: "edited.json", let reason)? = sparse else {
+            Issue.record("wrong error \(String(describing: sparse))")
+            return
+        }
+        #expect(reason.contains("2000000000"))
+        let added = loadError { json in
+            json["added_tokens"] = [["id": 1 << 40, "content": "<|huge|>", "special": true]]
+        }
+        guard case .invalidJSON(path: "edited.json", let reason2)? = added else {
+            Issue.record("wrong error \(String(describing: added))")
+            return
+        }
+        #expect(reason2.contains("<|huge|>"))
+    }
 }
