@@ -56,6 +56,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Every reader of outside input as a fuzz target (framing, JSON-RPC, edits, tokenizer, model files, HTTP
+        // bodies), run by libFuzzer (`scripts/fuzz.sh`), by `dlsp-fuzz`'s seeded mutation loop and by the tests.
+        .target(name: "FuzzTargets", dependencies: [
+            "JSONRPC", "LanguageServerProtocol", "SourceText", "Tokenizer", "Engine", "HTTPServer",
+        ]),
+        .executableTarget(name: "dlsp-fuzz", dependencies: ["FuzzTargets"]),
+
         .executableTarget(name: "dlsp", dependencies: [
             "LanguageServer", "Features", "Engine", "Syntax", "SourceText", "RemoteBackends", "HTTPServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -76,6 +83,8 @@ let package = Package(
             "RemoteBackends", "HTTPServer", "Features", "Engine", "Tokenizer", "LanguageServer", "JSONRPC",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
+        // Replays the committed fuzz corpora and past findings, then a short seeded mutation run of each target.
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "LanguageServerTests", dependencies: [
             "LanguageServer", "LanguageServerProtocol", "JSONRPC", "SourceText",
         ]),

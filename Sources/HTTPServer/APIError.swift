@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 
 /// An error answered in OpenAI's shape: `{"error": {"message", "type", "param", "code"}}` with a matching status.
-struct APIError: Error, Sendable {
+package struct APIError: Error, Sendable {
     var status: HTTPResponse.Status
     var message: String
     var type: String

@@ -1,16 +1,16 @@
 import Foundation
 
 /// A completion request body (`/v1/completions` and `/v1/fim/completions` take the same fields), validated field
-/// by field so every mistake gets an error naming the field.
-struct CompletionBody: Sendable {
+/// by field so every mistake gets an error naming the field. Package-visible for the fuzz targets.
+package struct CompletionBody: Sendable {
     var model: String?
     var prompt: String
     var suffix: String
-    var maxTokens: Int
-    var temperature: Float?
-    var stop: [String]
+    package var maxTokens: Int
+    package var temperature: Float?
+    package var stop: [String]
     var stream: Bool
-    var n: Int
+    package var n: Int
     var user: String?
     /// dlsp's extension: the file's path for the canvas header (a generic name when absent).
     var path: String?
@@ -18,7 +18,7 @@ struct CompletionBody: Sendable {
     /// OpenAI's default `max_tokens` for completions.
     static let defaultMaxTokens = 16
 
-    init(json data: Data, maxTokensLimit: Int) throws(APIError) {
+    package init(json data: Data, maxTokensLimit: Int) throws(APIError) {
         let value: JSONField
         do { value = try JSONDecoder().decode(JSONField.self, from: data) } catch {
             throw .invalidRequest("The request body is not valid JSON", code: "invalid_json")
