@@ -129,6 +129,53 @@ import Testing
         #expect(elapsed >= .milliseconds(190) && elapsed < .seconds(2))
     }
 
+    /// A server that sends its headers and half a body, then stalls: the deadline covers the whole exchange,
+    /// not only the wait for the first byte.
+    @Test func timeoutAbortsAServerThatStallsMidBody() async throws {
+        let server = try await LoopbackServer.start { router in
+            router.post("/v1/completions") { _, _ -> Response in
+                Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
+                    try await writer.write(ByteBuffer(string: #"{"choices":[{"text":"rem"#))
+                    try await Task.sleep(for: .seconds(5))
+                    try await writer.write(ByteBuffer(string: #"ote","index":0}]}"#))
+                    try await writer.finish(nil)
+                })
+            }
+        }
+        defer { Task { await server.stop() } }
+        let backend = try Self.backend(server, retry: RetryPolicy(maxAttempts: 1), timeout: .milliseconds(300))
+        let started = ContinuousClock.now
+        await #expect(throws: RemoteBackendError.timeout(milliseconds: 300)) {
+            try await blocking { try backend.fill(someContext, parameters: Self.parameters,
+                                                  cancellation: CancellationFlag()) }
+        }
+        #expect(ContinuousClock.now - started < .seconds(3))
+    }
+
+    /// Answers that are not the API's shape (garbage bytes, JSON of another shape, a truncated body) are a
+    /// malformed response, reported as such and not retried.
+    @Test(arguments: ["\u{0}\u{FFFD}garbage{", #"{"choices":"none"}"#, #"{"choices":[{"text":"tru"#, "[]", ""])
+    func garbageAnswersAreMalformedResponses(body: String) async throws {
+        let served = Mutex(0)
+        let server = try await LoopbackServer.start { router in
+            router.post("/v1/completions") { _, _ -> Response in
+                served.withLock { $0 += 1 }
+                return Response(status: .ok, headers: [.contentType: "application/json"],
+                                body: .init(byteBuffer: ByteBuffer(string: body)))
+            }
+        }
+        defer { Task { await server.stop() } }
+        let backend = try Self.backend(server, retry: RetryPolicy(maxAttempts: 3))
+        do {
+            _ = try await blocking { try backend.fill(someContext, parameters: Self.parameters,
+                                                      cancellation: CancellationFlag()) }
+            Issue.record("\(body.debugDescription) was accepted")
+        } catch let error as RemoteBackendError {
+            guard case .malformedResponse = error else { Issue.record("\(body.debugDescription): \(error)"); return }
+        }
+        #expect(served.withLock { $0 } == 1, "a malformed answer was retried")
+    }
+
     @Test func cancellationAbortsTheRequest() async throws {
         let (server, _) = try await Self.scripted([200], delay: .seconds(3))
         defer { Task { await server.stop() } }
