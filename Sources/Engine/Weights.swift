@@ -159,12 +159,19 @@ struct TransformerWeights: @unchecked Sendable {
         // A file mapping (or buffer) is kept only while some tensor is used from it in place (aligned f32, Q8_0);
         // one whose tensors were all converted is let go once loading ends, so a bf16 checkpoint does not stay
         // resident beside its f32 conversion.
+        // Models up to `plainCopyLimit` parameters copy even those tensors out of the file: a page of a mapped file
+        // that was truncated under a running server faults (SIGBUS) on its next read, and a few hundred MiB is a
+        // small price for a server that survives it. Larger models keep the mapping to save the memory; their
+        // files should be replaced by rename, as installers and downloaders do.
+        let copyOutOfFile = config.parameterCount <= plainCopyLimit
         func inPlace(_ s: TensorSlice) { if !arena.isRetaining(s.owner) { arena.retain(s.owner) } }
         func floats(_ s: TensorSlice) -> UnsafePointer<Float> {
             let n = s.elementCount
             switch s.dtype {
             case .f32:
-                if Int(bitPattern: s.pointer) % 4 == 0 { inPlace(s); return s.pointer.assumingMemoryBound(to: Float.self) }
+                if Int(bitPattern: s.pointer) % 4 == 0 && !copyOutOfFile {
+                    inPlace(s); return s.pointer.assumingMemoryBound(to: Float.self)
+                }
                 let p = arena.allocate(n); UnsafeMutableRawPointer(p).copyMemory(from: s.pointer, byteCount: n * 4)
                 return UnsafePointer(p)
             case .f16:
@@ -198,8 +205,14 @@ struct TransformerWeights: @unchecked Sendable {
                     throw EngineError.shapeMismatch(path: s.path, tensor: name, expected: [rows, cols / 32 * 32],
                                                     found: s.shape)
                 }
-                inPlace(s)
-                return WeightMatrix(storage: .q8_0(s.pointer), rows: rows, cols: cols, fileDType: .q8_0)
+                guard copyOutOfFile else {
+                    inPlace(s)
+                    return WeightMatrix(storage: .q8_0(s.pointer), rows: rows, cols: cols, fileDType: .q8_0)
+                }
+                let bytes = TensorDType.q8_0.byteCount(elements: rows * cols)
+                let copy = UnsafeMutableRawPointer(arena.allocate((bytes + 3) / 4))
+                copy.copyMemory(from: s.pointer, byteCount: bytes)
+                return WeightMatrix(storage: .q8_0(UnsafeRawPointer(copy)), rows: rows, cols: cols, fileDType: .q8_0)
             }
             return packedIfWorthIt(WeightMatrix(storage: .f32(floats(s)), rows: rows, cols: cols, fileDType: s.dtype))
         }

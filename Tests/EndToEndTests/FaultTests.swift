@@ -43,10 +43,14 @@ import Testing
     /// The model's files truncated and its config rewritten as garbage under a running server: completions keep
     /// coming from the model already loaded (its weights were copied out of the file when it loaded), and nothing
     /// the user typed is touched.
-    @Test func modelFilesDamagedWhileServing() throws {
+    ///
+    /// Both the default model (f16, converted when loading) and an f32 checkpoint, whose tensors could be used in
+    /// place from the file's memory map (where a truncated file would fault on the next read).
+    @Test(arguments: ["Models/default", "Tests/Fixtures/engine/dream_tied"])
+    func modelFilesDamagedWhileServing(model: String) throws {
         let copy = FileManager.default.temporaryDirectory.appendingPathComponent("dlsp-fault-model-\(getpid())")
         try? FileManager.default.removeItem(at: copy)
-        try FileManager.default.copyItem(at: Paths.packageRoot.appendingPathComponent("Models/default"), to: copy)
+        try FileManager.default.copyItem(at: Paths.packageRoot.appendingPathComponent(model), to: copy)
         defer { try? FileManager.default.removeItem(at: copy) }
         let server = try ServerProcess()
         try open(server, options: #"{"model":{"path":"\#(copy.path)"}}"#)
