@@ -5,6 +5,7 @@
 #   scripts/fuzz.sh all 0 -runs=1000000                     a million executions of each target
 #   FUZZ_MERGE=1 scripts/fuzz.sh TARGET ...                 then fold what the run found into Fuzz/corpus/TARGET,
 #                                                           minimised (libFuzzer -merge=1), to be committed
+#   FUZZ_MODE=loop scripts/fuzz.sh TARGET SECONDS           the seeded mutation loop even where libFuzzer exists
 #
 # With libFuzzer (the toolchain's libclang_rt.fuzzer; Swift on Linux ships it) the targets are built with
 # coverage-guided fuzzing and the address sanitizer into .build/fuzz; each run starts from the committed corpus and
@@ -13,13 +14,13 @@
 # guidance, no sanitizer) and says so. A fixed finding becomes a regression: move it to Fuzz/regressions/TARGET.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -ge 2 ] || { sed -n '2,9p' "$0" >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n '2,8p' "$0" >&2; exit 2; }
 target=$1; seconds=$2; shift 2
 mkdir -p Fuzz/findings
 
 runtime=$(dirname "$(readlink -f "$(command -v swift)")")/../lib
-if ls "$runtime"/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 \
-        || ls "$runtime"/swift/clang/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1; then
+if [ "${FUZZ_MODE:-}" != loop ] && { ls "$runtime"/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 \
+        || ls "$runtime"/swift/clang/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1; }; then
     mode=libfuzzer
     echo "==> building the fuzz targets with libFuzzer and the address sanitizer (.build/fuzz)" >&2
     swift build --scratch-path .build/fuzz --product dlsp-fuzz \
@@ -27,7 +28,7 @@ if ls "$runtime"/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 \
     binary=.build/fuzz/debug/dlsp-fuzz
 else
     mode=loop
-    echo "==> no libFuzzer in this toolchain: the seeded mutation loop, without coverage guidance or sanitizer" >&2
+    echo "==> the seeded mutation loop (FUZZ_MODE=loop, or no libFuzzer in this toolchain): no coverage guidance, no sanitizer" >&2
     swift build --product dlsp-fuzz 2>&1 | grep -E 'error|Build' >&2 || true
     binary=.build/debug/dlsp-fuzz
 fi
@@ -39,7 +40,17 @@ if [ "$target" = all ]; then targets=$(ls Fuzz/corpus); else targets=$target; fi
 status=0
 for t in $targets; do
     if [ "$mode" = loop ]; then
-        "$binary" run "$t" --seconds "${seconds/#0/3600}" "$@" || status=1
+        # The loop takes libFuzzer's -runs= and -seed= as its own --runs and --seed; 0 seconds means an hour.
+        loop_args=(--seconds "$seconds")
+        [ "$seconds" = 0 ] && loop_args=(--seconds 3600)
+        for option in "$@"; do
+            case $option in
+                -runs=*) loop_args+=(--runs "${option#-runs=}") ;;
+                -seed=*) loop_args+=(--seed "${option#-seed=}") ;;
+                *) echo "fuzz.sh: $option needs libFuzzer; ignored by the mutation loop" >&2 ;;
+            esac
+        done
+        "$binary" run "$t" "${loop_args[@]}" || status=1
         continue
     fi
     work=.build/fuzz-corpus/$t
