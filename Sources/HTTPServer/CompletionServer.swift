@@ -30,8 +30,11 @@ public final class CompletionServer: Sendable {
         queue = FairQueue(slots: options.concurrentFills, capacity: options.queueCapacity)
     }
 
-    /// Serves until the calling task is cancelled. `onListening` gets the bound port (useful with port 0).
-    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    /// Serves until the calling task is cancelled or, with `stopOnSignals`, until SIGTERM or SIGINT: then it stops
+    /// accepting connections, lets the requests in flight finish and returns, so that a supervisor's stop (systemd,
+    /// a container runtime) never cuts a fill in half. `onListening` gets the bound port (useful with port 0).
+    public func run(stopOnSignals: Bool = false,
+                    onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let router = Router(context: ServeRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
         if let token = options.bearerToken { router.add(middleware: BearerTokenMiddleware(token: token)) }
@@ -51,7 +54,11 @@ public final class CompletionServer: Sendable {
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "dlsp"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
-        try await app.run()
+        if stopOnSignals {
+            try await app.runService()  // graceful shutdown on SIGTERM and SIGINT (its default signals)
+        } else {
+            try await app.run()
+        }
     }
 
     // MARK: Completions

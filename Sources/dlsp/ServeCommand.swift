@@ -59,7 +59,7 @@ struct Serve: ParsableCommand {
         let shownHost = options.host
         Task {
             do {
-                try await server.run { port in
+                try await server.run(stopOnSignals: true) { port in
                     logger.info("dlsp serve: model \(path), listening on http://\(shownHost):\(port)")
                 }
             } catch {
@@ -69,6 +69,7 @@ struct Serve: ParsableCommand {
         }
         finished.wait()
         if let message = failure.withLock({ $0 }) { throw ValidationError("serve stopped: \(message)") }
+        logger.info("dlsp serve: stopped")
     }
 
     /// The address to bind: loopback unless `bindAny` allows a wider one.
