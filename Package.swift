@@ -58,9 +58,11 @@ let package = Package(
 
         // Every reader of outside input as a fuzz target (framing, JSON-RPC, edits, tokenizer, model files, HTTP
         // bodies), run by libFuzzer (`scripts/fuzz.sh`), by `dlsp-fuzz`'s seeded mutation loop and by the tests.
+        // Optimised in every build: its models of the readers (a text walked scalar by scalar) would otherwise
+        // dominate each execution and slow the tests' replay tenfold.
         .target(name: "FuzzTargets", dependencies: [
             "JSONRPC", "LanguageServerProtocol", "SourceText", "Tokenizer", "Engine", "HTTPServer",
-        ]),
+        ], swiftSettings: optimisedAlways),
         .executableTarget(name: "dlsp-fuzz", dependencies: ["FuzzTargets"]),
 
         .executableTarget(name: "dlsp", dependencies: [

@@ -15,10 +15,11 @@ import Testing
         do { return try FuzzResources(root: root) } catch { fatalError("cannot load the fuzz fixtures: \(error)") }
     }()
 
-    /// Mutants per target: the cheap readers get more; a model load writes and maps files each time.
+    /// Mutants per target: the cheap readers get more; a model load writes and maps files each time, and an edit
+    /// script replays hundreds of edits through the unoptimised debug build of `SourceText`.
     static func mutants(_ target: FuzzTarget) -> Int {
         switch target {
-        case .safetensors, .gguf, .modelConfig, .tokenizerFile: return 300
+        case .safetensors, .gguf, .modelConfig, .tokenizerFile, .textDocument: return 300
         default: return 3_000
         }
     }
