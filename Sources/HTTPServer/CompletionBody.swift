@@ -92,24 +92,26 @@ enum JSONField: Decodable, Equatable, Sendable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let scalar = Self.scalar(container) { self = scalar }
-        else if let array = try? container.decode([Element].self) { self = .array(array.map(\.field)) }
-        else { self = .nested }
+        if let scalar = try Self.scalar(container) { self = scalar; return }
+        do { self = .array(try container.decode([Element].self).map(\.field)) } catch DecodingError.typeMismatch {
+            self = .nested
+        }
     }
 
     /// An array's element: a scalar, or `.nested` without looking inside.
     private struct Element: Decodable {
         let field: JSONField
         init(from decoder: any Decoder) throws {
-            field = JSONField.scalar(try decoder.singleValueContainer()) ?? .nested
+            field = try JSONField.scalar(try decoder.singleValueContainer()) ?? .nested
         }
     }
 
-    private static func scalar(_ container: any SingleValueDecodingContainer) -> JSONField? {
+    /// The scalar, or nil for an array or object. Only "not this type" is absorbed: a string that is not valid
+    /// UTF-8 is an error of the whole body, as it was when the whole body was decoded.
+    private static func scalar(_ container: any SingleValueDecodingContainer) throws -> JSONField? {
         if container.decodeNil() { return .null }
         if let bool = try? container.decode(Bool.self) { return .bool(bool) }
         if let number = try? container.decode(Double.self) { return .number(number) }
-        if let string = try? container.decode(String.self) { return .string(string) }
-        return nil
+        do { return .string(try container.decode(String.self)) } catch DecodingError.typeMismatch { return nil }
     }
 }
