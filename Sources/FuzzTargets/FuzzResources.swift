@@ -36,8 +36,9 @@ public final class FuzzResources: @unchecked Sendable {
             contentsOf: root.appendingPathComponent("Tests/Fixtures/tokenizer/qwen2-like.tokenizer.json").path)
         safetensorsConfig = try file(Self.modelFixture + "/config.json")
         let weights = try file(Self.modelFixture + "/model.safetensors")
-        safetensorsHeader = weights.prefix(Self.safetensorsHeaderLength(weights))
-        safetensorsData = weights.dropFirst(Self.safetensorsHeaderLength(weights))
+        let headerLength = Self.safetensorsHeaderLength(weights)
+        safetensorsHeader = weights.prefix(headerLength)
+        safetensorsData = weights.dropFirst(headerLength)
         let gguf = try file(Self.ggufFixture)
         ggufData = gguf.dropFirst(try Engine.ggufDataStart(path: root.appendingPathComponent(Self.ggufFixture).path))
         // Memory-backed where the system has it: a model load per input writes its files, and on a disk the

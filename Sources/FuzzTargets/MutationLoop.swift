@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 
 /// The committed inputs of a target: its corpus (`Fuzz/corpus/TARGET`, seeds and what fuzzing found worth
@@ -26,7 +27,7 @@ public struct MutationLoop {
     public let resources: FuzzResources
     public private(set) var corpus: [[UInt8]]
     private var mutator: Mutator
-    private var random: SplitMix
+    private var random: SeededRNG
 
     public init(target: FuzzTarget, resources: FuzzResources, corpus: [[UInt8]], seed: UInt64,
                 maximumLength: Int = 8192) {
@@ -34,7 +35,7 @@ public struct MutationLoop {
         self.resources = resources
         self.corpus = corpus.isEmpty ? [[]] : corpus
         mutator = Mutator(seed: seed, maximumLength: maximumLength)
-        random = SplitMix(seed: seed ^ 0x5DEE_CE66)
+        random = SeededRNG(seed: seed ^ 0x5DEE_CE66)
     }
 
     /// The next input: a mutant of a random corpus entry.

@@ -1,13 +1,15 @@
+import Engine
+
 /// The seeded mutation loop's mutator, for builds without libFuzzer: the usual byte-level moves (flips, random
 /// bytes, insertions, deletions, copies, splices with another corpus entry, truncation) plus tokens that matter to
 /// the readers (JSON punctuation, header names, boundary integers), applied a few at a time.
 public struct Mutator {
-    private var random: SplitMix
+    private var random: SeededRNG
     /// The largest input it makes.
     public let maximumLength: Int
 
     public init(seed: UInt64, maximumLength: Int = 8192) {
-        random = SplitMix(seed: seed)
+        random = SeededRNG(seed: seed)
         self.maximumLength = maximumLength
     }
 

@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import JSONRPC
 import LanguageServerProtocol
@@ -21,7 +22,7 @@ enum ProtocolTargets {
         let expected = drain(&whole)
 
         var chunked = MessageFramer(maximumBodySize: limit)
-        var random = SplitMix(seed: fnv1a(input))
+        var random = SeededRNG(seed: fnv1a(input))
         var events: [MessageFramer.Event] = []
         var index = 0
         while index < stream.count {

@@ -87,8 +87,8 @@ struct FuzzCommand {
         } catch {
             CrashReporter.disarm()
             let path = findings.appendingPathComponent("finding-\(target.rawValue)-\(seed)").path
-            FileManager.default.createFile(atPath: path, contents: Data(error.input))
-            fail("\(target.rawValue): \(error.finding); input saved to \(path)")
+            let saved = FileManager.default.createFile(atPath: path, contents: Data(error.input))
+            fail("\(target.rawValue): \(error.finding); " + (saved ? "input saved to \(path)" : "could not save the input to \(path)"))
         }
     }
 
