@@ -18,7 +18,9 @@ final class FairQueue: Sendable {
         /// Clients with waiting requests, in the order they are next served.
         var rotation: [String] = []
         var nextID: UInt64 = 0
-        /// Waiters cancelled before they were enqueued.
+        /// Requests numbered but not yet admitted, refused or enqueued.
+        var undecided: Set<UInt64> = []
+        /// Undecided requests whose task was cancelled: they are refused when their turn to decide comes.
         var cancelledEarly: Set<UInt64> = []
     }
 
@@ -37,38 +39,48 @@ final class FairQueue: Sendable {
     /// Waits for a slot. Throws ``Full`` at once when `capacity` requests already wait, and `CancellationError`
     /// when the task is cancelled while waiting. Every successful `acquire` must be paired with one `release`.
     func acquire(client: String) async throws {
-        enum Admission { case now, wait(UInt64) }
-        let admission: Admission = try state.withLock { state in
-            if state.running < slots && state.waitingCount == 0 {
-                state.running += 1
-                return .now
-            }
-            guard state.waitingCount < capacity else { throw Full() }
+        let id: UInt64 = state.withLock { state in
             state.nextID += 1
-            return .wait(state.nextID)
+            state.undecided.insert(state.nextID)
+            return state.nextID
         }
-        guard case .wait(let id) = admission else { return }
+        enum Admission { case now, full, cancelled, waiting }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let refused: Bool = state.withLock { state in
-                    if state.cancelledEarly.remove(id) != nil { return true }
-                    if state.waitingCount >= capacity { return true }
+                // Admission is decided in one critical section with the enqueueing: decided apart, a burst could
+                // fill the queue (or free every slot) between the decision and the enqueue, refusing a request
+                // that should wait or parking one while a slot is free.
+                let admission: Admission = state.withLock { state in
+                    state.undecided.remove(id)
+                    if state.cancelledEarly.remove(id) != nil { return .cancelled }
+                    if state.running < slots && state.waitingCount == 0 {
+                        state.running += 1
+                        return .now
+                    }
+                    guard state.waitingCount < capacity else { return .full }
                     if state.waiting[client] == nil {
                         state.waiting[client] = []
                         state.rotation.append(client)
                     }
                     state.waiting[client]!.append(Waiter(id: id, continuation: continuation))
                     state.waitingCount += 1
-                    return false
+                    return .waiting
                 }
-                if refused { continuation.resume(throwing: CancellationError()) }
+                switch admission {
+                case .now: continuation.resume()
+                case .full: continuation.resume(throwing: Full())
+                case .cancelled: continuation.resume(throwing: CancellationError())
+                case .waiting: break
+                }
             }
         } onCancel: {
             let waiter: Waiter? = state.withLock { state in
-                guard let index = state.waiting[client]?.firstIndex(where: { $0.id == id }) else {
+                if state.undecided.contains(id) {
                     state.cancelledEarly.insert(id)
                     return nil
                 }
+                // Not waiting any more (admitted, or refused): nothing to undo.
+                guard let index = state.waiting[client]?.firstIndex(where: { $0.id == id }) else { return nil }
                 let waiter = state.waiting[client]!.remove(at: index)
                 state.waitingCount -= 1
                 if state.waiting[client]!.isEmpty {
@@ -96,9 +108,7 @@ final class FairQueue: Sendable {
             } else {
                 state.rotation.append(client)
             }
-            // The slot passes straight to the waiter: `running` is unchanged. Stale early-cancel marks are
-            // dropped once nobody waits.
-            if state.waitingCount == 0 { state.cancelledEarly.removeAll() }
+            // The slot passes straight to the waiter: `running` is unchanged.
             return waiter
         }
         next?.continuation.resume()

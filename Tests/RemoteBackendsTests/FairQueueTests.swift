@@ -43,3 +43,48 @@ import Testing
 final class Order: Sendable {
     let names = Mutex<[String]>([])
 }
+
+@Suite struct FairQueueRaceTests {
+    /// Many requests arriving and finishing at once: each is admitted or refused as full, never refused as
+    /// cancelled (which `dlsp serve` answered with a 500), none is left waiting while a slot is free, and the
+    /// counts return to zero.
+    @Test func concurrentArrivalsAreAdmittedOrRefusedAsFull() async throws {
+        for round in 0..<500 {
+            let queue = FairQueue(slots: 1, capacity: 2)
+            let outcomes = Order()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<64 {
+                    group.addTask {
+                        do {
+                            try await queue.acquire(client: "client\(index % 5)")
+                            outcomes.names.withLock { $0.append("admitted") }
+                            await Task.yield()
+                            queue.release()
+                        } catch is FairQueue.Full {
+                            outcomes.names.withLock { $0.append("full") }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let names = outcomes.names.withLock { $0 }
+            #expect(names.count == 64, "round \(round)")
+            #expect(names.contains("admitted"), "round \(round)")
+            #expect(queue.load.running == 0 && queue.load.waiting == 0, "round \(round)")
+        }
+    }
+
+    /// A task cancelled before its turn to wait is refused as cancelled, and leaves no trace in the counts.
+    @Test func cancelledBeforeEnqueueingIsRefused() async throws {
+        let queue = FairQueue(slots: 1, capacity: 4)
+        try await queue.acquire(client: "A")
+        let waiter = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            try await queue.acquire(client: "B")
+        }
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        #expect(queue.load.waiting == 0 && queue.load.running == 1)
+        queue.release()
+        #expect(queue.load.running == 0)
+    }
+}
