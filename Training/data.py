@@ -16,6 +16,7 @@ replaced by its realisation k: about the same for all but tiny t*L, and bounded 
 t*L << 1 and its one forced mask weighed up to ~100x a typical sample (the first 1.3 M tokens of training used that
 weighting and sat near the unigram loss, masked CE ~7.0).
 """
+import fnmatch
 import json
 import os
 import random
@@ -111,7 +112,7 @@ def choose_middle(text, rng, kind=None):
 
 class SampleMaker:
     def __init__(self, shards: Shards, split=0, lang_weights=None, p_infill=0.5, p_snippets=0.35,
-                 max_middle=96, eps=1e-3):
+                 max_middle=96, eps=1e-3, source_weights=None):
         self.sh = shards
         self.eps = eps
         self.p_infill = p_infill
@@ -120,10 +121,21 @@ class SampleMaker:
         f = shards.files
         sel = np.nonzero((f[:, 4] == split) & (f[:, 1] > 0))[0]
         self.by_lang = {}
+        # A file is drawn in proportion to its tokens times its source's weight: `source_weights` maps shell-style
+        # patterns on the source name ("cpython-stdlib/*") to a multiplier, so a small source that resembles what
+        # users write can count for more than its size inside its language.
+        repo_w = np.ones(len(shards.repos), dtype=np.float64)
+        for pattern, weight in (source_weights or {}).items():
+            hits = [r for r, (_, name) in enumerate(shards.repos) if fnmatch.fnmatchcase(name, pattern)]
+            if not hits:
+                raise ValueError(f"source weight {pattern!r} matches no source")
+            repo_w[hits] = weight
         for li, lang in enumerate(shards.languages):
             idx = sel[f[sel, 3] == li]
             if len(idx):
-                self.by_lang[lang] = (idx, np.cumsum(f[idx, 1]))
+                tokens = f[idx, 1]
+                weighted = tokens if source_weights is None else tokens * repo_w[f[idx, 2]]
+                self.by_lang[lang] = (idx, np.cumsum(weighted))
         langs = sorted(self.by_lang)
         w = lang_weights or {}
         ws = np.array([w.get(l, 1.0) for l in langs], dtype=np.float64)
@@ -135,7 +147,9 @@ class SampleMaker:
     def pick_file(self, rng):
         lang = self.langs[int(np.searchsorted(np.cumsum(self.lang_p), rng.random()))]
         idx, cum = self.by_lang[lang]
-        j = int(np.searchsorted(cum, rng.randrange(int(cum[-1])), side="right"))
+        # Integer draws when unweighted keep the validation canvases those of earlier runs.
+        r = rng.randrange(int(cum[-1])) if cum.dtype.kind == "i" else rng.random() * cum[-1]
+        j = int(np.searchsorted(cum, r, side="right"))
         return int(idx[min(j, len(idx) - 1)])
 
     def header(self, i):

@@ -144,6 +144,9 @@ def main():
                          "schedule): the autoregressive warm start's last.pt, or an exported model directory such "
                          "as ../Models/default, whose training.json history the run carries on")
     ap.add_argument("--lang-weights", default="swift=0.45,python=0.35,c=0.1,javascript=0.1")
+    ap.add_argument("--source-weights", default="",
+                    help="PATTERN=W,...: multiply the sampling weight of sources whose name matches (fnmatch), "
+                         "e.g. 'cpython-stdlib/*=8'")
     ap.add_argument("--ckpt-minutes", type=float, default=5.0)
     ap.add_argument("--snapshot-tokens", type=float, default=2e6)
     ap.add_argument("--val-every-ckpt", type=int, default=2, help="validate at every Nth checkpoint (0: never)")
@@ -170,7 +173,8 @@ def main():
 
     shards = Shards(args.shards)
     lw = {kv.split("=")[0]: float(kv.split("=")[1]) for kv in args.lang_weights.split(",")}
-    maker = SampleMaker(shards, split=0, lang_weights=lw, p_infill=args.p_infill)
+    sw = {kv.rsplit("=", 1)[0]: float(kv.rsplit("=", 1)[1]) for kv in args.source_weights.split(",") if kv}
+    maker = SampleMaker(shards, split=0, lang_weights=lw, p_infill=args.p_infill, source_weights=sw or None)
     val_batches = {}
     if args.val_samples > 0:
         heldout_langs = {shards.languages[int(li)] for li in shards.files[(shards.files[:, 4] == 1) & (shards.files[:, 1] > 0), 3]}
