@@ -182,6 +182,10 @@ public final class CompletionService: Sendable {
                 trace?("  dropped by post-processing (empty, only whitespace, or repeating what follows) after trimming to \(text.debugDescription)")
                 continue
             }
+            if let unit = FillPostProcessor.degenerateRepetition(typed + cleaned) {
+                trace?("  dropped: \(unit.debugDescription) repeated, the mark of a fill the model could not decide")
+                continue
+            }
             guard hole.validate?(typed + cleaned) ?? true else {
                 trace?("  dropped: the file parsed before and would not with \(cleaned.debugDescription)")
                 continue

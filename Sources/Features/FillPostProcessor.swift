@@ -174,6 +174,60 @@ public struct FillPostProcessor: Sendable {
         return String(text)
     }
 
+    /// A unit repeated at least four times in a row on one line of the fill — `the the the the`, `((((((`,
+    /// `#  #  #  #`, `_to_to_to_to` — or nil. That is how a weak model fails when it decodes many positions at once
+    /// (each position picks the same likely token), and such a fill is never what the user wanted; it is returned
+    /// so that `dlsp complete --explain` can say what was seen.
+    ///
+    /// Repetition that real code has is let through: closers and banners (`)))`, `-----`, `====`), hexadecimal and
+    /// other digits (`0xffffffff`), argument lists (`0, 0, 0, 0`, `NULL, NULL, NULL, NULL`), and up to five
+    /// openers (`((((x) << 16)`). Measured on 2.6 M non-blank lines of Python, C headers and Swift, 0.008% of real
+    /// lines trip it; on held-out holes it removes about half of the default model's wrong single-line fills and
+    /// none of its right ones (`Training/README.md`).
+    public static func degenerateRepetition(_ fill: String) -> String? {
+        for line in fill.split(separator: "\n") {
+            let bytes = Array(line.utf8.drop { $0 == 0x20 || $0 == 0x09 })
+            if let unit = repeatedUnit(bytes, times: 4) { return String(decoding: unit, as: UTF8.self) }
+        }
+        return nil
+    }
+
+    /// The first unit of 1–24 bytes repeated `times` or more in a row in `text` that counts as noise.
+    static func repeatedUnit(_ text: [UInt8], times: Int) -> ArraySlice<UInt8>? {
+        let n = text.count
+        for period in 1...24 where period * times <= n {
+            for start in 0...(n - period * times) {
+                let unit = text[start..<start + period]
+                var repeats = 1
+                while start + (repeats + 1) * period <= n,
+                      text[(start + repeats * period)..<(start + (repeats + 1) * period)].elementsEqual(unit) {
+                    repeats += 1
+                }
+                if repeats >= times, isNoise(unit, repeats: repeats) { return unit }
+            }
+        }
+        return nil
+    }
+
+    private static func isNoise(_ unit: ArraySlice<UInt8>, repeats: Int) -> Bool {
+        if unit.count == 1 {
+            switch unit.first! {
+            case UInt8(ascii: "_"), UInt8(ascii: ";"), UInt8(ascii: ","): return true
+            case UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "{"): return repeats >= 6
+            default: return false
+            }
+        }
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+        func isAlphanumeric(_ b: UInt8) -> Bool {
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+        }
+        func isHex(_ b: UInt8) -> Bool {
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66) || b == 0x78 || b == 0x58
+        }
+        if unit.contains(UInt8(ascii: ",")) || unit.allSatisfy(isHex) { return false }
+        return unit.contains(where: isAlphanumeric) || (unit.contains(where: isSpace) && unit.contains { !isSpace($0) })
+    }
+
     static let openers: Set<Character> = ["(", "[", "{"]
     static let closers: Set<Character> = [")", "]", "}"]
     static let openerOf: [Character: Character] = [")": "(", "]": "[", "}": "{"]

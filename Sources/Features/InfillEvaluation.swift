@@ -26,6 +26,10 @@ public struct EvaluationHole: Codable, Sendable, Equatable {
 public struct ScoredOutcome: Codable, Sendable, Equatable {
     public var tokenConfidences: [Float]
     public var correct: Bool
+    /// The suggestion's first line and the line it should have been, both stripped (`--json` carries them, to read
+    /// what the model gets wrong).
+    public var suggested: String = ""
+    public var expected: String = ""
 }
 
 /// Ways to summarise a suggestion's token confidences into one score, compared by `dlsp bench infill`.
@@ -150,7 +154,8 @@ public struct InfillEvaluation {
             let got = (suggestion.text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? "")
                 .trimmingCharacters(in: .whitespaces)
             if got == want { f.lineExact += 1 }
-            f.lineOutcomes.append(ScoredOutcome(tokenConfidences: suggestion.tokenConfidences, correct: got == want))
+            f.lineOutcomes.append(ScoredOutcome(tokenConfidences: suggestion.tokenConfidences, correct: got == want,
+                                                suggested: got, expected: want))
         } else {
             // Only holes in files that parse to begin with say anything about the fill.
             guard parsesCleanly(hole.prefix + hole.middle + hole.suffix, language: hole.language,
