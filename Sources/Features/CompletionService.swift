@@ -159,7 +159,9 @@ public final class CompletionService: Sendable {
             if cancellation.isCancelled { throw EngineError.cancelled }
             // Further suggestions differ in hole length (the biggest lever on infill quality), then in seed.
             let lengths = [hole.tokens, hole.tokens / 2, hole.tokens * 2]
-            let fillAttempt = FillAttempt(holeTokens: max(4, lengths[attempt % lengths.count]),
+            // No attempt's hole takes more than half the canvas: context is what a fill is made from.
+            let fillAttempt = FillAttempt(holeTokens: max(4, min(lengths[attempt % lengths.count],
+                                                                 settings.contextTokens / 2)),
                                           temperature: attempt < lengths.count ? settings.temperature
                                               : max(settings.temperature, 0.7),
                                           seed: UInt64(attempt))

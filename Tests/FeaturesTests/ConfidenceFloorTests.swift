@@ -116,6 +116,16 @@ struct ConfidenceFloorTests {
         #expect(several.map(\.text) == ["x", "z", "y"])
     }
 
+    @Test("no attempt's hole takes more than half the canvas")
+    func holesLeaveRoomForContext() throws {
+        var settings = CompletionSettings()
+        settings.contextTokens = 64
+        settings.lineHoleTokens = 200
+        let backend = ScoredBackend([scored([("y", 0.6)]), scored([("x", 0.95)]), scored([("z", 0.7)])])
+        _ = try Self.complete(backend, invoked: true, count: 3, settings: settings)
+        #expect(backend.attempts.map(\.holeTokens) == [32, 32, 32])
+    }
+
     @Test("the precision/coverage curve counts what a floor would offer")
     func curve() {
         let outcomes = [ScoredOutcome(tokenConfidences: [0.9], correct: true),

@@ -1,5 +1,5 @@
 import Foundation
-import Syntax
+@testable import Syntax
 import Testing
 
 @Suite("Context builder")
@@ -172,6 +172,30 @@ struct ContextTests {
         let statement = ContextBuilder(registry: TestGrammars.registry, index: nil)
             .build(ContextRequest(path: "a.js", text: braces.bytes, cursor: braces.cursor)).hole
         #expect(statement.trim("console.log(a);\n  return a;\n}") == "console.log(a);")
+    }
+
+    @Test("a branch's body is sized like a statement, a function's like the file's other function bodies")
+    func branchBodiesAreShort() throws {
+        let longBody = (0..<40).map { "    value_\($0) = compute(\($0), 'a string of some length')\n" }.joined()
+        let file = (0..<3).map { "def long\($0)():\n" + longBody + "\n" }.joined()
+            + "def parse(kind):\n    if kind == 1:\n        return 1\n"
+        let builder = ContextBuilder(registry: TestGrammars.registry, index: nil)
+        func hole(_ marked: MarkedText) -> HoleDescription {
+            builder.build(ContextRequest(path: "a.py", text: marked.bytes, cursor: marked.cursor)).hole
+        }
+        let function = hole(MarkedText(file + "\ndef other():\n    ‸\n"))
+        let branch = hole(MarkedText(file + "    elif kind == 2:\n        ‸\n    return 0\n"))
+        let loop = hole(MarkedText(file + "    async for x in kind:‸\n"))
+        #expect(function.kind == .blockBody && branch.kind == .blockBody && loop.kind == .blockBody)
+        #expect(function.suggestedTokens > 100)
+        #expect(branch.suggestedTokens <= 32 && loop.suggestedTokens <= 32)
+        for header in ["if x:", "    elif y:", "} else {", "  for (i = 0; i < n; i++) {", "guard let x else {",
+                       "} catch {", "async with lock:", "while true {"] {
+            #expect(HoleClassifier.isControlFlowHeader(header), "\(header)")
+        }
+        for header in ["def iffy():", "func forEach() {", "class Elif:", "int main(void) {", "impl Loop for X {"] {
+            #expect(!HoleClassifier.isControlFlowHeader(header), "\(header)")
+        }
     }
 
     @Test("a blank line at column 0 inside a block takes the block's indentation")

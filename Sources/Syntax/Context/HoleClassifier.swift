@@ -56,7 +56,13 @@ enum HoleClassifier {
             if let nextLine { stops.append(.line(nextLine)) }
             return stops
         }
-        let bodyTokens = typicalBodyTokens(in: tree, tokenCounter: tokenCounter)
+        // A function's body is sized like the file's other function bodies; a branch or loop body (`elif x:`,
+        // `for … {`) is usually a line or two, and a function-sized hole there cost a cold request a second of
+        // denoising for a worse fill.
+        let functionBodyTokens = typicalBodyTokens(in: tree, tokenCounter: tokenCounter)
+        let bodyTokens = { (header: String) -> Int in
+            isControlFlowHeader(header) ? min(functionBodyTokens, 32) : functionBodyTokens
+        }
 
         if trimmedBefore.isEmpty {
             // A blank line: an empty block gets a body, otherwise one statement. Editors strip trailing blanks, so
@@ -67,7 +73,8 @@ enum HoleClassifier {
                nextLine.map({ columns($0) <= columns(previousLine) }) ?? true {
                 // Anything indented deeper than the header is inside the body, whatever step the model uses.
                 let inner = before.count > previousIndentation.count ? before : previousIndentation + unit
-                return make(.blockBody, bodyTokens, blockStops(columns(previousLine) + 1), indentation: inner)
+                return make(.blockBody, bodyTokens(previousLine), blockStops(columns(previousLine) + 1),
+                            indentation: inner)
             }
             let nextIndentation = nextLine.map { String($0.prefix { $0 == " " || $0 == "\t" }) } ?? ""
             var effective = before
@@ -79,12 +86,27 @@ enum HoleClassifier {
         }
         if opensBlock(before) {
             let inner = indentation + unit
-            return make(.blockBody, bodyTokens, blockStops(columns(before) + 1), indentation: inner)
+            return make(.blockBody, bodyTokens(before), blockStops(columns(before) + 1), indentation: inner)
         }
         // The rest of a line is about as long as the lines around it, less what is already typed.
         let typical = lines.typicalLineLength(around: lineStart)
         let remaining = max(0, typical - before.utf8.count)
         return make(.restOfLine, min(48, max(8, remaining / 3 + 4)), [.endOfLine])
+    }
+
+    /// Keywords that open a branch, loop or handler rather than a declaration, in the languages dlsp knows.
+    static let controlFlowKeywords: Set<Substring> = [
+        "if", "elif", "else", "for", "while", "do", "switch", "case", "default", "try", "except", "finally",
+        "catch", "with", "guard", "repeat", "defer", "match", "loop", "select", "unless", "until", "when",
+    ]
+
+    /// Whether a line that opens a block is a control-flow header (`elif x:`, `} else {`, `for (…) {`), whose body
+    /// is short, rather than a function, type or other declaration.
+    static func isControlFlowHeader(_ line: String) -> Bool {
+        var trimmed = Substring(line).drop { $0 == " " || $0 == "\t" || $0 == "}" }
+        if trimmed.hasPrefix("async ") { trimmed = trimmed.dropFirst(6).drop { $0 == " " } }
+        let word = trimmed.prefix { $0.isLetter }
+        return controlFlowKeywords.contains(word)
     }
 
     /// `.comment` or `.string` when the offset is strictly inside such a node.
