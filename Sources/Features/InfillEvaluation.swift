@@ -87,6 +87,9 @@ public struct InfillEvaluation {
         public var blockParses = 0
         public var blockParsesEmpty = 0
         public var blockAnswered = 0
+        /// Among the answered multi-line holes, those whose empty fill parses: the baseline for
+        /// `blockParses / blockAnswered` on the same holes (an unanswered hole leaves the file as it was).
+        public var blockAnsweredEmptyParses = 0
         public var milliseconds: [Double] = []
         /// With `compareExact`: holes filled again without the dual cache and context reuse (the exact sampler),
         /// and how many of them got the same suggestion text.
@@ -101,6 +104,11 @@ public struct InfillEvaluation {
         public var lineBaselineShare: Double { Double(lineExactPreviousLine) / Double(max(1, lineHoles)) }
         public var blockParseShare: Double { Double(blockParses) / Double(max(1, blockHoles)) }
         public var blockEmptyParseShare: Double { Double(blockParsesEmpty) / Double(max(1, blockHoles)) }
+        /// The share of answered multi-line holes whose fill parses, and of the same holes left empty.
+        public var answeredBlockParseShare: Double { Double(blockParses) / Double(max(1, blockAnswered)) }
+        public var answeredBlockEmptyParseShare: Double {
+            Double(blockAnsweredEmptyParses) / Double(max(1, blockAnswered))
+        }
         public var p50Milliseconds: Double {
             milliseconds.isEmpty ? 0 : milliseconds.sorted()[milliseconds.count / 2]
         }
@@ -161,12 +169,12 @@ public struct InfillEvaluation {
             guard parsesCleanly(hole.prefix + hole.middle + hole.suffix, language: hole.language,
                                 path: hole.path) == true else { return }
             f.blockHoles += 1
-            if parsesCleanly(hole.prefix + hole.suffix, language: hole.language, path: hole.path) == true {
-                f.blockParsesEmpty += 1
-            }
+            let emptyParses = parsesCleanly(hole.prefix + hole.suffix, language: hole.language, path: hole.path) == true
+            if emptyParses { f.blockParsesEmpty += 1 }
             let suggestion = try complete(request, into: &f)
             guard let suggestion else { return }
             f.blockAnswered += 1
+            if emptyParses { f.blockAnsweredEmptyParses += 1 }
             if parsesCleanly(hole.prefix + suggestion.text + hole.suffix, language: hole.language,
                              path: hole.path) == true {
                 f.blockParses += 1

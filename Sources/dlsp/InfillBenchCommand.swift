@@ -76,10 +76,10 @@ struct InfillBench: ParsableCommand {
             return
         }
         print("model \(path), \(parsed.count) holes, \(String(format: "%.0f", Date().timeIntervalSince(started))) s\(registry == nil ? " (no grammars: plain-text context, no parse checks)" : "")")
-        print("| language | line holes | exact match | repeat previous line | answered | block holes (file parses) | fill parses | empty fill parses | answered | p50 ms |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print("| language | line holes | exact match | repeat previous line | answered | block holes (file parses) | fill parses | empty fill parses | answered | answered: fill parses / empty parses | p50 ms |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for (language, f) in figures.sorted(by: { $0.key < $1.key }) {
-            print("| \(language) | \(f.lineHoles) | \(pct(f.lineExactShare)) | \(pct(f.lineBaselineShare)) | \(f.lineAnswered) | \(f.blockHoles) | \(pct(f.blockParseShare)) | \(pct(f.blockEmptyParseShare)) | \(f.blockAnswered) | \(String(format: "%.0f", f.p50Milliseconds)) |")
+            print("| \(language) | \(f.lineHoles) | \(pct(f.lineExactShare)) | \(pct(f.lineBaselineShare)) | \(f.lineAnswered) | \(f.blockHoles) | \(pct(f.blockParseShare)) | \(pct(f.blockEmptyParseShare)) | \(f.blockAnswered) | \(pct(f.answeredBlockParseShare)) / \(pct(f.answeredBlockEmptyParseShare)) | \(String(format: "%.0f", f.p50Milliseconds)) |")
         }
         printCurves(figures)
         if compareExact {

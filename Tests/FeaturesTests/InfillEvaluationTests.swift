@@ -39,6 +39,8 @@ import Testing
         #expect(f.blockParses == 1)              // `f((1)` leaves an unclosed parenthesis
         #expect(f.blockParsesEmpty == 0)         // `x = 1 + ` with nothing after it does not parse
         #expect(f.blockAnswered == 2)
+        #expect(f.blockAnsweredEmptyParses == 0)
+        #expect(f.answeredBlockParseShare == 0.5)
     }
 
     @Test func previousLineSkipsBlankLines() {
