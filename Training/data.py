@@ -112,10 +112,13 @@ def choose_middle(text, rng, kind=None):
 
 class SampleMaker:
     def __init__(self, shards: Shards, split=0, lang_weights=None, p_infill=0.5, p_snippets=0.35,
-                 max_middle=96, eps=1e-3, source_weights=None):
+                 max_middle=96, eps=1e-3, source_weights=None, p_left_to_right=0.0):
         self.sh = shards
         self.eps = eps
         self.p_infill = p_infill
+        # Share of infill holes masked from a random point to their end instead of at random: the state a hole is
+        # in when it is decoded left to right (`completion.blockLength`), which random masking rarely produces.
+        self.p_left_to_right = p_left_to_right
         self.p_snippets = p_snippets
         self.max_middle = max_middle
         f = shards.files
@@ -276,7 +279,11 @@ class SampleMaker:
         t = self.eps + (1 - self.eps) * rng.random()
         hole = np.zeros(S, dtype=bool)
         hole[start:start + m] = True
-        masked = hole & (np.asarray([rng.random() for _ in range(S)]) < t)
+        if self.p_left_to_right and rng.random() < self.p_left_to_right:
+            masked = np.zeros(S, dtype=bool)
+            masked[start + rng.randrange(m):start + m] = True
+        else:
+            masked = hole & (np.asarray([rng.random() for _ in range(S)]) < t)
         if not masked.any():
             masked[start + rng.randrange(m)] = True
         inp = np.where(masked, MASK, full)

@@ -135,6 +135,8 @@ def main():
                     help="stop after this many minutes of wall time (0: no limit), e.g. a borrowed machine's lease")
     ap.add_argument("--weight-decay", type=float, default=0.1)
     ap.add_argument("--p-infill", type=float, default=0.5)
+    ap.add_argument("--p-left-to-right", type=float, default=0.0,
+                    help="share of infill holes masked from a random point to the end (left-to-right decoding's state)")
     ap.add_argument("--objective", choices=["mdm", "ar"], default="mdm",
                     help="mdm: masked diffusion + infill holes; ar: causal next-token warm start (needs --shift)")
     ap.add_argument("--shift", action="store_true",
@@ -174,7 +176,8 @@ def main():
     shards = Shards(args.shards)
     lw = {kv.split("=")[0]: float(kv.split("=")[1]) for kv in args.lang_weights.split(",")}
     sw = {kv.rsplit("=", 1)[0]: float(kv.rsplit("=", 1)[1]) for kv in args.source_weights.split(",") if kv}
-    maker = SampleMaker(shards, split=0, lang_weights=lw, p_infill=args.p_infill, source_weights=sw or None)
+    maker = SampleMaker(shards, split=0, lang_weights=lw, p_infill=args.p_infill, source_weights=sw or None,
+                        p_left_to_right=args.p_left_to_right)
     val_batches = {}
     if args.val_samples > 0:
         heldout_langs = {shards.languages[int(li)] for li in shards.files[(shards.files[:, 4] == 1) & (shards.files[:, 1] > 0), 3]}

@@ -156,6 +156,18 @@ def test_samples_follow_the_canvas(pipeline):
         assert (y[hole] != MASK).all()
     x, y, w = mk.mdm(rng, 128)
     assert ((x == MASK) == (w > 0)).all()
+    # Left-to-right holes: one run of masks from somewhere in the hole to its end (pads included), nothing before.
+    l2r = SampleMaker(sh, split=0, p_left_to_right=1.0)
+    for _ in range(20):
+        x, y, w = l2r.infill(rng, 128)
+        masked = np.nonzero(x == MASK)[0]
+        assert len(masked) >= 1 and (np.diff(masked) == 1).all()
+        assert ((x == MASK) == (w > 0)).all()
+    # Source weights: a pattern that matches nothing is an error, not a silent no-op.
+    with pytest.raises(ValueError):
+        SampleMaker(sh, split=0, source_weights={"no-such-source/*": 2.0})
+    weighted = SampleMaker(sh, split=0, source_weights={sh.repos[0][1]: 5.0})
+    assert weighted.pick_file(random.Random(1)) >= 0
 
 
 def test_train_resume_export_and_reference(pipeline):
