@@ -173,7 +173,10 @@ def run_history(state, run_dir, shards_dir):
             if "elapsed_s" in r:
                 hours_at = r["elapsed_s"] / 3600
             if "val_infill_ce" in r:
-                checkpoints.append((r["tokens"], hours_at, r["val_infill_ce"]))
+                langs = sorted(r.get("val_infill_ce_by_lang") or {})
+                per_lang = int(args.get("val_samples", 16))
+                val_set = f"{len(langs)} languages × {per_lang} canvases" if langs else None
+                checkpoints.append((r["tokens"], hours_at, r["val_infill_ce"], val_set))
     return history.with_run(base, phase, checkpoints)
 
 
@@ -189,15 +192,26 @@ def history_lines(hist):
         lines.append(f"| {i} | {'next-token (causal)' if p['objective'] == 'ar' else 'masked diffusion'} | "
                      f"{p['tokens'] / 1e6:.2f} | {p['hours']:.2f} | {p.get('device', 'cpu')} | {corpus} |")
     if hist["checkpoints"]:
-        lines += ["", "Held-out infill CE (nats per hole token, 48 canvases of 512 tokens) by tokens seen in all:", "",
-                  "| tokens (M) | hours | held-out infill CE |", "|---:|---:|---:|"]
-        for c in hist["checkpoints"][-12:]:
+        # The validation set changed when the corpus gained languages: figures compare only within one set.
+        lines += ["", "Held-out infill CE (nats per hole token, canvases of 512 tokens from the held-out repositories) "
+                  "by tokens seen in all; compare figures only within one validation set:", "",
+                  "| tokens (M) | hours | held-out infill CE | validation set |", "|---:|---:|---:|---|"]
+        # The last twelve, and the first of each validation set (a run's step-0 baseline) when older.
+        rows, seen_sets = [], set()
+        for i, c in enumerate(hist["checkpoints"]):
+            val_set = c.get("val_set", "4 languages, 48 canvases")
+            if val_set not in seen_sets or i >= len(hist["checkpoints"]) - 12:
+                rows.append(c)
+            seen_sets.add(val_set)
+        for c in rows:
             h = f"{c['hours_total']:.2f}" if "hours_total" in c else ""
-            lines.append(f"| {c['tokens_total'] / 1e6:.2f} | {h} | {c['val_infill_ce']:.3f} |")
+            val_set = c.get("val_set", "4 languages, 48 canvases")
+            lines.append(f"| {c['tokens_total'] / 1e6:.2f} | {h} | {c['val_infill_ce']:.3f} | {val_set} |")
     return lines + [""]
 
 
 def model_card(cfg, state, shapes, manifest, logsum, eval_results, total_bytes, swift_eval=None, warm=None,
+               manifest_dir="corpus",
                hist=None):
     n_params = sum(int(torch.tensor(s).prod()) for s in shapes.values())
     lines = []
@@ -233,14 +247,24 @@ def model_card(cfg, state, shapes, manifest, logsum, eval_results, total_bytes, 
                  f"masked tokens, each weighted 1/(masked count of its sample)), {p_infill:.0%} infill-shaped (rest of line / whole line / 2-8 line block, hole padded with "
                  "`<|endoftext|>`; only the hole is noised), some with snippets of other files of the same "
                  "repository before the current file.")
+    run_args = state.get("args") or {}
+    # Arguments can change when a run is resumed; these are the last start's (train.log records each start's).
+    if run_args.get("p_left_to_right"):
+        lines.append(f"- From the run's last start: {run_args['p_left_to_right']:.0%} of the infill holes masked "
+                     "from a random point to their end (the state left-to-right decoding is in) rather than at "
+                     "random.")
+    if run_args.get("source_weights"):
+        lines.append(f"- From the run's last start: sources weighted within their language "
+                     f"`{run_args['source_weights']}`; languages `{run_args.get('lang_weights', '')}`, learning rate "
+                     f"{run_args.get('lr')}.")
     if logsum:
         lines.append(f"- Loss: first logged {logsum.get('first_loss', float('nan')):.3f}; last 20 logged "
                      f"{logsum.get('train_loss_last', float('nan')):.3f} (weighted objective), mean CE on masked "
                      f"tokens {logsum.get('masked_ce_last', float('nan')):.3f} nats; median throughput "
                      f"{logsum.get('tok_per_s_median', 0):.0f} tokens/s.")
         if logsum.get("val_curve"):
-            lines.append("- Held-out infill CE (48 canvases of 512 tokens from the held-out repositories, nats per "
-                         "hole token), by tokens seen: " + ", ".join(f"{t / 1e6:.2f}M: {v}"
+            lines.append("- Held-out infill CE (canvases of 512 tokens from the held-out repositories, nats per "
+                         "hole token), by tokens seen in this run: " + ", ".join(f"{t / 1e6:.2f}M: {v}"
                                                                      for t, v in logsum["val_curve"][-8:]))
     lines.append("")
     if swift_eval:
@@ -282,8 +306,8 @@ def model_card(cfg, state, shapes, manifest, logsum, eval_results, total_bytes, 
                      "CPython standard library (PSF-2.0), installed Python distributions (licence from their "
                      "metadata), npm packages shipped with Node (licence from package.json), and C headers of Debian "
                      "packages whose copyright files list only permissive licences. The full list of sources with "
-                     "their licences is the corpus manifest (`Training/work/corpus/manifest.json`, rebuilt by the "
-                     "script).\n")
+                     f"their licences is the corpus manifest (`Training/work/{manifest_dir}/manifest.json`, rebuilt "
+                     "by the script).\n")
         lines.append("Held out: " + "; ".join(f"{l}: {', '.join(r)}" for l, r in sorted(manifest["heldout"].items())))
         lines.append("")
     lines.append(f"Exported {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} by "
@@ -334,7 +358,8 @@ def main():
     total = sum(os.path.getsize(os.path.join(args.out, n)) for n in os.listdir(args.out))
     swift_eval = open(args.swift_eval).read() if args.swift_eval else None
     card = model_card(cfg, state, shapes, manifest, summarize_log(os.path.dirname(args.checkpoint)), eval_results,
-                      total, swift_eval=swift_eval, warm=warm_start(state), hist=hist)
+                      total, swift_eval=swift_eval, warm=warm_start(state), hist=hist,
+                      manifest_dir=os.path.basename(os.path.dirname(os.path.abspath(args.manifest))))
     with open(os.path.join(args.out, "README.md"), "w") as f:
         f.write(card)
     total = sum(os.path.getsize(os.path.join(args.out, n)) for n in os.listdir(args.out))

@@ -30,13 +30,17 @@ def with_run(hist, phase, checkpoints):
     """`hist` (what the run started from) followed by this run's phase and its checkpoints' validation figures.
 
     phase: {"objective", "tokens", "hours", "device", "corpus_tokens"} of this run alone.
-    checkpoints: [(run tokens, run hours, val_infill_ce)], positions within this run; stored cumulatively.
+    checkpoints: [(run tokens, run hours, val_infill_ce[, validation set])], positions within this run; stored
+    cumulatively. The validation set ("7 languages × 16 canvases") says which figures are comparable.
     """
     base_tokens, base_hours = totals(hist)
     out = {"phases": list(hist["phases"]) + [phase], "checkpoints": list(hist["checkpoints"])}
-    for tok, hours, ce in checkpoints:
-        out["checkpoints"].append({"tokens_total": int(base_tokens + tok), "hours_total": round(base_hours + hours, 3),
-                                   "val_infill_ce": round(ce, 4)})
+    for tok, hours, ce, *val_set in checkpoints:
+        entry = {"tokens_total": int(base_tokens + tok), "hours_total": round(base_hours + hours, 3),
+                 "val_infill_ce": round(ce, 4)}
+        if val_set and val_set[0]:
+            entry["val_set"] = val_set[0]
+        out["checkpoints"].append(entry)
     return out
 
 

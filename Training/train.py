@@ -254,6 +254,10 @@ def main():
         log.write(json.dumps({"step": step, "tokens": tokens, "val_infill_ce": ce, "val_infill_ce_by_lang": by_lang,
                               "time": time.time()}) + "\n")
         log.flush()
+    # Every start (fresh or resumed) records its arguments: a run resumed with other settings changes only what
+    # follows, and export.py reads these records to say which settings trained which tokens.
+    log.write(json.dumps({"step": step, "tokens": tokens, "start": vars(args), "time": time.time()}) + "\n")
+    log.flush()
     model.train()
     started = time.time()
     while not STOP:
