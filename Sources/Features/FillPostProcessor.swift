@@ -1,8 +1,8 @@
 import Foundation
 
 /// The safety net between the model's raw fill and what the user sees: the fill must not repeat what follows the
-/// cursor, must not close brackets the line never opened, must stay inside the cursor's indentation scope, and must
-/// say something.
+/// cursor, must not close brackets the line never opened (and closes those it left open when nothing continues the
+/// line), must stay inside the cursor's indentation scope, must say something, and must not be one unit repeated.
 ///
 /// Every rule here is a pure function of strings, so each is tested on its own.
 public struct FillPostProcessor: Sendable {
@@ -32,6 +32,10 @@ public struct FillPostProcessor: Sendable {
         text = Self.dropOverlapWithSuffix(text, linePrefix: linePrefix, lineSuffix: lineSuffix)
         text = Self.balanceClosers(text, linePrefix: linePrefix)
         text = Self.trimTrailingWhitespace(text)
+        if extent == .restOfLine {
+            text = Self.closeOpenBrackets(text, linePrefix: linePrefix, lineSuffix: lineSuffix,
+                                          followingLines: followingLines)
+        }
         guard text.contains(where: { !$0.isWhitespace }) else { return nil }
         // A fill that only re-types what already follows the cursor adds nothing.
         let rest = lineSuffix.trimmingLeadingWhitespace
@@ -91,6 +95,28 @@ public struct FillPostProcessor: Sendable {
             }
         }
         return excess + (quote == nil ? 0 : 1)
+    }
+
+    /// Appends the closers of brackets left open on the line when the fill ends the line and nothing after it
+    /// continues the expression: `total = add(` + `a, b` becomes `a, b)`, so that accepting the suggestion does not
+    /// leave the file broken. Left alone when text follows the cursor, when the fill ends in a separator or an
+    /// operator (the expression goes on), inside a string, and when the next non-blank line is indented deeper
+    /// than this one (a call or literal continued over several lines).
+    static func closeOpenBrackets(_ fill: String, linePrefix: String, lineSuffix: String,
+                                  followingLines: [Substring]) -> String {
+        guard lineSuffix.allSatisfy(\.isWhitespace), let last = fill.last(where: { !$0.isWhitespace }),
+              !",;:=+-*/%&|<>.\\([{".contains(last) else { return fill }
+        let indentation = { (line: Substring) in line.prefix { $0 == " " || $0 == "\t" }.count }
+        if let next = followingLines.first(where: { $0.contains { !$0.isWhitespace } }),
+           indentation(next) > indentation(Substring(linePrefix)) {
+            return fill
+        }
+        var stack: [Character] = []
+        var quote: Character?
+        for character in linePrefix + fill { Self.track(character, stack: &stack, quote: &quote) }
+        guard quote == nil, !stack.isEmpty else { return fill }
+        let closers = stack.reversed().map { opener in Self.openerOf.first { $0.value == opener }!.key }
+        return fill + String(closers)
     }
 
     /// Cuts the fill before the first closing bracket that matches nothing opened in the fill or earlier on the

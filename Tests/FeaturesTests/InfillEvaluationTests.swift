@@ -28,7 +28,7 @@ import Testing
         let hole = EvaluationHole(language: "python", path: "m.py", prefix: "def f(a):\n    return a\n\nx = 1 + ",
                                   middle: "(2 +\n     3)", suffix: "\n", kind: "block")
         var figures: [String: InfillEvaluation.Figures] = [:]
-        let evaluation = Self.evaluation(["[1, 2]", "f((1)", ""])
+        let evaluation = Self.evaluation(["[1, 2]", "f((1) +", ""])
         for _ in 0..<3 { try evaluation.score(hole, into: &figures) }
         // A file that does not parse even with its own middle is not counted.
         let broken = EvaluationHole(language: "python", path: "m.py", prefix: "def f(a:\n    ", middle: "pass",
@@ -36,7 +36,7 @@ import Testing
         try evaluation.score(broken, into: &figures)
         let f = try #require(figures["python"])
         #expect(f.blockHoles == 3)
-        #expect(f.blockParses == 1)              // `f((1)` leaves an unclosed parenthesis
+        #expect(f.blockParses == 1)              // `f((1) +` leaves a parenthesis and an operator open
         #expect(f.blockParsesEmpty == 0)         // `x = 1 + ` with nothing after it does not parse
         #expect(f.blockAnswered == 2)
         #expect(f.blockAnsweredEmptyParses == 0)

@@ -76,4 +76,28 @@ struct TypeAheadCacheTests {
         #expect(cache.lookup(uri: "u", document: [0xC3], cursor: 1) == nil)
         #expect(cache.lookup(uri: "u", document: Array("é".utf8), cursor: 2) == "!")
     }
+
+    @Test func closesBracketsTheLineLeftOpenWhenNothingContinuesIt() {
+        func close(_ fill: String, _ prefix: String, suffix: String = "", next: [Substring] = []) -> String {
+            FillPostProcessor.closeOpenBrackets(fill, linePrefix: prefix, lineSuffix: suffix, followingLines: next)
+        }
+        #expect(close("a, b", "total = add(") == "a, b)")
+        #expect(close("x[0], f(y", "print(") == "x[0], f(y))")
+        #expect(close("1, 2", "    values = [", next: ["    print(values)"]) == "1, 2]")
+        // The expression goes on: after the cursor, after a separator or operator, or on deeper-indented lines.
+        #expect(close("a, b", "total = add(", suffix: ")") == "a, b")
+        #expect(close("a,", "total = add(") == "a,")
+        #expect(close("a +", "total = add(") == "a +")
+        #expect(close("a,", "total = add(", next: ["    b)"]) == "a,")
+        #expect(close("a", "total = add(", next: ["    b,", ")"]) == "a")
+        // Balanced already, or inside a string.
+        #expect(close("a, b)", "total = add(") == "a, b)")
+        #expect(close("hello (world", "print(\"") == "hello (world")
+        // Through the whole post-processor, for a rest-of-line hole only.
+        let processor = FillPostProcessor()
+        #expect(processor.process("a, b, b", linePrefix: "total = add(", lineSuffix: "", followingLines: [""],
+                                  extent: .restOfLine) == "a, b, b)")
+        #expect(processor.process("a, b, b", linePrefix: "total = add(", lineSuffix: "", followingLines: [""],
+                                  extent: .lines) == "a, b, b")
+    }
 }
