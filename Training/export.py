@@ -197,16 +197,14 @@ def history_lines(hist):
                   "by tokens seen in all; compare figures only within one validation set:", "",
                   "| tokens (M) | hours | held-out infill CE | validation set |", "|---:|---:|---:|---|"]
         # The last twelve, and the first of each validation set (a run's step-0 baseline) when older.
-        rows, seen_sets = [], set()
+        seen_sets = set()
         for i, c in enumerate(hist["checkpoints"]):
+            # Checkpoints from before sets were recorded all used the first one.
             val_set = c.get("val_set", "4 languages, 48 canvases")
             if val_set not in seen_sets or i >= len(hist["checkpoints"]) - 12:
-                rows.append(c)
+                h = f"{c['hours_total']:.2f}" if "hours_total" in c else ""
+                lines.append(f"| {c['tokens_total'] / 1e6:.2f} | {h} | {c['val_infill_ce']:.3f} | {val_set} |")
             seen_sets.add(val_set)
-        for c in rows:
-            h = f"{c['hours_total']:.2f}" if "hours_total" in c else ""
-            val_set = c.get("val_set", "4 languages, 48 canvases")
-            lines.append(f"| {c['tokens_total'] / 1e6:.2f} | {h} | {c['val_infill_ce']:.3f} | {val_set} |")
     return lines + [""]
 
 

@@ -88,6 +88,25 @@ def parse_lengths(s):
     return out
 
 
+def heldout_languages(shards):
+    """Languages with held-out files in `shards`."""
+    f = shards.files
+    return sorted({shards.languages[int(li)] for li in f[(f[:, 4] == 1) & (f[:, 1] > 0), 3]})
+
+
+def heldout_batches(shards, languages, per_lang, length, seed):
+    """Fixed infill batches of 8 canvases from the held-out files, per language: the same seed gives the same
+    canvases, so figures stay comparable from checkpoint to checkpoint and between runs."""
+    batches = {}
+    for lang in languages:
+        # One maker per language, every other language weighted 0 (a missing weight would count as 1).
+        only = {l: float(l == lang) for l in shards.languages}
+        maker = SampleMaker(shards, split=1, lang_weights=only, p_infill=1.0)
+        rng = random.Random(seed)
+        batches[lang] = [maker.batch(rng, 8, length) for _ in range(max(1, per_lang // 8))]
+    return batches
+
+
 @torch.no_grad()
 def validation(model, val_batches, device, autocast):
     """Infill cross-entropy on held-out files: pooled over every masked token, and per language.
@@ -180,17 +199,12 @@ def main():
                         p_left_to_right=args.p_left_to_right)
     val_batches = {}
     if args.val_samples > 0:
-        heldout_langs = {shards.languages[int(li)] for li in shards.files[(shards.files[:, 4] == 1) & (shards.files[:, 1] > 0), 3]}
-        wanted = args.val_langs.split(",") if args.val_langs else sorted(heldout_langs)
-        vlen = min(512, args.max_seq)
+        heldout_langs = heldout_languages(shards)
+        wanted = args.val_langs.split(",") if args.val_langs else heldout_langs
         for lang in wanted:
             if lang not in heldout_langs:
                 sys.exit(f"--val-langs: no held-out files for {lang!r} in {args.shards}")
-            # One maker per language, every other language weighted 0 (a missing weight would count as 1).
-            only = {l: float(l == lang) for l in shards.languages}
-            val_maker = SampleMaker(shards, split=1, lang_weights=only, p_infill=1.0)
-            vrng = random.Random(999)
-            val_batches[lang] = [val_maker.batch(vrng, 8, vlen) for _ in range(max(1, args.val_samples // 8))]
+        val_batches = heldout_batches(shards, wanted, args.val_samples, min(512, args.max_seq), seed=999)
 
     ckpt_path = os.path.join(args.run, "last.pt")
     state = torch.load(ckpt_path, map_location="cpu", weights_only=False) if os.path.exists(ckpt_path) else None
@@ -255,7 +269,7 @@ def main():
                               "time": time.time()}) + "\n")
         log.flush()
     # Every start (fresh or resumed) records its arguments: a run resumed with other settings changes only what
-    # follows, and export.py reads these records to say which settings trained which tokens.
+    # follows, and the log then says which settings trained which tokens (the checkpoint keeps only the last).
     log.write(json.dumps({"step": step, "tokens": tokens, "start": vars(args), "time": time.time()}) + "\n")
     log.flush()
     model.train()

@@ -9,16 +9,15 @@ difference is a few hundredths of a nat.
 """
 import argparse
 import os
-import random
 import sys
 
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from data import SampleMaker, Shards  # noqa: E402
+from data import Shards  # noqa: E402
 from model import DiffusionLM, ModelConfig  # noqa: E402
-from train import init_state, validation  # noqa: E402
+from train import heldout_batches, heldout_languages, init_state, validation  # noqa: E402
 
 
 def main():
@@ -31,14 +30,8 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     shards = Shards(args.shards)
-    files = shards.files
-    langs = sorted({shards.languages[int(li)] for li in files[(files[:, 4] == 1) & (files[:, 1] > 0), 3]})
-    batches = {}
-    for lang in langs:
-        maker = SampleMaker(shards, split=1, lang_weights={l: float(l == lang) for l in shards.languages},
-                            p_infill=1.0)
-        rng = random.Random(args.seed)
-        batches[lang] = [maker.batch(rng, 8, 512) for _ in range(max(1, args.per_lang // 8))]
+    langs = heldout_languages(shards)
+    batches = heldout_batches(shards, langs, args.per_lang, 512, seed=args.seed)
     print("| weights | pooled | " + " | ".join(langs) + " |")
     print("|---|---:|" + "---:|" * len(langs))
     for path in args.models:

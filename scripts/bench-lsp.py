@@ -200,6 +200,8 @@ def main():
             latencies, counts, errors = cold(args.binary, args.workspace, args.cold, args.seed, options, args.pause)
             # The server's very first request also waits for the model to load and shares the CPU with the
             # workspace index being built: a start-up figure, reported apart from the files opened later.
+            if len(latencies) < 2:
+                sys.exit(f"--cold: fewer than two files with a non-blank line in {args.workspace}")
             first, latencies = latencies[0], latencies[1:]
             print(f"first request after the server started (model loading, workspace indexing): {first:.1f} ms")
             print(f"cold inline completion{label}, {len(latencies)} files, {args.pause:.2f} s after opening: "

@@ -115,8 +115,7 @@ public struct FillPostProcessor: Sendable {
         var quote: Character?
         for character in linePrefix + fill { Self.track(character, stack: &stack, quote: &quote) }
         guard quote == nil, !stack.isEmpty else { return fill }
-        let closers = stack.reversed().map { opener in Self.openerOf.first { $0.value == opener }!.key }
-        return fill + String(closers)
+        return fill + String(stack.reversed().compactMap { Self.closerOf[$0] })
     }
 
     /// Cuts the fill before the first closing bracket that matches nothing opened in the fill or earlier on the
@@ -257,6 +256,7 @@ public struct FillPostProcessor: Sendable {
     static let openers: Set<Character> = ["(", "[", "{"]
     static let closers: Set<Character> = [")", "]", "}"]
     static let openerOf: [Character: Character] = [")": "(", "]": "[", "}": "{"]
+    static let closerOf: [Character: Character] = ["(": ")", "[": "]", "{": "}"]
 }
 
 extension StringProtocol {
