@@ -9,6 +9,8 @@
               opens a file and presses the key: p50/p90/p95 ms of that first request (--cold N files; the server's
               very first request, which also waits for the model to load, is reported apart)
 
+  starts      only the server's first request, over --starts N fresh starts (p50/min/max ms)
+
   --ablate     also run the same typing script with one completion setting changed (e.g. reuseContext=false)
               and print both, with their ratio: a baseline measured in the same run
 
@@ -194,7 +196,22 @@ def main():
                              "opened files of the workspace")
     parser.add_argument("--pause", type=float, default=0.0,
                         help="with --cold: seconds between opening the file and asking (a user moving the cursor)")
+    parser.add_argument("--starts", type=int, default=0,
+                        help="measure only the server's first request (the cold one, right after initialized) over "
+                             "this many fresh starts, each in another file")
     args = parser.parse_args()
+    if args.starts:
+        # Start-up is noisy (the model loads while the workspace is indexed): a spread over several starts says
+        # more than one figure.
+        firsts = []
+        for start in range(args.starts):
+            latencies, _, errors = cold(args.binary, args.workspace, 1, args.seed + start)
+            if not latencies or errors:
+                sys.exit(f"--starts: no answer in start {start + 1} ({errors} errors)")
+            firsts.append(latencies[0])
+        print(f"first request after the server started, {len(firsts)} starts: p50 {percentile(firsts, 50):.1f} ms, "
+              f"min {min(firsts):.1f} ms, max {max(firsts):.1f} ms")
+        return
     if args.cold:
         def report_cold(label, options):
             latencies, counts, errors = cold(args.binary, args.workspace, args.cold, args.seed, options, args.pause)

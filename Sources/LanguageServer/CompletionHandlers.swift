@@ -188,24 +188,10 @@ extension LanguageServer {
                                         text: snapshot.document.bytes, cursor: snapshot.cursor, count: count,
                                         invoked: invoked, tree: trees.snapshot(of: snapshot.document))
         work.async { [self] in
-            let result: Result<R, ResponseError>
-            switch model.service(timeout: .now() + 30) {
-            case .failure(let reason):
-                result = .failure(.requestFailed("completion unavailable: \(reason)"))
-            case .success(let service):
-                do {
-                    let suggestions = try service.complete(request, context: contextProvider, settings: settings,
-                                                           cancellation: flag)
-                    result = .success(render(suggestions, snapshot.document))
-                    if let reuse = (service.backend as? EmbeddedBackend)?.contextReuse {
-                        let s = reuse.statistics
-                        logger.debug("completion: \(suggestions.count) suggestions; context reuse so far: \(s.reusedFills) of \(s.fills) fills, \(s.reusedPositions) positions")
-                    }
-                } catch EngineError.cancelled {
-                    result = .failure(.requestCancelled)
-                } catch {
-                    result = .failure(.requestFailed("completion failed: \(error)"))
-                }
+            // Indexing the workspace pauses meanwhile: the user waits for this, not for the index.
+            let result = syntax.foregroundWork {
+                complete(request, contextProvider: contextProvider, settings: settings, flag: flag, render: render,
+                         document: snapshot.document)
             }
             queue.async { [self] in
                 if latestCompletion[uri] == reply.id { latestCompletion.removeValue(forKey: uri) }
@@ -215,6 +201,31 @@ extension LanguageServer {
                 } else {
                     reply.finish(result)
                 }
+            }
+        }
+    }
+
+    /// The completion itself, on a worker thread: waits for the model (30 s at most), fills, renders.
+    private func complete<R: Encodable & Sendable>(
+        _ request: CompletionRequest, contextProvider: any InfillContextProvider, settings: CompletionSettings,
+        flag: CancellationFlag, render: @Sendable ([Suggestion], TextDocument) -> R, document: TextDocument
+    ) -> Result<R, ResponseError> {
+        switch model.service(timeout: .now() + 30) {
+        case .failure(let reason):
+            return .failure(.requestFailed("completion unavailable: \(reason)"))
+        case .success(let service):
+            do {
+                let suggestions = try service.complete(request, context: contextProvider, settings: settings,
+                                                       cancellation: flag)
+                if let reuse = (service.backend as? EmbeddedBackend)?.contextReuse {
+                    let s = reuse.statistics
+                    logger.debug("completion: \(suggestions.count) suggestions; context reuse so far: \(s.reusedFills) of \(s.fills) fills, \(s.reusedPositions) positions")
+                }
+                return .success(render(suggestions, document))
+            } catch EngineError.cancelled {
+                return .failure(.requestCancelled)
+            } catch {
+                return .failure(.requestFailed("completion failed: \(error)"))
             }
         }
     }

@@ -18,6 +18,15 @@ final class SyntaxHost: Sendable {
     /// The newest text waiting per path (nil: read it from disk). A burst of keystrokes parses the file once, not
     /// once per keystroke.
     private let pending = Mutex<[String: [UInt8]?]>([:])
+    /// Requests someone is waiting for that are running now; the workspace index pauses while there are any.
+    private let foreground = Atomic<Int>(0)
+
+    /// Runs `body` as work someone waits for: indexing the workspace pauses until it returns.
+    func foregroundWork<T>(_ body: () throws -> T) rethrows -> T {
+        foreground.add(1, ordering: .sequentiallyConsistent)
+        defer { foreground.subtract(1, ordering: .sequentiallyConsistent) }
+        return try body()
+    }
 
     /// Schedules an index update of `path`; a later call before it runs replaces its text.
     func scheduleUpdate(path: String, text: [UInt8]?) {
@@ -46,6 +55,9 @@ final class SyntaxHost: Sendable {
         }
     }
 
+    /// Whether any `foregroundWork` is running.
+    var isForegroundBusy: Bool { foreground.load(ordering: .relaxed) > 0 }
+
     /// Syntax-aware context when grammars are set up, else plain text.
     var contextProvider: any InfillContextProvider {
         registry.map { SyntaxContext(registry: $0, index: index) } ?? PlainTextContext()
@@ -69,8 +81,9 @@ extension LanguageServer {
         let progress = ProgressReporter(connection: connection,
                                         enabled: capabilities?.window?.workDoneProgress == true)
         progress.begin(title: "dlsp: indexing the workspace")
-        work.async { [logger] in
-            let summary = index.index(roots: roots)
+        work.async { [logger, syntax] in
+            // On a large workspace this takes seconds of both cores; a completion asked meanwhile goes first.
+            let summary = index.index(roots: roots, pauseWhile: { syntax.isForegroundBusy })
             logger.info("indexed \(summary.files) files, \(summary.definitions) definitions in \(String(format: "%.1f", summary.seconds)) s")
             progress.end("\(summary.files) files, \(summary.definitions) definitions")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Syntax
 import Testing
 
@@ -86,6 +87,60 @@ struct IndexTests {
         let main = try #require(index.symbols(inFile: "src/main.ts"))
         #expect(main.imports == [ImportReference(module: "./geometry", names: ["Circle", "totalArea"], alias: nil,
                                                  range: main.imports[0].range)])
+    }
+
+    @Test("indexing sleeps while pauseWhile says so and finishes once it stops saying so")
+    func pausesForForegroundWork() throws {
+        _ = try TestGrammars.language("python")
+        let index = WorkspaceIndex(registry: TestGrammars.registry)
+        let paused = Atomic<Bool>(true)
+        let asked = Atomic<Int>(0)
+        let finished = DispatchSemaphore(value: 0)
+        let summary = Mutex<WorkspaceIndex.Summary?>(nil)
+        Thread {
+            let result = index.index(roots: [TestGrammars.fixtures.appendingPathComponent("python-app")],
+                                     pauseWhile: { asked.add(1, ordering: .relaxed); return paused.load(ordering: .relaxed) })
+            summary.withLock { $0 = result }
+            finished.signal()
+        }.start()
+        // Paused: a fixture of four files indexes in milliseconds, yet nothing may finish while the gate is shut.
+        #expect(finished.wait(timeout: .now() + 0.3) == .timedOut)
+        #expect(index.paths.isEmpty)
+        #expect(asked.load(ordering: .relaxed) > 1, "the workers keep asking while they wait")
+        paused.store(false, ordering: .relaxed)
+        #expect(finished.wait(timeout: .now() + 30) == .success)
+        #expect(summary.withLock { $0?.files } == 4)
+        #expect(index.paths.count == 4)
+    }
+
+    @Test("callers asking for the same query at once share one compile")
+    func queryCompiledOnce() throws {
+        let registry = LanguageRegistry(manifest: TestGrammars.registry.manifest, locations: TestGrammars.locations)
+        let swift = try #require(registry.language(id: "swift"))
+        let results = Mutex<[ObjectIdentifier]>([])
+        let done = DispatchSemaphore(value: 0)
+        for _ in 0..<4 {
+            Thread {
+                if let query = registry.query(.definitions, for: swift) {
+                    results.withLock { $0.append(ObjectIdentifier(query)) }
+                }
+                done.signal()
+            }.start()
+        }
+        for _ in 0..<4 { done.wait() }
+        let identities = results.withLock { $0 }
+        #expect(identities.count == 4)
+        #expect(Set(identities).count == 1, "every caller gets the one compiled query")
+    }
+
+    @Test("Swift function signatures stop at the body, found by its field rather than captured by the query")
+    func swiftSignatures() throws {
+        let source = "struct Box {\n    func area(scale: Int) -> Int where Int: Equatable {\n        let inner = 2\n        return inner * scale\n    }\n}\n"
+        let tree = try TestGrammars.parse(source, as: "swift")
+        let symbols = SymbolExtractor.extract(from: tree, path: "f", registry: TestGrammars.registry)
+        let area = try #require(symbols.definitions.first { $0.name == "area" })
+        #expect(area.signature == "func area(scale: Int) -> Int where Int: Equatable")
+        #expect(!symbols.definitions.contains { $0.name == "inner" })
     }
 
     @Test("definitions in other languages", arguments: [

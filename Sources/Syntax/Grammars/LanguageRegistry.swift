@@ -24,6 +24,10 @@ public final class LanguageRegistry: Sendable {
     private struct State: ~Copyable {
         var languages: [String: Result<Language, GrammarError>] = [:]
         var queries: [String: Query?] = [:]
+        /// One lock per query being compiled, so that a second caller waits for the first compile instead of
+        /// running its own: the indexer and the first completion in a file otherwise compile the same queries at
+        /// once, each taking the core the other needs.
+        var compileLocks: [String: NSLock] = [:]
     }
 
     public init(manifest: GrammarManifest, locations: GrammarLocations,
@@ -77,6 +81,15 @@ public final class LanguageRegistry: Sendable {
     /// compile (logged once).
     public func query(_ kind: QueryKind, for language: Language) -> Query? {
         let key = "\(language.id)/\(kind.rawValue)"
+        if let cached = state.withLock({ $0.queries[key] }) { return cached }
+        let compileLock = state.withLock { state in
+            if let existing = state.compileLocks[key] { return existing }
+            let created = NSLock()
+            state.compileLocks[key] = created
+            return created
+        }
+        compileLock.lock()
+        defer { compileLock.unlock() }
         if let cached = state.withLock({ $0.queries[key] }) { return cached }
         let folder = manifest.language(id: language.id)?.queryDirectory ?? language.id
         let url = locations.queriesDirectory.appendingPathComponent(folder)

@@ -39,8 +39,10 @@ public enum SymbolExtractor {
                   let name = match.node("name") else { continue }
             let range = capture.node.byteRange
             if let existing = byRange[range], existing.pattern <= match.patternIndex { continue }
+            // A query may leave the body uncaptured when capturing it makes the query slow to compile (Swift's
+            // functions); the grammar's `body` field then finds it.
             byRange[range] = RawDefinition(node: capture.node, range: range, name: name.text, nameRange: name.byteRange,
-                                           body: match.node("body"),
+                                           body: match.node("body") ?? capture.node.child(field: "body"),
                                            kind: kind, explicitContainer: match.node("container")?.text,
                                            pattern: match.patternIndex)
         }

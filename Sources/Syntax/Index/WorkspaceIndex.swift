@@ -32,10 +32,14 @@ public final class WorkspaceIndex: Sendable {
 
     /// Walks `roots`, parses every source file and replaces the index's contents.
     ///
-    /// - Parameter progress: called with (files done, files total) every 50 files and at the end, from worker
-    ///   threads.
+    /// - Parameters:
+    ///   - pauseWhile: asked before each file; while it says true the workers sleep, so that work someone waits for
+    ///     (a completion asked while the server indexes at start-up) has the cores. A file parses in milliseconds,
+    ///     so the pause takes effect about that fast.
+    ///   - progress: called with (files done, files total) every 50 files and at the end, from worker threads.
     @discardableResult
-    public func index(roots: [URL], progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) -> Summary {
+    public func index(roots: [URL], pauseWhile: @escaping @Sendable () -> Bool = { false },
+                      progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) -> Summary {
         let started = Date()
         let extensions = Set(registry.manifest.languages.flatMap(\.extensions))
         let standardizedRoots = roots.map(\.standardizedFileURL)
@@ -53,6 +57,7 @@ public final class WorkspaceIndex: Sendable {
         Self.onThreads(workers) { worker in
             var parsers: [String: Parser] = [:]
             for number in stride(from: worker, to: files.count, by: workers) {
+                while pauseWhile() { Thread.sleep(forTimeInterval: 0.002) }
                 let (file, relativePath) = files[number]
                 guard let data = try? Data(contentsOf: file.url) else { continue }
                 let symbols = self.symbols(for: Array(data), path: relativePath, parsers: &parsers)
