@@ -154,6 +154,8 @@ public final class CompletionService: Sendable {
         if !backend.supportsStepHook { hole.stepHook = nil }
         var suggestions: [Suggestion] = []
         var seen = Set<String>()
+        // Blocks whose end the user has not typed yet: a fill may close them (`}` on a new line).
+        let missingClosers = FillPostProcessor.bracketsLeftOpen(in: request.text, lineStart: line.lineStart)
         let floor = request.invoked ? settings.invokedMinConfidence : settings.minConfidence
         for attempt in 0..<max(1, request.count, settings.lengthCandidates) {
             if cancellation.isCancelled { throw EngineError.cancelled }
@@ -177,16 +179,29 @@ public final class CompletionService: Sendable {
             }
             text.removeFirst(typed.count)
             if let trim = hole.trim { text = trim(text) }
-            guard let cleaned = postProcessor.process(text, linePrefix: line.prefix(upTo: request.cursor),
+            guard var cleaned = postProcessor.process(text, linePrefix: line.prefix(upTo: request.cursor),
                                                       lineSuffix: line.suffix(from: request.cursor),
-                                                      followingLines: line.followingLines(4), extent: hole.extent)
+                                                      followingLines: line.followingLines(4), extent: hole.extent,
+                                                      missingClosers: missingClosers)
             else {
                 trace?("  dropped by post-processing (empty, only whitespace, or repeating what follows) after trimming to \(text.debugDescription)")
                 continue
             }
-            if let unit = FillPostProcessor.degenerateRepetition(typed + cleaned) {
-                trace?("  dropped: \(unit.debugDescription) repeated, the mark of a fill the model could not decide")
-                continue
+            if let (kept, unit) = FillPostProcessor.cutAtDegenerateRepetition(typed + cleaned) {
+                guard kept.utf8.count > typed.utf8.count,
+                      kept.utf8.dropFirst(typed.utf8.count).contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A })
+                else {
+                    trace?("  dropped: \(unit.debugDescription) repeated, the mark of a fill the model could not decide")
+                    continue
+                }
+                cleaned = String(kept.utf8.dropFirst(typed.utf8.count)) ?? ""
+                trace?("  cut before the line repeating \(unit.debugDescription), the mark of a fill the model could not decide: \(cleaned.debugDescription)")
+            }
+            let confident = Self.keepingConfidentLines(cleaned, typedBytes: typed.utf8.count, fill: fill,
+                                                       floor: settings.minConfidence)
+            if confident != cleaned {
+                trace?("  cut after the lines the model was sure of (each line's confidence ≥ \(settings.minConfidence)): \(confident.debugDescription)")
+                cleaned = confident
             }
             guard hole.validate?(typed + cleaned) ?? true else {
                 trace?("  dropped: the file parsed before and would not with \(cleaned.debugDescription)")
@@ -227,6 +242,30 @@ public final class CompletionService: Sendable {
                                fill: String(best.text.utf8.dropFirst(typed.utf8.count)) ?? "")
         }
         return suggestions
+    }
+}
+
+extension CompletionService {
+    /// A multi-line fill up to its first line (after the first) that the model was unsure of: that line's own
+    /// tokens score below `floor` (`SuggestionConfidence`). A weak model often gets a line right, a `}` or a
+    /// `return`, and then wanders; the lines after that point are noise however sure the first one was. The first
+    /// line is always kept (the suggestion's own score judges it). Unchanged without confidences (remote backends).
+    static func keepingConfidentLines(_ cleaned: String, typedBytes: Int, fill: ScoredFill, floor: Float) -> String {
+        let lines = cleaned.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count > 1, floor > 0 else { return cleaned }
+        var keptBytes = typedBytes + lines[0].utf8.count
+        guard var scoredTokens = fill.confidences(coveringBytes: keptBytes)?.count else { return cleaned }
+        var kept = 1
+        for line in lines.dropFirst() {
+            let end = keptBytes + 1 + line.utf8.count
+            guard let covering = fill.confidences(coveringBytes: end) else { break }
+            if let score = SuggestionConfidence.score(Array(covering.dropFirst(scoredTokens))), score < floor { break }
+            kept += 1
+            keptBytes = end
+            scoredTokens = covering.count
+        }
+        return kept == lines.count ? cleaned
+            : FillPostProcessor.trimTrailingWhitespace(lines.prefix(kept).joined(separator: "\n"))
     }
 }
 

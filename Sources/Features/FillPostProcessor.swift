@@ -23,14 +23,16 @@ public struct FillPostProcessor: Sendable {
     ///   - linePrefix: the current line's text before the cursor.
     ///   - lineSuffix: the current line's text after the cursor.
     ///   - followingLines: the document's lines after the current one (a few suffice).
+    ///   - missingClosers: brackets open before the cursor's line that nothing in the document closes, innermost
+    ///     last (`bracketsLeftOpen(in:lineStart:)`): a fill may close them once its own line's brackets are closed.
     public func process(_ fill: String, linePrefix: String, lineSuffix: String, followingLines: [Substring],
-                        extent: Extent) -> String? {
+                        extent: Extent, missingClosers: [Character] = []) -> String? {
         var text = fill.replacingOccurrences(of: "\r\n", with: "\n")
         if extent == .restOfLine, let newline = text.firstIndex(of: "\n") { text = String(text[..<newline]) }
         text = Self.cutAtScopeExit(text, linePrefix: linePrefix)
         text = Self.dropLinesRepeatingTheNextLines(text, followingLines: followingLines)
         text = Self.dropOverlapWithSuffix(text, linePrefix: linePrefix, lineSuffix: lineSuffix)
-        text = Self.balanceClosers(text, linePrefix: linePrefix)
+        text = Self.balanceClosers(text, linePrefix: linePrefix, missingClosers: missingClosers)
         text = Self.trimTrailingWhitespace(text)
         if extent == .restOfLine {
             text = Self.closeOpenBrackets(text, linePrefix: linePrefix, lineSuffix: lineSuffix,
@@ -119,9 +121,12 @@ public struct FillPostProcessor: Sendable {
     }
 
     /// Cuts the fill before the first closing bracket that matches nothing opened in the fill or earlier on the
-    /// line: such a closer belongs to text after the cursor.
-    static func balanceClosers(_ fill: String, linePrefix: String) -> String {
+    /// line: such a closer belongs to text after the cursor. The exception is a bracket the document never closes
+    /// (`missingClosers`, innermost last): the `}` of a block whose end the user has not typed yet is what the line
+    /// needs, and it is offered once every bracket opened on the line is closed.
+    static func balanceClosers(_ fill: String, linePrefix: String, missingClosers: [Character] = []) -> String {
         var stack: [Character] = []
+        var missing = missingClosers
         var quote: Character?
         for character in linePrefix { Self.track(character, stack: &stack, quote: &quote) }
         var index = fill.startIndex
@@ -130,6 +135,8 @@ public struct FillPostProcessor: Sendable {
             if quote == nil, let opener = Self.openerOf[character] {
                 if stack.last == opener {
                     stack.removeLast()
+                } else if stack.isEmpty, missing.last == opener {
+                    missing.removeLast()
                 } else {
                     return String(fill[..<index])
                 }
@@ -140,6 +147,60 @@ public struct FillPostProcessor: Sendable {
             index = fill.index(after: index)
         }
         return fill
+    }
+
+    /// The brackets open where the cursor's line starts (at `lineStart`) that nothing from there to the end of the
+    /// document closes, innermost last: the closers the document is missing, as when the user is about to type a
+    /// block's `}`. One pass over the bytes; strings (`"`, `'`, `` ` ``, a backslash escaping) and `//` and
+    /// `/* */` comments are skipped, a rough lexer for every language, so a bracket in a `#` comment still counts.
+    public static func bracketsLeftOpen(in text: [UInt8], lineStart: Int) -> [Character] {
+        var open: [UInt8] = []          // brackets open at lineStart, innermost last
+        var later: [UInt8] = []         // brackets opened after lineStart
+        var quote: UInt8?
+        var lineComment = false
+        var blockComment = false
+        var index = 0
+        let (slash, star, newline, backslash) = (UInt8(ascii: "/"), UInt8(ascii: "*"), UInt8(ascii: "\n"),
+                                                 UInt8(ascii: "\\"))
+        while index < text.count {
+            let byte = text[index]
+            defer { index += 1 }
+            if byte == newline {
+                lineComment = false
+                if quote != UInt8(ascii: "`") { quote = nil }
+                continue
+            }
+            if lineComment { continue }
+            if blockComment {
+                if byte == star, index + 1 < text.count, text[index + 1] == slash { blockComment = false; index += 1 }
+                continue
+            }
+            if let open = quote {
+                if byte == backslash { index += 1 } else if byte == open { quote = nil }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "`"):
+                quote = byte
+            case slash where index + 1 < text.count && text[index + 1] == slash:
+                lineComment = true
+            case slash where index + 1 < text.count && text[index + 1] == star:
+                blockComment = true
+                index += 1
+            case UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "{"):
+                if index < lineStart { open.append(byte) } else { later.append(byte) }
+            case UInt8(ascii: ")"), UInt8(ascii: "]"), UInt8(ascii: "}"):
+                let opener = byte == UInt8(ascii: ")") ? UInt8(ascii: "(") : byte - 2   // `[` `]`, `{` `}` are 2 apart
+                if let last = later.last {
+                    if last == opener { later.removeLast() }
+                } else if open.last == opener {
+                    open.removeLast()
+                }
+            default:
+                break
+            }
+        }
+        return open.map { Character(Unicode.Scalar($0)) }
     }
 
     private static func track(_ character: Character, stack: inout [Character], quote: inout Character?) {
@@ -210,9 +271,21 @@ public struct FillPostProcessor: Sendable {
     /// lines trip it; on held-out holes it removes about half of the default model's wrong single-line fills and
     /// none of its right ones (`Training/README.md`).
     public static func degenerateRepetition(_ fill: String) -> String? {
-        for line in fill.split(separator: "\n") {
+        cutAtDegenerateRepetition(fill)?.unit
+    }
+
+    /// The fill cut before its first line with a degenerate repetition (`degenerateRepetition`), trailing
+    /// whitespace trimmed, and the unit repeated; nil when no line has one. The lines before it are kept: a model
+    /// that closes a block right and then loses its way (`}` and a line of `= = = =`) still offered the `}`.
+    /// `kept` is empty when the first line is the degenerate one.
+    public static func cutAtDegenerateRepetition(_ fill: String) -> (kept: String, unit: String)? {
+        var kept: [Substring] = []
+        for line in fill.split(separator: "\n", omittingEmptySubsequences: false) {
             let bytes = Array(line.utf8.drop { $0 == 0x20 || $0 == 0x09 })
-            if let unit = repeatedUnit(bytes, times: 4) { return String(decoding: unit, as: UTF8.self) }
+            if let unit = repeatedUnit(bytes, times: 4) {
+                return (trimTrailingWhitespace(kept.joined(separator: "\n")), String(decoding: unit, as: UTF8.self))
+            }
+            kept.append(line)
         }
         return nil
     }
