@@ -25,8 +25,8 @@
 ;; :json-false in Eglot.
 (defvar dlsp-initialization-options
   '(:model (:threads 2)
-    :completion (:enabled t :steps 12)
-    :inlineCompletion (:enabled t :count 3)))
+    :completion (:enabled t :steps 32)
+    :inlineCompletion (:enabled t :count 2)))
 
 (add-to-list 'eglot-server-programs
              `(,dlsp-modes . (,dlsp-program :initializationOptions ,dlsp-initialization-options)))

@@ -18,8 +18,8 @@
 ;; Sent as initializationOptions (Sources/LanguageServer/Configuration.swift lists every key).
 (defvar dlsp-initialization-options
   '(:model (:threads 2)
-    :completion (:enabled t :steps 12)
-    :inlineCompletion (:enabled t :count 3)))
+    :completion (:enabled t :steps 32)
+    :inlineCompletion (:enabled t :count 2)))
 
 (lsp-register-client
  (make-lsp-client

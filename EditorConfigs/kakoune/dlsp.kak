@@ -12,7 +12,7 @@ hook -group dlsp global BufSetOption filetype=(python|c|cpp|javascript|typescrip
         [dlsp.settings._]
         model.threads = 2
         completion.enabled = true
-        completion.steps = 12
+        completion.steps = 32
         inlineCompletion.enabled = false
     }
 }

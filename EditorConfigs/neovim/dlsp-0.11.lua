@@ -9,8 +9,8 @@ vim.lsp.config("dlsp", {
   root_markers = { ".git" },
   init_options = {
     model = { threads = 2 },
-    completion = { enabled = true, steps = 12 },
-    inlineCompletion = { enabled = true, count = 3 },
+    completion = { enabled = true, steps = 32 },
+    inlineCompletion = { enabled = true, count = 2 },
   },
 })
 vim.lsp.enable("dlsp")

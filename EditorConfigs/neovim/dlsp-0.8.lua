@@ -4,8 +4,8 @@
 
 local init_options = {
   model = { threads = 2 },
-  completion = { enabled = true, steps = 12 },
-  inlineCompletion = { enabled = true, count = 3 },
+  completion = { enabled = true, steps = 32 },
+  inlineCompletion = { enabled = true, count = 2 },
 }
 
 vim.api.nvim_create_autocmd("FileType", {

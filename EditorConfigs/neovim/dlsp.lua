@@ -14,8 +14,8 @@ local filetypes = { "python", "swift", "javascript", "typescript", "c", "cpp", "
 -- Sent as initializationOptions; every key is optional (see Sources/LanguageServer/Configuration.swift).
 local init_options = {
   model = { threads = 2 },                          -- OpenBLAS threads; the editor shares the machine
-  completion = { enabled = true, steps = 12 },      -- denoising steps at most per completion
-  inlineCompletion = { enabled = true, count = 3 }, -- ghost text (Neovim 0.12+, see README.md)
+  completion = { enabled = true, steps = 32 },      -- denoising steps at most per completion
+  inlineCompletion = { enabled = true, count = 2 }, -- ghost text (Neovim 0.12+, see README.md)
 }
 
 -- The project root: the nearest folder holding .git, else the file's own folder.

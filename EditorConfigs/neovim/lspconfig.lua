@@ -16,8 +16,8 @@ if not configs.dlsp then
       single_file_support = true,
       init_options = {
         model = { threads = 2 },
-        completion = { enabled = true, steps = 12 },
-        inlineCompletion = { enabled = true, count = 3 },
+        completion = { enabled = true, steps = 32 },
+        inlineCompletion = { enabled = true, count = 2 },
       },
     },
     docs = { description = "dlsp: code completion from a diffusion language model" },

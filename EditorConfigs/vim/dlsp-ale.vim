@@ -25,7 +25,7 @@ for s:filetype in s:filetypes
         \ 'project_root': function('s:dlsp_root'),
         \ 'initialization_options': {
         \     'model': {'threads': 2},
-        \     'completion': {'enabled': v:true, 'steps': 12},
+        \     'completion': {'enabled': v:true, 'steps': 32},
         \     'inlineCompletion': {'enabled': v:false},
         \ },
         \ })

@@ -15,7 +15,7 @@ augroup dlsp
         \ 'allowlist': ['python', 'c', 'cpp', 'javascript', 'typescript', 'rust', 'go', 'swift', 'java', 'ruby', 'sh'],
         \ 'initialization_options': {
         \     'model': {'threads': 2},
-        \     'completion': {'enabled': v:true, 'steps': 12},
+        \     'completion': {'enabled': v:true, 'steps': 32},
         \     'inlineCompletion': {'enabled': v:false},
         \ },
         \ })

@@ -16,7 +16,7 @@ struct Complete: ParsableCommand {
     @Option(help: "Cursor column, 1-based, in characters (Unicode scalars).") var column: Int
     @Option(help: "Model directory or .gguf file (default: the embedded model).") var model: String?
     @Option(help: "How many distinct suggestions.") var count = 1
-    @Option(help: "Denoising steps at most.") var steps = 12
+    @Option(help: "Denoising steps at most.") var steps = CompletionSettings().steps
     @Option(help: "Logit penalty on ending the fill (default: the server's).") var stopPenalty: Float?
     @Option(help: "Decode the hole in blocks of this many positions, left to right (default: the server's).")
     var blockLength: Int?

@@ -19,7 +19,7 @@ struct InfillBench: ParsableCommand {
     @Argument(help: "The holes (JSON Lines).") var holes: String
     @Option(help: "Model directory (default: the embedded model).") var model: String?
     @Option(help: "Evaluate at most this many holes.") var limit: Int?
-    @Option(help: "Denoising steps at most.") var steps = 12
+    @Option(help: "Denoising steps at most.") var steps = CompletionSettings().steps
     @Option(help: "Logit penalty on ending a fill (default: the server's).") var stopPenalty: Float?
     @Option(help: "Decode the hole in blocks of this many positions, left to right (default: the server's).")
     var blockLength: Int?
