@@ -159,8 +159,16 @@ public final class CompletionService: Sendable {
         if !backend.supportsStepHook { hole.stepHook = nil }
         var suggestions: [Suggestion] = []
         var seen = Set<String>()
-        // Blocks whose end the user has not typed yet: a fill may close them (`}` on a new line).
-        let missingClosers = FillPostProcessor.bracketsLeftOpen(in: request.text, lineStart: line.lineStart)
+        // Blocks whose end the user has not typed yet: a fill may close them (`}` on a new line). A pass over the
+        // whole document, so made only for a fill that has a closer at all, and once per request.
+        var missingClosersOnce: [Character]?
+        func missingClosers(for text: String) -> [Character] {
+            guard text.contains(where: FillPostProcessor.closers.contains) else { return [] }
+            if let known = missingClosersOnce { return known }
+            let found = FillPostProcessor.bracketsLeftOpen(in: request.text, lineStart: line.lineStart)
+            missingClosersOnce = found
+            return found
+        }
         let floor = request.invoked ? settings.invokedMinConfidence : settings.minConfidence
         for attempt in 0..<max(1, request.count, settings.lengthCandidates) {
             if cancellation.isCancelled { throw EngineError.cancelled }
@@ -187,15 +195,14 @@ public final class CompletionService: Sendable {
             guard var cleaned = postProcessor.process(text, linePrefix: line.prefix(upTo: request.cursor),
                                                       lineSuffix: line.suffix(from: request.cursor),
                                                       followingLines: line.followingLines(4), extent: hole.extent,
-                                                      missingClosers: missingClosers)
+                                                      missingClosers: missingClosers(for: text))
             else {
                 trace?("  dropped by post-processing (empty, only whitespace, or repeating what follows) after trimming to \(text.debugDescription)")
                 continue
             }
             if let (kept, unit) = FillPostProcessor.cutAtDegenerateRepetition(typed + cleaned) {
-                guard kept.utf8.count > typed.utf8.count,
-                      kept.utf8.dropFirst(typed.utf8.count).contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A })
-                else {
+                // `kept` ends in its last non-blank character, so anything past the typed word is worth offering.
+                guard kept.utf8.count > typed.utf8.count else {
                     trace?("  dropped: \(unit.debugDescription) repeated, the mark of a fill the model could not decide")
                     continue
                 }
