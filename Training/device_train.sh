@@ -8,6 +8,9 @@
 # Back here: `python device_pack.py unpack-run --from DIR` reassembles work/run-device/weights.pt (f16 weights,
 # no optimizer state), which export.py exports and `train.py --init` continues from.
 # Rehearse on CPU first: DEVICE=cpu OUT=/tmp/out sh Training/device_train.sh 0.3 --d-model 32 --n-layers 2 ...
+#
+# Several runs can share one call and one accelerator (a small model leaves most of it idle): unpack the shards
+# once into a folder named by DEVICE_SHARDS, and give each run its own OUT and DEVICE_WORK.
 set -eu
 MINUTES=$1; shift
 : "${OUT:?OUT must name the folder whose files come back}"
@@ -15,11 +18,12 @@ cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] && [ -z "${PYTHON:-}" ] && PY=.venv/bin/python
 WORK=${DEVICE_WORK:-/tmp/dlsp-device}
-mkdir -p "$WORK/shards" "$WORK/run"
-tar -xJf "${DEVICE_PACK:-work/device}/shards.tar.xz" -C "$WORK/shards"
+SHARDS=${DEVICE_SHARDS:-$WORK/shards}
+mkdir -p "$SHARDS" "$WORK/run" "$OUT"
+[ -f "$SHARDS/tokens.bin" ] || tar -xJf "${DEVICE_PACK:-work/device}/shards.tar.xz" -C "$SHARDS"
 "$PY" -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
 set +e
-PYTHONUNBUFFERED=1 "$PY" train.py --shards "$WORK/shards" --run "$WORK/run" --device "${DEVICE:-auto}" \
+PYTHONUNBUFFERED=1 "$PY" train.py --shards "$SHARDS" --run "$WORK/run" --device "${DEVICE:-auto}" \
     --max-minutes "$MINUTES" --ckpt-minutes 2 --val-every-ckpt 1 "$@" 2>&1 | tail -n 40
 set -e
 cp "$WORK/run/train.log" "$OUT/train.log"

@@ -182,7 +182,8 @@ def main():
     ap.add_argument("--shards", default=os.path.join(HERE, "work", "shards"))
     ap.add_argument("--languages", default="swift,python,javascript,c")
     ap.add_argument("--holes", type=int, default=64, help="holes per language")
-    ap.add_argument("--m", type=int, default=24, help="mask tokens per hole")
+    ap.add_argument("--m", type=int, default=24, help="mask tokens per hole (0: the true line's length plus one, an oracle's choice, "
+                    "which bounds what choosing the length can gain)")
     ap.add_argument("--steps", type=int, default=8)
     ap.add_argument("--window", type=int, default=512)
     ap.add_argument("--batch", type=int, default=16)
@@ -216,10 +217,12 @@ def main():
         shown = 0
         for s in range(0, len(holes), args.batch):
             chunk = holes[s:s + args.batch]
-            canv = [build_canvas(shards, h, args.m, args.window) for h in chunk]
-            out = denoise(model, [c for c, _ in canv], args.m, args.steps)
-            for b, (h, (_, start)) in enumerate(zip(chunk, canv)):
-                hole = out[b, start:start + args.m].tolist()
+            # --m 0: each hole as long as its own line plus one end-of-text, the length an oracle would choose
+            ms = [args.m or len(shards.encode(h["middle"])) + 1 for h in chunk]
+            canv = [build_canvas(shards, h, m, args.window) for h, m in zip(chunk, ms)]
+            out = denoise(model, [c for c, _ in canv], max(ms), args.steps)
+            for b, (h, (_, start), m) in enumerate(zip(chunk, canv, ms)):
+                hole = out[b, start:start + m].tolist()
                 if EOS in hole:
                     hole = hole[:hole.index(EOS)]
                 pred = shards.decode(hole).rstrip()

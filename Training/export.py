@@ -182,8 +182,10 @@ def run_history(state, run_dir, shards_dir):
 
 def history_lines(hist):
     """The model card's table of every training phase and the held-out CE at each exported checkpoint."""
-    tokens, hours = history.totals(hist)
-    lines = [f"- **In all: {tokens / 1e6:.1f} M tokens seen, {hours:.2f} h of training compute** "
+    tokens, _ = history.totals(hist)
+    by_device = " and ".join(f"{h:.2f} h on {'a GPU' if dev == 'cuda' else dev.upper()}"
+                             for dev, h in history.hours_by_device(hist).items())
+    lines = [f"- **In all: {tokens / 1e6:.1f} M tokens seen, {by_device}** "
              f"(`training.json`, carried from export to export).\n",
              "| phase | objective | tokens (M) | hours | device | corpus (M training tokens) |",
              "|---:|---|---:|---:|---|---:|"]
@@ -195,7 +197,7 @@ def history_lines(hist):
         # The validation set changed when the corpus gained languages: figures compare only within one set.
         lines += ["", "Held-out infill CE (nats per hole token, canvases of 512 tokens from the held-out repositories) "
                   "by tokens seen in all; compare figures only within one validation set:", "",
-                  "| tokens (M) | hours | held-out infill CE | validation set |", "|---:|---:|---:|---|"]
+                  "| tokens (M) | hours (all devices) | held-out infill CE | validation set |", "|---:|---:|---:|---|"]
         # The last twelve, and the first of each validation set (a run's step-0 baseline) when older.
         seen_sets = set()
         for i, c in enumerate(hist["checkpoints"]):
@@ -239,7 +241,9 @@ def model_card(cfg, state, shapes, manifest, logsum, eval_results, total_bytes, 
                      f"masked-diffusion model with bidirectional attention, keeping the logit shift (Dream's recipe).")
     lines.append(f"- This export: step {state['step']} of its run, {state['tokens'] / 1e6:.2f} M tokens seen by the run"
                  f"{' in the diffusion phase' if warm else ''} (input positions, masked or not), "
-                 f"{state.get('elapsed', 0) / 3600:.2f} h of training compute on a shared 2-core CPU (fp32).")
+                 f"{state.get('elapsed', 0) / 3600:.2f} h of training compute "
+                 + ("on one GPU (bf16 autocast, `device_train.sh`)." if state.get("device") == "cuda"
+                    else "on a shared 2-core CPU (fp32)."))
     p_infill = (state.get("args") or {}).get("p_infill", 0.5)
     lines.append(f"- Objective: {1 - p_infill:.0%} of the samples masked diffusion (t ~ U(0.001, 1), loss on the "
                  f"masked tokens, each weighted 1/(masked count of its sample)), {p_infill:.0%} infill-shaped (rest of line / whole line / 2-8 line block, hole padded with "

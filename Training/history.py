@@ -26,6 +26,16 @@ def totals(hist):
     return (sum(p["tokens"] for p in hist["phases"]), sum(p["hours"] for p in hist["phases"]))
 
 
+def hours_by_device(hist):
+    """Compute hours per device ("cpu", "cuda"): an accelerator's hour is worth hundreds of a CPU's, so a total
+    alone would say little about what the next budget buys."""
+    out = {}
+    for p in hist["phases"]:
+        dev = p.get("device", "cpu")
+        out[dev] = out.get(dev, 0.0) + p["hours"]
+    return out
+
+
 def with_run(hist, phase, checkpoints):
     """`hist` (what the run started from) followed by this run's phase and its checkpoints' validation figures.
 

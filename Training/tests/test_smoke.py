@@ -302,3 +302,68 @@ def test_training_continues_from_an_exported_model(pipeline):
     assert [p["tokens"] for p in hist2["phases"]] == [3 * 256, 2 * 256]
     totals = [c["tokens_total"] for c in hist2["checkpoints"]]
     assert totals == sorted(totals) and totals[-1] <= 5 * 256 and totals[-1] > 3 * 256
+
+
+def test_device_round_trip_on_cpu(pipeline, tmp_path):
+    """The accelerator path, rehearsed on the CPU as it must be before a call: pack the shards (every held-out file,
+    each language's share of the budget, the subset's own statistics), train through device_train.sh with data
+    workers and a wall-time schedule, bring the weights back in parts and continue from them."""
+    root, work, _ = pipeline
+    pack = tmp_path / "pack"
+    run("device_pack.py", "pack", "--shards", str(work / "shards"), "--tokens", "2000", "--out", str(pack),
+        "--lang-weights", "swift=0.9,python=0.1")
+    unpacked = tmp_path / "unpacked"
+    unpacked.mkdir()
+    subprocess.run(["tar", "-xJf", str(pack / "shards.tar.xz"), "-C", str(unpacked)], check=True)
+    full, sub = np.load(work / "shards" / "files.npy"), np.load(unpacked / "files.npy")
+    meta = json.load(open(unpacked / "meta.json"))
+    assert (sub[:, 4] == 1).sum() == (full[:, 4] == 1).sum()  # the validation set travels whole
+    train_rows = sub[sub[:, 4] == 0]
+    by_lang = {meta["languages"][int(li)]: int(train_rows[train_rows[:, 3] == li, 1].sum())
+               for li in set(train_rows[:, 3])}
+    full_train = full[full[:, 4] == 0]
+    swift_all = int(full_train[full_train[:, 3] == meta["languages"].index("swift"), 1].sum())
+    # Swift, weighted 0.9, comes whole (its share is more than it has); Python fills the rest of the budget.
+    assert by_lang["swift"] == swift_all and 0 < by_lang["python"] < int(full_train[:, 1].sum()) - swift_all
+    assert sum(s["tokens"] for k, s in meta["stats"].items() if k.endswith("/train")) == int(train_rows[:, 1].sum())
+    assert len(meta["paths"]) == len(sub) < len(full)
+
+    out = tmp_path / "out"
+    env = dict(os.environ, DEVICE="cpu", OUT=str(out), DEVICE_WORK=str(tmp_path / "dev"), DEVICE_PACK=str(pack),
+               PYTHON=sys.executable)
+    p = subprocess.run(["sh", os.path.join(TRAINING, "device_train.sh"), "0.05", "--d-model", "32", "--n-layers",
+                        "2", "--n-heads", "2", "--max-seq", "128", "--lengths", "64:0.5,128:0.5", "--tokens-per-step",
+                        "256", "--total-tokens", "0", "--data-workers", "2", "--val-samples", "8", "--max-steps", "4",
+                        "--log-every", "1"],
+                       env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert (out / "ckpt.part-00").exists() and (out / "train.log").exists()
+    back = tmp_path / "back"
+    run("device_pack.py", "unpack-run", "--from", str(out), "--out", str(back))
+    st = torch.load(back / "weights.pt", weights_only=False)
+    assert "optimizer" not in st and st["tokens"] > 0
+    assert all(v.dtype == torch.float16 for v in st["model"].values())
+    lrs = [r["lr"] for r in map(json.loads, open(back / "train.log")) if "loss" in r]
+    assert lrs and max(lrs) > 0
+
+    cont = tmp_path / "cont"
+    run("train.py", "--run", str(cont), "--init", str(back / "weights.pt"), "--shards", str(unpacked), "--max-seq",
+        "128", "--lengths", "64:0.5,128:0.5", "--tokens-per-step", "256", "--val-samples", "0", "--max-steps", "1")
+    assert torch.load(cont / "last.pt", weights_only=False)["config"]["d_model"] == 32
+
+
+def test_data_workers_build_the_same_batches(pipeline):
+    """A step's batch depends on the step alone: data workers give the training process what it would have built."""
+    _, work, _ = pipeline
+    import argparse
+    from data import SampleMaker, Shards
+    from train import step_batches
+    maker = SampleMaker(Shards(str(work / "shards")), p_infill=0.7, p_left_to_right=0.5)
+    args = argparse.Namespace(seed=7, objective="mdm", data_workers=0)
+    inline = step_batches(maker, [64, 128], np.array([0.5, 0.5]), 256, args, first_step=5, pin=False)
+    expected = [next(inline) for _ in range(4)]
+    args.data_workers = 2
+    workers = step_batches(maker, [64, 128], np.array([0.5, 0.5]), 256, args, first_step=5, pin=False)
+    for want in expected:
+        got = next(workers)
+        assert all(torch.equal(a, b) for a, b in zip(want, got))
