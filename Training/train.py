@@ -67,7 +67,14 @@ def init_state(path):
     """Weights and config to start a run from: a training checkpoint (.pt) or an exported model directory (f16
     weights, converted to f32), with the exported model's training history."""
     if not os.path.isdir(path):
-        return torch.load(path, map_location="cpu", weights_only=False)
+        st = torch.load(path, map_location="cpu", weights_only=False)
+        # The checkpoint's own run becomes a phase of the history, so that it survives even where the checkpoint
+        # does not (a warm start trained on a borrowed machine, whose files stay there).
+        base = st.get("init_history") or {"phases": [], "checkpoints": []}
+        phase = {"objective": (st.get("args") or {}).get("objective", "mdm"), "tokens": int(st.get("tokens", 0)),
+                 "hours": round(st.get("elapsed", 0.0) / 3600, 3), "device": st.get("device", "cpu")}
+        st.setdefault("history", history.with_run(base, phase, []))
+        return st
     model, _ = load_exported(path)
     hist = history.load(path)
     return {"config": model.cfg.to_dict(), "model": model.state_dict(), "tokens": history.totals(hist)[0],

@@ -259,6 +259,16 @@ def test_autoregressive_warm_start_then_diffusion(pipeline):
         "--manifest", str(work / "corpus" / "manifest.json"), "--out", str(out))
     assert json.load(open(out / "config.json"))["shift_logits"] is True
     assert "Autoregressive warm start" in open(out / "README.md").read()
+    hist = json.load(open(out / "training.json"))
+    assert [(p["objective"], p["tokens"]) for p in hist["phases"]] == [("ar", 4 * 256), ("mdm", 3 * 256)]
+    # The warm start's phase is carried in the checkpoints, not read back from its file, which may be elsewhere.
+    os.rename(ar / "last.pt", ar / "moved.pt")
+    try:
+        run("export.py", "--checkpoint", str(diff / "last.pt"), "--shards", str(work / "shards"),
+            "--manifest", str(work / "corpus" / "manifest.json"), "--out", str(out), "--no-fixture")
+    finally:
+        os.rename(ar / "moved.pt", ar / "last.pt")
+    assert json.load(open(out / "training.json"))["phases"] == hist["phases"]
     from reference_forward import greedy_infill, load_exported
     model, cfg = load_exported(str(out))
     assert model.cfg.shift_logits
