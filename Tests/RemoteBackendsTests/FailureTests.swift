@@ -34,7 +34,7 @@ import Testing
     }
 
     static func backend(_ server: LoopbackServer, retry: RetryPolicy = RetryPolicy(),
-                        timeout: Duration = .seconds(5), pauses: PauseLog? = nil) throws -> RemoteBackend {
+                        timeout: Duration = contentTestTimeout, pauses: PauseLog? = nil) throws -> RemoteBackend {
         try RemoteBackend(endpoint: RemoteEndpoint(api: .openAICompletions, baseURL: server.baseURL,
                                                    timeout: timeout, retry: retry),
                           pause: pauses?.pause)
@@ -103,7 +103,8 @@ import Testing
         await server.stop()
         let pauses = PauseLog()
         let backend = try RemoteBackend(
-            endpoint: RemoteEndpoint(api: .openAICompletions, baseURL: url, retry: RetryPolicy(maxAttempts: 2)),
+            endpoint: RemoteEndpoint(api: .openAICompletions, baseURL: url, timeout: contentTestTimeout,
+                                     retry: RetryPolicy(maxAttempts: 2)),
             pause: pauses.pause)
         do {
             _ = try await blocking { try backend.fill(someContext, parameters: Self.parameters,

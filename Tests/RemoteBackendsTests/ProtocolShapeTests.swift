@@ -34,7 +34,7 @@ import Testing
         }
         defer { Task { await server.stop() } }
         let backend = try RemoteBackend(endpoint: RemoteEndpoint(api: .llamaCpp, baseURL: server.baseURL,
-                                                                 retry: RetryPolicy.none))
+                                                                 timeout: contentTestTimeout, retry: RetryPolicy.none))
         let text = try await blocking {
             try backend.fill(someContext, hole: HolePlan(tokens: 24, extent: .restOfLine),
                              attempt: FillAttempt(holeTokens: 24, temperature: 0, seed: 7),
@@ -77,7 +77,8 @@ import Testing
         }
         defer { Task { await server.stop() } }
         let backend = try RemoteBackend(endpoint: RemoteEndpoint(api: .ollama, baseURL: server.baseURL,
-                                                                 model: "qwen2.5-coder:1.5b", retry: RetryPolicy.none))
+                                                                 model: "qwen2.5-coder:1.5b",
+                                                                 timeout: contentTestTimeout, retry: RetryPolicy.none))
         let text = try await blocking {
             try backend.fill(someContext, hole: HolePlan(tokens: 48, extent: .lines),
                              attempt: FillAttempt(holeTokens: 48, temperature: 0, seed: 0),
@@ -98,7 +99,7 @@ import Testing
 
         // Ollama's error shape comes through as the message.
         let wrong = try RemoteBackend(endpoint: RemoteEndpoint(api: .ollama, baseURL: server.baseURL, model: "x",
-                                                               retry: RetryPolicy.none))
+                                                               timeout: contentTestTimeout, retry: RetryPolicy.none))
         await #expect(throws: RemoteBackendError.status(code: 404, message: "model 'x' not found", retryAfter: nil)) {
             try await blocking {
                 try wrong.fill(someContext, parameters: .init(maxTokens: 8, stop: [], temperature: 0, seed: 0),

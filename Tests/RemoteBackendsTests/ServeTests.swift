@@ -46,7 +46,7 @@ import Tokenizer
         let (url, task) = try await Self.start()
         defer { task.cancel() }
         let backend = try RemoteBackend(endpoint: RemoteEndpoint(api: api, baseURL: url, model: "dlsp",
-                                                                 retry: RetryPolicy.none))
+                                                                 timeout: contentTestTimeout, retry: RetryPolicy.none))
         let context = InfillContext(path: "untitled", prefix: Self.prefix, suffix: Self.suffix)
         let remote = try await blocking {
             try backend.fill(context, parameters: .init(maxTokens: 16, stop: [], temperature: 0, seed: 0),
@@ -74,7 +74,8 @@ import Tokenizer
         let backend = RecordingBackend(answer: "a + b")
         let (url, task) = try await Self.start(service: CompletionService(backend: backend))
         defer { task.cancel() }
-        let remote = try RemoteBackend(endpoint: RemoteEndpoint(api: api, baseURL: url, retry: RetryPolicy.none))
+        let remote = try RemoteBackend(endpoint: RemoteEndpoint(api: api, baseURL: url, timeout: contentTestTimeout,
+                                                           retry: RetryPolicy.none))
         let text = try await blocking {
             try remote.fill(InfillContext(path: "ignored", prefix: Self.prefix, suffix: Self.suffix),
                             parameters: .init(maxTokens: 8, stop: [], temperature: 0, seed: 0),
@@ -228,6 +229,7 @@ import Tokenizer
 
         // A backend retrying after Retry-After gets through once the slot is free.
         let backend = try RemoteBackend(endpoint: RemoteEndpoint(api: .openAICompletions, baseURL: url,
+                                                                 timeout: contentTestTimeout,
                                                                  retry: RetryPolicy(maxAttempts: 3)))
         let retried = Task {
             try await blocking {

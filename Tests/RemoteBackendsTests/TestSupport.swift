@@ -130,6 +130,11 @@ enum DefaultModel {
     }
 }
 
+/// The timeout of endpoints in tests about what a request and its answer carry, not about timing. The server's
+/// default (5 s) is a user's patience; a loaded 2-core machine running the model's tests beside these can hold a
+/// loopback answer back longer than that, and these tests would then fail on scheduling, not on behaviour.
+let contentTestTimeout: Duration = .seconds(60)
+
 let someContext = InfillContext(
     path: "Sources/App/main.swift", prefix: "func add(_ a: Int, _ b: Int) -> Int {\n    return ",
     suffix: "\n}\n", snippets: [.init(path: "Sources/App/Util.swift", text: "func twice(_ x: Int) -> Int { x * 2 }")])
