@@ -9,7 +9,8 @@ import RemoteBackends
 /// { "model": { "path": "/models/dream-coder", "threads": 2 },
 ///   "completion": { "enabled": true, "steps": 12, "threshold": 0.9, "lineHoleTokens": 16, "blockHoleTokens": 48,
 ///                   "contextTokens": 512, "temperature": 0, "cache": true, "reuseContext": true,
-///                   "stopPenalty": 0, "minConfidence": 0.5, "invokedMinConfidence": 0, "lengthCandidates": 1 },
+///                   "stopPenalty": 0, "minConfidence": 0.5, "minConfidenceByLanguage": { "javascript": 0.6 },
+///                   "invokedMinConfidence": 0, "lengthCandidates": 1 },
 ///   "inlineCompletion": { "enabled": true, "count": 3 },
 ///   "backend": { "kind": "embedded" | "openai-fim" | "openai-completions" | "llama.cpp" | "ollama",
 ///                "url": "http://gpu-box:30000", "model": "…", "apiKeyEnv": "MY_API_KEY", "timeoutMs": 5000,
@@ -68,6 +69,16 @@ struct Configuration: Sendable, Equatable {
                         completion.stopPenalty = Float(number)
                         return true
                     case "minConfidence": return set(&completion.minConfidence, value)
+                    case "minConfidenceByLanguage":
+                        // Replaces the whole table: `{}` puts every language under `minConfidence`.
+                        guard case .object(let members) = value else { return false }
+                        var table: [String: Float] = [:]
+                        for (language, floor) in members {
+                            guard let number = floor.numberValue, number >= 0, number <= 1 else { return false }
+                            table[language] = Float(number)
+                        }
+                        completion.minConfidenceByLanguage = table
+                        return true
                     case "invokedMinConfidence": return set(&completion.invokedMinConfidence, value)
                     case "lengthCandidates": return set(&completion.lengthCandidates, value, 1...3)
                     default: return false

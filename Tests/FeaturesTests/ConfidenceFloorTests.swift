@@ -100,6 +100,30 @@ struct ConfidenceFloorTests {
         #expect(try Self.complete(ScoredBackend([unsure]), invoked: true, settings: settings).isEmpty)
     }
 
+    @Test("a language with its own floor uses it while typing; the others keep minConfidence")
+    func perLanguageFloor() throws {
+        var settings = CompletionSettings()
+        settings.minConfidence = 0.9
+        settings.minConfidenceByLanguage = ["javascript": 0.6]
+        #expect(settings.minConfidence(forLanguage: "javascript") == 0.6)
+        #expect(settings.minConfidence(forLanguage: "python") == 0.9)
+        func typing(_ languageID: String) throws -> [Suggestion] {
+            let request = CompletionRequest(uri: "file:///m", path: "m", languageID: languageID, text: Self.text,
+                                            cursor: Self.cursor, count: 1, invoked: false)
+            return try CompletionService(backend: ScoredBackend([scored([("x", 0.7)])]))
+                .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
+        }
+        let offered = try #require(try typing("javascript").first)
+        #expect(offered.text == "x" && !offered.isUnsure)
+        #expect(try typing("python").isEmpty)
+        // An explicit request shows it, marked unsure against its own language's floor.
+        let request = CompletionRequest(uri: "file:///m", path: "m", languageID: "python", text: Self.text,
+                                        cursor: Self.cursor, count: 1, invoked: true)
+        let shown = try CompletionService(backend: ScoredBackend([scored([("x", 0.7)])]))
+            .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
+        #expect(shown.first?.isUnsure == true)
+    }
+
     @Test("a backend without confidences is never held back")
     func unscoredIsOffered() throws {
         let suggestions = try Self.complete(ScoredBackend([ScoredFill(text: "x")]), invoked: false)

@@ -1,0 +1,29 @@
+import Features
+import JSONRPC
+import Testing
+@testable import LanguageServer
+
+/// Settings that are more than one number: parsed whole or refused, never half-applied.
+struct ConfigurationTests {
+    @Test func perLanguageFloorsReplaceTheTable() {
+        var configuration = Configuration()
+        #expect(configuration.completion.minConfidenceByLanguage["javascript"] != nil)
+        let unknown = configuration.apply(.object(["completion": .object([
+            "minConfidence": .number(0.8),
+            "minConfidenceByLanguage": .object(["swift": .number(0.7), "python": .number(0.9)]),
+        ])]))
+        #expect(unknown.isEmpty)
+        #expect(configuration.completion.minConfidenceByLanguage == ["swift": 0.7, "python": 0.9])
+        #expect(configuration.completion.minConfidence(forLanguage: "javascript") == 0.8)
+
+        _ = configuration.apply(.object(["completion": .object(["minConfidenceByLanguage": .object([:])])]))
+        #expect(configuration.completion.minConfidence(forLanguage: "swift") == 0.8)
+
+        let before = configuration.completion.minConfidenceByLanguage
+        let rejected = configuration.apply(.object(["completion": .object([
+            "minConfidenceByLanguage": .object(["swift": .number(1.5)]),
+        ])]))
+        #expect(rejected == ["completion.minConfidenceByLanguage"])
+        #expect(configuration.completion.minConfidenceByLanguage == before)
+    }
+}
