@@ -20,7 +20,9 @@ PY=${PYTHON:-python3}
 WORK=${DEVICE_WORK:-/tmp/dlsp-device}
 SHARDS=${DEVICE_SHARDS:-$WORK/shards}
 mkdir -p "$SHARDS" "$WORK/run" "$OUT"
-[ -f "$SHARDS/tokens.bin" ] || tar -xJf "${DEVICE_PACK:-work/device}/shards.tar.xz" -C "$SHARDS"
+# Python's tarfile reads xz itself: no xz binary needed on either machine.
+[ -f "$SHARDS/tokens.bin" ] || "$PY" -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' \
+    "${DEVICE_PACK:-work/device}/shards.tar.xz" "$SHARDS"
 "$PY" -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
 set +e
 PYTHONUNBUFFERED=1 "$PY" train.py --shards "$SHARDS" --run "$WORK/run" --device "${DEVICE:-auto}" \
