@@ -41,7 +41,7 @@ def subset(shards_dir, budget, lang_weights=None, source_weights=None, seed=0):
     train = np.nonzero((files[:, 4] == 0) & (files[:, 1] > 0))[0]
     langs = meta["languages"]
     avail = {l: int(files[train[files[train, 3] == li], 1].sum()) for li, l in enumerate(langs)}
-    weights = {l: (lang_weights or {}).get(l, 0.0 if lang_weights else 1.0) for l in langs}
+    weights = {l: (lang_weights or {}).get(l, 1.0) for l in langs}  # a language left out counts 1, as in train.py
     quota, left, open_langs = {l: 0 for l in langs}, max(0, budget - total), {l for l in langs if weights[l] > 0}
     while left > 0 and open_langs:
         wsum = sum(weights[l] for l in open_langs)

@@ -336,7 +336,10 @@ def main():
         if args.objective != "ar":
             y, w = (a.to(device, non_blocking=True) for a in batch[1:])
         B, S = x.shape
-        progress = tokens / args.total_tokens if args.total_tokens else (time.time() - started) / (args.max_minutes * 60)
+        if args.total_tokens:
+            progress = tokens / args.total_tokens
+        else:
+            progress = (time.time() - started) / (args.max_minutes * 60)
         lr = lr_at(step, progress, args)
         for g in opt.param_groups:
             g["lr"] = lr
