@@ -40,6 +40,24 @@ def canvas(tokenizer_encode, snippets, path, prefix_ids, m, suffix_ids):
     return ids, start
 
 
+def parse_weights(text):
+    """"python=0.4,cpython-stdlib/*=10" -> {"python": 0.4, "cpython-stdlib/*": 10.0} (None when empty): the form of
+    train.py's --lang-weights and --source-weights."""
+    return {kv.rsplit("=", 1)[0]: float(kv.rsplit("=", 1)[1]) for kv in text.split(",") if kv} or None
+
+
+def source_multipliers(repos, source_weights):
+    """One multiplier per source (`repos` as in meta.json: [language, name]): the weight of the last pattern of
+    `source_weights` that matches its name, else 1. A pattern that matches nothing is an error."""
+    repo_w = np.ones(len(repos), dtype=np.float64)
+    for pattern, weight in (source_weights or {}).items():
+        hits = [r for r, (_, name) in enumerate(repos) if fnmatch.fnmatchcase(name, pattern)]
+        if not hits:
+            raise ValueError(f"source weight {pattern!r} matches no source")
+        repo_w[hits] = weight
+    return repo_w
+
+
 class Shards:
     def __init__(self, root):
         self.root = root
@@ -127,12 +145,7 @@ class SampleMaker:
         # A file is drawn in proportion to its tokens times its source's weight: `source_weights` maps shell-style
         # patterns on the source name ("cpython-stdlib/*") to a multiplier, so a small source that resembles what
         # users write can count for more than its size inside its language.
-        repo_w = np.ones(len(shards.repos), dtype=np.float64)
-        for pattern, weight in (source_weights or {}).items():
-            hits = [r for r, (_, name) in enumerate(shards.repos) if fnmatch.fnmatchcase(name, pattern)]
-            if not hits:
-                raise ValueError(f"source weight {pattern!r} matches no source")
-            repo_w[hits] = weight
+        repo_w = source_multipliers(shards.repos, source_weights)
         for li, lang in enumerate(shards.languages):
             idx = sel[f[sel, 3] == li]
             if len(idx):

@@ -12,7 +12,6 @@ training files (whole files) until the budget is reached, shared between languag
       -> work/run-device/weights.pt, train.log  (from the checkpoint parts device_train.sh wrote)
 """
 import argparse
-import fnmatch
 import glob
 import io
 import json
@@ -24,6 +23,8 @@ import tarfile
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from data import parse_weights, source_multipliers  # noqa: E402
 
 
 def subset(shards_dir, budget, lang_weights=None, source_weights=None, seed=0):
@@ -54,11 +55,7 @@ def subset(shards_dir, budget, lang_weights=None, source_weights=None, seed=0):
             if quota[l] >= avail[l]:
                 open_langs.discard(l)
         left = int(left)
-    repo_w = np.ones(len(meta["repos"]))
-    for pattern, weight in (source_weights or {}).items():
-        for r, (_, name) in enumerate(meta["repos"]):
-            if fnmatch.fnmatchcase(name, pattern):
-                repo_w[r] = weight
+    repo_w = source_multipliers(meta["repos"], source_weights)
     rng = random.Random(seed)
     for li, lang in enumerate(langs):
         rows = [int(i) for i in train[files[train, 3] == li]]
@@ -114,11 +111,6 @@ def pack(args):
     train_tokens = sum(r[1] for r in rows if r[4] == 0)
     print(f"{len(kept)} of {len(files)} files, {offset / 1e6:.1f} M tokens ({train_tokens / 1e6:.1f} M training): "
           f"{path}, {os.path.getsize(path) / 2**20:.1f} MiB")
-
-
-def parse_weights(text):
-    """"a=1,b/*=2" -> {"a": 1.0, "b/*": 2.0}, as train.py reads --lang-weights and --source-weights."""
-    return {kv.rsplit("=", 1)[0]: float(kv.rsplit("=", 1)[1]) for kv in text.split(",") if kv} or None
 
 
 def unpack_run(args):

@@ -182,8 +182,9 @@ def main():
     ap.add_argument("--shards", default=os.path.join(HERE, "work", "shards"))
     ap.add_argument("--languages", default="swift,python,javascript,c")
     ap.add_argument("--holes", type=int, default=64, help="holes per language")
-    ap.add_argument("--m", type=int, default=24, help="mask tokens per hole (0: the true line's length plus one, an oracle's choice, "
-                    "which bounds what choosing the length can gain)")
+    ap.add_argument("--m", type=int, default=24,
+                    help="mask tokens per hole (0: the true line's length plus one, an oracle's choice, which bounds "
+                         "what choosing the length can gain)")
     ap.add_argument("--steps", type=int, default=8)
     ap.add_argument("--window", type=int, default=512)
     ap.add_argument("--batch", type=int, default=16)

@@ -158,9 +158,7 @@ def run_history(state, run_dir, shards_dir):
         stats = json.load(open(meta_path)).get("stats", {})
         corpus_tokens = sum(s["tokens"] for k, s in stats.items() if k.endswith("/train"))
     args = state.get("args") or {}
-    phase = {"objective": args.get("objective", "mdm"), "tokens": int(state["tokens"]),
-             "hours": round(state.get("elapsed", 0.0) / 3600, 3), "device": state.get("device", "cpu"),
-             "corpus_tokens": corpus_tokens}
+    phase = history.phase_of(state, corpus_tokens)
     checkpoints, hours_at = [], 0.0
     log_path = os.path.join(run_dir, "train.log")
     if os.path.exists(log_path):

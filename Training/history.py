@@ -36,6 +36,13 @@ def hours_by_device(hist):
     return out
 
 
+def phase_of(state, corpus_tokens=None):
+    """The phase a training checkpoint's own run makes (objective, tokens, hours, device, corpus size)."""
+    return {"objective": (state.get("args") or {}).get("objective", "mdm"), "tokens": int(state.get("tokens", 0)),
+            "hours": round(state.get("elapsed", 0.0) / 3600, 3), "device": state.get("device", "cpu"),
+            "corpus_tokens": corpus_tokens}
+
+
 def with_run(hist, phase, checkpoints):
     """`hist` (what the run started from) followed by this run's phase and its checkpoints' validation figures.
 

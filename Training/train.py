@@ -25,7 +25,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import history  # noqa: E402
-from data import SampleMaker, Shards  # noqa: E402
+from data import SampleMaker, Shards, parse_weights  # noqa: E402
 from model import DiffusionLM, ModelConfig  # noqa: E402
 from reference_forward import load_exported  # noqa: E402
 
@@ -71,9 +71,7 @@ def init_state(path):
         # The checkpoint's own run becomes a phase of the history, so that it survives even where the checkpoint
         # does not (a warm start trained on a borrowed machine, whose files stay there).
         base = st.get("init_history") or {"phases": [], "checkpoints": []}
-        phase = {"objective": (st.get("args") or {}).get("objective", "mdm"), "tokens": int(st.get("tokens", 0)),
-                 "hours": round(st.get("elapsed", 0.0) / 3600, 3), "device": st.get("device", "cpu")}
-        st.setdefault("history", history.with_run(base, phase, []))
+        st.setdefault("history", history.with_run(base, history.phase_of(st), []))
         return st
     model, _ = load_exported(path)
     hist = history.load(path)
@@ -241,9 +239,8 @@ def main():
     tps = args.tokens_per_step or (65536 if device.type == "cuda" else 2048)
 
     shards = Shards(args.shards)
-    lw = {kv.split("=")[0]: float(kv.split("=")[1]) for kv in args.lang_weights.split(",")}
-    sw = {kv.rsplit("=", 1)[0]: float(kv.rsplit("=", 1)[1]) for kv in args.source_weights.split(",") if kv}
-    maker = SampleMaker(shards, split=0, lang_weights=lw, p_infill=args.p_infill, source_weights=sw or None,
+    maker = SampleMaker(shards, split=0, lang_weights=parse_weights(args.lang_weights), p_infill=args.p_infill,
+                        source_weights=parse_weights(args.source_weights),
                         p_left_to_right=args.p_left_to_right)
     val_batches = {}
     if args.val_samples > 0:

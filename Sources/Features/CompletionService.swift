@@ -103,10 +103,10 @@ public struct CompletionSettings: Sendable, Equatable {
     /// typing ahead; several attempts at one cursor). Needs `useCache`; see `Engine.ContextReuse`.
     public var reuseContext = true
     /// Suggestions the model is less sure of than this (`Suggestion.confidence`) are not offered while the user
-    /// types; silence is better than noise. The default is the lowest floor at which half of the offered
-    /// single-line suggestions are exactly right on both of two disjoint sets of about 400 held-out holes (with the
-    /// shipped weights from 0.75 on one and 0.93 on the other, about 8% of the holes offered at 0.94;
-    /// `Training/README.md`). Re-read both curves after each export.
+    /// types; silence is better than noise. 0.94 was the lowest floor at which half of the offered single-line
+    /// suggestions were exactly right on two disjoint sets of held-out holes with the earlier weights; with the
+    /// shipped ones it reaches that on one set of three (0.87 would do there) and on the others no floor does, so
+    /// it stays at the surest end of the curve (`Training/README.md`). Re-read the curves after each export.
     public var minConfidence: Float = 0.94
     /// Languages (LSP language identifiers) whose as-you-type floor is their own instead of `minConfidence`:
     /// where the model's confidence is better calibrated, a lower floor offers more at the same precision.

@@ -73,9 +73,10 @@ struct Configuration: Sendable, Equatable {
                         // Replaces the whole table: `{}` puts every language under `minConfidence`.
                         guard case .object(let members) = value else { return false }
                         var table: [String: Float] = [:]
-                        for (language, floor) in members {
-                            guard let number = floor.numberValue, number >= 0, number <= 1 else { return false }
-                            table[language] = Float(number)
+                        for (language, value) in members {
+                            var floor: Float = 0
+                            guard set(&floor, value) else { return false }
+                            table[language] = floor
                         }
                         completion.minConfidenceByLanguage = table
                         return true

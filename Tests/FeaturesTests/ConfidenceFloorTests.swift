@@ -53,8 +53,9 @@ struct ConfidenceFloorTests {
     }
 
     static func complete(_ backend: ScoredBackend, invoked: Bool, count: Int = 1,
-                         settings: CompletionSettings = Self.settings) throws -> [Suggestion] {
-        let request = CompletionRequest(uri: "file:///m.py", path: "m.py", languageID: "python", text: text,
+                         settings: CompletionSettings = Self.settings,
+                         languageID: String = "python") throws -> [Suggestion] {
+        let request = CompletionRequest(uri: "file:///m.py", path: "m.py", languageID: languageID, text: text,
                                         cursor: cursor, count: count, invoked: invoked)
         return try CompletionService(backend: backend).complete(request, context: PlainTextContext(),
                                                                 settings: settings, cancellation: CancellationFlag())
@@ -107,20 +108,13 @@ struct ConfidenceFloorTests {
         settings.minConfidenceByLanguage = ["javascript": 0.6]
         #expect(settings.minConfidence(forLanguage: "javascript") == 0.6)
         #expect(settings.minConfidence(forLanguage: "python") == 0.9)
-        func typing(_ languageID: String) throws -> [Suggestion] {
-            let request = CompletionRequest(uri: "file:///m", path: "m", languageID: languageID, text: Self.text,
-                                            cursor: Self.cursor, count: 1, invoked: false)
-            return try CompletionService(backend: ScoredBackend([scored([("x", 0.7)])]))
-                .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
-        }
-        let offered = try #require(try typing("javascript").first)
+        func fill() -> ScoredBackend { ScoredBackend([scored([("x", 0.7)])]) }
+        let offered = try #require(try Self.complete(fill(), invoked: false, settings: settings,
+                                                     languageID: "javascript").first)
         #expect(offered.text == "x" && !offered.isUnsure)
-        #expect(try typing("python").isEmpty)
+        #expect(try Self.complete(fill(), invoked: false, settings: settings).isEmpty)
         // An explicit request shows it, marked unsure against its own language's floor.
-        let request = CompletionRequest(uri: "file:///m", path: "m", languageID: "python", text: Self.text,
-                                        cursor: Self.cursor, count: 1, invoked: true)
-        let shown = try CompletionService(backend: ScoredBackend([scored([("x", 0.7)])]))
-            .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
+        let shown = try Self.complete(fill(), invoked: true, settings: settings)
         #expect(shown.first?.isUnsure == true)
     }
 
