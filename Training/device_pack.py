@@ -84,7 +84,7 @@ def subset_stats(meta, rows):
 
 def pack(args):
     kept, files = subset(args.shards, args.tokens, parse_weights(args.lang_weights),
-                         parse_weights(args.source_weights))
+                         parse_weights(args.source_weights), seed=args.seed)
     tokens = np.memmap(os.path.join(args.shards, "tokens.bin"), dtype=np.uint16, mode="r")
     meta = json.load(open(os.path.join(args.shards, "meta.json")))
     out_tokens, rows, offset = [], [], 0
@@ -138,6 +138,9 @@ def main():
     p.add_argument("--out", default=os.path.join(HERE, "work", "device"))
     p.add_argument("--lang-weights", default="", help="the run's --lang-weights: each language's share of the budget")
     p.add_argument("--source-weights", default="", help="the run's --source-weights: those sources' files first")
+    p.add_argument("--seed", type=int, default=0,
+                   help="the order files are drawn in: another seed carries other files of a language too large "
+                        "to travel whole, so that a later run does not repeat the subset an earlier one saw")
     u = sub.add_parser("unpack-run")
     u.add_argument("--from", dest="src", required=True)
     u.add_argument("--out", default=os.path.join(HERE, "work", "run-device"))

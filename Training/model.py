@@ -149,3 +149,34 @@ class DiffusionLM(nn.Module):
     def num_params(self, non_embedding=False):
         n = sum(p.numel() for p in self.parameters())
         return n - self.wte.weight.numel() if non_embedding else n
+
+
+def grown_deeper(cfg: ModelConfig, state: dict, n_layers: int):
+    """A deeper model that computes exactly what `state` computes: its blocks, with copies of some of them inserted
+    right after their originals, each copy's output projections (attn_out, ff_out) zeroed so that it adds nothing
+    to the residual stream until training moves it. Returns (config, state dict).
+
+    Why: a model trained for hundreds of millions of tokens is worth more as the start of a larger one than random
+    weights, which must first relearn what it knows (a larger model from scratch needed 416 M tokens to fall short
+    of the smaller one it could have started from). A copy starts from its original's attention and feed-forward
+    weights, so its inner projections already read useful features; zeroed outputs keep the start exact, and the
+    gradient still reaches them (it is the product of their input and the loss's gradient, neither zero).
+    Copies are spread evenly over the depth; more copies than blocks copy each block several times."""
+    if n_layers < cfg.n_layers:
+        raise ValueError(f"cannot grow {cfg.n_layers} layers into {n_layers}")
+    extra = n_layers - cfg.n_layers
+    copies = [0] * cfg.n_layers
+    for k in range(extra):
+        copies[int((k + 0.5) * cfg.n_layers / extra) % cfg.n_layers] += 1
+    out = {k: v for k, v in state.items() if not k.startswith("blocks.")}
+    j = 0
+    for i in range(cfg.n_layers):
+        block = {k[len(f"blocks.{i}."):]: v for k, v in state.items() if k.startswith(f"blocks.{i}.")}
+        for c in range(1 + copies[i]):
+            for name, v in block.items():
+                v = v.clone()
+                if c > 0 and name in ("attn_out.weight", "ff_out.weight"):
+                    v.zero_()
+                out[f"blocks.{j}.{name}"] = v
+            j += 1
+    return ModelConfig(**dict(cfg.to_dict(), n_layers=n_layers)), out

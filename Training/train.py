@@ -26,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import history  # noqa: E402
 from data import SampleMaker, Shards, parse_weights  # noqa: E402
-from model import DiffusionLM, ModelConfig  # noqa: E402
+from model import DiffusionLM, ModelConfig, grown_deeper  # noqa: E402
 from reference_forward import load_exported  # noqa: E402
 
 STOP = False
@@ -205,6 +205,9 @@ def main():
                     help="new runs only: start from this checkpoint's weights and config (fresh optimizer and "
                          "schedule): the autoregressive warm start's last.pt, or an exported model directory such "
                          "as ../Models/default, whose training.json history the run carries on")
+    ap.add_argument("--grow-layers", type=int, default=0,
+                    help="with --init: start from a deeper model that computes what the --init weights compute "
+                         "(model.grown_deeper: copies of its blocks whose outputs start at zero)")
     ap.add_argument("--lang-weights", default="swift=0.45,python=0.35,c=0.1,javascript=0.1")
     ap.add_argument("--source-weights", default="",
                     help="PATTERN=W,...: multiply the sampling weight of sources whose name matches (fnmatch), "
@@ -224,6 +227,8 @@ def main():
     args = ap.parse_args()
     if not args.total_tokens and not args.max_minutes:
         sys.exit("--total-tokens 0 schedules the learning rate by wall time, which needs --max-minutes")
+    if args.grow_layers and not args.init:
+        sys.exit("--grow-layers grows the --init weights: name them")
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
@@ -259,6 +264,10 @@ def main():
     elif args.init:
         init = init_state(args.init)
         cfg = ModelConfig(**init["config"])
+        if args.grow_layers:
+            n_from = cfg.n_layers
+            cfg, init["model"] = grown_deeper(cfg, init["model"], args.grow_layers)
+            print(f"grown from {n_from} to {cfg.n_layers} layers", file=sys.stderr)
     else:
         cfg = ModelConfig(vocab_size=shards.meta["vocab_size"], d_model=args.d_model, n_layers=args.n_layers,
                           n_heads=args.n_heads, mlp_hidden_size=ModelConfig.swiglu_hidden(args.d_model),

@@ -378,3 +378,46 @@ def test_data_workers_build_the_same_batches(pipeline):
     for want in expected:
         got = next(workers)
         assert all(torch.equal(a, b) for a, b in zip(want, got))
+
+
+def test_a_grown_model_computes_what_its_source_computed(pipeline):
+    """--grow-layers starts a deeper model from trained weights without losing what they know: the grown model's
+    logits equal the source's, and the run trains it with the source's history carried on."""
+    from model import DiffusionLM, ModelConfig, grown_deeper
+    root, work, _ = pipeline
+    torch.manual_seed(0)
+    cfg = ModelConfig(vocab_size=400, d_model=32, n_layers=2, n_heads=2, mlp_hidden_size=64, max_sequence_length=128)
+    source = DiffusionLM(cfg).eval()
+    ids = torch.randint(0, 400, (2, 40))
+    for n in (3, 4, 5):
+        grown_cfg, state = grown_deeper(cfg, source.state_dict(), n)
+        grown = DiffusionLM(grown_cfg).eval()
+        grown.load_state_dict(state)
+        assert grown_cfg.n_layers == n
+        with torch.no_grad():
+            assert torch.equal(grown(ids), source(ids))
+        # the copies are not idle: their inner weights are their originals', only their outputs start at zero
+        zeroed = [k for k, v in state.items() if k.endswith("_out.weight") and not v.any()]
+        assert len(zeroed) == 2 * (n - 2)
+    with pytest.raises(ValueError):
+        grown_deeper(cfg, source.state_dict(), 1)
+
+    small = ["--shards", str(work / "shards"), "--max-seq", "128", "--lengths", "64:0.5,128:0.5",
+             "--tokens-per-step", "256", "--ckpt-minutes", "0", "--log-every", "1", "--warmup-steps", "2",
+             "--val-samples", "8"]
+    first, grown_run = work / "run-to-grow", work / "run-grown"
+    run("train.py", "--run", str(first), "--d-model", "32", "--n-layers", "2", "--n-heads", "2", *small,
+        "--max-steps", "2")
+    out = run("train.py", "--run", str(grown_run), "--init", str(first / "last.pt"), "--grow-layers", "3", *small,
+              "--max-steps", "2")
+    assert "grown from 2 to 3 layers" in out
+    st = torch.load(grown_run / "last.pt", weights_only=False)
+    assert st["config"]["n_layers"] == 3 and st["tokens"] == 2 * 256
+    assert [p["tokens"] for p in st["init_history"]["phases"]] == [2 * 256]
+    logged = [json.loads(line) for line in open(grown_run / "train.log")]
+    source_ce = [e["val_infill_ce"] for e in map(json.loads, open(first / "train.log")) if "val_infill_ce" in e]
+    # validated before its first step, the grown model scores what its source scored at its end
+    assert abs(logged[0]["val_infill_ce"] - source_ce[-1]) < 1e-3
+    p = subprocess.run([sys.executable, "train.py", "--run", str(work / "run-no-init"), "--grow-layers", "3",
+                        *small], cwd=TRAINING, capture_output=True, text=True, timeout=120)
+    assert p.returncode != 0 and "--grow-layers" in p.stderr
