@@ -103,16 +103,18 @@ public struct CompletionSettings: Sendable, Equatable {
     /// typing ahead; several attempts at one cursor). Needs `useCache`; see `Engine.ContextReuse`.
     public var reuseContext = true
     /// Suggestions the model is less sure of than this (`Suggestion.confidence`) are not offered while the user
-    /// types; silence is better than noise. 0.94 was the lowest floor at which half of the offered single-line
-    /// suggestions were exactly right on two disjoint sets of held-out holes with the earlier weights; with the
-    /// shipped ones it reaches that on one set of three (0.87 would do there) and on the others no floor does, so
-    /// it stays at the surest end of the curve (`Training/README.md`). Re-read the curves after each export.
-    public var minConfidence: Float = 0.94
+    /// types; silence is better than noise. Each floor is the lowest at which at least half of the offered
+    /// single-line suggestions were exactly right on both of two disjoint sets of held-out holes (792 and 1,171),
+    /// once bare comment markers, confident and nearly always wrong, are no longer offered while typing: 0.7 over
+    /// all languages (precision 0.55 / 0.61, coverage 0.16 / 0.18). Re-read the curves after each export
+    /// (`dlsp bench infill`, `Training/README.md`).
+    public var minConfidence: Float = 0.7
     /// Languages (LSP language identifiers) whose as-you-type floor is their own instead of `minConfidence`:
-    /// where the model's confidence is better calibrated, a lower floor offers more at the same precision.
-    /// JavaScript's 0.6 is right half the time or more on each of three disjoint held-out sets (precision
-    /// 0.52-0.63, coverage 0.26-0.31); no other language's floor held on all three (`Training/README.md`).
-    public var minConfidenceByLanguage: [String: Float] = ["javascript": 0.6]
+    /// where the model's confidence is better calibrated a lower floor offers more at the same precision, where it
+    /// is worse a higher one keeps the precision. On the same two sets: JavaScript 0.5 (precision 0.62 / 0.58,
+    /// coverage 0.26 / 0.28), Python 0.8 (0.80 / 0.80 at 0.03 / 0.05; at 0.7 one set gave 0.40), C 0.95 (its
+    /// confidence separates worst: 0.88 / 0.47 at 0.9).
+    public var minConfidenceByLanguage: [String: Float] = ["javascript": 0.5, "python": 0.8, "c": 0.95]
     /// The same floor for suggestions the user asked for (`CompletionRequest.invoked`); below `minConfidence`
     /// they are marked unsure.
     public var invokedMinConfidence: Float = 0
@@ -234,6 +236,13 @@ public final class CompletionService: Sendable {
                 trace?("  dropped: same as an earlier suggestion")
                 continue
             }
+            // A bare comment marker is content-free (see `FillPostProcessor.isBareCommentMarker`): held back while
+            // typing whatever its confidence, shown as unsure when asked for.
+            let bare = FillPostProcessor.isBareCommentMarker(typed + cleaned)
+            if bare && !request.invoked {
+                trace?("  dropped: only a comment marker, \(cleaned.debugDescription)")
+                continue
+            }
             let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3
             // Score only what is shown: the typed word and the cleaned fill are (almost always) a prefix of the
             // raw fill, and the tokens past it (a next line, a dropped closer) say nothing about this suggestion.
@@ -249,7 +258,7 @@ public final class CompletionService: Sendable {
             suggestions.append(Suggestion(text: typed + cleaned, replaceStart: wordStart, fromTypeAheadCache: false,
                                           milliseconds: milliseconds, confidence: confidence,
                                           tokenConfidences: shown,
-                                          isUnsure: confidence.map { $0 < typingFloor } ?? false))
+                                          isUnsure: bare || (confidence.map { $0 < typingFloor } ?? false)))
         }
         if settings.lengthCandidates > 1 {
             // The model's own signal picks among the lengths: surest first (unscored ones keep their place last).
@@ -271,7 +280,7 @@ public final class CompletionService: Sendable {
 extension CompletionService {
     /// How sure the model must be of each line after a fill's first for that line to be offered with it. Not
     /// `minConfidence`: that floor decides whether a suggestion is shown at all while typing, and at its
-    /// calibrated 0.94 it would cut nearly every multi-line fill to one line. 0.5 keeps the lines the model was
+    /// calibrated 0.7 it would cut most multi-line fills to one line. 0.5 keeps the lines the model was
     /// more sure of than not, and cuts `}` + `= = = =` back to `}`.
     static let continuationFloor: Float = 0.5
 

@@ -260,6 +260,19 @@ public struct FillPostProcessor: Sendable {
         return String(text)
     }
 
+    /// Comment openers and continuations that say nothing by themselves. `*/` is not among them: closing a
+    /// comment is structure, and on held-out holes it was right more often than not.
+    static let bareCommentMarkers: Set<Substring> = ["#", "//", "///", "//!", "/*", "/**", "*", "--"]
+
+    /// Whether every non-blank line of `text` is only a comment marker (`#`, `///`, ` *`): a suggestion with no
+    /// content. Why it is not offered while typing: the model is very sure of such lines (a doc comment goes on),
+    /// they were wrong nine times in ten on held-out holes (the real line had words after the marker), and they
+    /// made up most of what the highest confidence floors offered; editors continue comment markers themselves.
+    public static func isBareCommentMarker(_ text: String) -> Bool {
+        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return !lines.isEmpty && lines.allSatisfy { bareCommentMarkers.contains(Substring($0)) }
+    }
+
     /// A unit repeated at least four times in a row on one line of the fill — `the the the the`, `((((((`,
     /// `#  #  #  #`, `_to_to_to_to` — or nil. That is how a weak model fails when it decodes many positions at once
     /// (each position picks the same likely token), and such a fill is never what the user wanted; it is returned

@@ -30,6 +30,9 @@ public struct ScoredOutcome: Codable, Sendable, Equatable {
     /// what the model gets wrong).
     public var suggested: String = ""
     public var expected: String = ""
+    /// Whether the as-you-type path would offer it at all (a bare comment marker is only shown when asked for):
+    /// the precision/coverage curve is that path's, so it counts only these.
+    public var offeredWhileTyping = true
 }
 
 /// Ways to summarise a suggestion's token confidences into one score, compared by `dlsp bench infill`.
@@ -61,7 +64,7 @@ public struct CurvePoint: Sendable, Equatable {
     /// The curve over `outcomes` out of `holes` holes at each threshold.
     public static func curve(_ outcomes: [ScoredOutcome], holes: Int, summary: ConfidenceSummary,
                              thresholds: [Float]) -> [CurvePoint] {
-        let scored = outcomes.map { (summary.score($0.tokenConfidences), $0.correct) }
+        let scored = outcomes.filter(\.offeredWhileTyping).map { (summary.score($0.tokenConfidences), $0.correct) }
         return thresholds.map { t in
             let kept = scored.filter { $0.0 >= t }
             let right = kept.filter(\.1).count
@@ -150,8 +153,10 @@ public struct InfillEvaluation {
         defer { figures[hole.language] = f }
         let text = Array((hole.prefix + hole.suffix).utf8)
         let cursor = hole.prefix.utf8.count
+        // Asked for, so that exact match counts every line the model can give; the curve then keeps what the
+        // as-you-type path would offer (`ScoredOutcome.offeredWhileTyping`).
         let request = CompletionRequest(uri: "file:///eval/\(hole.path)", path: hole.path, languageID: hole.language,
-                                        text: text, cursor: cursor)
+                                        text: text, cursor: cursor, invoked: true)
         if hole.kind == "line" {
             f.lineHoles += 1
             let want = hole.middle.trimmingCharacters(in: .whitespaces)
@@ -163,7 +168,8 @@ public struct InfillEvaluation {
                 .trimmingCharacters(in: .whitespaces)
             if got == want { f.lineExact += 1 }
             f.lineOutcomes.append(ScoredOutcome(tokenConfidences: suggestion.tokenConfidences, correct: got == want,
-                                                suggested: got, expected: want))
+                                                suggested: got, expected: want,
+                                                offeredWhileTyping: !FillPostProcessor.isBareCommentMarker(suggestion.text)))
         } else {
             // Only holes in files that parse to begin with say anything about the fill.
             guard parsesCleanly(hole.prefix + hole.middle + hole.suffix, language: hole.language,

@@ -62,6 +62,7 @@ struct InfillBench: ParsableCommand {
         if let blockLength { evaluation.settings.blockLength = blockLength }
         if let contextTokens { evaluation.settings.contextTokens = contextTokens }
         evaluation.settings.minConfidence = minConfidence
+        evaluation.settings.invokedMinConfidence = minConfidence  // the evaluation asks, as a user invoking would
         evaluation.settings.minConfidenceByLanguage = [:]  // one floor for every language, as the option says
         if let lengthCandidates { evaluation.settings.lengthCandidates = max(1, lengthCandidates) }
         if let lineHoleTokens { evaluation.settings.lineHoleTokens = max(1, lineHoleTokens) }

@@ -94,6 +94,7 @@ struct ConfidenceFloorTests {
         // The floors are settings.
         var settings = CompletionSettings()
         settings.minConfidence = 0.2
+        settings.minConfidenceByLanguage = [:]  // the shipped table has its own floor for Python
         let relaxed = try Self.complete(ScoredBackend([unsure]), invoked: false, settings: settings)
         #expect(relaxed.first?.isUnsure == false)
         settings.invokedMinConfidence = 0.5
@@ -161,5 +162,27 @@ struct ConfidenceFloorTests {
         #expect(points.map(\.offered) == [3, 2, 0])
         #expect(points.map(\.coverage) == [0.75, 0.5, 0])
         #expect(abs(points[0].precision - 2.0 / 3.0) < 1e-9 && points[1].precision == 0.5 && points[2].precision == 0)
+
+        // What typing would never offer is not on the curve, at any floor; the holes still count.
+        let withBare = outcomes + [ScoredOutcome(tokenConfidences: [0.99], correct: true, offeredWhileTyping: false)]
+        #expect(CurvePoint.curve(withBare, holes: 4, summary: .geometricMean, thresholds: [0, 0.5, 0.95]) == points)
+    }
+
+    @Test("a bare comment marker is not offered while typing however sure the model is, and is unsure when asked")
+    func bareCommentMarker() throws {
+        #expect(try Self.complete(ScoredBackend([scored([("#", 0.99)])]), invoked: false).isEmpty)
+        let asked = try Self.complete(ScoredBackend([scored([("#", 0.99)])]), invoked: true)
+        #expect(asked.map(\.text) == ["#"] && asked.allSatisfy(\.isUnsure))
+        // A comment with words is a suggestion like any other.
+        let words = try Self.complete(ScoredBackend([scored([("# running", 0.99), (" total", 0.99)])]), invoked: false)
+        #expect(words.map(\.text) == ["# running total"] && !words[0].isUnsure)
+
+        for bare in ["#", "  ///", " *", "/**", "//", "--", " *\n *"] {
+            #expect(FillPostProcessor.isBareCommentMarker(bare), "\(bare.debugDescription)")
+        }
+        // Closing a comment is structure; a marker with words, or code, is content.
+        for content in ["*/", " */", "# x", "/// Returns", "x", "", "  ", "*\nreturn x", "**"] {
+            #expect(!FillPostProcessor.isBareCommentMarker(content), "\(content.debugDescription)")
+        }
     }
 }
