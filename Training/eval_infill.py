@@ -81,6 +81,29 @@ def make_block_holes(shards, lang, n, rng):
     return holes
 
 
+def rest_of_line(hole):
+    """The same single-line hole as an editor sees it mid-line: the cursor after what a user has typed of it (up to
+    its first `= ` or `(`, else its first space), the rest of the line to fill. None when nothing would be left to
+    type or to fill."""
+    middle = hole["middle"]
+    cuts = [k + 2 for k in [middle.find("= ")] if k >= 0] + [k + 1 for k in [middle.find("(")] if k >= 0]
+    if not cuts and " " in middle:
+        cuts = [middle.index(" ") + 1]
+    if not cuts or not middle[min(cuts):].strip():
+        return None
+    k = min(cuts)
+    return dict(hole, prefix=hole["prefix"] + middle[:k], middle=middle[k:])
+
+
+def write_rest_of_line_holes(source, path):
+    """Rest-of-line variants (`rest_of_line`) of the single-line holes in `source`, for `dlsp bench infill`."""
+    holes = [json.loads(line) for line in open(source)]
+    kept = [h for h in (rest_of_line(h) for h in holes if h["kind"] == "line") if h]
+    with open(path, "w") as out:
+        out.writelines(json.dumps(h) + "\n" for h in kept)
+    print(f"wrote {len(kept)} rest-of-line holes to {path}")
+
+
 def write_holes(shards, languages, n, seed, path):
     """The holes for `dlsp bench infill` (the Swift engine path): n single-line and n multi-line per language."""
     count = 0
@@ -195,7 +218,13 @@ def main():
     ap.add_argument("--write-holes", default=None,
                     help="write --holes single-line and multi-line holes per language as JSON Lines for "
                          "`dlsp bench infill` (the Swift engine path) and exit")
+    ap.add_argument("--rest-of-line", nargs=2, metavar=("HOLES", "OUT"), default=None,
+                    help="write the single-line holes of HOLES again with the cursor after what a user has typed of "
+                         "the line (its first `= ` or `(`, else first space), to OUT, and exit")
     args = ap.parse_args()
+    if args.rest_of_line:
+        write_rest_of_line_holes(*args.rest_of_line)
+        return
     if args.table:
         table(args.table)
         return

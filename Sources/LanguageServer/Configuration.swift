@@ -9,7 +9,8 @@ import RemoteBackends
 /// { "model": { "path": "/models/dream-coder", "threads": 2 },
 ///   "completion": { "enabled": true, "steps": 12, "threshold": 0.9, "lineHoleTokens": 16, "blockHoleTokens": 48,
 ///                   "contextTokens": 512, "temperature": 0, "cache": true, "reuseContext": true,
-///                   "stopPenalty": 0, "minConfidence": 0.5, "minConfidenceByLanguage": { "javascript": 0.6 },
+///                   "stopPenalty": 0, "minConfidence": 0.7, "minConfidenceByLanguage": { "javascript": 0.5 },
+///                   "midLineMinConfidence": 0.94,
 ///                   "invokedMinConfidence": 0, "lengthCandidates": 1 },
 ///   "inlineCompletion": { "enabled": true, "count": 3 },
 ///   "backend": { "kind": "embedded" | "openai-fim" | "openai-completions" | "llama.cpp" | "ollama",
@@ -69,6 +70,7 @@ struct Configuration: Sendable, Equatable {
                         completion.stopPenalty = Float(number)
                         return true
                     case "minConfidence": return set(&completion.minConfidence, value)
+                    case "midLineMinConfidence": return set(&completion.midLineMinConfidence, value)
                     case "minConfidenceByLanguage":
                         // Replaces the whole table: `{}` puts every language under `minConfidence`.
                         guard case .object(let members) = value else { return false }

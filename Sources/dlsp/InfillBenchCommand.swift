@@ -64,6 +64,7 @@ struct InfillBench: ParsableCommand {
         evaluation.settings.minConfidence = minConfidence
         evaluation.settings.invokedMinConfidence = minConfidence  // the evaluation asks, as a user invoking would
         evaluation.settings.minConfidenceByLanguage = [:]  // one floor for every language, as the option says
+        evaluation.settings.midLineMinConfidence = minConfidence  // and for every place in a line
         if let lengthCandidates { evaluation.settings.lengthCandidates = max(1, lengthCandidates) }
         if let lineHoleTokens { evaluation.settings.lineHoleTokens = max(1, lineHoleTokens) }
         evaluation.compareExact = compareExact

@@ -49,6 +49,7 @@ struct ConfidenceFloorTests {
     static var settings: CompletionSettings {
         var settings = CompletionSettings()
         settings.minConfidence = 0.5
+        settings.midLineMinConfidence = 0  // these tests' cursor is mid-line; that floor has its own test
         return settings
     }
 
@@ -95,6 +96,7 @@ struct ConfidenceFloorTests {
         var settings = CompletionSettings()
         settings.minConfidence = 0.2
         settings.minConfidenceByLanguage = [:]  // the shipped table has its own floor for Python
+        settings.midLineMinConfidence = 0
         let relaxed = try Self.complete(ScoredBackend([unsure]), invoked: false, settings: settings)
         #expect(relaxed.first?.isUnsure == false)
         settings.invokedMinConfidence = 0.5
@@ -107,6 +109,7 @@ struct ConfidenceFloorTests {
         var settings = CompletionSettings()
         settings.minConfidence = 0.9
         settings.minConfidenceByLanguage = ["javascript": 0.6]
+        settings.midLineMinConfidence = 0
         #expect(settings.minConfidence(forLanguage: "javascript") == 0.6)
         #expect(settings.minConfidence(forLanguage: "python") == 0.9)
         func fill() -> ScoredBackend { ScoredBackend([scored([("x", 0.7)])]) }
@@ -117,6 +120,31 @@ struct ConfidenceFloorTests {
         // An explicit request shows it, marked unsure against its own language's floor.
         let shown = try Self.complete(fill(), invoked: true, settings: settings)
         #expect(shown.first?.isUnsure == true)
+    }
+
+    @Test("mid-line, the floor is at least midLineMinConfidence; at the start of a line the language's own")
+    func midLineFloor() throws {
+        var settings = CompletionSettings()
+        settings.minConfidence = 0.7
+        settings.minConfidenceByLanguage = ["javascript": 0.5]
+        settings.midLineMinConfidence = 0.9
+        #expect(settings.minConfidence(forLanguage: "python", midLine: false) == 0.7)
+        #expect(settings.minConfidence(forLanguage: "python", midLine: true) == 0.9)
+        #expect(settings.minConfidence(forLanguage: "javascript", midLine: true) == 0.9)
+        func offered(_ text: String, cursorAfter typed: String) throws -> [Suggestion] {
+            let request = CompletionRequest(uri: "file:///m.py", path: "m.py", languageID: "python",
+                                            text: Array(text.utf8), cursor: typed.utf8.count)
+            return try CompletionService(backend: ScoredBackend([scored([("total", 0.8), (" += x", 0.8)])]))
+                .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
+        }
+        // A whole line (only indentation before the cursor, a typed word is still the start of the line) ...
+        let start = "total = 0\nfor x in xs:\n    "
+        #expect(try offered(start + "\nprint(total)\n", cursorAfter: start).map(\.text) == ["total += x"])
+        #expect(try offered(start + "tot\nprint(total)\n", cursorAfter: start + "tot").map(\.text)
+            == ["total += x"])
+        // ... and the rest of one: the same fill, as sure, is held back.
+        let mid = "total = 0\nfor x in xs:\n    print("
+        #expect(try offered(mid + "\nprint(total)\n", cursorAfter: mid).isEmpty)
     }
 
     @Test("a backend without confidences is never held back")

@@ -25,5 +25,11 @@ struct ConfigurationTests {
         ])]))
         #expect(rejected == ["completion.minConfidenceByLanguage"])
         #expect(configuration.completion.minConfidenceByLanguage == before)
+
+        #expect(configuration.apply(.object(["completion": .object(["midLineMinConfidence": .number(0.3)])])).isEmpty)
+        #expect(configuration.completion.minConfidence(forLanguage: "swift", midLine: true) == 0.8)
+        #expect(configuration.apply(.object(["completion": .object(["midLineMinConfidence": .number(2)])]))
+            == ["completion.midLineMinConfidence"])
+        #expect(configuration.completion.midLineMinConfidence == 0.3)
     }
 }

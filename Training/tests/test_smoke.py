@@ -421,3 +421,15 @@ def test_a_grown_model_computes_what_its_source_computed(pipeline):
     p = subprocess.run([sys.executable, "train.py", "--run", str(work / "run-no-init"), "--grow-layers", "3",
                         *small], cwd=TRAINING, capture_output=True, text=True, timeout=120)
     assert p.returncode != 0 and "--grow-layers" in p.stderr
+
+
+def test_rest_of_line_holes_put_the_cursor_after_what_was_typed():
+    from eval_infill import rest_of_line
+    hole = {"language": "python", "path": "m.py", "prefix": "x = 1\n    ", "suffix": "\nreturn x\n", "kind": "line"}
+    assert rest_of_line(dict(hole, middle="total = add(a, b)")) == dict(hole, prefix="x = 1\n    total = ",
+                                                                        middle="add(a, b)")
+    assert rest_of_line(dict(hole, middle="print(total)"))["middle"] == "total)"
+    assert rest_of_line(dict(hole, middle="return self"))["prefix"].endswith("    return ")
+    for nothing_left in ("continue", "x = ", "f("):  # nothing typed before the cut, or nothing after it
+        assert rest_of_line(dict(hole, middle=nothing_left)) is None
+    assert rest_of_line(dict(hole, middle="f()"))["middle"] == ")"
