@@ -86,7 +86,8 @@ def rest_of_line(hole):
     its first `= ` or `(`, else its first space), the rest of the line to fill. None when nothing would be left to
     type or to fill."""
     middle = hole["middle"]
-    cuts = [k + 2 for k in [middle.find("= ")] if k >= 0] + [k + 1 for k in [middle.find("(")] if k >= 0]
+    assign, call = middle.find("= "), middle.find("(")
+    cuts = ([assign + 2] if assign >= 0 else []) + ([call + 1] if call >= 0 else [])
     if not cuts and " " in middle:
         cuts = [middle.index(" ") + 1]
     if not cuts or not middle[min(cuts):].strip():

@@ -59,6 +59,13 @@ def run(*args, cwd=TRAINING):
     return p.stdout + p.stderr
 
 
+def small_run(work):
+    """train.py options for a run of a few 256-token steps on the fixture's shards, validated at every step."""
+    return ["--shards", str(work / "shards"), "--max-seq", "128", "--lengths", "64:0.5,128:0.5",
+            "--tokens-per-step", "256", "--ckpt-minutes", "0", "--log-every", "1", "--warmup-steps", "2",
+            "--val-samples", "8"]
+
+
 def git(*args, cwd):
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=cwd, check=True,
                    capture_output=True)
@@ -283,9 +290,7 @@ def test_training_continues_from_an_exported_model(pipeline):
     continues from those weights, and its export appends its phase to the carried history, once however often
     it is exported."""
     root, work, _ = pipeline
-    small = ["--shards", str(work / "shards"), "--max-seq", "128", "--lengths", "64:0.5,128:0.5",
-             "--tokens-per-step", "256", "--ckpt-minutes", "0", "--log-every", "1", "--warmup-steps", "2",
-             "--val-samples", "8"]
+    small = small_run(work)
     first, second = work / "run-first", work / "run-second"
     run("train.py", "--run", str(first), "--d-model", "32", "--n-layers", "2", "--n-heads", "2", *small,
         "--max-steps", "3")
@@ -402,9 +407,7 @@ def test_a_grown_model_computes_what_its_source_computed(pipeline):
     with pytest.raises(ValueError):
         grown_deeper(cfg, source.state_dict(), 1)
 
-    small = ["--shards", str(work / "shards"), "--max-seq", "128", "--lengths", "64:0.5,128:0.5",
-             "--tokens-per-step", "256", "--ckpt-minutes", "0", "--log-every", "1", "--warmup-steps", "2",
-             "--val-samples", "8"]
+    small = small_run(work)
     first, grown_run = work / "run-to-grow", work / "run-grown"
     run("train.py", "--run", str(first), "--d-model", "32", "--n-layers", "2", "--n-heads", "2", *small,
         "--max-steps", "2")
