@@ -101,8 +101,21 @@ def line_spans(text):
         s = e + 1
 
 
-def choose_middle(text, rng, kind=None):
-    """Choose a hole in text at line granularity. Returns (prefix, middle, suffix, kind) or None."""
+def is_word_char(c):
+    return c.isalnum() or c == "_"
+
+
+def word_starts(text, start, end):
+    """Offsets in text[start:end] where the engine can begin a hole: it re-generates a half-typed word whole
+    (token healing), so its holes start at a word's first character or at a character that is not part of a word,
+    never inside a word."""
+    return [k for k in range(start, end) if not (k > 0 and is_word_char(text[k - 1]) and is_word_char(text[k]))]
+
+
+def choose_middle(text, rng, kind=None, rest_at_word_start=False):
+    """Choose a hole in text at line granularity. Returns (prefix, middle, suffix, kind) or None.
+    `rest_at_word_start`: a rest-of-line hole begins where an engine's hole can (`word_starts`), not at any
+    character: the editor never asks for the rest of a half-typed word."""
     lines = line_spans(text)
     if len(lines) < 3:
         return None
@@ -120,7 +133,12 @@ def choose_middle(text, rng, kind=None):
             e = lines[lj][1]
         if e - (s + indent) <= 0 and rng.random() < 0.8:  # mostly avoid empty middles
             continue
-        if kind == "rest":
+        if kind == "rest" and rest_at_word_start:
+            starts = word_starts(text, s + indent + 1, e)
+            if not starts:
+                continue
+            a = starts[rng.randrange(len(starts))]
+        elif kind == "rest":
             a = rng.randint(s + indent, max(s + indent, e - 1))
         else:
             a = s + indent
@@ -130,8 +148,9 @@ def choose_middle(text, rng, kind=None):
 
 class SampleMaker:
     def __init__(self, shards: Shards, split=0, lang_weights=None, p_infill=0.5, p_snippets=0.35,
-                 max_middle=96, eps=1e-3, source_weights=None, p_left_to_right=0.0):
+                 max_middle=96, eps=1e-3, source_weights=None, p_left_to_right=0.0, rest_at_word_start=False):
         self.sh = shards
+        self.rest_at_word_start = rest_at_word_start
         self.eps = eps
         self.p_infill = p_infill
         # Share of infill holes masked from a random point to their end instead of at random: the state a hole is
@@ -220,7 +239,7 @@ class SampleMaker:
             a, b = max(0, p - S), min(len(toks), p + S)
             text = self.sh.decode(toks[a:b])
             # The window's first and last lines may be cut; choose_middle never picks them.
-            ch = choose_middle(text, rng, split_kind)
+            ch = choose_middle(text, rng, split_kind, self.rest_at_word_start)
             if ch is None:
                 continue
             prefix, middle, suffix, kind = ch

@@ -197,6 +197,8 @@ def main():
     ap.add_argument("--p-infill", type=float, default=0.5)
     ap.add_argument("--p-left-to-right", type=float, default=0.0,
                     help="share of infill holes masked from a random point to the end (left-to-right decoding's state)")
+    ap.add_argument("--rest-at-word-start", action="store_true",
+                    help="rest-of-line holes begin at a word's start or a non-word character, as the engine's do")
     ap.add_argument("--objective", choices=["mdm", "ar"], default="mdm",
                     help="mdm: masked diffusion + infill holes; ar: causal next-token warm start (needs --shift)")
     ap.add_argument("--shift", action="store_true",
@@ -246,7 +248,7 @@ def main():
     shards = Shards(args.shards)
     maker = SampleMaker(shards, split=0, lang_weights=parse_weights(args.lang_weights), p_infill=args.p_infill,
                         source_weights=parse_weights(args.source_weights),
-                        p_left_to_right=args.p_left_to_right)
+                        p_left_to_right=args.p_left_to_right, rest_at_word_start=args.rest_at_word_start)
     val_batches = {}
     if args.val_samples > 0:
         heldout_langs = heldout_languages(shards)
