@@ -105,6 +105,41 @@ def write_rest_of_line_holes(source, path):
     print(f"wrote {len(kept)} rest-of-line holes to {path}")
 
 
+def write_workspaces(shards, source, root, path):
+    """The holes of `source` with their repositories: every held-out file of a hole's repository is written under
+    root/<repository>/, and each hole gains "workspace" (that folder, relative to `path`'s folder), so that
+    `dlsp bench infill` indexes it and builds the context an editor open on that repository would (snippets of other
+    files' definitions). A hole whose file is not among the held-out files is left out."""
+    holes = [json.loads(line) for line in open(source)]
+    f = shards.files
+    by_path = {}
+    for i in np.nonzero(f[:, 4] == 1)[0]:
+        by_path.setdefault(shards.paths[int(i)], []).append(int(i))
+    written, kept = set(), []
+    for h in holes:
+        repo = None
+        for i in by_path.get(h["path"], []):
+            text = shards.decode(shards.file_tokens(i))
+            if text.startswith(h["prefix"]) and text.endswith(h["suffix"]):
+                repo = int(f[i, 2])
+                break
+        if repo is None:
+            continue
+        folder = shards.repos[repo][1].replace("/", "__")
+        if repo not in written:
+            for j in np.nonzero((f[:, 4] == 1) & (f[:, 2] == repo))[0]:
+                target = os.path.join(root, folder, shards.paths[int(j)])
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                with open(target, "w") as out:
+                    out.write(shards.decode(shards.file_tokens(int(j))))
+            written.add(repo)
+        workspace = os.path.relpath(os.path.join(root, folder), os.path.dirname(os.path.abspath(path)))
+        kept.append(dict(h, workspace=workspace))
+    with open(path, "w") as out:
+        out.writelines(json.dumps(h) + "\n" for h in kept)
+    print(f"wrote {len(kept)} of {len(holes)} holes with {len(written)} repositories under {root} to {path}")
+
+
 def write_holes(shards, languages, n, seed, path):
     """The holes for `dlsp bench infill` (the Swift engine path): n single-line and n multi-line per language."""
     count = 0
@@ -219,12 +254,19 @@ def main():
     ap.add_argument("--write-holes", default=None,
                     help="write --holes single-line and multi-line holes per language as JSON Lines for "
                          "`dlsp bench infill` (the Swift engine path) and exit")
+    ap.add_argument("--workspaces", nargs=3, metavar=("HOLES", "ROOT", "OUT"), default=None,
+                    help="write the held-out repositories of HOLES' files under ROOT and the holes, each with its "
+                         "repository as its workspace, to OUT")
     ap.add_argument("--rest-of-line", nargs=2, metavar=("HOLES", "OUT"), default=None,
                     help="write the single-line holes of HOLES again with the cursor after what a user has typed of "
                          "the line (its first `= ` or `(`, else first space), to OUT, and exit")
     args = ap.parse_args()
     if args.rest_of_line:
         write_rest_of_line_holes(*args.rest_of_line)
+        return
+    if args.workspaces:
+        holes, root, out = args.workspaces
+        write_workspaces(Shards(args.shards), holes, root, out)
         return
     if args.table:
         table(args.table)

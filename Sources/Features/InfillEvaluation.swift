@@ -11,14 +11,20 @@ public struct EvaluationHole: Codable, Sendable, Equatable {
     public var middle: String
     public var suffix: String
     public var kind: String
+    /// The folder of the hole's repository, relative to the holes file (`eval_infill.py --workspaces` writes it):
+    /// with it the hole is completed as in an editor open on that repository, its index supplying snippets of
+    /// other files; without it the file is completed alone. `path` is then relative to this folder.
+    public var workspace: String?
 
-    public init(language: String, path: String, prefix: String, middle: String, suffix: String, kind: String) {
+    public init(language: String, path: String, prefix: String, middle: String, suffix: String, kind: String,
+                workspace: String? = nil) {
         self.language = language
         self.path = path
         self.prefix = prefix
         self.middle = middle
         self.suffix = suffix
         self.kind = kind
+        self.workspace = workspace
     }
 }
 
@@ -122,7 +128,8 @@ public struct InfillEvaluation {
     }
 
     public let service: CompletionService
-    public let context: any InfillContextProvider
+    /// The context of the holes scored next (`dlsp bench infill` swaps in each workspace's).
+    public var context: any InfillContextProvider
     public let registry: LanguageRegistry?
     public var settings = CompletionSettings()
     /// Also fill every hole with the exact sampler (no dual cache, no context reuse) and count agreements.

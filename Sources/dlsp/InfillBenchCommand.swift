@@ -13,7 +13,10 @@ struct InfillBench: ParsableCommand {
         discussion: """
             HOLES is JSON Lines, one hole per line: {"language", "path", "prefix", "middle", "suffix", "kind"} with
             kind "line" or "block"; `Training/eval_infill.py --write-holes FILE` writes them from the held-out
-            repositories. Each hole's file is completed alone (no workspace index, so no snippets of other files).
+            repositories. Each hole's file is completed alone (no workspace index, so no snippets of other files), unless
+            the hole names its repository's folder as "workspace" (relative to HOLES; `eval_infill.py --workspaces`
+            writes them): that folder is then indexed, as an editor's workspace would be, with the hole's file as
+            the editor holds it (the hole left empty).
             """)
 
     @Argument(help: "The holes (JSON Lines).") var holes: String
@@ -70,7 +73,19 @@ struct InfillBench: ParsableCommand {
         evaluation.compareExact = compareExact
         var figures: [String: InfillEvaluation.Figures] = [:]
         let started = Date()
-        for hole in parsed { try evaluation.score(hole, into: &figures) }
+        let plainContext = evaluation.context
+        let workspaces = registry.map {
+            EvaluationWorkspaces(registry: $0, relativeTo: URL(fileURLWithPath: holes).deletingLastPathComponent())
+        }
+        for hole in parsed {
+            if hole.workspace != nil && workspaces == nil {
+                throw ValidationError("\(holes): holes with a workspace need the grammars (run scripts/setup.sh)")
+            }
+            do { evaluation.context = try workspaces?.context(for: hole) ?? plainContext } catch {
+                throw ValidationError("\(holes): \(error)")
+            }
+            try evaluation.score(hole, into: &figures)
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -78,7 +93,8 @@ struct InfillBench: ParsableCommand {
             print(String(decoding: try encoder.encode(figures), as: UTF8.self))
             return
         }
-        print("model \(path), \(parsed.count) holes, \(String(format: "%.0f", Date().timeIntervalSince(started))) s\(registry == nil ? " (no grammars: plain-text context, no parse checks)" : "")")
+        let indexed = workspaces.map { $0.count > 0 ? ", \($0.count) workspaces indexed" : "" } ?? ""
+        print("model \(path), \(parsed.count) holes\(indexed), \(String(format: "%.0f", Date().timeIntervalSince(started))) s\(registry == nil ? " (no grammars: plain-text context, no parse checks)" : "")")
         print("| language | line holes | exact match | repeat previous line | answered | block holes (file parses) | fill parses | empty fill parses | answered | answered: fill parses / empty parses | p50 ms |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for (language, f) in figures.sorted(by: { $0.key < $1.key }) {

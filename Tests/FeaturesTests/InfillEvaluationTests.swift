@@ -47,4 +47,54 @@ import Testing
         #expect(InfillEvaluation.previousLine("a = 1\n\n   \n    ") == "a = 1")
         #expect(InfillEvaluation.previousLine("") == "")
     }
+
+    /// A hole naming its repository is completed with that repository's definitions as snippets, and nothing of its
+    /// own line reaches the context through the index.
+    @Test func workspaceHolesGetSnippetsOfOtherFilesButNotTheirOwnLine() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("eval-ws-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let repository = root.appendingPathComponent("repos/shapes")
+        try FileManager.default.createDirectory(at: repository, withIntermediateDirectories: true)
+        try "def area_of_circle(radius):\n    return 3.14159 * radius * radius\n"
+            .write(to: repository.appendingPathComponent("geometry.py"), atomically: true, encoding: .utf8)
+        let main = "from geometry import area_of_circle\n\ndef report(r):\n    a = area_of_circle(r)\n    return a\n\n"
+            + "def secret_helper():\n    return 42\n"
+        try main.write(to: repository.appendingPathComponent("main.py"), atomically: true, encoding: .utf8)
+        try "def use():\n    return secret_helper()\n"
+            .write(to: repository.appendingPathComponent("use.py"), atomically: true, encoding: .utf8)
+        let line = "    a = area_of_circle(r)\n"
+        let cut = main.range(of: line)!
+        let hole = EvaluationHole(language: "python", path: "main.py",
+                                  prefix: String(main[..<cut.lowerBound]) + "    ", middle: "a = area_of_circle(r)",
+                                  suffix: "\n" + String(main[cut.upperBound...]), kind: "line",
+                                  workspace: "repos/shapes")
+        let workspaces = EvaluationWorkspaces(registry: ActionFixtures.registry, relativeTo: root)
+        #expect(try workspaces.context(for: EvaluationHole(language: "python", path: "m.py", prefix: "", middle: "x",
+                                                           suffix: "", kind: "line")) == nil)
+        func snippets(_ hole: EvaluationHole) throws -> [InfillContext.Snippet] {
+            let context = try #require(try workspaces.context(for: hole))
+            let request = CompletionRequest(uri: "file:///eval/\(hole.path)", path: hole.path, languageID: "python",
+                                            text: Array((hole.prefix + hole.suffix).utf8),
+                                            cursor: hole.prefix.utf8.count, invoked: true)
+            return context.prepare(request: request, holeStart: request.cursor, settings: CompletionSettings(),
+                                   tokenizer: nil, maskTokenID: nil).0.snippets
+        }
+        let found = try snippets(hole)
+        #expect(found.contains { $0.path == "geometry.py" && $0.text.contains("def area_of_circle(radius)") })
+        #expect(workspaces.count == 1)
+        // A file calling `secret_helper` gets its definition as a snippet, until the hole is that definition.
+        let use = EvaluationHole(language: "python", path: "use.py", prefix: "def use():\n    x = secret_helper()\n    return ",
+                                 middle: "x", suffix: "\n", kind: "line", workspace: "repos/shapes")
+        #expect(try snippets(use).contains { $0.path == "main.py" && $0.text.contains("def secret_helper") })
+        let definition = "def secret_helper():\n    return 42\n"
+        let secret = EvaluationHole(language: "python", path: "main.py",
+                                    prefix: main.replacingOccurrences(of: definition, with: ""),
+                                    middle: definition, suffix: "", kind: "block", workspace: "repos/shapes")
+        _ = try snippets(secret)
+        #expect(try snippets(use).allSatisfy { !$0.text.contains("secret_helper") })
+        #expect(throws: EvaluationWorkspaces.MissingWorkspace.self) {
+            try workspaces.context(for: EvaluationHole(language: "python", path: "m.py", prefix: "", middle: "x",
+                                                       suffix: "", kind: "line", workspace: "repos/none"))
+        }
+    }
 }

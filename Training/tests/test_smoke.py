@@ -436,3 +436,41 @@ def test_rest_of_line_holes_put_the_cursor_after_what_was_typed():
     for nothing_left in ("continue", "x = ", "f("):  # nothing typed before the cut, or nothing after it
         assert rest_of_line(dict(hole, middle=nothing_left)) is None
     assert rest_of_line(dict(hole, middle="f()"))["middle"] == ")"
+
+
+def test_rest_holes_can_begin_only_where_the_engine_begins_them():
+    import random
+    from data import choose_middle, word_starts
+    text = "a = 1\n    total += value(x)\n"  # the only line a hole may take: never the first or last
+    line = text.index("total")
+    assert [text[k] for k in word_starts(text, line, line + len("total += value(x)"))] == \
+        ["t", " ", "+", "=", " ", "v", "(", "x", ")"]
+    rng = random.Random(3)
+    starts = set()
+    for _ in range(200):
+        prefix, middle, suffix, kind = choose_middle(text, rng, "rest", rest_at_word_start=True)
+        assert kind == "rest" and prefix + middle + suffix == text
+        starts.add(len(prefix))
+    # every place after the line's first character where a hole may begin, and nowhere inside a word
+    assert starts == {text.index(s, line) for s in (" +=", "+=", "= v", " value", "value", "(x", "x)", ")\n")}
+
+
+def test_workspace_holes_carry_their_held_out_repository(pipeline, tmp_path):
+    from data import Shards
+    _, work, _ = pipeline
+    holes = tmp_path / "holes.jsonl"
+    run("eval_infill.py", "--shards", str(work / "shards"), "--write-holes", str(holes), "--holes", "3",
+        "--languages", "swift,python")
+    out = tmp_path / "eval" / "holes-ws.jsonl"
+    out.parent.mkdir()
+    run("eval_infill.py", "--shards", str(work / "shards"), "--workspaces", str(holes), str(tmp_path / "ws"), str(out))
+    written = [json.loads(l) for l in open(out)]
+    assert len(written) == len(open(holes).readlines()) > 0
+    sh = Shards(str(work / "shards"))
+    held = {sh.repos[int(sh.files[i, 2])][1] for i in np.nonzero(sh.files[:, 4] == 1)[0]}
+    for h in written:
+        folder = (out.parent / h["workspace"]).resolve()
+        assert folder.parent == (tmp_path / "ws").resolve() and folder.name.replace("__", "/") in held
+        on_disk = (folder / h["path"]).read_text()
+        # the repository's file as it is, the hole's line included (the bench re-indexes it without)
+        assert on_disk.startswith(h["prefix"]) and on_disk.endswith(h["suffix"]) and h["middle"] in on_disk
