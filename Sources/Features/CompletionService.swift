@@ -119,7 +119,9 @@ public struct CompletionSettings: Sendable, Equatable {
     /// whole one), if higher than the language's: the floors above were read on whole-line holes, and mid-line the
     /// model's confidence separates right from wrong far less well. The same held-out lines with the cursor after
     /// their first `= ` or `(` (`Training/eval_infill.py --rest-of-line`): precision 0.29 / 0.21 at 0.7, and only
-    /// at 0.95 does it reach 0.5 (on six suggestions of 645 and 909 holes), so mid-line stays nearly silent.
+    /// at 0.95 does it reach 0.5 (on six suggestions of 645 and 909 holes), so mid-line stays nearly silent. One
+    /// exception: a fill that completes the line into one the file already has keeps the language's floor
+    /// (`CompletionService.completesLineOfFile`).
     public var midLineMinConfidence: Float = 0.94
     /// The same floor for suggestions the user asked for (`CompletionRequest.invoked`); below `minConfidence`
     /// they are marked unsure.
@@ -194,9 +196,10 @@ public final class CompletionService: Sendable {
             missingClosersOnce = found
             return found
         }
-        let midLine = line.prefix(upTo: wordStart).contains { $0 != " " && $0 != "\t" }
-        let typingFloor = settings.minConfidence(forLanguage: request.languageID, midLine: midLine)
-        let floor = request.invoked ? settings.invokedMinConfidence : typingFloor
+        let linePrefix = line.prefix(upTo: wordStart)
+        let midLine = linePrefix.contains { $0 != " " && $0 != "\t" }
+        let languageFloor = settings.minConfidence(forLanguage: request.languageID)
+        let midLineFloor = settings.minConfidence(forLanguage: request.languageID, midLine: midLine)
         for attempt in 0..<max(1, request.count, settings.lengthCandidates) {
             if cancellation.isCancelled { throw EngineError.cancelled }
             // Further suggestions differ in hole length (the biggest lever on infill quality), then in seed.
@@ -262,6 +265,15 @@ public final class CompletionService: Sendable {
             // raw fill, and the tokens past it (a next line, a dropped closer) say nothing about this suggestion.
             let shown = fill.confidences(coveringBytes: typed.utf8.count + cleaned.utf8.count) ?? []
             let confidence = SuggestionConfidence.score(shown)
+            // Mid-line, a fill that completes the line into one the file already has is held to the language's
+            // floor, not the higher mid-line one (see `completesLineOfFile`).
+            var typingFloor = midLineFloor
+            if midLineFloor > languageFloor, let confidence, confidence >= languageFloor,
+               Self.completesLineOfFile(linePrefix + typed + cleaned, text: request.text, line: line) {
+                typingFloor = languageFloor
+                trace?("  completes the line into one the file already has: held to the language's floor \(languageFloor)")
+            }
+            let floor = request.invoked ? settings.invokedMinConfidence : typingFloor
             if let confidence {
                 trace?("  confidence \(String(format: "%.3f", confidence)) over \(shown.count) tokens")
                 guard confidence >= floor else {
@@ -297,6 +309,27 @@ extension CompletionService {
     /// calibrated 0.7 it would cut most multi-line fills to one line. 0.5 keeps the lines the model was
     /// more sure of than not, and cuts `}` + `= = = =` back to `}`.
     static let continuationFloor: Float = 0.5
+
+    /// Whether the cursor's line, completed (`completedLine`: its text before the hole, the typed word and the fill;
+    /// only its first line counts), reads like another line of the file, leading and trailing blanks aside. Why
+    /// mid-line suggestions that do are held to a lower floor: on held-out lines with the cursor after their first
+    /// `= ` or `(`, such suggestions at the language's floor were right 9 of 20 and 11 of 24 times, the others 1 in 6,
+    /// while mid-line as a whole stays nearly silent at its 0.94 (`Training/README.md`). At the start of a line it is
+    /// the reverse (there a copied line is the model repeating a neighbour, right 1 time in 4), so only mid-line
+    /// uses it.
+    static func completesLineOfFile(_ completedLine: String, text: [UInt8], line: LineAround) -> Bool {
+        let first = completedLine.split(separator: "\n", omittingEmptySubsequences: false).first ?? ""
+        let wanted = Array(first.utf8)[...].trimmingBlanks
+        guard !wanted.isEmpty else { return false }
+        var start = 0
+        while start <= text.count {
+            var end = start
+            while end < text.count, text[end] != UInt8(ascii: "\n") { end += 1 }
+            if start != line.lineStart, text[start..<end].trimmingBlanks.elementsEqual(wanted) { return true }
+            start = end + 1
+        }
+        return false
+    }
 
     /// A multi-line fill up to its first line (after the first) that the model was unsure of: that line's own
     /// tokens score below `floor` (`SuggestionConfidence`). A weak model often gets a line right, a `}` or a
@@ -391,4 +424,15 @@ struct LineAround {
 public func isIdentifierByte(_ byte: UInt8) -> Bool {
     (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
         || byte == UInt8(ascii: "_") || byte >= 0x80
+}
+
+extension ArraySlice where Element == UInt8 {
+    /// The bytes without leading and trailing spaces, tabs and carriage returns.
+    var trimmingBlanks: ArraySlice<UInt8> {
+        let blank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }
+        guard let first = firstIndex(where: { !blank($0) }), let last = lastIndex(where: { !blank($0) }) else {
+            return self[endIndex..<endIndex]
+        }
+        return self[first...last]
+    }
 }

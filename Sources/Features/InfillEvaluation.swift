@@ -39,6 +39,17 @@ public struct ScoredOutcome: Codable, Sendable, Equatable {
     /// Whether the as-you-type path would offer it at all (a bare comment marker is only shown when asked for):
     /// the precision/coverage curve is that path's, so it counts only these.
     public var offeredWhileTyping = true
+    /// Whether the as-you-type path would offer it with the server's own floors (`CompletionSettings`'s
+    /// `minConfidence`, per language, mid-line): the operating point the defaults choose on the curve.
+    public var offeredAtServerFloors = false
+}
+
+extension Array where Element == ScoredOutcome {
+    /// What typing offers with the server's floors, out of `holes`: how many suggestions and how many of them right.
+    public func atServerFloors() -> (offered: Int, right: Int) {
+        let offered = filter(\.offeredAtServerFloors)
+        return (offered.count, offered.filter(\.correct).count)
+    }
 }
 
 /// Ways to summarise a suggestion's token confidences into one score, compared by `dlsp bench infill`.
@@ -176,7 +187,8 @@ public struct InfillEvaluation {
             if got == want { f.lineExact += 1 }
             f.lineOutcomes.append(ScoredOutcome(tokenConfidences: suggestion.tokenConfidences, correct: got == want,
                                                 suggested: got, expected: want,
-                                                offeredWhileTyping: !FillPostProcessor.isBareCommentMarker(suggestion.text)))
+                                                offeredWhileTyping: !FillPostProcessor.isBareCommentMarker(suggestion.text),
+                                                offeredAtServerFloors: !suggestion.isUnsure))
         } else {
             // Only holes in files that parse to begin with say anything about the fill.
             guard parsesCleanly(hole.prefix + hole.middle + hole.suffix, language: hole.language,

@@ -64,10 +64,9 @@ struct InfillBench: ParsableCommand {
         if let stopPenalty { evaluation.settings.stopPenalty = stopPenalty }
         if let blockLength { evaluation.settings.blockLength = blockLength }
         if let contextTokens { evaluation.settings.contextTokens = contextTokens }
-        evaluation.settings.minConfidence = minConfidence
-        evaluation.settings.invokedMinConfidence = minConfidence  // the evaluation asks, as a user invoking would
-        evaluation.settings.minConfidenceByLanguage = [:]  // one floor for every language, as the option says
-        evaluation.settings.midLineMinConfidence = minConfidence  // and for every place in a line
+        // The evaluation asks, as a user invoking would, so only this floor drops suggestions; the as-you-type
+        // floors stay the server's and mark what typing would not offer (`ScoredOutcome.offeredAtServerFloors`).
+        evaluation.settings.invokedMinConfidence = minConfidence
         if let lengthCandidates { evaluation.settings.lengthCandidates = max(1, lengthCandidates) }
         if let lineHoleTokens { evaluation.settings.lineHoleTokens = max(1, lineHoleTokens) }
         evaluation.compareExact = compareExact
@@ -100,6 +99,7 @@ struct InfillBench: ParsableCommand {
         for (language, f) in figures.sorted(by: { $0.key < $1.key }) {
             print("| \(language) | \(f.lineHoles) | \(pct(f.lineExactShare)) | \(pct(f.lineBaselineShare)) | \(f.lineAnswered) | \(f.blockHoles) | \(pct(f.blockParseShare)) | \(pct(f.blockEmptyParseShare)) | \(f.blockAnswered) | \(pct(f.answeredBlockParseShare)) / \(pct(f.answeredBlockEmptyParseShare)) | \(String(format: "%.0f", f.p50Milliseconds)) |")
         }
+        printServerFloors(figures)
         printCurves(figures)
         if compareExact {
             print("\n| language | holes filled both ways | same suggestion with the exact sampler | p50 ms cached | p50 ms exact |")
@@ -111,6 +111,20 @@ struct InfillBench: ParsableCommand {
     }
 
     private func pct(_ x: Double) -> String { String(format: "%.3f", x) }
+
+    /// What typing would offer of the single-line suggestions with the server's own floors (per language, higher
+    /// mid-line): the point of the curves below that the defaults choose.
+    private func printServerFloors(_ figures: [String: InfillEvaluation.Figures]) {
+        print("\nsingle-line holes as you type, with the server's floors (completion.minConfidence, per language, mid-line)")
+        print("| language | offered | right | precision | coverage |")
+        print("|---|---:|---:|---:|---:|")
+        var groups = figures.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value.lineOutcomes, $0.value.lineHoles) }
+        groups.append(("all", figures.values.flatMap(\.lineOutcomes), figures.values.map(\.lineHoles).reduce(0, +)))
+        for (language, outcomes, holes) in groups {
+            let (offered, right) = outcomes.atServerFloors()
+            print("| \(language) | \(offered) | \(right) | \(String(format: "%.2f", offered == 0 ? 0 : Double(right) / Double(offered))) | \(String(format: "%.3f", Double(offered) / Double(max(1, holes)))) |")
+        }
+    }
 
     /// Precision and coverage of single-line suggestions under a confidence floor, per language and over all of
     /// them, for the shipped summary (geometric mean) and the alternatives; then the lowest floor that reaches

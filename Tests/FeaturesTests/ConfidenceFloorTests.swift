@@ -147,6 +147,36 @@ struct ConfidenceFloorTests {
         #expect(try offered(mid + "\nprint(total)\n", cursorAfter: mid).isEmpty)
     }
 
+    @Test("mid-line, a fill that completes the line into one the file already has is held to the language's floor")
+    func midLineCopyOfALine() throws {
+        var settings = CompletionSettings()
+        settings.minConfidence = 0.7
+        settings.minConfidenceByLanguage = [:]
+        settings.midLineMinConfidence = 0.9
+        func offered(_ before: String, _ after: String, fill: String) throws -> [Suggestion] {
+            let request = CompletionRequest(uri: "file:///m.py", path: "m.py", languageID: "python",
+                                            text: Array((before + after).utf8), cursor: before.utf8.count)
+            return try CompletionService(backend: ScoredBackend([scored([(fill, 0.8)])]))
+                .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
+        }
+        let file = "def f(xs):\n    total = sum(xs)\n    return total\n\ndef g(xs):\n    total = "
+        // `total = sum(xs)` is a line of the file: offered at 0.8, above the language's 0.7.
+        #expect(try offered(file, "\n    return total\n", fill: "sum(xs)").map(\.text) == ["sum(xs)"])
+        // A new line, as sure, is held to the mid-line floor.
+        #expect(try offered(file, "\n    return total\n", fill: "max(xs)").isEmpty)
+        // Below the language's own floor a copy is held back too.
+        settings.minConfidence = 0.85
+        #expect(try offered(file, "\n    return total\n", fill: "sum(xs)").isEmpty)
+
+        let text = Array("a = 1\n  b = f(x)  \nb = \n".utf8)
+        let line = LineAround(text: text, cursor: text.count - 1)
+        #expect(CompletionService.completesLineOfFile("b = f(x)", text: text, line: line))
+        #expect(CompletionService.completesLineOfFile("  a = 1\nnext", text: text, line: line))  // its first line
+        #expect(!CompletionService.completesLineOfFile("b = f(y)", text: text, line: line))
+        #expect(!CompletionService.completesLineOfFile("b = ", text: text, line: line))  // the cursor's own line
+        #expect(!CompletionService.completesLineOfFile("   ", text: text, line: line))
+    }
+
     @Test("a backend without confidences is never held back")
     func unscoredIsOffered() throws {
         let suggestions = try Self.complete(ScoredBackend([ScoredFill(text: "x")]), invoked: false)

@@ -22,6 +22,25 @@ import Testing
         #expect(f.lineHoles == 3 && f.lineExact == 1 && f.lineAnswered == 2)
         #expect(f.lineExactPreviousLine == 3)   // the previous line is the middle here
         #expect(f.milliseconds.count == 3)
+        // Unscored fills are never held back, so typing would offer both answers at the server's floors.
+        #expect(f.lineOutcomes.atServerFloors() == (offered: 2, right: 1))
+    }
+
+    @Test func serverFloorsMarkWhatTypingWouldNotOffer() throws {
+        let hole = EvaluationHole(language: "python", path: "m.py", prefix: "x = 1\n", middle: "y = 2",
+                                  suffix: "\nprint(x)\n", kind: "line")
+        var evaluation = InfillEvaluation(service: CompletionService(backend: ScoredBackend(
+            [scored([("y = 2", 0.99)]), scored([("y = 2", 0.3)]), scored([("#", 0.99)])])),
+                                          context: PlainTextContext(), registry: ActionFixtures.registry)
+        evaluation.settings.minConfidence = 0.5
+        evaluation.settings.minConfidenceByLanguage = [:]
+        var figures: [String: InfillEvaluation.Figures] = [:]
+        for _ in 0..<3 { try evaluation.score(hole, into: &figures) }
+        let outcomes = try #require(figures["python"]).lineOutcomes
+        // Sure and right; unsure (asked for, it is still counted for exact match); a bare marker.
+        #expect(outcomes.map(\.offeredAtServerFloors) == [true, false, false])
+        #expect(outcomes.map(\.correct) == [true, true, false])
+        #expect(outcomes.atServerFloors() == (offered: 1, right: 1))
     }
 
     @Test func multiLineHolesCountOnlyFilesThatParse() throws {
