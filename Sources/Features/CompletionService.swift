@@ -314,9 +314,8 @@ extension CompletionService {
     /// only its first line counts), reads like another line of the file, leading and trailing blanks aside. Why
     /// mid-line suggestions that do are held to a lower floor: on held-out lines with the cursor after their first
     /// `= ` or `(`, such suggestions at the language's floor were right 9 of 20 and 11 of 24 times, the others 1 in 6,
-    /// while mid-line as a whole stays nearly silent at its 0.94 (`Training/README.md`). At the start of a line it is
-    /// the reverse (there a copied line is the model repeating a neighbour, right 1 time in 4), so only mid-line
-    /// uses it.
+    /// while mid-line as a whole stays nearly silent at its 0.94 (`Training/README.md`). At the start of a line the
+    /// language's floor already applies to every fill (copies there are right about two times in three).
     static func completesLineOfFile(_ completedLine: String, text: [UInt8], line: LineAround) -> Bool {
         let first = completedLine.split(separator: "\n", omittingEmptySubsequences: false).first ?? ""
         let wanted = Array(first.utf8)[...].trimmingBlanks
