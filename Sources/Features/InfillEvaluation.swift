@@ -45,7 +45,7 @@ public struct ScoredOutcome: Codable, Sendable, Equatable {
 }
 
 extension Array where Element == ScoredOutcome {
-    /// What typing offers with the server's floors, out of `holes`: how many suggestions and how many of them right.
+    /// What typing offers with the server's floors: how many of these suggestions, and how many of those are right.
     public func atServerFloors() -> (offered: Int, right: Int) {
         let offered = filter(\.offeredAtServerFloors)
         return (offered.count, offered.filter(\.correct).count)
