@@ -122,6 +122,15 @@ struct ConfidenceFloorTests {
         #expect(shown.first?.isUnsure == true)
     }
 
+    /// What typing offers in a Python file reading `before` + `after`, the cursor between them, for one fill.
+    static func typing(_ before: String, _ after: String, fill: ScoredFill,
+                       settings: CompletionSettings) throws -> [Suggestion] {
+        let request = CompletionRequest(uri: "file:///m.py", path: "m.py", languageID: "python",
+                                        text: Array((before + after).utf8), cursor: before.utf8.count)
+        return try CompletionService(backend: ScoredBackend([fill]))
+            .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
+    }
+
     @Test("mid-line, the floor is at least midLineMinConfidence; at the start of a line the language's own")
     func midLineFloor() throws {
         var settings = CompletionSettings()
@@ -132,10 +141,8 @@ struct ConfidenceFloorTests {
         #expect(settings.minConfidence(forLanguage: "python", midLine: true) == 0.9)
         #expect(settings.minConfidence(forLanguage: "javascript", midLine: true) == 0.9)
         func offered(_ text: String, cursorAfter typed: String) throws -> [Suggestion] {
-            let request = CompletionRequest(uri: "file:///m.py", path: "m.py", languageID: "python",
-                                            text: Array(text.utf8), cursor: typed.utf8.count)
-            return try CompletionService(backend: ScoredBackend([scored([("total", 0.8), (" += x", 0.8)])]))
-                .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
+            try Self.typing(typed, String(text.dropFirst(typed.count)), fill: scored([("total", 0.8), (" += x", 0.8)]),
+                            settings: settings)
         }
         // A whole line (only indentation before the cursor, a typed word is still the start of the line) ...
         let start = "total = 0\nfor x in xs:\n    "
@@ -154,10 +161,7 @@ struct ConfidenceFloorTests {
         settings.minConfidenceByLanguage = [:]
         settings.midLineMinConfidence = 0.9
         func offered(_ before: String, _ after: String, fill: String) throws -> [Suggestion] {
-            let request = CompletionRequest(uri: "file:///m.py", path: "m.py", languageID: "python",
-                                            text: Array((before + after).utf8), cursor: before.utf8.count)
-            return try CompletionService(backend: ScoredBackend([scored([(fill, 0.8)])]))
-                .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
+            try Self.typing(before, after, fill: scored([(fill, 0.8)]), settings: settings)
         }
         let file = "def f(xs):\n    total = sum(xs)\n    return total\n\ndef g(xs):\n    total = "
         // `total = sum(xs)` is a line of the file: offered at 0.8, above the language's 0.7.
