@@ -40,8 +40,15 @@ public struct ScoredOutcome: Codable, Sendable, Equatable {
     /// the precision/coverage curve is that path's, so it counts only these.
     public var offeredWhileTyping = true
     /// Whether the as-you-type path would offer it with the server's own floors (`CompletionSettings`'s
-    /// `minConfidence`, per language, mid-line): the operating point the defaults choose on the curve.
+    /// `minConfidence`, per language, `newLineMinConfidence`): the operating point the defaults choose on the curve.
     public var offeredAtServerFloors = false
+    /// Whether the suggestion completes the line into one the file already has (`CompletionService
+    /// .completesLineOfFile`): the model is right far more often on such lines, which the server's floors and the
+    /// order of several suggestions use.
+    public var copiesLineOfFile = false
+    /// The further suggestions of an invocation that asked for several (`InfillEvaluation.suggestionsPerHole`), in
+    /// the order offered, each scored like the first; empty when one was asked for.
+    public var alternatives: [ScoredOutcome] = []
 }
 
 extension Array where Element == ScoredOutcome {
@@ -102,6 +109,9 @@ public struct InfillEvaluation {
         public var lineExactPreviousLine = 0
         /// Single-line holes that got any suggestion at all.
         public var lineAnswered = 0
+        /// Line holes whose line is among the suggestions of one invocation (the first or any further one, up to
+        /// `suggestionsPerHole`): what a user who looks through the list finds.
+        public var lineRightAmongSuggestions = 0
         /// Multi-line holes whose complete file parses cleanly (the others cannot show anything).
         public var blockHoles = 0
         public var blockParses = 0
@@ -145,6 +155,9 @@ public struct InfillEvaluation {
     public var settings = CompletionSettings()
     /// Also fill every hole with the exact sampler (no dual cache, no context reuse) and count agreements.
     public var compareExact = false
+    /// How many suggestions each hole asks for, as an explicit invocation does (`CompletionRequest.count`); exact
+    /// match and the curves judge the first, `Figures.lineRightAmongSuggestions` all of them.
+    public var suggestionsPerHole = 1
 
     public init(service: CompletionService, context: any InfillContextProvider, registry: LanguageRegistry?) {
         self.service = service
@@ -174,21 +187,31 @@ public struct InfillEvaluation {
         // Asked for, so that exact match counts every line the model can give; the curve then keeps what the
         // as-you-type path would offer (`ScoredOutcome.offeredWhileTyping`).
         let request = CompletionRequest(uri: "file:///eval/\(hole.path)", path: hole.path, languageID: hole.language,
-                                        text: text, cursor: cursor, invoked: true)
+                                        text: text, cursor: cursor, count: hole.kind == "line" ? suggestionsPerHole : 1,
+                                        invoked: true)
         if hole.kind == "line" {
             f.lineHoles += 1
             let want = hole.middle.trimmingCharacters(in: .whitespaces)
             if Self.previousLine(hole.prefix) == want { f.lineExactPreviousLine += 1 }
-            let suggestion = try complete(request, into: &f)
-            guard let suggestion else { return }
+            let suggestions = try complete(request, into: &f)
+            guard !suggestions.isEmpty else { return }
             f.lineAnswered += 1
-            let got = (suggestion.text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? "")
-                .trimmingCharacters(in: .whitespaces)
-            if got == want { f.lineExact += 1 }
-            f.lineOutcomes.append(ScoredOutcome(tokenConfidences: suggestion.tokenConfidences, correct: got == want,
-                                                suggested: got, expected: want,
-                                                offeredWhileTyping: !FillPostProcessor.isBareCommentMarker(suggestion.text),
-                                                offeredAtServerFloors: !suggestion.isUnsure))
+            let line = LineAround(text: text, cursor: cursor)
+            var outcomes = suggestions.map { suggestion in
+                let completed = line.prefix(upTo: suggestion.replaceStart) + suggestion.text
+                let got = (suggestion.text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? "")
+                    .trimmingCharacters(in: .whitespaces)
+                return ScoredOutcome(tokenConfidences: suggestion.tokenConfidences, correct: got == want,
+                                     suggested: got, expected: want,
+                                     offeredWhileTyping: !FillPostProcessor.isBareCommentMarker(suggestion.text),
+                                     offeredAtServerFloors: !suggestion.isUnsure,
+                                     copiesLineOfFile: CompletionService.completesLineOfFile(completed, text: text,
+                                                                                             line: line))
+            }
+            if outcomes[0].correct { f.lineExact += 1 }
+            if outcomes.contains(where: \.correct) { f.lineRightAmongSuggestions += 1 }
+            outcomes[0].alternatives = Array(outcomes.dropFirst())
+            f.lineOutcomes.append(outcomes[0])
         } else {
             // Only holes in files that parse to begin with say anything about the fill.
             guard parsesCleanly(hole.prefix + hole.middle + hole.suffix, language: hole.language,
@@ -196,8 +219,7 @@ public struct InfillEvaluation {
             f.blockHoles += 1
             let emptyParses = parsesCleanly(hole.prefix + hole.suffix, language: hole.language, path: hole.path) == true
             if emptyParses { f.blockParsesEmpty += 1 }
-            let suggestion = try complete(request, into: &f)
-            guard let suggestion else { return }
+            guard let suggestion = try complete(request, into: &f).first else { return }
             f.blockAnswered += 1
             if emptyParses { f.blockAnsweredEmptyParses += 1 }
             if parsesCleanly(hole.prefix + suggestion.text + hole.suffix, language: hole.language,
@@ -207,11 +229,11 @@ public struct InfillEvaluation {
         }
     }
 
-    /// The first suggestion as an editor would get it, timed; with `compareExact` also the exact sampler's.
-    private func complete(_ request: CompletionRequest, into f: inout Figures) throws -> Suggestion? {
+    /// The suggestions as an editor would get them, timed; with `compareExact` also the exact sampler's first.
+    private func complete(_ request: CompletionRequest, into f: inout Figures) throws -> [Suggestion] {
         let started = ContinuousClock.now
-        let suggestion = try service.complete(request, context: context, settings: settings,
-                                              cancellation: CancellationFlag()).first
+        let suggestions = try service.complete(request, context: context, settings: settings,
+                                               cancellation: CancellationFlag())
         f.milliseconds.append(Self.ms(ContinuousClock.now - started))
         service.typeAhead.forget(uri: request.uri)
         if compareExact {
@@ -224,9 +246,9 @@ public struct InfillEvaluation {
             f.exactMilliseconds.append(Self.ms(ContinuousClock.now - t0))
             service.typeAhead.forget(uri: request.uri)
             f.exactCompared += 1
-            if other?.text == suggestion?.text { f.exactAgreed += 1 }
+            if other?.text == suggestions.first?.text { f.exactAgreed += 1 }
         }
-        return suggestion
+        return suggestions
     }
 
     static func ms(_ d: Duration) -> Double {

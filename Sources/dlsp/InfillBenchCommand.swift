@@ -32,6 +32,8 @@ struct InfillBench: ParsableCommand {
     @Option(help: "Hole lengths tried per hole, the surest fill kept (1: the planned length; 3: also half and twice it).")
     var lengthCandidates: Int?
     @Option(help: "Tokens of a single-line hole (default: the server's).") var lineHoleTokens: Int?
+    @Option(help: "Suggestions asked for per single-line hole, as an explicit invocation asks for several; the table then also counts holes whose line is among them.")
+    var suggestions = 1
     @Flag(help: "Also fill each hole with the exact sampler (no dual cache, no context reuse) and report how often the suggestions agree.")
     var compareExact = false
     @Flag(help: "Print JSON.") var json = false
@@ -70,6 +72,7 @@ struct InfillBench: ParsableCommand {
         if let lengthCandidates { evaluation.settings.lengthCandidates = max(1, lengthCandidates) }
         if let lineHoleTokens { evaluation.settings.lineHoleTokens = max(1, lineHoleTokens) }
         evaluation.compareExact = compareExact
+        evaluation.suggestionsPerHole = max(1, suggestions)
         var figures: [String: InfillEvaluation.Figures] = [:]
         let started = Date()
         let plainContext = evaluation.context
@@ -99,7 +102,9 @@ struct InfillBench: ParsableCommand {
         for (language, f) in figures.sorted(by: { $0.key < $1.key }) {
             print("| \(language) | \(f.lineHoles) | \(pct(f.lineExactShare)) | \(pct(f.lineBaselineShare)) | \(f.lineAnswered) | \(f.blockHoles) | \(pct(f.blockParseShare)) | \(pct(f.blockEmptyParseShare)) | \(f.blockAnswered) | \(pct(f.answeredBlockParseShare)) / \(pct(f.answeredBlockEmptyParseShare)) | \(String(format: "%.0f", f.p50Milliseconds)) |")
         }
+        if suggestions > 1 { printRightAmongSuggestions(figures) }
         printServerFloors(figures)
+        printCopies(figures)
         printCurves(figures)
         if compareExact {
             print("\n| language | holes filled both ways | same suggestion with the exact sampler | p50 ms cached | p50 ms exact |")
@@ -112,10 +117,23 @@ struct InfillBench: ParsableCommand {
 
     private func pct(_ x: Double) -> String { String(format: "%.3f", x) }
 
+    /// Single-line holes whose line is the first suggestion against those where it is any of them.
+    private func printRightAmongSuggestions(_ figures: [String: InfillEvaluation.Figures]) {
+        print("\nsingle-line holes, up to \(suggestions) suggestions asked for: the line first, and anywhere among them")
+        print("| language | line holes | first | among them |")
+        print("|---|---:|---:|---:|")
+        var rows = figures.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value.lineHoles, $0.value.lineExact,
+                                                                   $0.value.lineRightAmongSuggestions) }
+        rows.append(("all", rows.map(\.1).reduce(0, +), rows.map(\.2).reduce(0, +), rows.map(\.3).reduce(0, +)))
+        for (language, holes, first, among) in rows {
+            print("| \(language) | \(holes) | \(first) | \(among) |")
+        }
+    }
+
     /// What typing would offer of the single-line suggestions with the server's own floors (per language, higher
-    /// mid-line): the point of the curves below that the defaults choose.
+    /// for lines the file does not have): the point of the curves below that the defaults choose.
     private func printServerFloors(_ figures: [String: InfillEvaluation.Figures]) {
-        print("\nsingle-line holes as you type, with the server's floors (completion.minConfidence, per language, mid-line)")
+        print("\nsingle-line holes as you type, with the server's floors (completion.minConfidence per language for lines of the file, newLineMinConfidence for the others)")
         print("| language | offered | right | precision | coverage |")
         print("|---|---:|---:|---:|---:|")
         var groups = figures.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value.lineOutcomes, $0.value.lineHoles) }
@@ -123,6 +141,21 @@ struct InfillBench: ParsableCommand {
         for (language, outcomes, holes) in groups {
             let (offered, right) = outcomes.atServerFloors()
             print("| \(language) | \(offered) | \(right) | \(String(format: "%.2f", offered == 0 ? 0 : Double(right) / Double(offered))) | \(String(format: "%.3f", Double(offered) / Double(max(1, holes)))) |")
+        }
+    }
+
+    /// The first suggestions split by whether they complete the line into one the file already has: how many and
+    /// how many right, answered at all and offered as you type with the server's floors.
+    private func printCopies(_ figures: [String: InfillEvaluation.Figures]) {
+        print("\nsingle-line suggestions that complete the line into one of the file's, and the others: right / answered, right / offered as you type")
+        print("| language | lines of the file | as you type | new lines | as you type |")
+        print("|---|---:|---:|---:|---:|")
+        var groups = figures.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value.lineOutcomes) }
+        groups.append(("all", figures.values.flatMap(\.lineOutcomes)))
+        func count(_ outcomes: [ScoredOutcome]) -> String { "\(outcomes.filter(\.correct).count) / \(outcomes.count)" }
+        for (language, outcomes) in groups {
+            let copies = outcomes.filter(\.copiesLineOfFile), others = outcomes.filter { !$0.copiesLineOfFile }
+            print("| \(language) | \(count(copies)) | \(count(copies.filter(\.offeredAtServerFloors))) | \(count(others)) | \(count(others.filter(\.offeredAtServerFloors))) |")
         }
     }
 

@@ -24,6 +24,8 @@ import Testing
         #expect(f.milliseconds.count == 3)
         // Unscored fills are never held back, so typing would offer both answers at the server's floors.
         #expect(f.lineOutcomes.atServerFloors() == (offered: 2, right: 1))
+        // `y = 2` is also the line before the hole; `z = 3` is no line of the file.
+        #expect(f.lineOutcomes.map(\.copiesLineOfFile) == [true, false])
     }
 
     @Test func serverFloorsMarkWhatTypingWouldNotOffer() throws {
@@ -41,6 +43,34 @@ import Testing
         #expect(outcomes.map(\.offeredAtServerFloors) == [true, false, false])
         #expect(outcomes.map(\.correct) == [true, true, false])
         #expect(outcomes.atServerFloors() == (offered: 1, right: 1))
+    }
+
+    @Test func severalSuggestionsCountTheLineAmongThemButJudgeTheFirst() throws {
+        let hole = EvaluationHole(language: "python", path: "m.py", prefix: "x = 1\n", middle: "y = 2",
+                                  suffix: "\nprint(x)\n", kind: "line")
+        // First hole: wrong, then right second. Second hole: right first. Third: wrong, wrong, the same again.
+        var evaluation = Self.evaluation(["z = 3", "y = 2", "w = 4", "y = 2", "q = 0", "r = 1",
+                                          "v = 5", "v = 5", "u = 6"])
+        evaluation.suggestionsPerHole = 3
+        var figures: [String: InfillEvaluation.Figures] = [:]
+        for _ in 0..<3 { try evaluation.score(hole, into: &figures) }
+        let f = try #require(figures["python"])
+        #expect(f.lineExact == 1)
+        #expect(f.lineRightAmongSuggestions == 2)
+        #expect(f.lineOutcomes.map(\.suggested) == ["z = 3", "y = 2", "v = 5"])
+        #expect(f.lineOutcomes[0].alternatives.map(\.suggested) == ["y = 2", "w = 4"])
+        #expect(f.lineOutcomes[0].alternatives.map(\.correct) == [true, false])
+        // A repeated fill is offered once, so the third hole has two suggestions.
+        #expect(f.lineOutcomes[2].alternatives.map(\.suggested) == ["u = 6"])
+        // Block holes still ask for one.
+        let block = EvaluationHole(language: "python", path: "m.py", prefix: "x = 1\n", middle: "y = 2\nz = 3",
+                                   suffix: "\n", kind: "block")
+        let scripted = ScriptedBackend(outputs: ["y = 2\nz = 3", "never asked"])
+        var blocks = InfillEvaluation(service: CompletionService(backend: scripted), context: PlainTextContext(),
+                                      registry: ActionFixtures.registry)
+        blocks.suggestionsPerHole = 3
+        try blocks.score(block, into: &figures)
+        #expect(scripted.outputs == ["never asked"])
     }
 
     @Test func multiLineHolesCountOnlyFilesThatParse() throws {
