@@ -9,8 +9,8 @@ import RemoteBackends
 /// { "model": { "path": "/models/dream-coder", "threads": 2 },
 ///   "completion": { "enabled": true, "steps": 12, "threshold": 0.9, "lineHoleTokens": 16, "blockHoleTokens": 48,
 ///                   "contextTokens": 512, "temperature": 0, "cache": true, "reuseContext": true,
-///                   "stopPenalty": 0, "minConfidence": 0.7, "minConfidenceByLanguage": { "javascript": 0.5 },
-///                   "midLineMinConfidence": 0.94,
+///                   "stopPenalty": 0, "minConfidence": 0.6, "minConfidenceByLanguage": { "javascript": 0.5 },
+///                   "newLineMinConfidence": 0.94,
 ///                   "invokedMinConfidence": 0, "lengthCandidates": 1 },
 ///   "inlineCompletion": { "enabled": true, "count": 3 },
 ///   "backend": { "kind": "embedded" | "openai-fim" | "openai-completions" | "llama.cpp" | "ollama",
@@ -70,7 +70,9 @@ struct Configuration: Sendable, Equatable {
                         completion.stopPenalty = Float(number)
                         return true
                     case "minConfidence": return set(&completion.minConfidence, value)
-                    case "midLineMinConfidence": return set(&completion.midLineMinConfidence, value)
+                    // `midLineMinConfidence` was this floor's name when it held only for the rest of a line.
+                    case "newLineMinConfidence", "midLineMinConfidence":
+                        return set(&completion.newLineMinConfidence, value)
                     case "minConfidenceByLanguage":
                         // Replaces the whole table: `{}` puts every language under `minConfidence`.
                         guard case .object(let members) = value else { return false }

@@ -49,7 +49,7 @@ struct ConfidenceFloorTests {
     static var settings: CompletionSettings {
         var settings = CompletionSettings()
         settings.minConfidence = 0.5
-        settings.midLineMinConfidence = 0  // these tests' cursor is mid-line; that floor has its own test
+        settings.newLineMinConfidence = 0  // these tests' fills are new lines; that floor has its own test
         return settings
     }
 
@@ -96,7 +96,7 @@ struct ConfidenceFloorTests {
         var settings = CompletionSettings()
         settings.minConfidence = 0.2
         settings.minConfidenceByLanguage = [:]  // the shipped table has its own floor for Python
-        settings.midLineMinConfidence = 0
+        settings.newLineMinConfidence = 0
         let relaxed = try Self.complete(ScoredBackend([unsure]), invoked: false, settings: settings)
         #expect(relaxed.first?.isUnsure == false)
         settings.invokedMinConfidence = 0.5
@@ -109,7 +109,7 @@ struct ConfidenceFloorTests {
         var settings = CompletionSettings()
         settings.minConfidence = 0.9
         settings.minConfidenceByLanguage = ["javascript": 0.6]
-        settings.midLineMinConfidence = 0
+        settings.newLineMinConfidence = 0
         #expect(settings.minConfidence(forLanguage: "javascript") == 0.6)
         #expect(settings.minConfidence(forLanguage: "python") == 0.9)
         func fill() -> ScoredBackend { ScoredBackend([scored([("x", 0.7)])]) }
@@ -131,47 +131,46 @@ struct ConfidenceFloorTests {
             .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
     }
 
-    @Test("mid-line, the floor is at least midLineMinConfidence; at the start of a line the language's own")
-    func midLineFloor() throws {
+    @Test("a line the file does not have is held to newLineMinConfidence, wherever the cursor is")
+    func newLineFloor() throws {
         var settings = CompletionSettings()
         settings.minConfidence = 0.7
         settings.minConfidenceByLanguage = ["javascript": 0.5]
-        settings.midLineMinConfidence = 0.9
-        #expect(settings.minConfidence(forLanguage: "python", midLine: false) == 0.7)
-        #expect(settings.minConfidence(forLanguage: "python", midLine: true) == 0.9)
-        #expect(settings.minConfidence(forLanguage: "javascript", midLine: true) == 0.9)
-        func offered(_ text: String, cursorAfter typed: String) throws -> [Suggestion] {
-            try Self.typing(typed, String(text.dropFirst(typed.count)), fill: scored([("total", 0.8), (" += x", 0.8)]),
-                            settings: settings)
+        settings.newLineMinConfidence = 0.9
+        #expect(settings.minConfidence(forLanguage: "python", copiesLineOfFile: true) == 0.7)
+        #expect(settings.minConfidence(forLanguage: "python", copiesLineOfFile: false) == 0.9)
+        #expect(settings.minConfidence(forLanguage: "javascript", copiesLineOfFile: true) == 0.5)
+        #expect(settings.minConfidence(forLanguage: "javascript", copiesLineOfFile: false) == 0.9)
+        func offered(_ before: String, _ after: String, fill: String, confidence: Float = 0.8) throws -> [String] {
+            try Self.typing(before, after, fill: scored([(fill, confidence)]), settings: settings).map(\.text)
         }
-        // A whole line (only indentation before the cursor, a typed word is still the start of the line) ...
-        let start = "total = 0\nfor x in xs:\n    "
-        #expect(try offered(start + "\nprint(total)\n", cursorAfter: start).map(\.text) == ["total += x"])
-        #expect(try offered(start + "tot\nprint(total)\n", cursorAfter: start + "tot").map(\.text)
-            == ["total += x"])
-        // ... and the rest of one: the same fill, as sure, is held back.
-        let mid = "total = 0\nfor x in xs:\n    print("
-        #expect(try offered(mid + "\nprint(total)\n", cursorAfter: mid).isEmpty)
+        let other = "def f(xs):\n    total = sum(xs)\n    return total\n\n"
+        // A whole line (only indentation before the cursor): `    total = sum(xs)` is a line of the file, offered
+        // at 0.8 above the language's 0.7; a new line as sure is held back, and offered above 0.9.
+        let start = other + "def g(xs):\n    "
+        #expect(try offered(start, "\n", fill: "total = sum(xs)") == ["total = sum(xs)"])
+        #expect(try offered(start, "\n", fill: "total = max(xs)").isEmpty)
+        #expect(try offered(start, "\n", fill: "total = max(xs)", confidence: 0.95) == ["total = max(xs)"])
+        // A typed word is still the start of the line.
+        #expect(try offered(start + "tot", "\n", fill: "total = sum(xs)") == ["total = sum(xs)"])
+        #expect(try offered(start + "tot", "\n", fill: "total = max(xs)").isEmpty)
+        // The rest of a line: the same rule.
+        let mid = other + "def g(xs):\n    total = "
+        #expect(try offered(mid, "\n", fill: "sum(xs)") == ["sum(xs)"])
+        #expect(try offered(mid, "\n", fill: "max(xs)").isEmpty)
+        // Below the language's own floor a line of the file is held back too.
+        settings.minConfidence = 0.85
+        #expect(try offered(mid, "\n", fill: "sum(xs)").isEmpty)
+        // Asked for, a held-back line is shown, marked unsure.
+        let request = CompletionRequest(uri: "file:///m.py", path: "m.py", languageID: "python",
+                                        text: Array((start + "\n").utf8), cursor: start.utf8.count, invoked: true)
+        let shown = try CompletionService(backend: ScoredBackend([scored([("total = max(xs)", 0.8)])]))
+            .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
+        #expect(shown.map(\.isUnsure) == [true])
     }
 
-    @Test("mid-line, a fill that completes the line into one the file already has is held to the language's floor")
-    func midLineCopyOfALine() throws {
-        var settings = CompletionSettings()
-        settings.minConfidence = 0.7
-        settings.minConfidenceByLanguage = [:]
-        settings.midLineMinConfidence = 0.9
-        func offered(_ before: String, _ after: String, fill: String) throws -> [Suggestion] {
-            try Self.typing(before, after, fill: scored([(fill, 0.8)]), settings: settings)
-        }
-        let file = "def f(xs):\n    total = sum(xs)\n    return total\n\ndef g(xs):\n    total = "
-        // `total = sum(xs)` is a line of the file: offered at 0.8, above the language's 0.7.
-        #expect(try offered(file, "\n    return total\n", fill: "sum(xs)").map(\.text) == ["sum(xs)"])
-        // A new line, as sure, is held to the mid-line floor.
-        #expect(try offered(file, "\n    return total\n", fill: "max(xs)").isEmpty)
-        // Below the language's own floor a copy is held back too.
-        settings.minConfidence = 0.85
-        #expect(try offered(file, "\n    return total\n", fill: "sum(xs)").isEmpty)
-
+    @Test("a completed line is a line of the file when another line reads the same, blanks aside")
+    func completesLineOfFile() {
         let text = Array("a = 1\n  b = f(x)  \nb = \n".utf8)
         let line = LineAround(text: text, cursor: text.count - 1)
         #expect(CompletionService.completesLineOfFile("b = f(x)", text: text, line: line))
@@ -179,6 +178,22 @@ struct ConfidenceFloorTests {
         #expect(!CompletionService.completesLineOfFile("b = f(y)", text: text, line: line))
         #expect(!CompletionService.completesLineOfFile("b = ", text: text, line: line))  // the cursor's own line
         #expect(!CompletionService.completesLineOfFile("   ", text: text, line: line))
+    }
+
+    @Test("asked for several, suggestions that complete the line into one of the file's come first")
+    func severalSuggestionsPutCopiesFirst() throws {
+        func invoked(_ fills: [String]) throws -> [String] {
+            let before = "def f(xs):\n    total = sum(xs)\n    return total\n\ndef g(xs):\n    total = "
+            let request = CompletionRequest(uri: "file:///m.py", path: "m.py", languageID: "python",
+                                            text: Array((before + "\n").utf8), cursor: before.utf8.count,
+                                            count: fills.count, invoked: true)
+            return try CompletionService(backend: ScoredBackend(fills.map { scored([($0, 0.6)]) }))
+                .complete(request, context: PlainTextContext(), settings: CompletionSettings(),
+                          cancellation: CancellationFlag()).map(\.text)
+        }
+        // `total = sum(xs)` is a line of the file; the new lines keep their order behind it.
+        #expect(try invoked(["max(xs)", "min(xs)", "sum(xs)"]) == ["sum(xs)", "max(xs)", "min(xs)"])
+        #expect(try invoked(["max(xs)", "min(xs)"]) == ["max(xs)", "min(xs)"])
     }
 
     @Test("a backend without confidences is never held back")

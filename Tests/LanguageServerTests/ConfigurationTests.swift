@@ -26,10 +26,13 @@ struct ConfigurationTests {
         #expect(rejected == ["completion.minConfidenceByLanguage"])
         #expect(configuration.completion.minConfidenceByLanguage == before)
 
-        #expect(configuration.apply(.object(["completion": .object(["midLineMinConfidence": .number(0.3)])])).isEmpty)
-        #expect(configuration.completion.minConfidence(forLanguage: "swift", midLine: true) == 0.8)
-        #expect(configuration.apply(.object(["completion": .object(["midLineMinConfidence": .number(2)])]))
-            == ["completion.midLineMinConfidence"])
-        #expect(configuration.completion.midLineMinConfidence == 0.3)
+        #expect(configuration.apply(.object(["completion": .object(["newLineMinConfidence": .number(0.3)])])).isEmpty)
+        #expect(configuration.completion.minConfidence(forLanguage: "swift", copiesLineOfFile: false) == 0.8)
+        #expect(configuration.apply(.object(["completion": .object(["newLineMinConfidence": .number(2)])]))
+            == ["completion.newLineMinConfidence"])
+        #expect(configuration.completion.newLineMinConfidence == 0.3)
+        // The floor's earlier name still sets it.
+        #expect(configuration.apply(.object(["completion": .object(["midLineMinConfidence": .number(0.95)])])).isEmpty)
+        #expect(configuration.completion.newLineMinConfidence == 0.95)
     }
 }
