@@ -46,6 +46,9 @@ public struct ScoredOutcome: Codable, Sendable, Equatable {
     /// .completesLineOfFile`): the model is right far more often on such lines, which the server's floors and the
     /// order of several suggestions use.
     public var copiesLineOfFile = false
+    /// The model's own fill, stripped (as `suggested`), when the suggestion was snapped to a line of the file
+    /// (`Suggestion.snappedFrom`); nil otherwise.
+    public var snappedFrom: String? = nil
     /// The further suggestions of an invocation that asked for several (`InfillEvaluation.suggestionsPerHole`), in
     /// the order offered, each scored like the first; empty when one was asked for.
     public var alternatives: [ScoredOutcome] = []
@@ -198,7 +201,8 @@ public struct InfillEvaluation {
             f.lineAnswered += 1
             let line = LineAround(text: text, cursor: cursor)
             var outcomes = suggestions.map { suggestion in
-                let completed = line.prefix(upTo: suggestion.replaceStart) + suggestion.text
+                // The model's own line decides: a snapped suggestion is a line of the file by construction.
+                let completed = line.prefix(upTo: suggestion.replaceStart) + (suggestion.snappedFrom ?? suggestion.text)
                 let got = (suggestion.text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? "")
                     .trimmingCharacters(in: .whitespaces)
                 return ScoredOutcome(tokenConfidences: suggestion.tokenConfidences, correct: got == want,
@@ -206,7 +210,8 @@ public struct InfillEvaluation {
                                      offeredWhileTyping: !FillPostProcessor.isBareCommentMarker(suggestion.text),
                                      offeredAtServerFloors: !suggestion.isUnsure,
                                      copiesLineOfFile: CompletionService.completesLineOfFile(completed, text: text,
-                                                                                             line: line))
+                                                                                             line: line),
+                                     snappedFrom: suggestion.snappedFrom?.trimmingCharacters(in: .whitespaces))
             }
             if outcomes[0].correct { f.lineExact += 1 }
             if outcomes.contains(where: \.correct) { f.lineRightAmongSuggestions += 1 }

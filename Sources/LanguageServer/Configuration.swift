@@ -11,7 +11,7 @@ import RemoteBackends
 ///                   "contextTokens": 512, "temperature": 0, "cache": true, "reuseContext": true,
 ///                   "stopPenalty": 0, "minConfidence": 0.6, "minConfidenceByLanguage": { "javascript": 0.5 },
 ///                   "newLineMinConfidence": 0.94,
-///                   "invokedMinConfidence": 0, "lengthCandidates": 1 },
+///                   "invokedMinConfidence": 0, "lengthCandidates": 1, "fileLineSnapDistance": 0.3 },
 ///   "inlineCompletion": { "enabled": true, "count": 3 },
 ///   "backend": { "kind": "embedded" | "openai-fim" | "openai-completions" | "llama.cpp" | "ollama",
 ///                "url": "http://gpu-box:30000", "model": "…", "apiKeyEnv": "MY_API_KEY", "timeoutMs": 5000,
@@ -86,6 +86,7 @@ struct Configuration: Sendable, Equatable {
                         return true
                     case "invokedMinConfidence": return set(&completion.invokedMinConfidence, value)
                     case "lengthCandidates": return set(&completion.lengthCandidates, value, 1...3)
+                    case "fileLineSnapDistance": return set(&completion.fileLineSnapDistance, value)
                     default: return false
                     }
                 }

@@ -94,6 +94,7 @@ struct Complete: ParsableCommand {
                 var item: [String: Any] = ["text": suggestion.text, "ms": String(format: "%.1f", suggestion.milliseconds),
                                            "unsure": suggestion.isUnsure]
                 if let confidence = suggestion.confidence { item["confidence"] = Double(confidence) }
+                if let draft = suggestion.snappedFrom { item["snappedFrom"] = draft }
                 return item
             }
             let data = try JSONSerialization.data(withJSONObject: ["model": modelPath, "suggestions": items],
@@ -107,9 +108,12 @@ struct Complete: ParsableCommand {
         let lineStart = document.lines.lineStarts[line - 1]
         for suggestion in suggestions {
             let before = String(decoding: document.bytes[lineStart..<suggestion.replaceStart], as: UTF8.self)
-            let note = suggestion.confidence.map {
+            var note = suggestion.confidence.map {
                 String(format: "   (confidence %.2f%@)", $0, suggestion.isUnsure ? ", unsure: below the as-you-type floor" : "")
             } ?? ""
+            if let draft = suggestion.snappedFrom {
+                note += "   (a line of the file; the model wrote \(draft.debugDescription))"
+            }
             print("\(before)\u{1B}[1m\(suggestion.text)\u{1B}[0m\(note)")
         }
         FileHandle.standardError.write(Data("context \(context is SyntaxContext ? "syntax-aware" : "plain text"), model \(modelPath), \(String(format: "%.0f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3)) ms\n".utf8))

@@ -32,6 +32,8 @@ struct InfillBench: ParsableCommand {
     @Option(help: "Hole lengths tried per hole, the surest fill kept (1: the planned length; 3: also half and twice it).")
     var lengthCandidates: Int?
     @Option(help: "Tokens of a single-line hole (default: the server's).") var lineHoleTokens: Int?
+    @Option(help: "Snap a single-line fill this close to a line of the file to that line (default: the server's; 0: never).")
+    var fileLineSnapDistance: Float?
     @Option(help: "Suggestions asked for per single-line hole, as an explicit invocation asks for several; the table then also counts holes whose line is among them.")
     var suggestions = 1
     @Flag(help: "Also fill each hole with the exact sampler (no dual cache, no context reuse) and report how often the suggestions agree.")
@@ -70,6 +72,7 @@ struct InfillBench: ParsableCommand {
         // floors stay the server's and mark what typing would not offer (`ScoredOutcome.offeredAtServerFloors`).
         evaluation.settings.invokedMinConfidence = minConfidence
         if let lengthCandidates { evaluation.settings.lengthCandidates = max(1, lengthCandidates) }
+        if let fileLineSnapDistance { evaluation.settings.fileLineSnapDistance = max(0, fileLineSnapDistance) }
         if let lineHoleTokens { evaluation.settings.lineHoleTokens = max(1, lineHoleTokens) }
         evaluation.compareExact = compareExact
         evaluation.suggestionsPerHole = max(1, suggestions)
@@ -105,6 +108,7 @@ struct InfillBench: ParsableCommand {
         if suggestions > 1 { printRightAmongSuggestions(figures) }
         printServerFloors(figures)
         printCopies(figures)
+        printSnapped(figures)
         printCurves(figures)
         if compareExact {
             print("\n| language | holes filled both ways | same suggestion with the exact sampler | p50 ms cached | p50 ms exact |")
@@ -156,6 +160,25 @@ struct InfillBench: ParsableCommand {
         for (language, outcomes) in groups {
             let copies = outcomes.filter(\.copiesLineOfFile), others = outcomes.filter { !$0.copiesLineOfFile }
             print("| \(language) | \(count(copies)) | \(count(copies.filter(\.offeredAtServerFloors))) | \(count(others)) | \(count(others.filter(\.offeredAtServerFloors))) |")
+        }
+    }
+
+    /// The first suggestions that were snapped to a line of the file (`fileLineSnapDistance`): how often the snapped
+    /// line is right, how often the model's own fill would have been, and both as offered while typing.
+    private func printSnapped(_ figures: [String: InfillEvaluation.Figures]) {
+        let all = figures.values.flatMap(\.lineOutcomes)
+        guard all.contains(where: { $0.snappedFrom != nil }) else { return }
+        print("\nsingle-line suggestions snapped to a line of the file: right when snapped / the model's own fill right, of those snapped; the same as offered while typing")
+        print("| language | snapped | right | model's fill right | offered as you type | right | model's fill right |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        var groups = figures.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value.lineOutcomes) }
+        groups.append(("all", all))
+        for (language, outcomes) in groups {
+            let snapped = outcomes.filter { $0.snappedFrom != nil }, offered = snapped.filter(\.offeredAtServerFloors)
+            func cells(_ o: [ScoredOutcome]) -> String {
+                "\(o.count) | \(o.filter(\.correct).count) | \(o.filter { $0.snappedFrom == $0.expected }.count)"
+            }
+            print("| \(language) | \(cells(snapped)) | \(cells(offered)) |")
         }
     }
 

@@ -137,6 +137,7 @@ struct ConfidenceFloorTests {
         settings.minConfidence = 0.7
         settings.minConfidenceByLanguage = ["javascript": 0.5]
         settings.newLineMinConfidence = 0.9
+        settings.fileLineSnapDistance = 0  // `max(xs)` is near `sum(xs)`: snapping has its own tests
         #expect(settings.minConfidence(forLanguage: "python", copiesLineOfFile: true) == 0.7)
         #expect(settings.minConfidence(forLanguage: "python", copiesLineOfFile: false) == 0.9)
         #expect(settings.minConfidence(forLanguage: "javascript", copiesLineOfFile: true) == 0.5)
@@ -187,8 +188,10 @@ struct ConfidenceFloorTests {
             let request = CompletionRequest(uri: "file:///m.py", path: "m.py", languageID: "python",
                                             text: Array((before + "\n").utf8), cursor: before.utf8.count,
                                             count: fills.count, invoked: true)
+            var settings = CompletionSettings()
+            settings.fileLineSnapDistance = 0  // these fills are near `sum(xs)`: snapping has its own tests
             return try CompletionService(backend: ScoredBackend(fills.map { scored([($0, 0.6)]) }))
-                .complete(request, context: PlainTextContext(), settings: CompletionSettings(),
+                .complete(request, context: PlainTextContext(), settings: settings,
                           cancellation: CancellationFlag()).map(\.text)
         }
         // `total = sum(xs)` is a line of the file; the new lines keep their order behind it.

@@ -34,5 +34,26 @@ struct ConfigurationTests {
         // The floor's earlier name still sets it.
         #expect(configuration.apply(.object(["completion": .object(["midLineMinConfidence": .number(0.95)])])).isEmpty)
         #expect(configuration.completion.newLineMinConfidence == 0.95)
+
+        #expect(configuration.completion.fileLineSnapDistance == 0.3)
+        #expect(configuration.apply(.object(["completion": .object(["fileLineSnapDistance": .number(0)])])).isEmpty)
+        #expect(configuration.completion.fileLineSnapDistance == 0)
+        #expect(configuration.apply(.object(["completion": .object(["fileLineSnapDistance": .number(-1)])]))
+            == ["completion.fileLineSnapDistance"])
+        #expect(configuration.completion.fileLineSnapDistance == 0)
+    }
+}
+
+/// What a completion item's detail tells the user about a suggestion.
+struct CompletionDetailTests {
+    @Test func detailSaysHowSureAndWhatTheModelWrote() {
+        var suggestion = Suggestion(text: "sum(xs)", replaceStart: 0, fromTypeAheadCache: false, milliseconds: 41.6,
+                                    confidence: 0.5, isUnsure: true)
+        #expect(LanguageServer.detail(suggestion) == "dlsp · 42 ms · confidence 0.50 · unsure")
+        suggestion.snappedFrom = "sums(xs)"
+        #expect(LanguageServer.detail(suggestion)
+            == "dlsp · 42 ms · confidence 0.50 · unsure · a line of the file; the model wrote sums(xs)")
+        suggestion.fromTypeAheadCache = true
+        #expect(LanguageServer.detail(suggestion) == "dlsp · continued")
     }
 }
