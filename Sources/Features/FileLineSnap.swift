@@ -14,6 +14,10 @@ struct FileLineSnap {
     /// with LCS the longest common subsequence of their bytes (0: identical; 1: nothing in common).
     let maxDistance: Double
 
+    /// How many cells of LCS tables one snap may fill: a bound on its time in a very large file (a few
+    /// milliseconds). Lines nearest the cursor are compared first, so a long file loses only its far lines.
+    var comparisonBudget = 2_000_000
+
     /// The fill to offer instead of `fill` (the typed word and what the model inserted after it, one line), or nil
     /// when no other line of the file is within `maxDistance` of it or `fill` already completes a line of the
     /// file. Among equally close lines, the one nearest the cursor wins: code repeats itself locally.
@@ -25,7 +29,8 @@ struct FileLineSnap {
         let wanted = Array(fill.utf8)[...].trimmingTrailingBlanks
         guard !wanted.isEmpty else { return nil }
         let typedBytes = Array(typed.utf8)
-        var best: (distance: Double, gap: Int, middle: ArraySlice<UInt8>)?
+        // First every line of the file, for an exact copy (then there is nothing to snap) and for the candidates.
+        var candidates: [(gap: Int, middle: ArraySlice<UInt8>, lengthBound: Double)] = []
         var start = 0
         while start <= text.count {
             var end = start
@@ -39,17 +44,21 @@ struct FileLineSnap {
             // A middle that is not the rest of the typed word cannot be offered (a suggestion starts with it).
             guard !middle.isEmpty, middle.starts(with: typedBytes) else { continue }
             if middle.elementsEqual(wanted) { return nil }
-            let gap = abs(start - line.lineStart)
             // The distance can only be as small as the lengths allow; most lines are ruled out by that alone.
             let lengthBound = 1 - 2 * Double(min(middle.count, wanted.count)) / Double(middle.count + wanted.count)
             guard lengthBound <= maxDistance else { continue }
-            if let best, lengthBound > best.distance { continue }
-            let distance = Self.distance(wanted, middle)
-            guard distance <= maxDistance else { continue }
-            if let current = best, distance > current.distance || (distance == current.distance && gap >= current.gap) {
-                continue
-            }
-            best = (distance, gap, middle)
+            candidates.append((abs(start - line.lineStart), middle, lengthBound))
+        }
+        // Then the nearest first: a farther line must be strictly closer to the fill to win.
+        candidates.sort { $0.gap < $1.gap }
+        var best: (distance: Double, middle: ArraySlice<UInt8>)?
+        var spent = 0
+        for candidate in candidates {
+            if let best, candidate.lengthBound >= best.distance { continue }
+            spent += wanted.count * candidate.middle.count
+            guard spent <= comparisonBudget else { break }
+            let distance = Self.distance(wanted, candidate.middle)
+            if distance <= maxDistance, distance < best?.distance ?? .infinity { best = (distance, candidate.middle) }
         }
         return best.map { String(decoding: $0.middle, as: UTF8.self) }
     }

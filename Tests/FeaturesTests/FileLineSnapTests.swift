@@ -6,11 +6,13 @@ import Testing
 struct FileLineSnapTests {
     /// `snap` for a cursor at the end of `before` (the text up to the cursor), `after` following it.
     static func snap(_ fill: String, typed: String = "", in before: String, _ after: String = "\n",
-                     maxDistance: Double = 0.3) -> String? {
+                     maxDistance: Double = 0.3, comparisonBudget: Int = 2_000_000) -> String? {
         let text = Array((before + after).utf8)
         let line = LineAround(text: text, cursor: before.utf8.count)
         let holeStart = before.utf8.count - typed.utf8.count
-        return FileLineSnap(maxDistance: maxDistance).snap(
+        var snapper = FileLineSnap(maxDistance: maxDistance)
+        snapper.comparisonBudget = comparisonBudget
+        return snapper.snap(
             fill, before: line.prefix(upTo: holeStart), after: line.suffix(from: before.utf8.count), typed: typed,
             text: text, line: line)
     }
@@ -58,6 +60,16 @@ struct FileLineSnapTests {
     func nearestWins() {
         let before = "a = f(x1)\n\n\n\na = f(x2)\na = "
         #expect(Self.snap("f(x3)", in: before) == "f(x2)")
+    }
+
+    @Test("in a long file the lines nearest the cursor are compared first, within a budget")
+    func budget() {
+        // `g(y1)` is closer to the fill than `h(y22)`, but farther from the cursor.
+        let before = "a = g(y1)\n\n\na = h(y22)\na = "
+        #expect(Self.snap("g(y2)", in: before) == "g(y1)")
+        #expect(Self.snap("g(y2)", in: before, comparisonBudget: 5 * 6) == "h(y22)")
+        // An exact copy anywhere in the file is found whatever the budget: nothing to snap.
+        #expect(Self.snap("g(y1)", in: before, comparisonBudget: 0) == nil)
     }
 
     @Test("the service offers the snapped line with the model's confidence, held to the floor of the model's own line")
