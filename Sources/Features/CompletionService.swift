@@ -260,10 +260,15 @@ public final class CompletionService: Sendable {
                 trace?("  dropped: the file parsed before and would not with \(cleaned.debugDescription)")
                 continue
             }
-            // Scored on the model's own tokens: a snapped suggestion carries the confidence of the fill it replaced.
-            let shownBytes = typed.utf8.count + cleaned.utf8.count
+            // Score only what is shown: the typed word and the cleaned fill are (almost always) a prefix of the
+            // raw fill, and the tokens past it (a next line, a dropped closer) say nothing about this suggestion.
+            // Scored before snapping: a snapped suggestion carries the confidence of the model's own fill.
+            let shown = fill.confidences(coveringBytes: typed.utf8.count + cleaned.utf8.count) ?? []
+            let confidence = SuggestionConfidence.score(shown)
             var snappedFrom: String?
-            if settings.fileLineSnapDistance > 0,
+            // While typing, a snapped line is held to the new-line floor like the fill it replaces (below), so a fill
+            // under that floor is dropped either way: the file is searched only when the snap could be shown.
+            if settings.fileLineSnapDistance > 0, request.invoked || (confidence ?? 1) >= newLineFloor,
                let snapped = FileLineSnap(maxDistance: Double(settings.fileLineSnapDistance))
                 .snap(typed + cleaned, before: linePrefix, after: line.suffix(from: request.cursor), typed: typed,
                       text: request.text, line: line),
@@ -284,10 +289,6 @@ public final class CompletionService: Sendable {
                 continue
             }
             let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3
-            // Score only what is shown: the typed word and the cleaned fill are (almost always) a prefix of the
-            // raw fill, and the tokens past it (a next line, a dropped closer) say nothing about this suggestion.
-            let shown = fill.confidences(coveringBytes: shownBytes) ?? []
-            let confidence = SuggestionConfidence.score(shown)
             // A fill that completes the line into one the file already has is held to the language's floor, any
             // other to the higher floor for new lines (see `completesLineOfFile`). The file is searched only when
             // the answer matters. A snapped suggestion keeps the floor of the model's own line, a new one: snapped

@@ -121,6 +121,14 @@ struct InfillBench: ParsableCommand {
 
     private func pct(_ x: Double) -> String { String(format: "%.3f", x) }
 
+    /// Each language's single-line outcomes and hole count, in name order, then all of them together as "all": the
+    /// rows of every single-line table below.
+    private func lineGroups(_ figures: [String: InfillEvaluation.Figures])
+        -> [(language: String, outcomes: [ScoredOutcome], holes: Int)] {
+        let rows = figures.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value.lineOutcomes, $0.value.lineHoles) }
+        return rows + [("all", rows.flatMap(\.1), rows.map(\.2).reduce(0, +))]
+    }
+
     /// Single-line holes whose line is the first suggestion against those where it is any of them.
     private func printRightAmongSuggestions(_ figures: [String: InfillEvaluation.Figures]) {
         print("\nsingle-line holes, up to \(suggestions) suggestions asked for: the line first, and anywhere among them")
@@ -140,9 +148,7 @@ struct InfillBench: ParsableCommand {
         print("\nsingle-line holes as you type, with the server's floors (completion.minConfidence per language for lines of the file, newLineMinConfidence for the others)")
         print("| language | offered | right | precision | coverage |")
         print("|---|---:|---:|---:|---:|")
-        var groups = figures.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value.lineOutcomes, $0.value.lineHoles) }
-        groups.append(("all", figures.values.flatMap(\.lineOutcomes), figures.values.map(\.lineHoles).reduce(0, +)))
-        for (language, outcomes, holes) in groups {
+        for (language, outcomes, holes) in lineGroups(figures) {
             let (offered, right) = outcomes.atServerFloors()
             print("| \(language) | \(offered) | \(right) | \(String(format: "%.2f", offered == 0 ? 0 : Double(right) / Double(offered))) | \(String(format: "%.3f", Double(offered) / Double(max(1, holes)))) |")
         }
@@ -154,10 +160,8 @@ struct InfillBench: ParsableCommand {
         print("\nsingle-line suggestions that complete the line into one of the file's, and the others: right / answered, right / offered as you type")
         print("| language | lines of the file | as you type | new lines | as you type |")
         print("|---|---:|---:|---:|---:|")
-        var groups = figures.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value.lineOutcomes) }
-        groups.append(("all", figures.values.flatMap(\.lineOutcomes)))
         func count(_ outcomes: [ScoredOutcome]) -> String { "\(outcomes.filter(\.correct).count) / \(outcomes.count)" }
-        for (language, outcomes) in groups {
+        for (language, outcomes, _) in lineGroups(figures) {
             let copies = outcomes.filter(\.copiesLineOfFile), others = outcomes.filter { !$0.copiesLineOfFile }
             print("| \(language) | \(count(copies)) | \(count(copies.filter(\.offeredAtServerFloors))) | \(count(others)) | \(count(others.filter(\.offeredAtServerFloors))) |")
         }
@@ -166,14 +170,11 @@ struct InfillBench: ParsableCommand {
     /// The first suggestions that were snapped to a line of the file (`fileLineSnapDistance`): how often the snapped
     /// line is right, how often the model's own fill would have been, and both as offered while typing.
     private func printSnapped(_ figures: [String: InfillEvaluation.Figures]) {
-        let all = figures.values.flatMap(\.lineOutcomes)
-        guard all.contains(where: { $0.snappedFrom != nil }) else { return }
+        guard figures.values.contains(where: { $0.lineOutcomes.contains { $0.snappedFrom != nil } }) else { return }
         print("\nsingle-line suggestions snapped to a line of the file: right when snapped / the model's own fill right, of those snapped; the same as offered while typing")
         print("| language | snapped | right | model's fill right | offered as you type | right | model's fill right |")
         print("|---|---:|---:|---:|---:|---:|---:|")
-        var groups = figures.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value.lineOutcomes) }
-        groups.append(("all", all))
-        for (language, outcomes) in groups {
+        for (language, outcomes, _) in lineGroups(figures) {
             let snapped = outcomes.filter { $0.snappedFrom != nil }, offered = snapped.filter(\.offeredAtServerFloors)
             func cells(_ o: [ScoredOutcome]) -> String {
                 "\(o.count) | \(o.filter(\.correct).count) | \(o.filter { $0.snappedFrom == $0.expected }.count)"
@@ -187,8 +188,7 @@ struct InfillBench: ParsableCommand {
     /// half-right suggestions.
     private func printCurves(_ figures: [String: InfillEvaluation.Figures]) {
         let thresholds: [Float] = [0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
-        var groups = figures.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value.lineOutcomes, $0.value.lineHoles) }
-        groups.append(("all", figures.values.flatMap(\.lineOutcomes), figures.values.map(\.lineHoles).reduce(0, +)))
+        let groups = lineGroups(figures)
         for summary in ConfidenceSummary.allCases {
             print("\nsingle-line holes, offered only at confidence ≥ threshold (\(summary.rawValue) of the shown tokens' probabilities): precision / coverage")
             print("| language | " + thresholds.map { String(format: "%.2f", $0) }.joined(separator: " | ") + " |")
