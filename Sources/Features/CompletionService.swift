@@ -54,11 +54,15 @@ public struct Suggestion: Sendable, Equatable {
     /// The model's own fill (typed word included) when the suggestion is the line of the file it nearly was
     /// (`CompletionSettings.fileLineSnapDistance`); nil when the suggestion is the model's fill.
     public var snappedFrom: String? = nil
+    /// Set when the suggestion is not the model's but a line the file repeats where the cursor is
+    /// (`CompletionSettings.repeatedLineMinBits`): which line, and how much of its surroundings the cursor shares.
+    public var repeatedLine: RepeatedLineEvidence? = nil
 
     public init(text: String, replaceStart: Int, fromTypeAheadCache: Bool, milliseconds: Double,
                 confidence: Float? = nil, tokenConfidences: [Float] = [], isUnsure: Bool = false,
-                snappedFrom: String? = nil) {
+                snappedFrom: String? = nil, repeatedLine: RepeatedLineEvidence? = nil) {
         self.snappedFrom = snappedFrom
+        self.repeatedLine = repeatedLine
         self.text = text
         self.replaceStart = replaceStart
         self.fromTypeAheadCache = fromTypeAheadCache
@@ -141,6 +145,14 @@ public struct CompletionSettings: Sendable, Equatable {
     /// A snapped line is right only about one time in twenty, so this is a small gain where the fill was wrong
     /// anyway, not a reason to offer more (`Training/README.md`, "Snapping to a line of the file").
     public var fileLineSnapDistance: Float = 0.3
+    /// Where the non-blank lines just above and below the cursor also surround another line of the file, at the
+    /// cursor's indentation, that line is offered as it is, without asking the model, when the shared lines carry at
+    /// least this much evidence (`RepeatedLineEvidence.bits`: each shared line counts log2 of how rare it is in the
+    /// file) and every place that shares as much holds the same line; 0 never offers one. Chosen on the first of three
+    /// sets of held-out whole lines, where 12 bits was where precision jumped (0.58 at 8 bits, 0.70 at 12): there, and
+    /// on the two others, such lines were right 30 of 43, 46 of 63 and 55 of 72 times, the model's fills for the same
+    /// holes 4, 15 and 6 times (`Training/README.md`, "Lines the file repeats").
+    public var repeatedLineMinBits: Float = 12
 
     public init() {}
 
@@ -211,7 +223,13 @@ public final class CompletionService: Sendable {
         let linePrefix = line.prefix(upTo: wordStart)
         let languageFloor = settings.minConfidence(forLanguage: request.languageID, copiesLineOfFile: true)
         let newLineFloor = settings.minConfidence(forLanguage: request.languageID, copiesLineOfFile: false)
-        for attempt in 0..<max(1, request.count, settings.lengthCandidates) {
+        let repeated = repeatedLine(request, line: line, linePrefix: linePrefix, typed: typed, hole: hole,
+                                    settings: settings, trace: trace)
+        if let repeated { seen.insert(String(repeated.text.utf8.dropFirst(typed.utf8.count)) ?? "") }
+        // A repeated line is offered first; the model fills only the further suggestions an invocation asks for.
+        let attempts = repeated == nil ? max(1, request.count, settings.lengthCandidates)
+            : request.count > 1 ? max(request.count - 1, settings.lengthCandidates) : 0
+        for attempt in 0..<attempts {
             if cancellation.isCancelled { throw EngineError.cancelled }
             // Further suggestions differ in hole length (the biggest lever on infill quality), then in seed.
             let lengths = [hole.tokens, hole.tokens / 2, hole.tokens * 2]
@@ -333,6 +351,7 @@ public final class CompletionService: Sendable {
             suggestions = zip(suggestions, copies).filter(\.1).map(\.0) + zip(suggestions, copies).filter { !$0.1 }.map(\.0)
             trace?("suggestions that complete the line into one of the file's first: \(copies)")
         }
+        if let repeated { suggestions = [repeated] + suggestions.prefix(max(0, request.count - 1)) }
         if let best = suggestions.first, !best.isUnsure {
             // The cache continues what follows the cursor, so it keeps the fill without the typed part.
             typeAhead.remember(uri: request.uri, document: request.text, anchor: request.cursor,
@@ -343,6 +362,30 @@ public final class CompletionService: Sendable {
 }
 
 extension CompletionService {
+    /// The line the file repeats at the cursor (`RepeatedLine`), as a suggestion, when there is one with enough
+    /// evidence and it keeps a parsing file parsing.
+    private func repeatedLine(_ request: CompletionRequest, line: LineAround, linePrefix: String, typed: String,
+                              hole: HolePlan, settings: CompletionSettings,
+                              trace: ((String) -> Void)?) -> Suggestion? {
+        guard settings.repeatedLineMinBits > 0 else { return nil }
+        let started = ContinuousClock.now
+        guard let (rest, evidence) = RepeatedLine(minimumBits: Double(settings.repeatedLineMinBits))
+            .find(before: linePrefix, after: line.suffix(from: request.cursor), typed: typed, text: request.text,
+                  line: line) else { return nil }
+        let text = typed + rest
+        let described = "line \(evidence.line + 1) sits between the same \(evidence.linesAbove) line(s) above and \(evidence.linesBelow) below as the cursor (\(String(format: "%.1f", evidence.bits)) bits)"
+        guard hole.validate?(text) ?? true else {
+            trace?("\(described), but the file parsed before and would not with it: \(text.debugDescription)")
+            return nil
+        }
+        trace?("\(described): offered as it is, \(text.debugDescription)")
+        let elapsed = ContinuousClock.now - started
+        return Suggestion(text: text, replaceStart: line.identifierStart, fromTypeAheadCache: false,
+                          milliseconds: Double(elapsed.components.seconds) * 1e3
+                              + Double(elapsed.components.attoseconds) / 1e15,
+                          repeatedLine: evidence)
+    }
+
     /// How sure the model must be of each line after a fill's first for that line to be offered with it. Not
     /// `minConfidence`: that floor decides whether a suggestion is shown at all while typing, and at its
     /// calibrated 0.7 it would cut most multi-line fills to one line. 0.5 keeps the lines the model was

@@ -49,6 +49,10 @@ public struct ScoredOutcome: Codable, Sendable, Equatable {
     /// The model's own fill, stripped (as `suggested`), when the suggestion was snapped to a line of the file
     /// (`Suggestion.snappedFrom`); nil otherwise.
     public var snappedFrom: String? = nil
+    /// The 1-based line of the file the suggestion repeats when it is not the model's fill but a line the file
+    /// repeats at the cursor (`Suggestion.repeatedLine`); nil otherwise. Such a suggestion has no token
+    /// confidences: it is offered on its own evidence, whatever the confidence floor.
+    public var repeatedLine: Int? = nil
     /// The further suggestions of an invocation that asked for several (`InfillEvaluation.suggestionsPerHole`), in
     /// the order offered, each scored like the first; empty when one was asked for.
     public var alternatives: [ScoredOutcome] = []
@@ -91,7 +95,10 @@ public struct CurvePoint: Sendable, Equatable {
     /// The curve over `outcomes` out of `holes` holes at each threshold.
     public static func curve(_ outcomes: [ScoredOutcome], holes: Int, summary: ConfidenceSummary,
                              thresholds: [Float]) -> [CurvePoint] {
-        let scored = outcomes.filter(\.offeredWhileTyping).map { (summary.score($0.tokenConfidences), $0.correct) }
+        // A repeated line is offered at every floor: its evidence is the file's, not the model's confidence.
+        let scored = outcomes.filter(\.offeredWhileTyping).map {
+            ($0.repeatedLine == nil ? summary.score($0.tokenConfidences) : .infinity, $0.correct)
+        }
         return thresholds.map { t in
             let kept = scored.filter { $0.0 >= t }
             let right = kept.filter(\.1).count
@@ -211,7 +218,8 @@ public struct InfillEvaluation {
                                      offeredAtServerFloors: !suggestion.isUnsure,
                                      copiesLineOfFile: CompletionService.completesLineOfFile(completed, text: text,
                                                                                              line: line),
-                                     snappedFrom: suggestion.snappedFrom?.trimmingCharacters(in: .whitespaces))
+                                     snappedFrom: suggestion.snappedFrom?.trimmingCharacters(in: .whitespaces),
+                                     repeatedLine: suggestion.repeatedLine.map { $0.line + 1 })
             }
             if outcomes[0].correct { f.lineExact += 1 }
             if outcomes.contains(where: \.correct) { f.lineRightAmongSuggestions += 1 }

@@ -133,13 +133,16 @@ extension LanguageServer {
 
     /// The completion item's detail: where the suggestion came from, its time and the model's confidence, and
     /// "unsure" when it is below the as-you-type floor and shown only because the user asked; for a suggestion
-    /// snapped to a line of the file, what the model wrote.
+    /// snapped to a line of the file, what the model wrote; for a line the file repeats, which line.
     static func detail(_ suggestion: Suggestion) -> String {
         if suggestion.fromTypeAheadCache { return "dlsp · continued" }
         var parts = [String(format: "dlsp · %.0f ms", suggestion.milliseconds)]
         if let confidence = suggestion.confidence { parts.append(String(format: "confidence %.2f", confidence)) }
         if suggestion.isUnsure { parts.append("unsure") }
         if let draft = suggestion.snappedFrom { parts.append("a line of the file; the model wrote \(draft)") }
+        if let repeated = suggestion.repeatedLine {
+            parts.append("repeats line \(repeated.line + 1), which sits between the same lines as the cursor")
+        }
         return parts.joined(separator: " · ")
     }
 

@@ -11,7 +11,8 @@ import RemoteBackends
 ///                   "contextTokens": 512, "temperature": 0, "cache": true, "reuseContext": true,
 ///                   "stopPenalty": 0, "minConfidence": 0.6, "minConfidenceByLanguage": { "javascript": 0.5 },
 ///                   "newLineMinConfidence": 0.94,
-///                   "invokedMinConfidence": 0, "lengthCandidates": 1, "fileLineSnapDistance": 0.3 },
+///                   "invokedMinConfidence": 0, "lengthCandidates": 1, "fileLineSnapDistance": 0.3,
+///                   "repeatedLineMinBits": 12 },
 ///   "inlineCompletion": { "enabled": true, "count": 3 },
 ///   "backend": { "kind": "embedded" | "openai-fim" | "openai-completions" | "llama.cpp" | "ollama",
 ///                "url": "http://gpu-box:30000", "model": "…", "apiKeyEnv": "MY_API_KEY", "timeoutMs": 5000,
@@ -87,6 +88,10 @@ struct Configuration: Sendable, Equatable {
                     case "invokedMinConfidence": return set(&completion.invokedMinConfidence, value)
                     case "lengthCandidates": return set(&completion.lengthCandidates, value, 1...3)
                     case "fileLineSnapDistance": return set(&completion.fileLineSnapDistance, value)
+                    case "repeatedLineMinBits":
+                        guard let number = value.numberValue, number >= 0, number <= 1_000 else { return false }
+                        completion.repeatedLineMinBits = Float(number)
+                        return true
                     default: return false
                     }
                 }

@@ -95,6 +95,10 @@ struct Complete: ParsableCommand {
                                            "unsure": suggestion.isUnsure]
                 if let confidence = suggestion.confidence { item["confidence"] = Double(confidence) }
                 if let draft = suggestion.snappedFrom { item["snappedFrom"] = draft }
+                if let repeated = suggestion.repeatedLine {
+                    item["repeatedLine"] = ["line": repeated.line + 1, "linesAbove": repeated.linesAbove,
+                                            "linesBelow": repeated.linesBelow, "bits": repeated.bits]
+                }
                 return item
             }
             let data = try JSONSerialization.data(withJSONObject: ["model": modelPath, "suggestions": items],
@@ -113,6 +117,9 @@ struct Complete: ParsableCommand {
             } ?? ""
             if let draft = suggestion.snappedFrom {
                 note += "   (a line of the file; the model wrote \(draft.debugDescription))"
+            }
+            if let repeated = suggestion.repeatedLine {
+                note += "   (repeats line \(repeated.line + 1): the same \(repeated.linesAbove) line(s) above it and \(repeated.linesBelow) below as around the cursor)"
             }
             print("\(before)\u{1B}[1m\(suggestion.text)\u{1B}[0m\(note)")
         }

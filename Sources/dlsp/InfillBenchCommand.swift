@@ -34,6 +34,8 @@ struct InfillBench: ParsableCommand {
     @Option(help: "Tokens of a single-line hole (default: the server's).") var lineHoleTokens: Int?
     @Option(help: "Snap a single-line fill this close to a line of the file to that line (default: the server's; 0: never).")
     var fileLineSnapDistance: Float?
+    @Option(help: "Offer the line the file repeats between the cursor's neighbours when they carry at least this many bits of evidence (default: the server's; 0: never).")
+    var repeatedLineMinBits: Float?
     @Option(help: "Suggestions asked for per single-line hole, as an explicit invocation asks for several; the table then also counts holes whose line is among them.")
     var suggestions = 1
     @Flag(help: "Also fill each hole with the exact sampler (no dual cache, no context reuse) and report how often the suggestions agree.")
@@ -73,6 +75,7 @@ struct InfillBench: ParsableCommand {
         evaluation.settings.invokedMinConfidence = minConfidence
         if let lengthCandidates { evaluation.settings.lengthCandidates = max(1, lengthCandidates) }
         if let fileLineSnapDistance { evaluation.settings.fileLineSnapDistance = max(0, fileLineSnapDistance) }
+        if let repeatedLineMinBits { evaluation.settings.repeatedLineMinBits = max(0, repeatedLineMinBits) }
         if let lineHoleTokens { evaluation.settings.lineHoleTokens = max(1, lineHoleTokens) }
         evaluation.compareExact = compareExact
         evaluation.suggestionsPerHole = max(1, suggestions)
@@ -109,6 +112,7 @@ struct InfillBench: ParsableCommand {
         printServerFloors(figures)
         printCopies(figures)
         printSnapped(figures)
+        printRepeated(figures)
         printCurves(figures)
         if compareExact {
             print("\n| language | holes filled both ways | same suggestion with the exact sampler | p50 ms cached | p50 ms exact |")
@@ -180,6 +184,20 @@ struct InfillBench: ParsableCommand {
                 "\(o.count) | \(o.filter(\.correct).count) | \(o.filter { $0.snappedFrom == $0.expected }.count)"
             }
             print("| \(language) | \(cells(snapped)) | \(cells(offered)) |")
+        }
+    }
+
+    /// The first suggestions that repeat a line of the file (`repeatedLineMinBits`): how many and how many right,
+    /// and the model's suggestions beside them. Typing offers every repeated line.
+    private func printRepeated(_ figures: [String: InfillEvaluation.Figures]) {
+        guard figures.values.contains(where: { $0.lineOutcomes.contains { $0.repeatedLine != nil } }) else { return }
+        print("\nsingle-line suggestions that repeat the line the file has between the cursor's neighbours, and the model's: right / offered as you type")
+        print("| language | repeated lines | the model's |")
+        print("|---|---:|---:|")
+        func count(_ outcomes: [ScoredOutcome]) -> String { "\(outcomes.filter(\.correct).count) / \(outcomes.count)" }
+        for (language, outcomes, _) in lineGroups(figures) {
+            let offered = outcomes.filter(\.offeredAtServerFloors)
+            print("| \(language) | \(count(offered.filter { $0.repeatedLine != nil })) | \(count(offered.filter { $0.repeatedLine == nil })) |")
         }
     }
 

@@ -41,6 +41,13 @@ struct ConfigurationTests {
         #expect(configuration.apply(.object(["completion": .object(["fileLineSnapDistance": .number(-1)])]))
             == ["completion.fileLineSnapDistance"])
         #expect(configuration.completion.fileLineSnapDistance == 0)
+
+        #expect(configuration.completion.repeatedLineMinBits == 12)
+        #expect(configuration.apply(.object(["completion": .object(["repeatedLineMinBits": .number(20)])])).isEmpty)
+        #expect(configuration.completion.repeatedLineMinBits == 20)
+        #expect(configuration.apply(.object(["completion": .object(["repeatedLineMinBits": .number(-1)])]))
+            == ["completion.repeatedLineMinBits"])
+        #expect(configuration.completion.repeatedLineMinBits == 20)
     }
 }
 
@@ -53,6 +60,10 @@ struct CompletionDetailTests {
         suggestion.snappedFrom = "sums(xs)"
         #expect(LanguageServer.detail(suggestion)
             == "dlsp · 42 ms · confidence 0.50 · unsure · a line of the file; the model wrote sums(xs)")
+        let repeated = Suggestion(text: "b = one()", replaceStart: 0, fromTypeAheadCache: false, milliseconds: 0.4,
+                                  repeatedLine: RepeatedLineEvidence(line: 41, linesAbove: 2, linesBelow: 1, bits: 18))
+        #expect(LanguageServer.detail(repeated)
+            == "dlsp · 0 ms · repeats line 42, which sits between the same lines as the cursor")
         suggestion.fromTypeAheadCache = true
         #expect(LanguageServer.detail(suggestion) == "dlsp · continued")
     }

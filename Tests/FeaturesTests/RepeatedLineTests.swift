@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+@testable import Features
+
+@Suite("A line the file has between the same lines as the cursor is offered as it is")
+struct RepeatedLineTests {
+    /// A method and its async twin, the twin missing its second line (the cursor's line, `|`).
+    static let twins = """
+        class Client:
+            def send(self, request):
+                self._check(request)
+                response = self._transport.send(request)
+                return response
+
+        class AsyncClient:
+            async def send(self, request):
+                self._check(request)
+                |
+                return response
+
+        """
+
+    /// `find` for the cursor at `|` in `file`, with `typed` the word typed just before it.
+    static func find(in file: String, typed: String = "", minimumBits: Double = 4)
+        -> (rest: String, evidence: RepeatedLineEvidence)? {
+        let parts = file.components(separatedBy: "|")
+        let text = Array((parts[0] + parts[1]).utf8)
+        let cursor = parts[0].utf8.count
+        let line = LineAround(text: text, cursor: cursor)
+        return RepeatedLine(minimumBits: minimumBits).find(
+            before: line.prefix(upTo: cursor - typed.utf8.count), after: line.suffix(from: cursor), typed: typed,
+            text: text, line: line)
+    }
+
+    @Test("the twin's line is found, with how many lines agree and how rare they are")
+    func twin() throws {
+        let found = try #require(Self.find(in: Self.twins))
+        #expect(found.rest == "response = self._transport.send(request)")
+        #expect(found.evidence.line == 3)
+        #expect(found.evidence.linesAbove == 1 && found.evidence.linesBelow == 1)
+        // Nine non-blank lines besides the cursor's; `self._check(request)` and `return response` occur twice each.
+        #expect(abs(found.evidence.bits - 2 * log2(9.0 / 2)) < 1e-9)
+        #expect(Self.find(in: Self.twins, minimumBits: 4.4) == nil)
+    }
+
+    @Test("mid-line, the line must begin as the cursor's does; the typed word is kept")
+    func midLine() throws {
+        let typedStart = Self.twins.replacingOccurrences(of: "|", with: "response = self._tr|")
+        let found = try #require(Self.find(in: typedStart, typed: "_tr"))
+        #expect(found.rest == "ansport.send(request)")
+        let otherStart = Self.twins.replacingOccurrences(of: "|", with: "result = |")
+        #expect(Self.find(in: otherStart) == nil)
+        // What follows the cursor must end the line too.
+        let withTail = Self.twins.replacingOccurrences(of: "|", with: "response = self._transport.send(|)")
+        #expect(Self.find(in: withTail)?.rest == "request")
+    }
+
+    @Test("places that agree as well on different lines, or a line at another indentation, give nothing")
+    func ambiguousOrElsewhere() {
+        let ambiguous = """
+            def f():
+                a = start()
+                b = one()
+                end(a)
+            def g():
+                a = start()
+                c = two()
+                end(a)
+            def h():
+                a = start()
+                |
+                end(a)
+            """
+        #expect(Self.find(in: ambiguous, minimumBits: 0) == nil)
+        // A place that agrees further (its function's header too) decides it.
+        let decided = ambiguous.replacingOccurrences(of: "def h():", with: "def f():")
+        #expect(Self.find(in: decided, minimumBits: 0)?.rest == "b = one()")
+        let indented = Self.twins.replacingOccurrences(of: "        response = self._transport",
+                                                       with: "            response = self._transport")
+        #expect(Self.find(in: indented, minimumBits: 0) == nil)
+    }
+
+    @Test("the cursor's own neighbours are not candidates, and blank lines are not context")
+    func neighbours() {
+        // Without that rule `c` below the cursor would match: above it `b` (the cursor's own above), below it `c`.
+        #expect(Self.find(in: "a\nb\n|\nc\nc\n", minimumBits: 0) == nil)
+        // Blank lines around the twin's line and the cursor's do not matter.
+        let spaced = Self.twins.replacingOccurrences(of: "        |", with: "\n        |\n")
+        #expect(Self.find(in: spaced)?.rest == "response = self._transport.send(request)")
+    }
+
+    @Test("the service offers the repeated line without the model, and the model's fill after it when asked for two")
+    func throughTheService() throws {
+        let parts = Self.twins.components(separatedBy: "|")
+        func complete(count: Int, invoked: Bool, minimumBits: Float = 4) throws -> ([Suggestion], ScoredBackend) {
+            let request = CompletionRequest(uri: "file:///c.py", path: "c.py", languageID: "python",
+                                            text: Array((parts[0] + parts[1]).utf8), cursor: parts[0].utf8.count,
+                                            count: count, invoked: invoked)
+            var settings = CompletionSettings()
+            settings.repeatedLineMinBits = minimumBits
+            settings.newLineMinConfidence = 0
+            let backend = ScoredBackend([scored([("resp = None", 0.99)])])
+            let suggestions = try CompletionService(backend: backend)
+                .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
+            return (suggestions, backend)
+        }
+        // While typing, the repeated line is offered whatever the confidence floors, and the model is not asked.
+        let (typing, typingBackend) = try complete(count: 1, invoked: false)
+        #expect(typing.map(\.text) == ["response = self._transport.send(request)"])
+        #expect(typing.first?.repeatedLine?.line == 3)
+        #expect(typing.first?.confidence == nil && typing.first?.isUnsure == false)
+        #expect(typingBackend.attempts.isEmpty)
+        let (asked, askedBackend) = try complete(count: 2, invoked: true)
+        #expect(asked.map(\.text) == ["response = self._transport.send(request)", "resp = None"])
+        #expect(askedBackend.attempts.count == 1)
+        // Too little evidence, or the setting at 0: the model's fill alone.
+        #expect(try complete(count: 1, invoked: false, minimumBits: 12).0.map(\.text) == ["resp = None"])
+        #expect(try complete(count: 1, invoked: false, minimumBits: 0).0.map(\.text) == ["resp = None"])
+    }
+}
