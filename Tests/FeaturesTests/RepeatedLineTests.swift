@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Features
 
-@Suite("A line the file has between the same lines as the cursor is offered as it is")
+@Suite("A line the file has between the same lines as the cursor, or after them, is offered as it is")
 struct RepeatedLineTests {
     /// A method and its async twin, the twin missing its second line (the cursor's line, `|`).
     static let twins = """
@@ -78,6 +78,28 @@ struct RepeatedLineTests {
         let indented = Self.twins.replacingOccurrences(of: "        response = self._transport",
                                                        with: "            response = self._transport")
         #expect(Self.find(in: indented, minimumBits: 0) == nil)
+    }
+
+    @Test("where no line shares both sides, the line that follows the same lines as the cursor's is offered")
+    func oneSide() throws {
+        let file = """
+            def test_a(self):
+                client = make_client()
+                client.connect()
+                client.send(b"a")
+                client.close()
+
+            def test_b(self):
+                client = make_client()
+                client.connect()
+                |
+            """
+        let found = try #require(Self.find(in: file))
+        #expect(found.rest == "client.send(b\"a\")")
+        #expect(found.evidence.linesAbove == 2 && found.evidence.linesBelow == 0)
+        // Eight non-blank lines; the two shared ones occur twice each: 2 bits each.
+        #expect(abs(found.evidence.bits - 4) < 1e-9)
+        #expect(Self.find(in: file, minimumBits: 4.1) == nil)
     }
 
     @Test("the cursor's own neighbours are not candidates, and blank lines are not context")
