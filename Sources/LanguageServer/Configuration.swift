@@ -9,7 +9,7 @@ import RemoteBackends
 /// { "model": { "path": "/models/dream-coder", "threads": 2 },
 ///   "completion": { "enabled": true, "steps": 12, "threshold": 0.9, "lineHoleTokens": 16, "blockHoleTokens": 48,
 ///                   "contextTokens": 512, "temperature": 0, "cache": true, "reuseContext": true,
-///                   "stopPenalty": 0, "minConfidence": 0.6, "minConfidenceByLanguage": { "javascript": 0.5 },
+///                   "stopPenalty": 0, "minConfidence": 0.4, "minConfidenceByLanguage": { "c": 0.95 },
 ///                   "newLineMinConfidence": 0.94,
 ///                   "invokedMinConfidence": 0, "lengthCandidates": 1, "fileLineSnapDistance": 0.3,
 ///                   "repeatedLineMinBits": 12 },

@@ -7,7 +7,8 @@ import Testing
 struct ConfigurationTests {
     @Test func perLanguageFloorsReplaceTheTable() {
         var configuration = Configuration()
-        #expect(configuration.completion.minConfidenceByLanguage["javascript"] != nil)
+        #expect(configuration.completion.minConfidenceByLanguage.isEmpty)
+        #expect(configuration.completion.minConfidence == 0.4)
         let unknown = configuration.apply(.object(["completion": .object([
             "minConfidence": .number(0.8),
             "minConfidenceByLanguage": .object(["swift": .number(0.7), "python": .number(0.9)]),
