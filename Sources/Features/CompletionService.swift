@@ -378,7 +378,7 @@ extension CompletionService {
             .find(before: linePrefix, after: line.suffix(from: request.cursor), typed: typed, text: request.text,
                   line: line) else { return nil }
         let text = typed + rest
-        let described = "line \(evidence.line + 1) sits between the same \(evidence.linesAbove) line(s) above and \(evidence.linesBelow) below as the cursor (\(String(format: "%.1f", evidence.bits)) bits)"
+        let described = "line \(evidence.line + 1) has the same \(evidence.linesAbove) line(s) above it and \(evidence.linesBelow) below as the cursor (\(String(format: "%.1f", evidence.bits)) bits)"
         guard hole.validate?(text) ?? true else {
             trace?("\(described), but the file parsed before and would not with it: \(text.debugDescription)")
             return nil

@@ -191,7 +191,7 @@ struct InfillBench: ParsableCommand {
     /// and the model's suggestions beside them. Typing offers every repeated line.
     private func printRepeated(_ figures: [String: InfillEvaluation.Figures]) {
         guard figures.values.contains(where: { $0.lineOutcomes.contains { $0.repeatedLine != nil } }) else { return }
-        print("\nsingle-line suggestions that repeat the line the file has between the cursor's neighbours, and the model's: right / offered as you type")
+        print("\nsingle-line suggestions that repeat a line of the file found among the same lines as the cursor (RepeatedLine), and the model's: right / offered as you type")
         print("| language | repeated lines | the model's |")
         print("|---|---:|---:|")
         func count(_ outcomes: [ScoredOutcome]) -> String { "\(outcomes.filter(\.correct).count) / \(outcomes.count)" }

@@ -64,7 +64,7 @@ struct CompletionDetailTests {
         let repeated = Suggestion(text: "b = one()", replaceStart: 0, fromTypeAheadCache: false, milliseconds: 0.4,
                                   repeatedLine: RepeatedLineEvidence(line: 41, linesAbove: 2, linesBelow: 1, bits: 18))
         #expect(LanguageServer.detail(repeated)
-            == "dlsp · 0 ms · repeats line 42, which sits between the same lines as the cursor")
+            == "dlsp · 0 ms · repeats line 42, found among the same lines as around the cursor")
         suggestion.fromTypeAheadCache = true
         #expect(LanguageServer.detail(suggestion) == "dlsp · continued")
     }
