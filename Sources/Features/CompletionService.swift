@@ -158,6 +158,11 @@ public struct CompletionSettings: Sendable, Equatable {
     /// match on the three sets went from 106, 187 and 154 to 146, 239 and 223 (`Training/README.md`, "Lines the file
     /// repeats").
     public var repeatedLineMinBits: Float = 12
+    /// Also look for the line in the workspace's other files when the cursor's file has none: a line that sits, in
+    /// another file, between the same two non-blank lines as the cursor, every such place holding the same line
+    /// (`RepeatedLine.acrossFiles`): a licence header's next line, a tutorial's next step, a list mirrored in another
+    /// module (`Training/README.md`, "Lines the file repeats").
+    public var repeatedLinesFromOtherFiles = true
 
     public init() {}
 
@@ -229,7 +234,7 @@ public final class CompletionService: Sendable {
         let languageFloor = settings.minConfidence(forLanguage: request.languageID, copiesLineOfFile: true)
         let newLineFloor = settings.minConfidence(forLanguage: request.languageID, copiesLineOfFile: false)
         let repeated = repeatedLine(request, line: line, linePrefix: linePrefix, typed: typed, hole: hole,
-                                    settings: settings, trace: trace)
+                                    index: context.workspaceIndex, settings: settings, trace: trace)
         if let repeated { seen.insert(String(repeated.text.utf8.dropFirst(typed.utf8.count)) ?? "") }
         // A repeated line is offered first; the model fills only the further suggestions an invocation asks for.
         let attempts = repeated == nil ? max(1, request.count, settings.lengthCandidates)
@@ -367,18 +372,24 @@ public final class CompletionService: Sendable {
 }
 
 extension CompletionService {
-    /// The line the file repeats at the cursor (`RepeatedLine`), as a suggestion, when there is one with enough
-    /// evidence and it keeps a parsing file parsing.
+    /// The line the file repeats at the cursor (`RepeatedLine`), or failing that one that another file of the
+    /// workspace has between the same two lines (`RepeatedLine.acrossFiles`), as a suggestion, when there is one with
+    /// enough evidence and it keeps a parsing file parsing.
     private func repeatedLine(_ request: CompletionRequest, line: LineAround, linePrefix: String, typed: String,
-                              hole: HolePlan, settings: CompletionSettings,
+                              hole: HolePlan, index: WorkspaceIndex?, settings: CompletionSettings,
                               trace: ((String) -> Void)?) -> Suggestion? {
         guard settings.repeatedLineMinBits > 0 else { return nil }
         let started = ContinuousClock.now
-        guard let (rest, evidence) = RepeatedLine(minimumBits: Double(settings.repeatedLineMinBits))
-            .find(before: linePrefix, after: line.suffix(from: request.cursor), typed: typed, text: request.text,
-                  line: line) else { return nil }
+        let finder = RepeatedLine(minimumBits: Double(settings.repeatedLineMinBits))
+        let after = line.suffix(from: request.cursor)
+        guard let (rest, evidence) = finder.find(before: linePrefix, after: after, typed: typed, text: request.text,
+                                                 line: line)
+            ?? (settings.repeatedLinesFromOtherFiles ? index : nil).flatMap({
+                finder.acrossFiles(index: $0, path: request.path, before: linePrefix, after: after, typed: typed,
+                                   text: request.text, line: line)
+            }) else { return nil }
         let text = typed + rest
-        let described = "line \(evidence.line + 1) has the same \(evidence.linesAbove) line(s) above it and \(evidence.linesBelow) below as the cursor (\(String(format: "%.1f", evidence.bits)) bits)"
+        let described = "line \(evidence.line + 1)\(evidence.path.map { " of \($0)" } ?? "") has the same \(evidence.linesAbove) line(s) above it and \(evidence.linesBelow) below as the cursor (\(String(format: "%.1f", evidence.bits)) bits)"
         guard hole.validate?(text) ?? true else {
             trace?("\(described), but the file parsed before and would not with it: \(text.debugDescription)")
             return nil
@@ -445,6 +456,13 @@ extension CompletionService {
 public protocol InfillContextProvider: Sendable {
     func prepare(request: CompletionRequest, holeStart: Int, settings: CompletionSettings,
                  tokenizer: Tokenizer?, maskTokenID: Int?) -> (InfillContext, HolePlan)
+    /// The workspace's index, when the context has one: where completion looks for lines other files repeat
+    /// (`RepeatedLine.acrossFiles`).
+    var workspaceIndex: WorkspaceIndex? { get }
+}
+
+extension InfillContextProvider {
+    public var workspaceIndex: WorkspaceIndex? { nil }
 }
 
 /// The hole's shape: how many tokens to give it, where the fill must stop, and an optional step hook (the

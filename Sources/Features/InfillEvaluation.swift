@@ -53,6 +53,8 @@ public struct ScoredOutcome: Codable, Sendable, Equatable {
     /// repeats at the cursor (`Suggestion.repeatedLine`); nil otherwise. Such a suggestion has no token
     /// confidences: it is offered on its own evidence, whatever the confidence floor.
     public var repeatedLine: Int? = nil
+    /// The workspace-relative path of the file the repeated line is from, when it is not the hole's own.
+    public var repeatedFrom: String? = nil
     /// The further suggestions of an invocation that asked for several (`InfillEvaluation.suggestionsPerHole`), in
     /// the order offered, each scored like the first; empty when one was asked for.
     public var alternatives: [ScoredOutcome] = []
@@ -219,7 +221,8 @@ public struct InfillEvaluation {
                                      copiesLineOfFile: CompletionService.completesLineOfFile(completed, text: text,
                                                                                              line: line),
                                      snappedFrom: suggestion.snappedFrom?.trimmingCharacters(in: .whitespaces),
-                                     repeatedLine: suggestion.repeatedLine.map { $0.line + 1 })
+                                     repeatedLine: suggestion.repeatedLine.map { $0.line + 1 },
+                                     repeatedFrom: suggestion.repeatedLine?.path)
             }
             if outcomes[0].correct { f.lineExact += 1 }
             if outcomes.contains(where: \.correct) { f.lineRightAmongSuggestions += 1 }

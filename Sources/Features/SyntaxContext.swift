@@ -11,6 +11,8 @@ public struct SyntaxContext: InfillContextProvider {
         builder = ContextBuilder(registry: registry, index: index)
     }
 
+    public var workspaceIndex: WorkspaceIndex? { builder.index }
+
     public func prepare(request: CompletionRequest, holeStart: Int, settings: CompletionSettings,
                         tokenizer: Tokenizer?, maskTokenID: Int?) -> (InfillContext, HolePlan) {
         // The kept tree is read here and then by the syntax guard, one after the other on this thread.

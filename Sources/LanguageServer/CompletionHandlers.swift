@@ -141,7 +141,7 @@ extension LanguageServer {
         if suggestion.isUnsure { parts.append("unsure") }
         if let draft = suggestion.snappedFrom { parts.append("a line of the file; the model wrote \(draft)") }
         if let repeated = suggestion.repeatedLine {
-            parts.append("repeats line \(repeated.line + 1), found among the same lines as around the cursor")
+            parts.append("repeats line \(repeated.line + 1)\(repeated.path.map { " of \($0)" } ?? ""), found among the same lines as around the cursor")
         }
         return parts.joined(separator: " · ")
     }

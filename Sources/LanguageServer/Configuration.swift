@@ -12,7 +12,7 @@ import RemoteBackends
 ///                   "stopPenalty": 0, "minConfidence": 0.4, "minConfidenceByLanguage": { "c": 0.95 },
 ///                   "newLineMinConfidence": 0.94,
 ///                   "invokedMinConfidence": 0, "lengthCandidates": 1, "fileLineSnapDistance": 0.3,
-///                   "repeatedLineMinBits": 12 },
+///                   "repeatedLineMinBits": 12, "repeatedLinesFromOtherFiles": true },
 ///   "inlineCompletion": { "enabled": true, "count": 3 },
 ///   "backend": { "kind": "embedded" | "openai-fim" | "openai-completions" | "llama.cpp" | "ollama",
 ///                "url": "http://gpu-box:30000", "model": "…", "apiKeyEnv": "MY_API_KEY", "timeoutMs": 5000,
@@ -88,6 +88,7 @@ struct Configuration: Sendable, Equatable {
                     case "invokedMinConfidence": return set(&completion.invokedMinConfidence, value)
                     case "lengthCandidates": return set(&completion.lengthCandidates, value, 1...3)
                     case "fileLineSnapDistance": return set(&completion.fileLineSnapDistance, value)
+                    case "repeatedLinesFromOtherFiles": return set(&completion.repeatedLinesFromOtherFiles, value)
                     case "repeatedLineMinBits":
                         guard let number = value.numberValue, number >= 0, number <= 1_000 else { return false }
                         completion.repeatedLineMinBits = Float(number)

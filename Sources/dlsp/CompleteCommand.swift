@@ -96,8 +96,10 @@ struct Complete: ParsableCommand {
                 if let confidence = suggestion.confidence { item["confidence"] = Double(confidence) }
                 if let draft = suggestion.snappedFrom { item["snappedFrom"] = draft }
                 if let repeated = suggestion.repeatedLine {
-                    item["repeatedLine"] = ["line": repeated.line + 1, "linesAbove": repeated.linesAbove,
-                                            "linesBelow": repeated.linesBelow, "bits": repeated.bits]
+                    var evidence: [String: Any] = ["line": repeated.line + 1, "linesAbove": repeated.linesAbove,
+                                                   "linesBelow": repeated.linesBelow, "bits": repeated.bits]
+                    if let path = repeated.path { evidence["path"] = path }
+                    item["repeatedLine"] = evidence
                 }
                 return item
             }
@@ -119,7 +121,7 @@ struct Complete: ParsableCommand {
                 note += "   (a line of the file; the model wrote \(draft.debugDescription))"
             }
             if let repeated = suggestion.repeatedLine {
-                note += "   (repeats line \(repeated.line + 1): the same \(repeated.linesAbove) line(s) above it and \(repeated.linesBelow) below as around the cursor)"
+                note += "   (repeats line \(repeated.line + 1)\(repeated.path.map { " of \($0)" } ?? ""): the same \(repeated.linesAbove) line(s) above it and \(repeated.linesBelow) below as around the cursor)"
             }
             print("\(before)\u{1B}[1m\(suggestion.text)\u{1B}[0m\(note)")
         }

@@ -36,6 +36,8 @@ struct InfillBench: ParsableCommand {
     var fileLineSnapDistance: Float?
     @Option(help: "Offer the line the file repeats between the cursor's neighbours when they carry at least this many bits of evidence (default: the server's; 0: never).")
     var repeatedLineMinBits: Float?
+    @Option(help: "Also look for repeated lines in the workspace's other files, for holes that name one (default: the server's).")
+    var repeatedLinesFromOtherFiles: Bool?
     @Option(help: "Suggestions asked for per single-line hole, as an explicit invocation asks for several; the table then also counts holes whose line is among them.")
     var suggestions = 1
     @Flag(help: "Also fill each hole with the exact sampler (no dual cache, no context reuse) and report how often the suggestions agree.")
@@ -76,6 +78,7 @@ struct InfillBench: ParsableCommand {
         if let lengthCandidates { evaluation.settings.lengthCandidates = max(1, lengthCandidates) }
         if let fileLineSnapDistance { evaluation.settings.fileLineSnapDistance = max(0, fileLineSnapDistance) }
         if let repeatedLineMinBits { evaluation.settings.repeatedLineMinBits = max(0, repeatedLineMinBits) }
+        if let repeatedLinesFromOtherFiles { evaluation.settings.repeatedLinesFromOtherFiles = repeatedLinesFromOtherFiles }
         if let lineHoleTokens { evaluation.settings.lineHoleTokens = max(1, lineHoleTokens) }
         evaluation.compareExact = compareExact
         evaluation.suggestionsPerHole = max(1, suggestions)
@@ -192,12 +195,12 @@ struct InfillBench: ParsableCommand {
     private func printRepeated(_ figures: [String: InfillEvaluation.Figures]) {
         guard figures.values.contains(where: { $0.lineOutcomes.contains { $0.repeatedLine != nil } }) else { return }
         print("\nsingle-line suggestions that repeat a line of the file found among the same lines as the cursor (RepeatedLine), and the model's: right / offered as you type")
-        print("| language | repeated lines | the model's |")
-        print("|---|---:|---:|")
+        print("| language | repeated lines | of them from other files | the model's |")
+        print("|---|---:|---:|---:|")
         func count(_ outcomes: [ScoredOutcome]) -> String { "\(outcomes.filter(\.correct).count) / \(outcomes.count)" }
         for (language, outcomes, _) in lineGroups(figures) {
             let offered = outcomes.filter(\.offeredAtServerFloors)
-            print("| \(language) | \(count(offered.filter { $0.repeatedLine != nil })) | \(count(offered.filter { $0.repeatedLine == nil })) |")
+            print("| \(language) | \(count(offered.filter { $0.repeatedLine != nil })) | \(count(offered.filter { $0.repeatedFrom != nil })) | \(count(offered.filter { $0.repeatedLine == nil })) |")
         }
     }
 

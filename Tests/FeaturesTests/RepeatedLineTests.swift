@@ -1,5 +1,7 @@
 import Foundation
+import Syntax
 import Testing
+import Tokenizer
 @testable import Features
 
 @Suite("A line the file has between the same lines as the cursor, or after them, is offered as it is")
@@ -109,6 +111,64 @@ struct RepeatedLineTests {
         // Blank lines around the twin's line and the cursor's do not matter.
         let spaced = Self.twins.replacingOccurrences(of: "        |", with: "\n        |\n")
         #expect(Self.find(in: spaced)?.rest == "response = self._transport.send(request)")
+    }
+
+    /// Plain-text context with a workspace index, as the syntax layer's context has.
+    struct IndexedContext: InfillContextProvider {
+        let index: WorkspaceIndex
+        var workspaceIndex: WorkspaceIndex? { index }
+        func prepare(request: CompletionRequest, holeStart: Int, settings: CompletionSettings, tokenizer: Tokenizer?,
+                     maskTokenID: Int?) -> (InfillContext, HolePlan) {
+            PlainTextContext().prepare(request: request, holeStart: holeStart, settings: settings,
+                                       tokenizer: tokenizer, maskTokenID: maskTokenID)
+        }
+    }
+
+    @Test("where the file repeats nothing, the line other files have between the same two lines is offered")
+    func acrossFiles() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dlsp-repeated-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let header = ["# Copyright 2026 Example Authors", "# Licensed under the Apache License, Version 2.0",
+                      "# you may not use this file except in compliance with the License.",
+                      "# You may obtain a copy of the License at"]
+        func write(_ name: String, _ lines: [String]) throws {
+            try (lines.joined(separator: "\n") + "\n").write(to: root.appendingPathComponent(name), atomically: true,
+                                                             encoding: .utf8)
+        }
+        try write("a.py", header + ["", "import os"])
+        try write("c.py", header + ["", "import sys"])
+        let index = WorkspaceIndex(registry: ActionFixtures.registry)
+        index.index(roots: [root])
+        // The cursor's file lacks the header's third line; nothing in it repeats.
+        let before = header[0] + "\n" + header[1] + "\n"
+        let text = Array((before + "\n" + header[3] + "\n\nimport json\n").utf8)
+        func complete(minimumBits: Float = 4, otherFiles: Bool = true) throws -> [Suggestion] {
+            let request = CompletionRequest(uri: "file:///b.py", path: "b.py", languageID: "python", text: text,
+                                            cursor: before.utf8.count)
+            var settings = CompletionSettings()
+            settings.repeatedLineMinBits = minimumBits
+            settings.repeatedLinesFromOtherFiles = otherFiles
+            settings.newLineMinConfidence = 0
+            return try CompletionService(backend: ScoredBackend([scored([("x = 1", 0.99)])]))
+                .complete(request, context: IndexedContext(index: index), settings: settings,
+                          cancellation: CancellationFlag())
+        }
+        let found = try complete()
+        #expect(found.map(\.text) == [header[2]])
+        #expect(found.first?.repeatedLine?.path == "a.py" && found.first?.repeatedLine?.line == 2)
+        // Ten non-blank lines in the other files; the line above and the line below occur twice each.
+        #expect(abs((found.first?.repeatedLine?.bits ?? 0) - 2 * log2(10.0 / 2)) < 1e-9)
+        #expect(try complete(minimumBits: 4.7).map(\.text) == ["x = 1"])
+        #expect(try complete(otherFiles: false).map(\.text) == ["x = 1"])
+        // Other files that disagree on the line give nothing; a line changed in its file since indexing is not read.
+        try write("c.py", [header[0], header[1], "# you may not use this file.", header[3], "", "import sys"])
+        index.update(path: "c.py")
+        #expect(try complete().map(\.text) == ["x = 1"])
+        try write("c.py", header + ["", "import sys"])
+        index.update(path: "c.py")
+        try write("a.py", [header[0], header[1], "# changed on disk", header[3]])
+        #expect(try complete().first?.repeatedLine?.path == "c.py")
     }
 
     @Test("the service offers the repeated line without the model, and the model's fill after it when asked for two")

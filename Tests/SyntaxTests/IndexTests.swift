@@ -12,6 +12,15 @@ struct IndexTests {
         return index
     }
 
+    @Test("a file's non-blank lines as fingerprints: blanks at either end ignored, blank lines skipped")
+    func lineFingerprints() {
+        let lines = LineFingerprints(text: Array("a = 1\n\n    a = 1 \r\nb\n".utf8))
+        #expect(lines.lineNumbers == [0, 2, 3])
+        #expect(lines.fingerprints[0] == lines.fingerprints[1] && lines.fingerprints[0] != lines.fingerprints[2])
+        #expect(lines.fingerprints[2] == LineFingerprints.fingerprint(Array("b".utf8)[...]))
+        #expect(LineFingerprints.trimmed(Array(" \t x y \r".utf8)[...]).elementsEqual(Array("x y".utf8)))
+    }
+
     @Test("walks the workspace, honouring .gitignore and skipping vendor folders and binary files")
     func walk() throws {
         let index = try Self.pythonIndex()

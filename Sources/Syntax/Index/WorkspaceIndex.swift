@@ -23,6 +23,8 @@ public final class WorkspaceIndex: Sendable {
         /// Keyed by workspace-relative path.
         var files: [String: FileSymbols] = [:]
         var byName: [String: [SymbolDefinition]] = [:]
+        /// Keyed by workspace-relative path, as `files`.
+        var lines: [String: LineFingerprints] = [:]
     }
 
     public init(registry: LanguageRegistry, options: WorkspaceWalkOptions = WorkspaceWalkOptions()) {
@@ -53,16 +55,20 @@ public final class WorkspaceIndex: Sendable {
         // Parse on every core, each worker with its own parsers (a parser is single-threaded).
         let files = found
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8, files.count))
-        let collected = Mutex<(symbols: [String: FileSymbols], bytes: Int, done: Int)>(([:], 0, 0))
+        let collected = Mutex<(symbols: [String: FileSymbols], lines: [String: LineFingerprints], bytes: Int, done: Int)>(
+            ([:], [:], 0, 0))
         Self.onThreads(workers) { worker in
             var parsers: [String: Parser] = [:]
             for number in stride(from: worker, to: files.count, by: workers) {
                 while pauseWhile() { Thread.sleep(forTimeInterval: 0.002) }
                 let (file, relativePath) = files[number]
                 guard let data = try? Data(contentsOf: file.url) else { continue }
-                let symbols = self.symbols(for: Array(data), path: relativePath, parsers: &parsers)
+                let bytes = Array(data)
+                let symbols = self.symbols(for: bytes, path: relativePath, parsers: &parsers)
+                let lines = LineFingerprints(text: bytes)
                 let done = collected.withLock { state -> Int in
                     state.symbols[relativePath] = symbols
+                    state.lines[relativePath] = lines
                     state.bytes += data.count
                     state.done += 1
                     return state.done
@@ -70,11 +76,12 @@ public final class WorkspaceIndex: Sendable {
                 if done % 50 == 0 { progress(done, files.count) }
             }
         }
-        let (extracted, bytes, _) = collected.withLock { $0 }
+        let (extracted, lines, bytes, _) = collected.withLock { $0 }
         progress(files.count, files.count)
         state.withLock { state in
             state.roots = standardizedRoots
             state.files = extracted
+            state.lines = lines
             state.byName = Self.nameTable(extracted.values)
         }
         let definitions = extracted.values.reduce(0) { $0 + $1.definitions.count }
@@ -109,9 +116,11 @@ public final class WorkspaceIndex: Sendable {
         }
         var parsers: [String: Parser] = [:]
         let symbols = symbols(for: contents, path: relativePath, parsers: &parsers)
+        let lines = LineFingerprints(text: contents)
         state.withLock { state in
             if let old = state.files[relativePath] { Self.removeNames(of: old, from: &state.byName) }
             state.files[relativePath] = symbols
+            state.lines[relativePath] = lines
             for definition in symbols.definitions { state.byName[definition.name, default: []].append(definition) }
         }
     }
@@ -119,9 +128,11 @@ public final class WorkspaceIndex: Sendable {
     /// Re-indexes the given tree (already parsed by the caller), avoiding a second parse.
     public func update(path relativePath: String, tree: SyntaxTree) {
         let symbols = SymbolExtractor.extract(from: tree, path: relativePath, registry: registry)
+        let lines = LineFingerprints(text: tree.text)
         state.withLock { state in
             if let old = state.files[relativePath] { Self.removeNames(of: old, from: &state.byName) }
             state.files[relativePath] = symbols
+            state.lines[relativePath] = lines
             for definition in symbols.definitions { state.byName[definition.name, default: []].append(definition) }
         }
     }
@@ -130,7 +141,46 @@ public final class WorkspaceIndex: Sendable {
     public func remove(path relativePath: String) {
         state.withLock { state in
             if let old = state.files.removeValue(forKey: relativePath) { Self.removeNames(of: old, from: &state.byName) }
+            state.lines[relativePath] = nil
         }
+    }
+
+    /// Every place in the indexed files other than `excluded` where a non-blank line sits between a non-blank line
+    /// with fingerprint `above` and one with fingerprint `below` (`LineFingerprints`), in path order, with how common
+    /// those two lines are there. One pass over every file's fingerprints.
+    public func linesBetween(_ above: UInt64, and below: UInt64, excluding excluded: String) -> LinesBetween {
+        state.withLock { state in
+            var found = LinesBetween()
+            for (path, lines) in state.lines where path != excluded {
+                let prints = lines.fingerprints
+                found.lineCount += prints.count
+                for (index, print) in prints.enumerated() {
+                    if print == above { found.aboveCount += 1 }
+                    if print == below { found.belowCount += 1 }
+                    if print == above, index + 2 < prints.count, prints[index + 2] == below {
+                        found.places.append(.init(path: path, lineNumber: Int(lines.lineNumbers[index + 1]),
+                                                  fingerprint: prints[index + 1]))
+                    }
+                }
+            }
+            found.places.sort { ($0.path, $0.lineNumber) < ($1.path, $1.lineNumber) }
+            return found
+        }
+    }
+
+    /// Line `lineNumber` (0-based) of an indexed file as it is on disk now, without its line break; nil when the
+    /// file cannot be read or has fewer lines.
+    public func lineOnDisk(path relativePath: String, lineNumber: Int) -> [UInt8]? {
+        guard let url = url(forRelativePath: relativePath),
+              let data = try? Data(contentsOf: url) else { return nil }
+        var number = 0, start = data.startIndex
+        while number < lineNumber {
+            guard let newline = data[start...].firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+            start = newline + 1
+            number += 1
+        }
+        let end = data[start...].firstIndex(of: UInt8(ascii: "\n")) ?? data.endIndex
+        return Array(data[start..<end])
     }
 
     /// Every definition called `name`, in path order.
