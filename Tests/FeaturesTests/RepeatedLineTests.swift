@@ -141,9 +141,9 @@ struct RepeatedLineTests {
         let index = WorkspaceIndex(registry: ActionFixtures.registry)
         index.index(roots: [root])
         // The cursor's file lacks the header's third line; nothing in it repeats.
-        let before = header[0] + "\n" + header[1] + "\n"
-        let text = Array((before + "\n" + header[3] + "\n\nimport json\n").utf8)
-        func complete(minimumBits: Float = 4, otherFiles: Bool = true) throws -> [Suggestion] {
+        func complete(minimumBits: Float = 4, otherFiles: Bool = true, newline: String = "\n") throws -> [Suggestion] {
+            let before = header[0] + newline + header[1] + newline
+            let text = Array((before + newline + header[3] + newline + newline + "import json" + newline).utf8)
             let request = CompletionRequest(uri: "file:///b.py", path: "b.py", languageID: "python", text: text,
                                             cursor: before.utf8.count)
             var settings = CompletionSettings()
@@ -159,6 +159,7 @@ struct RepeatedLineTests {
         #expect(found.first?.repeatedLine?.path == "a.py" && found.first?.repeatedLine?.line == 2)
         // Ten non-blank lines in the other files; the line above and the line below occur twice each.
         #expect(abs((found.first?.repeatedLine?.bits ?? 0) - 2 * log2(10.0 / 2)) < 1e-9)
+        #expect(try complete(newline: "\r\n").map(\.text) == [header[2]])
         #expect(try complete(minimumBits: 4.7).map(\.text) == ["x = 1"])
         #expect(try complete(otherFiles: false).map(\.text) == ["x = 1"])
         // Other files that disagree on the line give nothing; a line changed in its file since indexing is not read.
@@ -169,6 +170,18 @@ struct RepeatedLineTests {
         index.update(path: "c.py")
         try write("a.py", [header[0], header[1], "# changed on disk", header[3]])
         #expect(try complete().first?.repeatedLine?.path == "c.py")
+    }
+
+    @Test("the cursor's nearest non-blank neighbours, across blank lines and carriage returns")
+    func nearestNeighbours() {
+        let before = "  first \r\n\r\n   \r\n"
+        let text = Array((before + "    \r\n\r\n  last\r\n").utf8)
+        let line = LineAround(text: text, cursor: before.utf8.count + 4)
+        func string(_ bytes: ArraySlice<UInt8>?) -> String? { bytes.map { String(decoding: $0, as: UTF8.self) } }
+        #expect(string(RepeatedLine.nearestNonBlankLine(in: text, from: line.lineStart - 1, step: -1)) == "first")
+        // Going down starts after the cursor line's newline, not at its carriage return.
+        #expect(string(RepeatedLine.nearestNonBlankLine(in: text, from: line.lineEnd + 2, step: 1)) == "last")
+        #expect(RepeatedLine.nearestNonBlankLine(in: Array("\n\n".utf8), from: 0, step: -1) == nil)
     }
 
     @Test("the service offers the repeated line without the model, and the model's fill after it when asked for two")
