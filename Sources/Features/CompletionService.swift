@@ -531,8 +531,9 @@ public func isIdentifierByte(_ byte: UInt8) -> Bool {
 }
 
 extension ArraySlice where Element == UInt8 {
-    /// The bytes without leading and trailing spaces, tabs and carriage returns.
-    var trimmingBlanks: ArraySlice<UInt8> { trimmingLeadingBlanks.trimmingTrailingBlanks }
+    /// The bytes without leading and trailing spaces, tabs and carriage returns: a line as the workspace index
+    /// fingerprints it (`LineFingerprints.trimmed`), so that lines compared here and there agree.
+    var trimmingBlanks: ArraySlice<UInt8> { LineFingerprints.trimmed(self) }
 
     /// The bytes without leading spaces, tabs and carriage returns.
     var trimmingLeadingBlanks: ArraySlice<UInt8> { drop(while: isBlankByte) }
@@ -544,6 +545,4 @@ extension ArraySlice where Element == UInt8 {
     }
 }
 
-private func isBlankByte(_ byte: UInt8) -> Bool {
-    byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
-}
+private func isBlankByte(_ byte: UInt8) -> Bool { LineFingerprints.isBlank(byte) }

@@ -26,12 +26,14 @@ public struct LineFingerprints: Sendable, Hashable {
     /// A line's bytes without spaces, tabs and carriage returns at either end: what two lines must share to count as
     /// the same line.
     public static func trimmed(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        func isBlank(_ byte: UInt8) -> Bool {
-            byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
-        }
         guard let first = line.firstIndex(where: { !isBlank($0) }), let last = line.lastIndex(where: { !isBlank($0) })
         else { return line[line.endIndex...] }
         return line[first...last]
+    }
+
+    /// What counts as blank at either end of a line: space, tab and carriage return (the `\r` of a CRLF line end).
+    public static func isBlank(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
     }
 
     /// 64-bit FNV-1a of `bytes` (already trimmed): stable across runs, unlike `Hasher`, and cheap.
