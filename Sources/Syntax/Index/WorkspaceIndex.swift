@@ -25,6 +25,16 @@ public final class WorkspaceIndex: Sendable {
         var byName: [String: [SymbolDefinition]] = [:]
         /// Keyed by workspace-relative path, as `files`.
         var lines: [String: LineFingerprints] = [:]
+        /// The last `linesBetween` answer: asked again at every keystroke on one line (the same neighbours, the same
+        /// excluded file, which is the one changing), it stays right until another file changes.
+        var lastLinesBetween: (above: UInt64, below: UInt64, excluded: String, answer: LinesBetween)?
+
+        /// Keeps `lines` and the cached answer consistent: a change to `path` voids the answer unless `path` was
+        /// the file that answer left out.
+        mutating func setLines(_ fingerprints: LineFingerprints?, for path: String) {
+            lines[path] = fingerprints
+            if lastLinesBetween?.excluded != path { lastLinesBetween = nil }
+        }
     }
 
     public init(registry: LanguageRegistry, options: WorkspaceWalkOptions = WorkspaceWalkOptions()) {
@@ -82,6 +92,7 @@ public final class WorkspaceIndex: Sendable {
             state.roots = standardizedRoots
             state.files = extracted
             state.lines = lines
+            state.lastLinesBetween = nil
             state.byName = Self.nameTable(extracted.values)
         }
         let definitions = extracted.values.reduce(0) { $0 + $1.definitions.count }
@@ -120,7 +131,7 @@ public final class WorkspaceIndex: Sendable {
         state.withLock { state in
             if let old = state.files[relativePath] { Self.removeNames(of: old, from: &state.byName) }
             state.files[relativePath] = symbols
-            state.lines[relativePath] = lines
+            state.setLines(lines, for: relativePath)
             for definition in symbols.definitions { state.byName[definition.name, default: []].append(definition) }
         }
     }
@@ -132,7 +143,7 @@ public final class WorkspaceIndex: Sendable {
         state.withLock { state in
             if let old = state.files[relativePath] { Self.removeNames(of: old, from: &state.byName) }
             state.files[relativePath] = symbols
-            state.lines[relativePath] = lines
+            state.setLines(lines, for: relativePath)
             for definition in symbols.definitions { state.byName[definition.name, default: []].append(definition) }
         }
     }
@@ -141,15 +152,19 @@ public final class WorkspaceIndex: Sendable {
     public func remove(path relativePath: String) {
         state.withLock { state in
             if let old = state.files.removeValue(forKey: relativePath) { Self.removeNames(of: old, from: &state.byName) }
-            state.lines[relativePath] = nil
+            state.setLines(nil, for: relativePath)
         }
     }
 
     /// Every place in the indexed files other than `excluded` where a non-blank line sits between a non-blank line
     /// with fingerprint `above` and one with fingerprint `below` (`LineFingerprints`), in path order, with how common
-    /// those two lines are there. One pass over every file's fingerprints.
+    /// those two lines are there. One pass over every file's fingerprints, unless the question is the last one asked
+    /// and no file but the excluded one changed since.
     public func linesBetween(_ above: UInt64, and below: UInt64, excluding excluded: String) -> LinesBetween {
         state.withLock { state in
+            if let last = state.lastLinesBetween, last.above == above, last.below == below, last.excluded == excluded {
+                return last.answer
+            }
             var found = LinesBetween()
             for (path, lines) in state.lines where path != excluded {
                 let prints = lines.fingerprints
@@ -164,6 +179,7 @@ public final class WorkspaceIndex: Sendable {
                 }
             }
             found.places.sort { ($0.path, $0.lineNumber) < ($1.path, $1.lineNumber) }
+            state.lastLinesBetween = (above, below, excluded, found)
             return found
         }
     }
