@@ -1,16 +1,17 @@
 import Foundation
 import Syntax
 
-/// Why a suggestion is a line the file already has: the lines around that line are the lines around the cursor.
+/// Why a suggestion is a line the file (or another file of the workspace) already has: the lines around that line
+/// are the lines around the cursor.
 public struct RepeatedLineEvidence: Sendable, Equatable {
-    /// The line of the file the suggestion repeats, 0-based.
+    /// The line the suggestion repeats, 0-based, in the cursor's file or in the one `path` names.
     public var line: Int
     /// How many non-blank lines just above it, and just below it, are the same as those around the cursor (blanks at
     /// either end of a line aside). At least one of them is 1 or more; both are, unless no line shares both sides.
     public var linesAbove: Int
     public var linesBelow: Int
     /// How distinctive those shared lines are: over each of them, log2(the file's non-blank lines / how many times
-    /// that line occurs). Two `}` lines in a long file are weak evidence; a unique signature and a unique call are
+    /// that line occurs), counted over the other files for a line from another file. Two `}` lines in a long file are weak evidence; a unique signature and a unique call are
     /// strong.
     public var bits: Double
     /// The workspace-relative path of the file the line is from, when it is not the cursor's.
