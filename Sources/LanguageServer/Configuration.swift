@@ -60,16 +60,10 @@ struct Configuration: Sendable, Equatable {
                     case "lineHoleTokens": return set(&completion.lineHoleTokens, value, 1...256)
                     case "blockHoleTokens": return set(&completion.blockHoleTokens, value, 1...512)
                     case "contextTokens": return set(&completion.contextTokens, value, 64...131_072)
-                    case "temperature":
-                        guard let number = value.numberValue, number >= 0, number <= 2 else { return false }
-                        completion.temperature = Float(number)
-                        return true
+                    case "temperature": return set(&completion.temperature, value, 0...2)
                     case "cache": return set(&completion.useCache, value)
                     case "reuseContext": return set(&completion.reuseContext, value)
-                    case "stopPenalty":
-                        guard let number = value.numberValue, number >= 0, number <= 20 else { return false }
-                        completion.stopPenalty = Float(number)
-                        return true
+                    case "stopPenalty": return set(&completion.stopPenalty, value, 0...20)
                     case "minConfidence": return set(&completion.minConfidence, value)
                     // `midLineMinConfidence` was this floor's name when it held only for the rest of a line.
                     case "newLineMinConfidence", "midLineMinConfidence":
@@ -89,10 +83,7 @@ struct Configuration: Sendable, Equatable {
                     case "lengthCandidates": return set(&completion.lengthCandidates, value, 1...3)
                     case "fileLineSnapDistance": return set(&completion.fileLineSnapDistance, value)
                     case "repeatedLinesFromOtherFiles": return set(&completion.repeatedLinesFromOtherFiles, value)
-                    case "repeatedLineMinBits":
-                        guard let number = value.numberValue, number >= 0, number <= 1_000 else { return false }
-                        completion.repeatedLineMinBits = Float(number)
-                        return true
+                    case "repeatedLineMinBits": return set(&completion.repeatedLineMinBits, value, 0...1_000)
                     default: return false
                     }
                 }
@@ -144,8 +135,11 @@ struct Configuration: Sendable, Equatable {
     }
 
     /// A probability: a number in [0, 1].
-    private func set(_ target: inout Float, _ value: JSONValue) -> Bool {
-        guard let number = value.numberValue, number >= 0, number <= 1 else { return false }
+    private func set(_ target: inout Float, _ value: JSONValue) -> Bool { set(&target, value, 0...1) }
+
+    /// A number in `range`.
+    private func set(_ target: inout Float, _ value: JSONValue, _ range: ClosedRange<Double>) -> Bool {
+        guard let number = value.numberValue, range.contains(number) else { return false }
         target = Float(number)
         return true
     }

@@ -167,11 +167,15 @@ struct InfillBench: ParsableCommand {
         print("\nsingle-line suggestions that complete the line into one of the file's, and the others: right / answered, right / offered as you type")
         print("| language | lines of the file | as you type | new lines | as you type |")
         print("|---|---:|---:|---:|---:|")
-        func count(_ outcomes: [ScoredOutcome]) -> String { "\(outcomes.filter(\.correct).count) / \(outcomes.count)" }
         for (language, outcomes, _) in lineGroups(figures) {
             let copies = outcomes.filter(\.copiesLineOfFile), others = outcomes.filter { !$0.copiesLineOfFile }
-            print("| \(language) | \(count(copies)) | \(count(copies.filter(\.offeredAtServerFloors))) | \(count(others)) | \(count(others.filter(\.offeredAtServerFloors))) |")
+            print("| \(language) | \(rightOf(copies)) | \(rightOf(copies.filter(\.offeredAtServerFloors))) | \(rightOf(others)) | \(rightOf(others.filter(\.offeredAtServerFloors))) |")
         }
+    }
+
+    /// "right / all" of some outcomes, a cell of the tables below.
+    private func rightOf(_ outcomes: [ScoredOutcome]) -> String {
+        "\(outcomes.filter(\.correct).count) / \(outcomes.count)"
     }
 
     /// The first suggestions that were snapped to a line of the file (`fileLineSnapDistance`): how often the snapped
@@ -197,10 +201,9 @@ struct InfillBench: ParsableCommand {
         print("\nsingle-line suggestions that repeat a line of the file found among the same lines as the cursor (RepeatedLine), and the model's: right / offered as you type")
         print("| language | repeated lines | of them from other files | the model's |")
         print("|---|---:|---:|---:|")
-        func count(_ outcomes: [ScoredOutcome]) -> String { "\(outcomes.filter(\.correct).count) / \(outcomes.count)" }
         for (language, outcomes, _) in lineGroups(figures) {
             let offered = outcomes.filter(\.offeredAtServerFloors)
-            print("| \(language) | \(count(offered.filter { $0.repeatedLine != nil })) | \(count(offered.filter { $0.repeatedFrom != nil })) | \(count(offered.filter { $0.repeatedLine == nil })) |")
+            print("| \(language) | \(rightOf(offered.filter { $0.repeatedLine != nil })) | \(rightOf(offered.filter { $0.repeatedFrom != nil })) | \(rightOf(offered.filter { $0.repeatedLine == nil })) |")
         }
     }
 
