@@ -57,10 +57,15 @@ public struct Suggestion: Sendable, Equatable {
     /// Set when the suggestion is not the model's but a line the file repeats where the cursor is
     /// (`CompletionSettings.repeatedLineMinBits`): which line, and how much of its surroundings the cursor shares.
     public var repeatedLine: RepeatedLineEvidence? = nil
+    /// Set when the suggestion is a line of the file that `LineRanker` chose over the model's fill; its
+    /// `confidence` is then the ranker's probability.
+    public var rankedLine: RankedLineEvidence? = nil
 
     public init(text: String, replaceStart: Int, fromTypeAheadCache: Bool, milliseconds: Double,
                 confidence: Float? = nil, tokenConfidences: [Float] = [], isUnsure: Bool = false,
-                snappedFrom: String? = nil, repeatedLine: RepeatedLineEvidence? = nil) {
+                snappedFrom: String? = nil, repeatedLine: RepeatedLineEvidence? = nil,
+                rankedLine: RankedLineEvidence? = nil) {
+        self.rankedLine = rankedLine
         self.snappedFrom = snappedFrom
         self.repeatedLine = repeatedLine
         self.text = text
@@ -163,6 +168,12 @@ public struct CompletionSettings: Sendable, Equatable {
     /// (`RepeatedLine.acrossFiles`): a licence header's next line, a tutorial's next step, a list mirrored in another
     /// module (`Training/README.md`, "Lines the file repeats").
     public var repeatedLinesFromOtherFiles = true
+    /// Rank the file's lines as the cursor's line (`LineRanker`) after the model's fill, and offer the one the
+    /// ranker prefers to that fill. Only where nothing follows the cursor on its line and no repeated line was found.
+    public var rankFileLines = true
+    /// The as-you-type floor of a ranked line's probability (`RankedLineEvidence.probability`); below it, typing
+    /// offers nothing there (the ranker judged the model's fill less likely still), an invocation marks it unsure.
+    public var rankedLineMinProbability: Float = 0.8
 
     public init() {}
 
@@ -239,6 +250,9 @@ public final class CompletionService: Sendable {
         // A repeated line is offered first; the model fills only the further suggestions an invocation asks for.
         let attempts = repeated == nil ? max(1, request.count, settings.lengthCandidates)
             : request.count > 1 ? max(request.count - 1, settings.lengthCandidates) : 0
+        // The model's first fill that survived post-processing and the syntax guard, whatever its confidence: one of
+        // the ranker's clues.
+        var modelLine: String?
         for attempt in 0..<attempts {
             if cancellation.isCancelled { throw EngineError.cancelled }
             // Further suggestions differ in hole length (the biggest lever on infill quality), then in seed.
@@ -288,6 +302,7 @@ public final class CompletionService: Sendable {
                 trace?("  dropped: the file parsed before and would not with \(cleaned.debugDescription)")
                 continue
             }
+            if modelLine == nil { modelLine = typed + cleaned }
             // Score only what is shown: the typed word and the cleaned fill are (almost always) a prefix of the
             // raw fill, and the tokens past it (a next line, a dropped closer) say nothing about this suggestion.
             // Scored before snapping: a snapped suggestion carries the confidence of the model's own fill.
@@ -361,6 +376,17 @@ public final class CompletionService: Sendable {
             suggestions = zip(suggestions, copies).filter(\.1).map(\.0) + zip(suggestions, copies).filter { !$0.1 }.map(\.0)
             trace?("suggestions that complete the line into one of the file's first: \(copies)")
         }
+        if repeated == nil, settings.rankFileLines,
+           let ranked = rankedLine(request, line: line, linePrefix: linePrefix, typed: typed, modelLine: modelLine,
+                                   hole: hole, index: settings.repeatedLinesFromOtherFiles ? context.workspaceIndex : nil,
+                                   settings: settings, trace: trace) {
+            if !request.invoked && ranked.isUnsure {
+                trace?("  the ranker's line is under the floor \(settings.rankedLineMinProbability) and it judged the model's fill less likely still: nothing offered")
+                suggestions = []
+            } else {
+                suggestions = [ranked] + suggestions.filter { $0.text != ranked.text }.prefix(max(0, request.count - 1))
+            }
+        }
         if let repeated { suggestions = [repeated] + suggestions.prefix(max(0, request.count - 1)) }
         if let best = suggestions.first, !best.isUnsure {
             // The cache continues what follows the cursor, so it keeps the fill without the typed part.
@@ -400,6 +426,51 @@ extension CompletionService {
                           milliseconds: Double(elapsed.components.seconds) * 1e3
                               + Double(elapsed.components.attoseconds) / 1e15,
                           repeatedLine: evidence)
+    }
+
+    /// The line of the file `LineRanker` prefers to the model's fill (`modelLine`, the typed word and the fill), as a
+    /// suggestion, when nothing follows the cursor on its line and the line keeps a parsing file parsing.
+    private func rankedLine(_ request: CompletionRequest, line: LineAround, linePrefix: String, typed: String,
+                            modelLine: String?, hole: HolePlan, index: WorkspaceIndex?, settings: CompletionSettings,
+                            trace: ((String) -> Void)?) -> Suggestion? {
+        guard line.suffix(from: request.cursor).utf8.allSatisfy(LineFingerprints.isBlank) else { return nil }
+        let started = ContinuousClock.now
+        let (before, candidates) = Self.rankedLineCandidates(
+            text: request.text, line: line, linePrefix: linePrefix, typed: typed, modelLine: modelLine,
+            otherFiles: index.map { LineRanker.OtherFiles(index: $0, path: request.path) })
+        guard let (chosen, probability) = LineRanker().choose(candidates) else {
+            trace?("ranking \(candidates.count) lines of the file: the model's fill is likelier than any")
+            return nil
+        }
+        let text = String(decoding: chosen.text.utf8.dropFirst(before.utf8.count), as: UTF8.self)
+        guard text.hasPrefix(typed), hole.validate?(text) ?? true else {
+            trace?("ranking \(candidates.count) lines of the file: line \(chosen.line + 1) (p = \(String(format: "%.2f", probability))), but the file parsed before and would not with it")
+            return nil
+        }
+        trace?("ranking \(candidates.count) lines: line \(chosen.line + 1)\(chosen.path.map { " of \($0)" } ?? "") is likelier than the model's fill (p = \(String(format: "%.2f", probability))): \(text.debugDescription)")
+        let elapsed = ContinuousClock.now - started
+        return Suggestion(text: text, replaceStart: line.identifierStart, fromTypeAheadCache: false,
+                          milliseconds: Double(elapsed.components.seconds) * 1e3
+                              + Double(elapsed.components.attoseconds) / 1e15,
+                          confidence: probability, tokenConfidences: [probability],
+                          isUnsure: probability < settings.rankedLineMinProbability,
+                          rankedLine: RankedLineEvidence(line: chosen.line, probability: probability,
+                                                         candidates: candidates.count, path: chosen.path))
+    }
+
+    /// What `LineRanker` ranks at a cursor: the lines of the file that begin with the cursor line's text before the
+    /// typed word (`before`, without its indentation) and the typed word, described against the model's line
+    /// (`modelLine`: the typed word and the model's fill).
+    static func rankedLineCandidates(text: [UInt8], line: LineAround, linePrefix: String, typed: String,
+                                     modelLine: String?, otherFiles: LineRanker.OtherFiles? = nil)
+        -> (before: String, candidates: [LineRanker.Candidate]) {
+        let before = String(decoding: Array(linePrefix.utf8)[...].trimmingLeadingBlanks, as: UTF8.self)
+        let modelFill = modelLine.map { fill in
+            let first = fill.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            return String(decoding: Array((before + first).utf8)[...].trimmingBlanks, as: UTF8.self)
+        }
+        return (before, LineRanker.candidates(text: text, cursorLineStart: line.lineStart, head: before + typed,
+                                              modelFill: modelFill, otherFiles: otherFiles))
     }
 
     /// How sure the model must be of each line after a fill's first for that line to be offered with it. Not

@@ -58,6 +58,18 @@ public struct ScoredOutcome: Codable, Sendable, Equatable {
     /// The further suggestions of an invocation that asked for several (`InfillEvaluation.suggestionsPerHole`), in
     /// the order offered, each scored like the first; empty when one was asked for.
     public var alternatives: [ScoredOutcome] = []
+    /// The line of the file the suggestion is, when `LineRanker` chose it (`Suggestion.rankedLine`), 1-based.
+    public var rankedLine: Int? = nil
+}
+
+/// A whole-line hole as `LineRanker` sees it, for fitting its weights (`InfillEvaluation.recordRankerCandidates`):
+/// every candidate line's features, which of them is the right line, and whether the model's fill was right.
+public struct RankerHole: Codable, Sendable, Equatable {
+    public var features: [[Float]]
+    public var right: [Bool]
+    public var modelRight: Bool
+    /// Whether typing would have offered the model's fill with the server's floors.
+    public var modelOffered: Bool
 }
 
 extension Array where Element == ScoredOutcome {
@@ -141,6 +153,9 @@ public struct InfillEvaluation {
         /// Every answered single-line hole: the suggestion's token confidences and whether it was exactly right,
         /// for the precision/coverage curve of a confidence floor.
         public var lineOutcomes: [ScoredOutcome] = []
+        /// With `recordRankerCandidates`: the line holes `LineRanker` would rank (no repeated line offered, nothing
+        /// after the cursor), with the model's fill as the ranker would see it.
+        public var rankerHoles: [RankerHole] = []
 
         public var lineExactShare: Double { Double(lineExact) / Double(max(1, lineHoles)) }
         public var lineBaselineShare: Double { Double(lineExactPreviousLine) / Double(max(1, lineHoles)) }
@@ -170,6 +185,9 @@ public struct InfillEvaluation {
     /// How many suggestions each hole asks for, as an explicit invocation does (`CompletionRequest.count`); exact
     /// match and the curves judge the first, `Figures.lineRightAmongSuggestions` all of them.
     public var suggestionsPerHole = 1
+    /// Record every whole-line hole's `LineRanker` candidates (`Figures.rankerHoles`), with the model's fill as it is
+    /// without the ranker: set `settings.rankFileLines` to false with it.
+    public var recordRankerCandidates = false
 
     public init(service: CompletionService, context: any InfillContextProvider, registry: LanguageRegistry?) {
         self.service = service
@@ -206,9 +224,25 @@ public struct InfillEvaluation {
             let want = hole.middle.trimmingCharacters(in: .whitespaces)
             if Self.previousLine(hole.prefix) == want { f.lineExactPreviousLine += 1 }
             let suggestions = try complete(request, into: &f)
+            let line = LineAround(text: text, cursor: cursor)
+            if recordRankerCandidates, suggestions.first?.repeatedLine == nil,
+               line.suffix(from: cursor).utf8.allSatisfy(LineFingerprints.isBlank) {
+                let first = suggestions.first
+                let model = first.map { $0.snappedFrom ?? $0.text }
+                let candidates = CompletionService.rankedLineCandidates(
+                    text: text, line: line, linePrefix: line.prefix(upTo: line.identifierStart),
+                    typed: String(decoding: text[line.identifierStart..<cursor], as: UTF8.self), modelLine: model,
+                    otherFiles: settings.repeatedLinesFromOtherFiles
+                        ? context.workspaceIndex.map { LineRanker.OtherFiles(index: $0, path: hole.path) } : nil)
+                    .candidates
+                let got = first.map { ($0.text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? "")
+                    .trimmingCharacters(in: .whitespaces) }
+                f.rankerHoles.append(RankerHole(features: candidates.map(\.features),
+                                                right: candidates.map { $0.text == want },
+                                                modelRight: got == want, modelOffered: first.map { !$0.isUnsure } ?? false))
+            }
             guard !suggestions.isEmpty else { return }
             f.lineAnswered += 1
-            let line = LineAround(text: text, cursor: cursor)
             var outcomes = suggestions.map { suggestion in
                 // The model's own line decides: a snapped suggestion is a line of the file by construction.
                 let completed = line.prefix(upTo: suggestion.replaceStart) + (suggestion.snappedFrom ?? suggestion.text)
@@ -222,7 +256,8 @@ public struct InfillEvaluation {
                                                                                              line: line),
                                      snappedFrom: suggestion.snappedFrom?.trimmingCharacters(in: .whitespaces),
                                      repeatedLine: suggestion.repeatedLine.map { $0.line + 1 },
-                                     repeatedFrom: suggestion.repeatedLine?.path)
+                                     repeatedFrom: suggestion.repeatedLine?.path,
+                                     rankedLine: suggestion.rankedLine.map { $0.line + 1 })
             }
             if outcomes[0].correct { f.lineExact += 1 }
             if outcomes.contains(where: \.correct) { f.lineRightAmongSuggestions += 1 }

@@ -133,7 +133,8 @@ extension LanguageServer {
 
     /// The completion item's detail: where the suggestion came from, its time and the model's confidence, and
     /// "unsure" when it is below the as-you-type floor and shown only because the user asked; for a suggestion
-    /// snapped to a line of the file, what the model wrote; for a line the file repeats, which line.
+    /// snapped to a line of the file, what the model wrote; for a line the file repeats or one the line ranker chose,
+    /// which line.
     static func detail(_ suggestion: Suggestion) -> String {
         if suggestion.fromTypeAheadCache { return "dlsp · continued" }
         var parts = [String(format: "dlsp · %.0f ms", suggestion.milliseconds)]
@@ -142,6 +143,9 @@ extension LanguageServer {
         if let draft = suggestion.snappedFrom { parts.append("a line of the file; the model wrote \(draft)") }
         if let repeated = suggestion.repeatedLine {
             parts.append("repeats line \(repeated.line + 1)\(repeated.path.map { " of \($0)" } ?? ""), found among the same lines as around the cursor")
+        }
+        if let ranked = suggestion.rankedLine {
+            parts.append("line \(ranked.line + 1)\(ranked.path.map { " of \($0)" } ?? ""), whose surroundings look like the cursor's; the confidence is the ranker's")
         }
         return parts.joined(separator: " · ")
     }

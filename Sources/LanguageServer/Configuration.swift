@@ -12,7 +12,8 @@ import RemoteBackends
 ///                   "stopPenalty": 0, "minConfidence": 0.4, "minConfidenceByLanguage": { "c": 0.95 },
 ///                   "newLineMinConfidence": 0.94,
 ///                   "invokedMinConfidence": 0, "lengthCandidates": 1, "fileLineSnapDistance": 0.3,
-///                   "repeatedLineMinBits": 12, "repeatedLinesFromOtherFiles": true },
+///                   "repeatedLineMinBits": 12, "repeatedLinesFromOtherFiles": true, "rankFileLines": true,
+///                   "rankedLineMinProbability": 0.8 },
 ///   "inlineCompletion": { "enabled": true, "count": 3 },
 ///   "backend": { "kind": "embedded" | "openai-fim" | "openai-completions" | "llama.cpp" | "ollama",
 ///                "url": "http://gpu-box:30000", "model": "…", "apiKeyEnv": "MY_API_KEY", "timeoutMs": 5000,
@@ -84,6 +85,8 @@ struct Configuration: Sendable, Equatable {
                     case "fileLineSnapDistance": return set(&completion.fileLineSnapDistance, value)
                     case "repeatedLinesFromOtherFiles": return set(&completion.repeatedLinesFromOtherFiles, value)
                     case "repeatedLineMinBits": return set(&completion.repeatedLineMinBits, value, 0...1_000)
+                    case "rankFileLines": return set(&completion.rankFileLines, value)
+                    case "rankedLineMinProbability": return set(&completion.rankedLineMinProbability, value, 0...1)
                     default: return false
                     }
                 }

@@ -101,6 +101,12 @@ struct Complete: ParsableCommand {
                     if let path = repeated.path { evidence["path"] = path }
                     item["repeatedLine"] = evidence
                 }
+                if let ranked = suggestion.rankedLine {
+                    var evidence: [String: Any] = ["line": ranked.line + 1, "probability": Double(ranked.probability),
+                                                   "candidates": ranked.candidates]
+                    if let path = ranked.path { evidence["path"] = path }
+                    item["rankedLine"] = evidence
+                }
                 return item
             }
             let data = try JSONSerialization.data(withJSONObject: ["model": modelPath, "suggestions": items],
@@ -122,6 +128,9 @@ struct Complete: ParsableCommand {
             }
             if let repeated = suggestion.repeatedLine {
                 note += "   (repeats line \(repeated.line + 1)\(repeated.path.map { " of \($0)" } ?? ""): the same \(repeated.linesAbove) line(s) above it and \(repeated.linesBelow) below as around the cursor)"
+            }
+            if let ranked = suggestion.rankedLine {
+                note += "   (line \(ranked.line + 1)\(ranked.path.map { " of \($0)" } ?? ""), ranked first of \(ranked.candidates) lines by how alike its surroundings are to the cursor's)"
             }
             print("\(before)\u{1B}[1m\(suggestion.text)\u{1B}[0m\(note)")
         }

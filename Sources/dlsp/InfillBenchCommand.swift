@@ -38,6 +38,12 @@ struct InfillBench: ParsableCommand {
     var repeatedLineMinBits: Float?
     @Option(help: "Also look for repeated lines in the workspace's other files, for holes that name one (default: the server's).")
     var repeatedLinesFromOtherFiles: Bool?
+    @Option(help: "Rank the file's lines against the model's fill and offer the one preferred to it (default: the server's).")
+    var rankFileLines: Bool?
+    @Option(help: "The as-you-type floor of a ranked line's probability (default: the server's).")
+    var rankedLineMinProbability: Float?
+    @Flag(help: "Record every whole-line hole's ranked-line candidates and features in the JSON (`rankerHoles`), with the ranker off, for Training/fit_line_ranker.py.")
+    var recordRankerCandidates = false
     @Option(help: "Suggestions asked for per single-line hole, as an explicit invocation asks for several; the table then also counts holes whose line is among them.")
     var suggestions = 1
     @Flag(help: "Also fill each hole with the exact sampler (no dual cache, no context reuse) and report how often the suggestions agree.")
@@ -80,6 +86,12 @@ struct InfillBench: ParsableCommand {
         if let repeatedLineMinBits { evaluation.settings.repeatedLineMinBits = max(0, repeatedLineMinBits) }
         if let repeatedLinesFromOtherFiles { evaluation.settings.repeatedLinesFromOtherFiles = repeatedLinesFromOtherFiles }
         if let lineHoleTokens { evaluation.settings.lineHoleTokens = max(1, lineHoleTokens) }
+        if let rankFileLines { evaluation.settings.rankFileLines = rankFileLines }
+        if let rankedLineMinProbability { evaluation.settings.rankedLineMinProbability = rankedLineMinProbability }
+        if recordRankerCandidates {
+            evaluation.settings.rankFileLines = false
+            evaluation.recordRankerCandidates = true
+        }
         evaluation.compareExact = compareExact
         evaluation.suggestionsPerHole = max(1, suggestions)
         var figures: [String: InfillEvaluation.Figures] = [:]

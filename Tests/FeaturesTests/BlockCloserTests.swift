@@ -80,8 +80,10 @@ struct BlockCloserTests {
         let request = CompletionRequest(uri: "file:///f.js", path: "f.js", languageID: "javascript",
                                         text: Array(source.utf8), cursor: cursor, count: 1, invoked: true)
         let fill = scored([("}", 0.9), ("\n", 0.4), ("  = = =", 0.05), (")", 0.1)])
+        var settings = CompletionSettings()
+        settings.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
         let suggestions = try CompletionService(backend: ScoredBackend([fill]))
-            .complete(request, context: PlainTextContext(), settings: CompletionSettings(),
+            .complete(request, context: PlainTextContext(), settings: settings,
                       cancellation: CancellationFlag())
         #expect(suggestions.map(\.text) == ["}"])
         // The same fill where the block is closed already is not offered.
@@ -89,7 +91,7 @@ struct BlockCloserTests {
         let closedRequest = CompletionRequest(uri: "file:///g.js", path: "g.js", languageID: "javascript",
                                               text: Array(closed.utf8), cursor: cursor, count: 1, invoked: true)
         let none = try CompletionService(backend: ScoredBackend([fill]))
-            .complete(closedRequest, context: PlainTextContext(), settings: CompletionSettings(),
+            .complete(closedRequest, context: PlainTextContext(), settings: settings,
                       cancellation: CancellationFlag())
         #expect(none.isEmpty)
     }

@@ -48,6 +48,7 @@ struct ConfidenceFloorTests {
     /// the model.
     static var settings: CompletionSettings {
         var settings = CompletionSettings()
+        settings.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
         settings.minConfidence = 0.5
         settings.newLineMinConfidence = 0  // these tests' fills are new lines; that floor has its own test
         return settings
@@ -134,6 +135,7 @@ struct ConfidenceFloorTests {
     @Test("a line the file does not have is held to newLineMinConfidence, wherever the cursor is")
     func newLineFloor() throws {
         var settings = CompletionSettings()
+        settings.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
         settings.minConfidence = 0.7
         settings.minConfidenceByLanguage = ["javascript": 0.5]
         settings.newLineMinConfidence = 0.9
@@ -189,6 +191,7 @@ struct ConfidenceFloorTests {
                                             text: Array((before + "\n").utf8), cursor: before.utf8.count,
                                             count: fills.count, invoked: true)
             var settings = CompletionSettings()
+            settings.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
             settings.fileLineSnapDistance = 0  // these fills are near `sum(xs)`: snapping has its own tests
             return try CompletionService(backend: ScoredBackend(fills.map { scored([($0, 0.6)]) }))
                 .complete(request, context: PlainTextContext(), settings: settings,

@@ -147,6 +147,7 @@ struct RepeatedLineTests {
             let request = CompletionRequest(uri: "file:///b.py", path: "b.py", languageID: "python", text: text,
                                             cursor: before.utf8.count)
             var settings = CompletionSettings()
+            settings.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
             settings.repeatedLineMinBits = minimumBits
             settings.repeatedLinesFromOtherFiles = otherFiles
             settings.newLineMinConfidence = 0
@@ -192,6 +193,7 @@ struct RepeatedLineTests {
                                             text: Array((parts[0] + parts[1]).utf8), cursor: parts[0].utf8.count,
                                             count: count, invoked: invoked)
             var settings = CompletionSettings()
+            settings.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
             settings.repeatedLineMinBits = minimumBits
             settings.newLineMinConfidence = 0
             let backend = ScoredBackend([scored([("resp = None", 0.99)])])

@@ -46,6 +46,12 @@ struct ConfigurationTests {
         #expect(configuration.completion.repeatedLineMinBits == 12)
         #expect(configuration.apply(.object(["completion": .object(["repeatedLineMinBits": .number(20)])])).isEmpty)
         #expect(configuration.completion.repeatedLineMinBits == 20)
+        #expect(configuration.completion.rankFileLines && configuration.completion.rankedLineMinProbability == 0.8)
+        #expect(configuration.apply(.object(["completion": .object(["rankFileLines": .bool(false),
+                                                                    "rankedLineMinProbability": .number(0.9)])])).isEmpty)
+        #expect(!configuration.completion.rankFileLines && configuration.completion.rankedLineMinProbability == 0.9)
+        #expect(configuration.apply(.object(["completion": .object(["rankedLineMinProbability": .number(2)])]))
+            == ["completion.rankedLineMinProbability"])
         #expect(configuration.apply(.object(["completion": .object(["repeatedLineMinBits": .number(-1)])]))
             == ["completion.repeatedLineMinBits"])
         #expect(configuration.completion.repeatedLineMinBits == 20)
@@ -65,6 +71,11 @@ struct CompletionDetailTests {
                                   repeatedLine: RepeatedLineEvidence(line: 41, linesAbove: 2, linesBelow: 1, bits: 18))
         #expect(LanguageServer.detail(repeated)
             == "dlsp · 0 ms · repeats line 42, found among the same lines as around the cursor")
+        let ranked = Suggestion(text: "if row is None:", replaceStart: 0, fromTypeAheadCache: false, milliseconds: 1,
+                                confidence: 0.91, rankedLine: RankedLineEvidence(line: 2, probability: 0.91, candidates: 8,
+                                                                                 path: "users.py"))
+        #expect(LanguageServer.detail(ranked)
+            == "dlsp · 1 ms · confidence 0.91 · line 3 of users.py, whose surroundings look like the cursor's; the confidence is the ranker's")
         suggestion.fromTypeAheadCache = true
         #expect(LanguageServer.detail(suggestion) == "dlsp · continued")
     }

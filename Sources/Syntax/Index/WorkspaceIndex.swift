@@ -184,6 +184,35 @@ public final class WorkspaceIndex: Sendable {
         }
     }
 
+    /// Places in the indexed files other than `excluded` where a non-blank line comes just after a non-blank line with
+    /// fingerprint `above`, or just before one with fingerprint `below`: those after `above` and before `below` first,
+    /// then the others, each group in path order, at most `limit`. One pass over every file's fingerprints.
+    public func linesNextTo(above: UInt64?, below: UInt64?, excluding excluded: String, limit: Int)
+        -> [LinesBetween.Place] {
+        var both: [LinesBetween.Place] = [], one: [LinesBetween.Place] = []
+        state.withLock { state in
+            for (path, lines) in state.lines where path != excluded {
+                let prints = lines.fingerprints
+                for index in prints.indices {
+                    let after = index > 0 && prints[index - 1] == above
+                    let before = index + 1 < prints.count && prints[index + 1] == below
+                    guard after || before else { continue }
+                    let place = LinesBetween.Place(path: path, lineNumber: Int(lines.lineNumbers[index]),
+                                                   fingerprint: prints[index])
+                    if after && before { both.append(place) } else { one.append(place) }
+                }
+            }
+        }
+        let inOrder: (LinesBetween.Place, LinesBetween.Place) -> Bool = { ($0.path, $0.lineNumber) < ($1.path, $1.lineNumber) }
+        return Array((both.sorted(by: inOrder) + one.sorted(by: inOrder)).prefix(limit))
+    }
+
+    /// An indexed file's bytes as they are on disk now; nil when it cannot be read.
+    public func textOnDisk(path relativePath: String) -> [UInt8]? {
+        guard let url = url(forRelativePath: relativePath), let data = try? Data(contentsOf: url) else { return nil }
+        return Array(data)
+    }
+
     /// Line `lineNumber` (0-based) of an indexed file as it is on disk now, without its line break; nil when the
     /// file cannot be read or has fewer lines.
     public func lineOnDisk(path relativePath: String, lineNumber: Int) -> [UInt8]? {
