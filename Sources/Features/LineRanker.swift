@@ -93,6 +93,10 @@ public struct LineRanker: Sendable {
 
     public var weights: Weights
 
+    /// Only lines at most this many lines from the cursor are ranked. Ranking costs about 2.5 ms per 1,000 lines
+    /// on two cores, paid at every keystroke, and in a file of tens of thousands of lines the far ones rarely win.
+    public static let maximumDistance = 2_000
+
     public init(weights: Weights = .fitted) { self.weights = weights }
 
     /// The file's distinct non-blank lines, other than the cursor's, that begin with `head` (the cursor line's text
@@ -101,7 +105,7 @@ public struct LineRanker: Sendable {
     /// had none).
     public static func candidates(text: [UInt8], cursorLineStart: Int, head: String, modelFill: String?,
                                   otherFiles: OtherFiles? = nil) -> [Candidate] {
-        let lines = FileLines(text: text, skippingLineAt: cursorLineStart)
+        let lines = FileLines.near(text: text, lineStart: cursorLineStart, lines: maximumDistance)
         let cursor = lines.cursorPosition
         let above = (1...3).map { lines.tokens(at: cursor - $0) }
         let below = (0..<3).map { lines.tokens(at: cursor + $0) }
@@ -268,6 +272,24 @@ struct FileLines {
     }
 
     init(text: [UInt8], skippingLineAt skipped: Int) { self.init(text: text[...], skippingLineAt: skipped) }
+
+    /// The lines at most `lines` lines from the one starting at byte `lineStart` (which is skipped: the cursor's).
+    static func near(text: [UInt8], lineStart: Int, lines distance: Int) -> FileLines {
+        let newline = UInt8(ascii: "\n")
+        var low = lineStart, lowNumber = 0
+        for _ in 0..<distance {
+            guard low > 0 else { break }
+            low -= 1
+            while low > 0 && text[low - 1] != newline { low -= 1 }
+        }
+        var high = lineStart
+        for _ in 0...distance {
+            guard high < text.count, let end = text[high...].firstIndex(of: newline) else { high = text.count; break }
+            high = end + 1
+        }
+        for byte in text[..<low] where byte == newline { lowNumber += 1 }
+        return FileLines(text: text[low..<high], firstLineNumber: lowNumber, skippingLineAt: lineStart)
+    }
 
     /// Line `lineNumber` of `text` (0-based) with `context` non-blank lines on each side (fewer at the file's ends),
     /// and that line's index among them; nil when the file has no such non-blank line.

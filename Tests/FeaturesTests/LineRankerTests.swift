@@ -101,6 +101,12 @@ struct LineRankerTests {
         // The window describes a line as the whole file does.
         let whole = FileLines(text: text, skippingLineAt: -1)
         #expect(whole.tokens(at: 4) == lines.tokens(at: index) && whole.lineNumbers[4] == 7)
+        // The cursor's own file, in a long file: the lines within the distance, the cursor's skipped.
+        let numbered = Array((0..<10).map { "l\($0)\n" }.joined().utf8)
+        let near = FileLines.near(text: numbered, lineStart: 15, lines: 2)
+        #expect(near.lineNumbers == [3, 4, 6, 7] && near.cursorPosition == 2 && near.cursorLineNumber == 5)
+        #expect(FileLines.near(text: numbered, lineStart: 0, lines: 2).lineNumbers == [1, 2])
+        #expect(FileLines.near(text: numbered, lineStart: 27, lines: 2).lineNumbers == [7, 8])
     }
 
     @Test("the service offers the ranked line first, held to its own floor while typing")
