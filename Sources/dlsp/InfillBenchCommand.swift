@@ -128,6 +128,7 @@ struct InfillBench: ParsableCommand {
         printCopies(figures)
         printSnapped(figures)
         printRepeated(figures)
+        printRanked(figures)
         printCurves(figures)
         if compareExact {
             print("\n| language | holes filled both ways | same suggestion with the exact sampler | p50 ms cached | p50 ms exact |")
@@ -216,6 +217,20 @@ struct InfillBench: ParsableCommand {
         for (language, outcomes, _) in lineGroups(figures) {
             let offered = outcomes.filter(\.offeredAtServerFloors)
             print("| \(language) | \(rightOf(offered.filter { $0.repeatedLine != nil })) | \(rightOf(offered.filter { $0.repeatedFrom != nil })) | \(rightOf(offered.filter { $0.repeatedLine == nil })) |")
+        }
+    }
+
+    /// The first suggestions that are a line `LineRanker` chose over the model's fill: right / chosen, the same as
+    /// offered while typing (at `rankedLineMinProbability`), and the model's own first suggestions.
+    private func printRanked(_ figures: [String: InfillEvaluation.Figures]) {
+        guard figures.values.contains(where: { $0.lineOutcomes.contains { $0.rankedLine != nil } }) else { return }
+        print("\nsingle-line suggestions that are a line the ranker chose over the model's fill (LineRanker), and the model's own: right / suggested, right / offered as you type")
+        print("| language | ranked lines | as you type | the model's | as you type |")
+        print("|---|---:|---:|---:|---:|")
+        for (language, outcomes, _) in lineGroups(figures) {
+            let ranked = outcomes.filter { $0.rankedLine != nil }
+            let model = outcomes.filter { $0.rankedLine == nil && $0.repeatedLine == nil }
+            print("| \(language) | \(rightOf(ranked)) | \(rightOf(ranked.filter(\.offeredAtServerFloors))) | \(rightOf(model)) | \(rightOf(model.filter(\.offeredAtServerFloors))) |")
         }
     }
 
