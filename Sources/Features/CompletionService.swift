@@ -173,7 +173,7 @@ public struct CompletionSettings: Sendable, Equatable {
     public var rankFileLines = true
     /// The as-you-type floor of a ranked line's probability (`RankedLineEvidence.probability`); below it, typing
     /// offers nothing there (the ranker judged the model's fill less likely still), an invocation marks it unsure.
-    public var rankedLineMinProbability: Float = 0.8
+    public var rankedLineMinProbability: Float = 0.75
 
     public init() {}
 
@@ -252,7 +252,7 @@ public final class CompletionService: Sendable {
             : request.count > 1 ? max(request.count - 1, settings.lengthCandidates) : 0
         // The model's first fill that survived post-processing and the syntax guard, whatever its confidence: one of
         // the ranker's clues.
-        var modelLine: String?
+        var modelLine: (text: String, confidence: Float?)?
         for attempt in 0..<attempts {
             if cancellation.isCancelled { throw EngineError.cancelled }
             // Further suggestions differ in hole length (the biggest lever on infill quality), then in seed.
@@ -302,12 +302,12 @@ public final class CompletionService: Sendable {
                 trace?("  dropped: the file parsed before and would not with \(cleaned.debugDescription)")
                 continue
             }
-            if modelLine == nil { modelLine = typed + cleaned }
             // Score only what is shown: the typed word and the cleaned fill are (almost always) a prefix of the
             // raw fill, and the tokens past it (a next line, a dropped closer) say nothing about this suggestion.
             // Scored before snapping: a snapped suggestion carries the confidence of the model's own fill.
             let shown = fill.confidences(coveringBytes: typed.utf8.count + cleaned.utf8.count) ?? []
             let confidence = SuggestionConfidence.score(shown)
+            if modelLine == nil { modelLine = (typed + cleaned, confidence) }
             var snappedFrom: String?
             // While typing, a snapped line is held to the new-line floor like the fill it replaces (below), so a fill
             // under that floor is dropped either way: the file is searched only when the snap could be shown.
@@ -431,7 +431,8 @@ extension CompletionService {
     /// The line of the file `LineRanker` prefers to the model's fill (`modelLine`, the typed word and the fill), as a
     /// suggestion, when nothing follows the cursor on its line and the line keeps a parsing file parsing.
     private func rankedLine(_ request: CompletionRequest, line: LineAround, linePrefix: String, typed: String,
-                            modelLine: String?, hole: HolePlan, index: WorkspaceIndex?, settings: CompletionSettings,
+                            modelLine: (text: String, confidence: Float?)?, hole: HolePlan, index: WorkspaceIndex?,
+                            settings: CompletionSettings,
                             trace: ((String) -> Void)?) -> Suggestion? {
         guard line.suffix(from: request.cursor).utf8.allSatisfy(LineFingerprints.isBlank) else { return nil }
         let started = ContinuousClock.now
@@ -462,15 +463,17 @@ extension CompletionService {
     /// typed word (`before`, without its indentation) and the typed word, described against the model's line
     /// (`modelLine`: the typed word and the model's fill).
     static func rankedLineCandidates(text: [UInt8], line: LineAround, linePrefix: String, typed: String,
-                                     modelLine: String?, otherFiles: LineRanker.OtherFiles? = nil)
+                                     modelLine: (text: String, confidence: Float?)?,
+                                     otherFiles: LineRanker.OtherFiles? = nil)
         -> (before: String, candidates: [LineRanker.Candidate]) {
         let before = String(decoding: Array(linePrefix.utf8)[...].trimmingLeadingBlanks, as: UTF8.self)
         let modelFill = modelLine.map { fill in
-            let first = fill.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let first = fill.text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
             return String(decoding: Array((before + first).utf8)[...].trimmingBlanks, as: UTF8.self)
         }
         return (before, LineRanker.candidates(text: text, cursorLineStart: line.lineStart, head: before + typed,
-                                              modelFill: modelFill, otherFiles: otherFiles))
+                                              modelFill: modelFill, modelConfidence: modelLine?.confidence,
+                                              otherFiles: otherFiles))
     }
 
     /// How sure the model must be of each line after a fill's first for that line to be offered with it. Not

@@ -228,7 +228,7 @@ public struct InfillEvaluation {
             if recordRankerCandidates, suggestions.first?.repeatedLine == nil,
                line.suffix(from: cursor).utf8.allSatisfy(LineFingerprints.isBlank) {
                 let first = suggestions.first
-                let model = first.map { $0.snappedFrom ?? $0.text }
+                let model = first.map { ($0.snappedFrom ?? $0.text, $0.rankedLine == nil ? $0.confidence : nil) }
                 let candidates = CompletionService.rankedLineCandidates(
                     text: text, line: line, linePrefix: line.prefix(upTo: line.identifierStart),
                     typed: String(decoding: text[line.identifierStart..<cursor], as: UTF8.self), modelLine: model,

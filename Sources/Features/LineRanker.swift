@@ -50,9 +50,9 @@ public struct LineRanker: Sendable {
         /// Fitted on the first held-out set of whole lines, pooled as the plain bench sees it and with each hole's
         /// repository open as a workspace (`Training/fit_line_ranker.py`).
         public static let fitted = Weights(
-            features: [4.768, 2.125, 0.972, 3.612, 1.424, 1.057, -1.348, -1.349, 1.181, 3.363, 1.600, 0.124, 0.336,
-                       -0.253, -1.191, -1.433, -3.223, -0.403],
-            keepModel: 3.916)
+            features: [4.786, 2.131, 1.009, 3.587, 1.447, 1.077, -1.309, -1.263, 1.265, 3.318, 1.255, 0.124, 0.432,
+                       -0.163, -0.958, -1.664, -3.381, -0.132, -4.384],
+            keepModel: 3.071)
     }
 
     /// What describes one candidate line.
@@ -61,7 +61,7 @@ public struct LineRanker: Sendable {
         public static let names = [
             "above1", "above2", "above3", "below1", "below2", "below3", "above1Equal", "below1Equal",
             "sameIndentation", "likeModelFill", "isModelFill", "logDistance", "logCount", "logRarity", "length",
-            "likeLineAbove", "likeLineBelow", "fromOtherFile",
+            "likeLineAbove", "likeLineBelow", "fromOtherFile", "modelConfidence",
         ]
         public static var count: Int { names.count }
     }
@@ -102,9 +102,10 @@ public struct LineRanker: Sendable {
     /// The file's distinct non-blank lines, other than the cursor's, that begin with `head` (the cursor line's text
     /// before the cursor, without its indentation), each with its features; with `otherFiles`, also lines of other
     /// files next to the cursor's neighbours. `modelFill` is the model's line (from `head` on, trimmed; nil when it
-    /// had none).
+    /// had none), `modelConfidence` how sure the model was of it (`Suggestion.confidence`): a sure model's fill is
+    /// kept more often.
     public static func candidates(text: [UInt8], cursorLineStart: Int, head: String, modelFill: String?,
-                                  otherFiles: OtherFiles? = nil) -> [Candidate] {
+                                  modelConfidence: Float? = nil, otherFiles: OtherFiles? = nil) -> [Candidate] {
         let lines = FileLines.near(text: text, lineStart: cursorLineStart, lines: maximumDistance)
         let cursor = lines.cursorPosition
         let above = (1...3).map { lines.tokens(at: cursor - $0) }
@@ -142,6 +143,7 @@ public struct LineRanker: Sendable {
                 LineTokens.jaccard(tokens, above[0]),
                 LineTokens.jaccard(tokens, below[0]),
                 path == nil ? 0 : 1,
+                modelConfidence ?? 0,
             ]
             best[line] = (context, Candidate(text: String(decoding: line, as: UTF8.self), line: file.lineNumbers[i],
                                              path: path, features: features))

@@ -13,7 +13,7 @@ import RemoteBackends
 ///                   "newLineMinConfidence": 0.94,
 ///                   "invokedMinConfidence": 0, "lengthCandidates": 1, "fileLineSnapDistance": 0.3,
 ///                   "repeatedLineMinBits": 12, "repeatedLinesFromOtherFiles": true, "rankFileLines": true,
-///                   "rankedLineMinProbability": 0.8 },
+///                   "rankedLineMinProbability": 0.75 },
 ///   "inlineCompletion": { "enabled": true, "count": 3 },
 ///   "backend": { "kind": "embedded" | "openai-fim" | "openai-completions" | "llama.cpp" | "ollama",
 ///                "url": "http://gpu-box:30000", "model": "…", "apiKeyEnv": "MY_API_KEY", "timeoutMs": 5000,

@@ -112,15 +112,17 @@ struct LineRankerTests {
     @Test("the service offers the ranked line first, held to its own floor while typing")
     func throughTheService() throws {
         let (text, cursor) = Self.split(Self.loaders)
-        func complete(count: Int, invoked: Bool, floor: Float = 0.5, rank: Bool = true) throws -> [Suggestion] {
+        func complete(count: Int, invoked: Bool, floor: Float = 0.5, rank: Bool = true,
+                      modelConfidence: Float = 0.3) throws -> [Suggestion] {
             let request = CompletionRequest(uri: "file:///l.py", path: "l.py", languageID: "python", text: text,
                                             cursor: cursor, count: count, invoked: invoked)
             var settings = CompletionSettings()
             settings.newLineMinConfidence = 0
+            settings.minConfidence = 0
             settings.rankedLineMinProbability = floor
             settings.rankFileLines = rank
-            return try CompletionService(backend: ScoredBackend([scored([("if row:", 0.9)]),
-                                                                 scored([("if not row:", 0.9)])]))
+            return try CompletionService(backend: ScoredBackend([scored([("if row:", modelConfidence)]),
+                                                                 scored([("if not row:", 0.3)])]))
                 .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
         }
         let typing = try complete(count: 1, invoked: false)
@@ -135,6 +137,10 @@ struct LineRankerTests {
         #expect(asked.map(\.text) == ["if row is None:", "if row:", "if not row:"])
         #expect(asked.first?.isUnsure == true)
         #expect(try complete(count: 1, invoked: false, rank: false).map(\.text) == ["if row:"])
+        // How sure the model was of its fill is one of the ranker's clues: a sure fill makes the line less likely.
+        let unsure = try #require(try complete(count: 1, invoked: true).first?.rankedLine?.probability)
+        let sure = try #require(try complete(count: 1, invoked: true, modelConfidence: 1).first?.rankedLine?.probability)
+        #expect(sure < unsure)
     }
 
     @Test("with a workspace, lines of other files next to the cursor's neighbours are ranked too")
@@ -167,7 +173,8 @@ struct LineRankerTests {
         // The cursor's line above is nowhere else; the line below it is, and the line before that one is ranked.
         let fromOther = all.filter { $0.path == "users.py" }
         #expect(fromOther.map(\.text) == ["if row is None:"])
-        #expect(fromOther.first?.line == 2 && fromOther.first?.features.last == 1)
+        let fromOtherFile = try #require(LineRanker.Features.names.firstIndex(of: "fromOtherFile"))
+        #expect(fromOther.first?.line == 2 && fromOther.first?.features[fromOtherFile] == 1)
         // The cursor's own file is never read as another file.
         let excluded = LineRanker.candidates(text: text, cursorLineStart: line.lineStart, head: "", modelFill: nil,
                                              otherFiles: LineRanker.OtherFiles(index: index, path: "users.py"))

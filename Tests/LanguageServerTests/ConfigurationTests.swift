@@ -46,7 +46,7 @@ struct ConfigurationTests {
         #expect(configuration.completion.repeatedLineMinBits == 12)
         #expect(configuration.apply(.object(["completion": .object(["repeatedLineMinBits": .number(20)])])).isEmpty)
         #expect(configuration.completion.repeatedLineMinBits == 20)
-        #expect(configuration.completion.rankFileLines && configuration.completion.rankedLineMinProbability == 0.8)
+        #expect(configuration.completion.rankFileLines && configuration.completion.rankedLineMinProbability == 0.75)
         #expect(configuration.apply(.object(["completion": .object(["rankFileLines": .bool(false),
                                                                     "rankedLineMinProbability": .number(0.9)])])).isEmpty)
         #expect(!configuration.completion.rankFileLines && configuration.completion.rankedLineMinProbability == 0.9)
