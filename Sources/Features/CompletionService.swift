@@ -166,7 +166,8 @@ public struct CompletionSettings: Sendable, Equatable {
     /// Also look for the line in the workspace's other files when the cursor's file has none: a line that sits, in
     /// another file, between the same two non-blank lines as the cursor, every such place holding the same line
     /// (`RepeatedLine.acrossFiles`): a licence header's next line, a tutorial's next step, a list mirrored in another
-    /// module (`Training/README.md`, "Lines the file repeats").
+    /// module (`Training/README.md`, "Lines the file repeats"). It also lets `LineRanker` rank other files' lines next
+    /// to the cursor's neighbours (`rankFileLines`).
     public var repeatedLinesFromOtherFiles = true
     /// Rank the file's lines as the cursor's line (`LineRanker`) after the model's fill, and offer the one the
     /// ranker prefers to that fill. Only where nothing follows the cursor on its line and no repeated line was found.
