@@ -332,7 +332,7 @@ public final class CompletionService: Sendable {
                 trace?("  dropped: only a comment marker, \(cleaned.debugDescription)")
                 continue
             }
-            let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3
+            let milliseconds = elapsed.milliseconds
             // A fill that completes the line into one the file already has is held to the language's floor, any
             // other to the higher floor for new lines (see `completesLineOfFile`). The file is searched only when
             // the answer matters. A snapped suggestion keeps the floor of the model's own line, a new one: snapped
@@ -422,10 +422,8 @@ extension CompletionService {
             return nil
         }
         trace?("\(described): offered as it is, \(text.debugDescription)")
-        let elapsed = ContinuousClock.now - started
         return Suggestion(text: text, replaceStart: line.identifierStart, fromTypeAheadCache: false,
-                          milliseconds: Double(elapsed.components.seconds) * 1e3
-                              + Double(elapsed.components.attoseconds) / 1e15,
+                          milliseconds: (ContinuousClock.now - started).milliseconds,
                           repeatedLine: evidence)
     }
 
@@ -450,14 +448,17 @@ extension CompletionService {
             return nil
         }
         trace?("ranking \(candidates.count) lines: line \(chosen.line + 1)\(chosen.path.map { " of \($0)" } ?? "") is likelier than the model's fill (p = \(String(format: "%.2f", probability))): \(text.debugDescription)")
-        let elapsed = ContinuousClock.now - started
         return Suggestion(text: text, replaceStart: line.identifierStart, fromTypeAheadCache: false,
-                          milliseconds: Double(elapsed.components.seconds) * 1e3
-                              + Double(elapsed.components.attoseconds) / 1e15,
+                          milliseconds: (ContinuousClock.now - started).milliseconds,
                           confidence: probability, tokenConfidences: [probability],
                           isUnsure: probability < settings.rankedLineMinProbability,
                           rankedLine: RankedLineEvidence(line: chosen.line, probability: probability,
                                                          candidates: candidates.count, path: chosen.path))
+    }
+
+    /// A suggestion's first line: what is judged of it as a single line.
+    static func firstLine(of text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
     }
 
     /// What `LineRanker` ranks at a cursor: the lines of the file that begin with the cursor line's text before the
@@ -468,9 +469,8 @@ extension CompletionService {
                                      otherFiles: LineRanker.OtherFiles? = nil)
         -> (before: String, candidates: [LineRanker.Candidate]) {
         let before = String(decoding: Array(linePrefix.utf8)[...].trimmingLeadingBlanks, as: UTF8.self)
-        let modelFill = modelLine.map { fill in
-            let first = fill.text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            return String(decoding: Array((before + first).utf8)[...].trimmingBlanks, as: UTF8.self)
+        let modelFill = modelLine.map {
+            String(decoding: Array((before + Self.firstLine(of: $0.text)).utf8)[...].trimmingBlanks, as: UTF8.self)
         }
         return (before, LineRanker.candidates(text: text, cursorLineStart: line.lineStart, head: before + typed,
                                               modelFill: modelFill, modelConfidence: modelLine?.confidence,
@@ -621,3 +621,8 @@ extension ArraySlice where Element == UInt8 {
 }
 
 private func isBlankByte(_ byte: UInt8) -> Bool { LineFingerprints.isBlank(byte) }
+
+extension Duration {
+    /// The duration in milliseconds, as suggestions and the bench report times.
+    var milliseconds: Double { Double(components.seconds) * 1e3 + Double(components.attoseconds) / 1e15 }
+}

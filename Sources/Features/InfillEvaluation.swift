@@ -235,8 +235,7 @@ public struct InfillEvaluation {
                     otherFiles: settings.repeatedLinesFromOtherFiles
                         ? context.workspaceIndex.map { LineRanker.OtherFiles(index: $0, path: hole.path) } : nil)
                     .candidates
-                let got = first.map { ($0.text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? "")
-                    .trimmingCharacters(in: .whitespaces) }
+                let got = first.map { CompletionService.firstLine(of: $0.text).trimmingCharacters(in: .whitespaces) }
                 f.rankerHoles.append(RankerHole(features: candidates.map(\.features),
                                                 right: candidates.map { $0.text == want },
                                                 modelRight: got == want, modelOffered: first.map { !$0.isUnsure } ?? false))
@@ -246,8 +245,7 @@ public struct InfillEvaluation {
             var outcomes = suggestions.map { suggestion in
                 // The model's own line decides: a snapped suggestion is a line of the file by construction.
                 let completed = line.prefix(upTo: suggestion.replaceStart) + (suggestion.snappedFrom ?? suggestion.text)
-                let got = (suggestion.text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? "")
-                    .trimmingCharacters(in: .whitespaces)
+                let got = CompletionService.firstLine(of: suggestion.text).trimmingCharacters(in: .whitespaces)
                 return ScoredOutcome(tokenConfidences: suggestion.tokenConfidences, correct: got == want,
                                      suggested: got, expected: want,
                                      offeredWhileTyping: !FillPostProcessor.isBareCommentMarker(suggestion.text),
@@ -302,7 +300,5 @@ public struct InfillEvaluation {
         return suggestions
     }
 
-    static func ms(_ d: Duration) -> Double {
-        Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15
-    }
+    static func ms(_ d: Duration) -> Double { d.milliseconds }
 }

@@ -179,5 +179,17 @@ struct LineRankerTests {
         let excluded = LineRanker.candidates(text: text, cursorLineStart: line.lineStart, head: "", modelFill: nil,
                                              otherFiles: LineRanker.OtherFiles(index: index, path: "users.py"))
         #expect(excluded.allSatisfy { $0.path == nil })
+        // The places are kept between keystrokes, until another file changes.
+        func fromOtherFiles() -> [String] {
+            LineRanker.candidates(text: text, cursorLineStart: line.lineStart, head: "", modelFill: nil,
+                                  otherFiles: LineRanker.OtherFiles(index: index, path: "groups.py"))
+                .filter { $0.path != nil }.map(\.text)
+        }
+        #expect(fromOtherFiles() == ["if row is None:"])
+        // One more line above it: a kept place (line 2) would now read another line.
+        try "def load_user(db, key):\n    row = db.fetch(\"users\", key)\n    row = row or {}\n    if not row:\n        raise KeyError(key)\n"
+            .write(to: root.appendingPathComponent("users.py"), atomically: true, encoding: .utf8)
+        index.update(path: "users.py")
+        #expect(fromOtherFiles() == ["if not row:"])
     }
 }

@@ -28,12 +28,16 @@ public final class WorkspaceIndex: Sendable {
         /// The last `linesBetween` answer: asked again at every keystroke on one line (the same neighbours, the same
         /// excluded file, which is the one changing), it stays right until another file changes.
         var lastLinesBetween: (above: UInt64, below: UInt64, excluded: String, answer: LinesBetween)?
+        /// The last `linesNextTo` answer, kept for the same reason and voided the same way.
+        var lastLinesNextTo: (above: UInt64?, below: UInt64?, excluded: String, limit: Int,
+                              answer: [LinesBetween.Place])?
 
         /// Keeps `lines` and the cached answer consistent: a change to `path` voids the answer unless `path` was
         /// the file that answer left out.
         mutating func setLines(_ fingerprints: LineFingerprints?, for path: String) {
             lines[path] = fingerprints
             if lastLinesBetween?.excluded != path { lastLinesBetween = nil }
+            if lastLinesNextTo?.excluded != path { lastLinesNextTo = nil }
         }
     }
 
@@ -93,6 +97,7 @@ public final class WorkspaceIndex: Sendable {
             state.files = extracted
             state.lines = lines
             state.lastLinesBetween = nil
+            state.lastLinesNextTo = nil
             state.byName = Self.nameTable(extracted.values)
         }
         let definitions = extracted.values.reduce(0) { $0 + $1.definitions.count }
@@ -186,11 +191,16 @@ public final class WorkspaceIndex: Sendable {
 
     /// Places in the indexed files other than `excluded` where a non-blank line comes just after a non-blank line with
     /// fingerprint `above`, or just before one with fingerprint `below`: those after `above` and before `below` first,
-    /// then the others, each group in path order, at most `limit`. One pass over every file's fingerprints.
+    /// then the others, each group in path order, at most `limit`. One pass over every file's fingerprints, unless
+    /// the question is the last one asked and no file but the excluded one changed since.
     public func linesNextTo(above: UInt64?, below: UInt64?, excluding excluded: String, limit: Int)
         -> [LinesBetween.Place] {
-        var both: [LinesBetween.Place] = [], one: [LinesBetween.Place] = []
         state.withLock { state in
+            if let last = state.lastLinesNextTo, last.above == above, last.below == below, last.excluded == excluded,
+               last.limit == limit {
+                return last.answer
+            }
+            var both: [LinesBetween.Place] = [], one: [LinesBetween.Place] = []
             for (path, lines) in state.lines where path != excluded {
                 let prints = lines.fingerprints
                 for index in prints.indices {
@@ -202,9 +212,13 @@ public final class WorkspaceIndex: Sendable {
                     if after && before { both.append(place) } else { one.append(place) }
                 }
             }
+            let inOrder: (LinesBetween.Place, LinesBetween.Place) -> Bool = {
+                ($0.path, $0.lineNumber) < ($1.path, $1.lineNumber)
+            }
+            let answer = Array((both.sorted(by: inOrder) + one.sorted(by: inOrder)).prefix(limit))
+            state.lastLinesNextTo = (above, below, excluded, limit, answer)
+            return answer
         }
-        let inOrder: (LinesBetween.Place, LinesBetween.Place) -> Bool = { ($0.path, $0.lineNumber) < ($1.path, $1.lineNumber) }
-        return Array((both.sorted(by: inOrder) + one.sorted(by: inOrder)).prefix(limit))
     }
 
     /// An indexed file's bytes as they are on disk now; nil when it cannot be read.
