@@ -209,7 +209,7 @@ void dlsp_attention_rows(const float *q, int ldq, int row_begin, int row_end,
     const float *qb = q + (size_t)row_begin * ldq;
     float *ob = out + (size_t)row_begin * ldo;
 #if DLSP_X86
-    if (dlsp_isa_active() == DLSP_ISA_AVX2_FMA && head_dim % 16 == 0) {
+    if (dlsp_isa_active() >= DLSP_ISA_AVX2_FMA && head_dim % 16 == 0) {
         for (int i = 0; i < row_end - row_begin; i += MAX_ROWS) {
             int rows = row_end - row_begin - i < MAX_ROWS ? row_end - row_begin - i : MAX_ROWS;
             rows_avx2(qb + (size_t)i * ldq, ldq, rows, k, v, ldkv, n, head_dim, scale, scratch,

@@ -5,6 +5,11 @@
 static int detect(void) {
 #if DLSP_X86
     __builtin_cpu_init();
+    // The int8 products need VNNI's byte dot product; the float products are as fast with plain AVX-512F, but one
+    // level keeps the routing simple and every CPU with AVX-512F that lacks VNNI (Skylake-X) still has AVX2.
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")
+        && __builtin_cpu_supports("avx512vnni"))
+        return DLSP_ISA_AVX512;
     // F16C (half-precision loads) came with the same generation of CPUs; the packed f16 products need it.
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
         return DLSP_ISA_AVX2_FMA;
@@ -28,7 +33,8 @@ int dlsp_isa_available(void) {
 
 int dlsp_isa_select(int isa) {
     int best = dlsp_isa_available();
-    int chosen = isa >= best ? best : DLSP_ISA_PORTABLE;
+    // A level between the ones defined (or above the CPU's) falls to the best defined one it covers.
+    int chosen = isa >= best ? best : isa >= DLSP_ISA_AVX2_FMA ? DLSP_ISA_AVX2_FMA : DLSP_ISA_PORTABLE;
     __atomic_store_n(&active, chosen, __ATOMIC_RELAXED);
     return chosen;
 }

@@ -10,6 +10,8 @@
 #define DLSP_X86 1
 #include <immintrin.h>
 #define DLSP_AVX2 __attribute__((target("avx2,fma,f16c")))
+/// AVX-512 with the byte/word, vector-length and VNNI extensions (Ice Lake, Sapphire Rapids, Zen 4 and later).
+#define DLSP_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
 #else
 #define DLSP_X86 0
 #endif

@@ -49,7 +49,7 @@ DLSP_AVX2 static void swiglu_avx2(float *g, const float *u, int count) {
 
 void dlsp_softmax_rows(float *x, int rows, int n, int stride) {
 #if DLSP_X86
-    if (dlsp_isa_active() == DLSP_ISA_AVX2_FMA) {
+    if (dlsp_isa_active() >= DLSP_ISA_AVX2_FMA) {
         for (int r = 0; r < rows; r++) softmax_avx2(x + (size_t)r * stride, n);
         return;
     }
@@ -59,7 +59,7 @@ void dlsp_softmax_rows(float *x, int rows, int n, int stride) {
 
 void dlsp_swiglu(float *g, const float *u, int count) {
 #if DLSP_X86
-    if (dlsp_isa_active() == DLSP_ISA_AVX2_FMA) { swiglu_avx2(g, u, count); return; }
+    if (dlsp_isa_active() >= DLSP_ISA_AVX2_FMA) { swiglu_avx2(g, u, count); return; }
 #endif
     swiglu_portable(g, u, count);
 }

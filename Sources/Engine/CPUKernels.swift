@@ -2,28 +2,42 @@ import Foundation
 import CKernels
 import Synchronization
 
-/// The instruction set of the engine's C kernels (`CKernels`): AVX2 with FMA where the CPU has it, otherwise
-/// portable C. Results agree to rounding; the choice only changes speed.
-public enum KernelISA: Int32, Sendable, CustomStringConvertible {
+/// The instruction set of the engine's C kernels (`CKernels`): AVX-512 with VNNI, or AVX2 with FMA, where the CPU
+/// has it, otherwise portable C. Results agree to rounding; the choice only changes speed.
+public enum KernelISA: Int32, Sendable, CustomStringConvertible, Comparable {
     case portable = 0
     case avx2FMA = 2
+    /// AVX-512 F/BW/VL with VNNI (the 8-bit products' byte dot product); includes AVX2.
+    case avx512 = 3
+
+    public static func < (a: KernelISA, b: KernelISA) -> Bool { a.rawValue < b.rawValue }
 
     /// The best this CPU supports.
     public static var available: KernelISA { KernelISA(rawValue: dlsp_isa_available()) ?? .portable }
     /// The one in use.
     public static var active: KernelISA { KernelISA(rawValue: dlsp_isa_active()) ?? .portable }
     /// Chooses the instruction set (clamped to what the CPU supports); returns the one now in use. The
-    /// `DLSP_KERNELS=portable` environment variable makes the engine start with the portable one.
+    /// `DLSP_KERNELS=portable` (or `avx2`) environment variable makes the engine start with that one.
     @discardableResult
     public static func select(_ isa: KernelISA) -> KernelISA { KernelISA(rawValue: dlsp_isa_select(isa.rawValue)) ?? .portable }
 
-    public var description: String { self == .avx2FMA ? "avx2+fma" : "portable" }
+    public var description: String {
+        switch self {
+        case .avx512: "avx512+vnni"
+        case .avx2FMA: "avx2+fma"
+        case .portable: "portable"
+        }
+    }
 
-    /// Applies `DLSP_KERNELS=portable` once per process (read when the first engine is made).
+    /// Applies `DLSP_KERNELS=portable|avx2` once per process (read when the first engine is made).
     static let environmentApplied: Void = {
-        if ProcessInfo.processInfo.environment["DLSP_KERNELS"] == "portable" {
+        switch ProcessInfo.processInfo.environment["DLSP_KERNELS"] {
+        case "portable":
             select(.portable)
             KernelRouting.current = .best(for: .portable)
+        case "avx2":
+            KernelRouting.current = .best(for: select(.avx2FMA))
+        default: break
         }
     }()
 }
@@ -52,7 +66,7 @@ public struct KernelRouting: Sendable, Equatable {
     /// The fastest routing measured for an instruction set.
     public static func best(for isa: KernelISA) -> KernelRouting {
         switch isa {
-        case .avx2FMA: KernelRouting(packedMaxRows: .max, fusedAttentionMaxRows: .max)
+        case .avx2FMA, .avx512: KernelRouting(packedMaxRows: .max, fusedAttentionMaxRows: .max)
         case .portable: .sgemmOnly
         }
     }
@@ -74,72 +88,152 @@ public struct KernelRouting: Sendable, Equatable {
     private static let fusedAttentionMaxRows = Atomic<Int>(KernelRouting.best(for: .available).fusedAttentionMaxRows)
 }
 
-/// A weight matrix (`rows` outputs × `cols` inputs) in the packed layout of `dlsp_gemm_packed`: panels of 16
-/// outputs, input-major inside a panel; f32, or IEEE halves (`dlsp_gemm_packed_f16`) when the checkpoint stored
-/// f16, which halves the bytes each product streams at no loss.
+/// How packed weight panels store their elements.
+public enum PanelFormat: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// f32, and f16 / bf16 for checkpoints stored that way: exact, widened to f32 in registers.
+    case f32, f16, bf16
+    /// 8 bits per weight with a scale per 32 inputs (GGUF's Q8_0), multiplied against activations quantised the
+    /// same way (`dlsp_gemm_q8`): a quarter of f32's bytes, and VNNI's byte dot products.
+    case q8
+
+    public var description: String { rawValue }
+    var cFormat: Int32 {
+        switch self {
+        case .f32: Int32(DLSP_PANEL_F32)
+        case .f16: Int32(DLSP_PANEL_F16)
+        case .bf16: Int32(DLSP_PANEL_BF16)
+        case .q8: -1
+        }
+    }
+    /// Bytes per weight.
+    var bytesPerElement: Double {
+        switch self {
+        case .f32: 4
+        case .f16, .bf16: 2
+        case .q8: Double(dlsp_packed_q8_bytes(16, 32)) / 512
+        }
+    }
+}
+
+/// A weight matrix (`rows` outputs × `cols` inputs) in the packed layout of `dlsp_gemm_panels`: panels of 16
+/// outputs, input-major inside a panel, as f32, f16 or bf16 elements; or 8-bit panels (`dlsp_gemm_q8`).
 struct PackedWeights: @unchecked Sendable {
     let data: UnsafeRawPointer
     let rows: Int
     let cols: Int
-    let halves: Bool
+    let format: PanelFormat
     var panels: Int { (rows + 15) / 16 }
+    var halves: Bool { format == .f16 }
 
     /// Elements the packed copy holds (rows rounded up to a whole panel).
     static func elements(rows: Int, cols: Int) -> Int { Int(dlsp_packed_floats(Int32(rows), Int32(cols))) }
 
+    /// Bytes the packed copy takes.
+    static func bytes(rows: Int, cols: Int, format: PanelFormat) -> Int {
+        switch format {
+        case .f32: 4 * elements(rows: rows, cols: cols)
+        case .f16, .bf16: 2 * elements(rows: rows, cols: cols)
+        case .q8: Int(dlsp_packed_q8_bytes(Int32(rows), Int32(cols)))
+        }
+    }
+
+    /// Whether a matrix of `cols` inputs can be packed as `format` (8-bit panels need whole blocks of 32).
+    static func supports(_ format: PanelFormat, cols: Int) -> Bool { format != .q8 || cols % 32 == 0 }
+
     /// Packs `w` into storage from `allocate` (a count of floats), as halves when `halves`.
     static func pack(_ w: UnsafePointer<Float>, rows: Int, cols: Int, halves: Bool = false,
                      allocate: (Int) -> UnsafeMutablePointer<Float>) -> PackedWeights {
-        let n = elements(rows: rows, cols: cols)
-        if halves {
-            let out = UnsafeMutableRawPointer(allocate((n + 1) / 2)).assumingMemoryBound(to: UInt16.self)
-            dlsp_pack_weights_f16(w, Int32(rows), Int32(cols), out)
-            return PackedWeights(data: UnsafeRawPointer(out), rows: rows, cols: cols, halves: true)
+        pack(w, rows: rows, cols: cols, format: halves ? .f16 : .f32, allocate: allocate)
+    }
+
+    /// Packs `w` into storage from `allocate` (a count of floats) in `format` (which `supports` the shape).
+    static func pack(_ w: UnsafePointer<Float>, rows: Int, cols: Int, format: PanelFormat,
+                     allocate: (Int) -> UnsafeMutablePointer<Float>) -> PackedWeights {
+        precondition(supports(format, cols: cols), "\(format) panels need inputs in blocks of 32")
+        let out = UnsafeMutableRawPointer(allocate((bytes(rows: rows, cols: cols, format: format) + 3) / 4))
+        let (n, k) = (Int32(rows), Int32(cols))
+        switch format {
+        case .f32: dlsp_pack_weights(w, n, k, out.assumingMemoryBound(to: Float.self))
+        case .f16: dlsp_pack_weights_f16(w, n, k, out.assumingMemoryBound(to: UInt16.self))
+        case .bf16: dlsp_pack_weights_bf16(w, n, k, out.assumingMemoryBound(to: UInt16.self))
+        case .q8: dlsp_pack_weights_q8(w, n, k, out.assumingMemoryBound(to: UInt8.self))
         }
-        let out = allocate(n)
-        dlsp_pack_weights(w, Int32(rows), Int32(cols), out)
-        return PackedWeights(data: UnsafeRawPointer(out), rows: rows, cols: cols, halves: false)
+        return PackedWeights(data: UnsafeRawPointer(out), rows: rows, cols: cols, format: format)
+    }
+
+    /// Packs Q8_0 rows (GGUF's blocks: an f16 scale and 32 signed bytes) as 8-bit panels, exactly.
+    static func packQ8_0(_ blocks: UnsafeRawPointer, rows: Int, cols: Int,
+                         allocate: (Int) -> UnsafeMutablePointer<Float>) -> PackedWeights {
+        let out = UnsafeMutableRawPointer(allocate((bytes(rows: rows, cols: cols, format: .q8) + 3) / 4))
+        dlsp_pack_q8_0(blocks.assumingMemoryBound(to: UInt8.self), Int32(rows), Int32(cols),
+                       out.assumingMemoryBound(to: UInt8.self))
+        return PackedWeights(data: UnsafeRawPointer(out), rows: rows, cols: cols, format: .q8)
     }
 
     init(data: UnsafeRawPointer, rows: Int, cols: Int, halves: Bool = false) {
+        self.init(data: data, rows: rows, cols: cols, format: halves ? .f16 : .f32)
+    }
+
+    init(data: UnsafeRawPointer, rows: Int, cols: Int, format: PanelFormat) {
         self.data = data
         self.rows = rows
         self.cols = cols
-        self.halves = halves
+        self.format = format
     }
 
     /// W[row, col], read back from the packed layout.
     func element(_ row: Int, _ col: Int) -> Float {
         let i = (row / 16) * 16 * cols + col * 16 + row % 16
-        return halves ? Float(Float16(bitPattern: data.load(fromByteOffset: 2 * i, as: UInt16.self)))
-                      : data.load(fromByteOffset: 4 * i, as: Float.self)
+        switch format {
+        case .f32: return data.load(fromByteOffset: 4 * i, as: Float.self)
+        case .f16: return Float(Float16(bitPattern: data.load(fromByteOffset: 2 * i, as: UInt16.self)))
+        case .bf16: return Float(bitPattern: UInt32(data.load(fromByteOffset: 2 * i, as: UInt16.self)) << 16)
+        case .q8: return dlsp_q8_element(data.assumingMemoryBound(to: UInt8.self), Int32(cols), Int32(row), Int32(col))
+        }
+    }
+
+    /// Bytes of scratch `apply` needs for `m` rows (the quantised activations of 8-bit panels; 0 otherwise).
+    static func scratchBytes(rows m: Int, cols: Int, format: PanelFormat) -> Int {
+        format == .q8 ? Int(dlsp_q8_activation_bytes(Int32(m), Int32(cols))) : 0
     }
 
     private struct Job {
         var x: UnsafePointer<Float>, packed: UnsafeRawPointer, y: UnsafeMutablePointer<Float>
+        var quantized: UnsafeRawPointer?
         var ldx, m, k, n, ldy, panels, parts: Int32
-        var accumulate, halves: Int32
+        var accumulate, format: Int32
 
         func run(_ p0: Int32, _ p1: Int32) {
-            if halves != 0 {
-                dlsp_gemm_packed_f16(x, ldx, m, k, packed.assumingMemoryBound(to: UInt16.self), n, y, ldy, p0, p1,
-                                     accumulate)
+            if let quantized {
+                dlsp_gemm_q8(quantized, m, k, packed.assumingMemoryBound(to: UInt8.self), n, y, ldy, p0, p1,
+                             accumulate)
             } else {
-                dlsp_gemm_packed(x, ldx, m, k, packed.assumingMemoryBound(to: Float.self), n, y, ldy, p0, p1,
-                                 accumulate)
+                dlsp_gemm_panels(x, ldx, m, k, packed, format, n, y, ldy, p0, p1, accumulate)
             }
         }
     }
 
     /// y[i, 0..<rows] = x[i, 0..<cols] · Wᵀ (or y += that when `accumulate`) for i < m; output panels are split
-    /// across `threads`.
+    /// across `threads`. 8-bit panels quantise x first into `scratch` (`scratchBytes`; allocated for this call
+    /// when nil).
     func apply(_ x: UnsafePointer<Float>, ldx: Int, m: Int, _ y: UnsafeMutablePointer<Float>, ldy: Int,
-               accumulate: Bool = false, threads: Int) {
+               accumulate: Bool = false, threads: Int, scratch: UnsafeMutableRawPointer? = nil) {
         // Parts of fewer than four panels cost more to hand over than they save.
         let parts = max(1, min(threads, panels / 4, m * panels / 8))
-        var job = Job(x: x, packed: data, y: y, ldx: Int32(ldx), m: Int32(m), k: Int32(cols), n: Int32(rows),
-                      ldy: Int32(ldy), panels: Int32(panels), parts: Int32(parts), accumulate: accumulate ? 1 : 0,
-                      halves: halves ? 1 : 0)
+        var job = Job(x: x, packed: data, y: y, quantized: nil, ldx: Int32(ldx), m: Int32(m), k: Int32(cols),
+                      n: Int32(rows), ldy: Int32(ldy), panels: Int32(panels), parts: Int32(parts),
+                      accumulate: accumulate ? 1 : 0, format: format.cFormat)
+        var owned: UnsafeMutableRawPointer?
+        defer { owned?.deallocate() }
+        if format == .q8 {
+            let buffer: UnsafeMutableRawPointer
+            if let scratch { buffer = scratch } else {
+                buffer = .allocate(byteCount: Self.scratchBytes(rows: m, cols: cols, format: .q8), alignment: 64)
+                owned = buffer
+            }
+            dlsp_quantize_activations(x, Int32(ldx), Int32(m), Int32(cols), buffer)
+            job.quantized = UnsafeRawPointer(buffer)
+        }
         if parts == 1 {
             job.run(0, job.panels)
             return

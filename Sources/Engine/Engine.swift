@@ -94,6 +94,8 @@ public final class Engine: Sendable {
     public let source: String
     /// Storage types of the loaded tensors, e.g. "F32×20, F16×3".
     public let dtypeSummary: String
+    /// How the kernels hold the matrices, e.g. "bf16×169" or "q8×169" (`WeightPrecision`).
+    public let panelSummary: String
     let model: Transformer
 
     init(config: ModelConfig, weights: TransformerWeights, tokenizer: Tokenizer?, source: String, threads: Int) {
@@ -101,14 +103,17 @@ public final class Engine: Sendable {
         self.tokenizer = tokenizer
         self.source = source
         self.dtypeSummary = weights.dtypeSummary
+        self.panelSummary = weights.panelSummary
         KernelISA.environmentApplied
         self.model = Transformer(config: config, weights: weights, threads: threads)
     }
 
     /// Loads a model directory: `config.json`, `model.safetensors` (or shards with `model.safetensors.index.json`,
     /// or one `*.gguf` file instead of both) and `tokenizer.json` if present. `threads` sets OpenBLAS's thread
-    /// count (process-wide) and the engine's own kernels'.
-    public static func load(directory: String, threads: Int = 2) throws -> Engine {
+    /// count (process-wide) and the engine's own kernels'; `precision` whether the matrices are kept as stored or
+    /// quantised to 8 bits.
+    public static func load(directory: String, threads: Int = 2, precision: WeightPrecision = .asStored) throws
+        -> Engine {
         setMatrixThreads(threads)
         let dir = URL(fileURLWithPath: directory)
         var isDir: ObjCBool = false
@@ -116,7 +121,7 @@ public final class Engine: Sendable {
             throw EngineError.fileNotFound(path: directory)
         }
         if !isDir.boolValue && directory.hasSuffix(".gguf") {
-            return try loadGGUF(path: directory, tokenizerPath: nil, threads: threads)
+            return try loadGGUF(path: directory, tokenizerPath: nil, threads: threads, precision: precision)
         }
         let configURL = dir.appendingPathComponent("config.json")
         let tokenizerURL = dir.appendingPathComponent("tokenizer.json")
@@ -125,7 +130,7 @@ public final class Engine: Sendable {
                 .filter { $0.hasSuffix(".gguf") }.sorted()
             if let g = ggufs.first {
                 return try loadGGUF(path: dir.appendingPathComponent(g).path, tokenizerPath: tokenizerURL.path,
-                                    threads: threads)
+                                    threads: threads, precision: precision)
             }
         }
         var config = try ModelConfig.load(contentsOf: configURL)
@@ -133,25 +138,26 @@ public final class Engine: Sendable {
         try resolveSpecialTokens(&config, tokenizer: tokenizer, path: tokenizerURL.path)
         let checkpoint = try SafetensorsCheckpoint(directory: dir)
         let names: TensorNames = config.family == .dream ? .dream : .llada
-        let weights = try TransformerWeights(source: checkpoint, config: config, names: names)
+        let weights = try TransformerWeights(source: checkpoint, config: config, names: names, precision: precision)
         return Engine(config: config, weights: weights, tokenizer: tokenizer, source: directory, threads: threads)
     }
 
     /// A model of the given shape with random weights (benchmarks; the mask id defaults to the last token).
     /// A model of `config`'s shape with random weights. `bf16` stores the matrices as a bf16 checkpoint would,
     /// so loading converts them as it would a real one (and memory figures match one).
-    public static func random(config: ModelConfig, seed: UInt64 = 1, bf16: Bool = false, threads: Int = 2) throws -> Engine {
-        try random(config: config, seed: seed, std: 0.02, bf16: bf16, threads: threads)
+    public static func random(config: ModelConfig, seed: UInt64 = 1, bf16: Bool = false, threads: Int = 2,
+                              precision: WeightPrecision = .asStored) throws -> Engine {
+        try random(config: config, seed: seed, std: 0.02, bf16: bf16, threads: threads, precision: precision)
     }
 
     static func random(config: ModelConfig, seed: UInt64, std: Double, bf16: Bool = false,
-                       threads: Int) throws -> Engine {
+                       threads: Int, precision: WeightPrecision = .asStored) throws -> Engine {
         setMatrixThreads(threads)
         var config = config
         if config.maskTokenID == nil { config.maskTokenID = config.embeddingSize - 1 }
         try config.validate(path: "random")
         let weights = try TransformerWeights(source: RandomTensorSource(config: config, seed: seed, std: std, bf16: bf16), config: config,
-                                             names: config.family == .dream ? .dream : .llada)
+                                             names: config.family == .dream ? .dream : .llada, precision: precision)
         return Engine(config: config, weights: weights, tokenizer: nil, source: "random", threads: threads)
     }
 

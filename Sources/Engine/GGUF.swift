@@ -200,7 +200,8 @@ extension Engine {
 
     /// Loads a GGUF file (architectures `dream`, `llada`; f32, f16, bf16 and Q8_0 tensors; Q8_0 matrices stay
     /// quantised and run through the Q8_0 kernel). The tokenizer comes from a `tokenizer.json` beside it if any.
-    public static func loadGGUF(path: String, tokenizerPath: String? = nil, threads: Int = 2) throws -> Engine {
+    public static func loadGGUF(path: String, tokenizerPath: String? = nil, threads: Int = 2,
+                                precision: WeightPrecision = .asStored) throws -> Engine {
         setMatrixThreads(threads)
         let gguf = try GGUFFile(path: path)
         var config = try gguf.config()
@@ -208,7 +209,7 @@ extension Engine {
             ?? URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("tokenizer.json").path
         let tokenizer = try loadTokenizer(path: tokPath)
         try resolveSpecialTokens(&config, tokenizer: tokenizer, path: path)
-        let weights = try TransformerWeights(source: gguf, config: config, names: .gguf)
+        let weights = try TransformerWeights(source: gguf, config: config, names: .gguf, precision: precision)
         return Engine(config: config, weights: weights, tokenizer: tokenizer, source: path, threads: threads)
     }
 }

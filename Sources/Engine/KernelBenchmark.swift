@@ -60,4 +60,66 @@ public enum KernelBenchmark {
         for (i, measure) in sgemmRuns.enumerated() { rows[i].sgemmGFLOPs = measure() }
         return rows
     }
+
+    /// One product of a 0.5B model's shapes in one panel format on one instruction set.
+    public struct PanelRow: Sendable, Codable {
+        public var product: String
+        public var rows: Int
+        public var format: String
+        public var kernels: String
+        public var milliseconds: Double
+        public var gflops: Double
+        /// Weight bytes streamed per millisecond's worth: the product's weights / its time, GB/s.
+        public var weightGBs: Double
+    }
+
+    /// The Open-dCoder-0.5B shape's products (q, gate/up, down, the LM head) at a typing step's height (17 rows: a
+    /// 16-token hole and the row before it) and a cold canvas's (1,040), in every panel format, on every
+    /// instruction set up to the CPU's best; fastest of the repeats.
+    public static func panels(threads: Int = 2, repeats: Int = 5) -> [PanelRow] {
+        setMatrixThreads(threads)
+        var rng = SeededRNG(seed: 5)
+        let c = EngineBenchmark.openDCoderShape()
+        let d = c.hiddenSize, ffn = c.intermediateSize
+        let shapes = [("q/o", d, d), ("gate/up", ffn, d), ("down", d, ffn), ("LM head", c.vocabSize, d)]
+        let isas = [KernelISA.avx2FMA, .avx512].filter { $0 <= KernelISA.available }
+        let saved = KernelISA.active
+        defer { KernelISA.select(saved) }
+        var out: [PanelRow] = []
+        for (name, n, k) in shapes {
+            let w = UnsafeMutablePointer<Float>.allocate(capacity: n * k)
+            defer { w.deallocate() }
+            for i in 0..<(n * k) { w[i] = Float(rng.unit() - 0.5) * 0.05 }
+            for format in [PanelFormat.f32, .bf16, .q8] {
+                var buffers: [UnsafeMutablePointer<Float>] = []
+                let pw = PackedWeights.pack(w, rows: n, cols: k, format: format) { count in
+                    let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
+                    buffers.append(p)
+                    return p
+                }
+                defer { buffers.forEach { $0.deallocate() } }
+                for m in [17, 1040] where !(name == "LM head" && m > 17) {
+                    let x = UnsafeMutablePointer<Float>.allocate(capacity: m * k)
+                    let y = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
+                    let scratch = UnsafeMutableRawPointer.allocate(
+                        byteCount: max(1, PackedWeights.scratchBytes(rows: m, cols: k, format: format)), alignment: 64)
+                    defer { x.deallocate(); y.deallocate(); scratch.deallocate() }
+                    for i in 0..<(m * k) { x[i] = Float(rng.unit() - 0.5) }
+                    for isa in isas {
+                        KernelISA.select(isa)
+                        let r = m > 17 ? max(1, repeats / 2) : repeats
+                        let seconds = EngineBenchmark.fastestSeconds(r) {
+                            pw.apply(x, ldx: k, m: m, y, ldy: n, threads: threads, scratch: scratch)
+                        }
+                        let bytes = Double(PackedWeights.bytes(rows: n, cols: k, format: format))
+                        out.append(PanelRow(product: "\(name) \(n)×\(k)", rows: m, format: format.description,
+                                            kernels: isa.description, milliseconds: seconds * 1e3,
+                                            gflops: 2 * Double(m * n * k) / seconds / 1e9,
+                                            weightGBs: bytes / seconds / 1e9))
+                    }
+                }
+            }
+        }
+        return out
+    }
 }

@@ -38,8 +38,8 @@ struct Transformer: @unchecked Sendable {
         let c = config
         let d = c.hiddenSize, hd = c.headDim, nh = c.numHeads, nkv = c.numKVHeads
         let qd = nh * hd, kvd = nkv * hd, ffn = c.intermediateSize
-        let group = nh / nkv
         let scale = 1 / Float(hd).squareRoot()
+        let scratch = weights.hasEightBitPanels ? ws.quantizedActivations : nil
         // Embedding gather.
         for j in 0..<a {
             let tok = Int(tokens[Int(ws.positions[j])])
@@ -47,8 +47,8 @@ struct Transformer: @unchecked Sendable {
         }
         for (l, w) in weights.layers.enumerated() {
             Kernels.rmsNorm(ws.x, w.attnNorm, ws.h, rows: a, d: d, eps: c.rmsNormEps)
-            w.wk.apply(ws.h, m: a, ws.kNew, threads: threads)
-            w.wv.apply(ws.h, m: a, ws.vNew, threads: threads)
+            w.wk.apply(ws.h, m: a, ws.kNew, threads: threads, scratch: scratch)
+            w.wv.apply(ws.h, m: a, ws.vNew, threads: threads, scratch: scratch)
             if let b = w.bk { Kernels.addBias(ws.kNew, b, rows: a, n: kvd) }
             if let b = w.bv { Kernels.addBias(ws.vNew, b, rows: a, n: kvd) }
             Kernels.rope(ws.kNew, rows: a, heads: nkv, headDim: hd, rowStride: kvd, positions: ws.positions,
@@ -78,7 +78,7 @@ struct Transformer: @unchecked Sendable {
                 }
                 a = keep.count
             }
-            w.wq.apply(ws.h, m: a, ws.q, threads: threads)
+            w.wq.apply(ws.h, m: a, ws.q, threads: threads, scratch: scratch)
             if let b = w.bq { Kernels.addBias(ws.q, b, rows: a, n: qd) }
             Kernels.rope(ws.q, rows: a, heads: nh, headDim: hd, rowStride: qd, positions: ws.positions,
                          cos: ws.ropeCos, sin: ws.ropeSin, style: c.ropeStyle)
@@ -89,12 +89,12 @@ struct Transformer: @unchecked Sendable {
             } else {
                 Self.attentionBySgemm(ws, config: c, layer: l, rows: a, keyCount: n, threads: threads)
             }
-            w.wo.apply(ws.att, m: a, ws.x, accumulate: true, threads: threads)
+            w.wo.apply(ws.att, m: a, ws.x, accumulate: true, threads: threads, scratch: scratch)
             Kernels.rmsNorm(ws.x, w.ffnNorm, ws.h, rows: a, d: d, eps: c.rmsNormEps)
-            w.gate.apply(ws.h, m: a, ws.gate, threads: threads)
-            w.up.apply(ws.h, m: a, ws.up, threads: threads)
+            w.gate.apply(ws.h, m: a, ws.gate, threads: threads, scratch: scratch)
+            w.up.apply(ws.h, m: a, ws.up, threads: threads, scratch: scratch)
             Kernels.swiglu(ws.gate, ws.up, count: a * ffn, threads: threads)
-            w.down.apply(ws.gate, m: a, ws.x, accumulate: true, threads: threads)
+            w.down.apply(ws.gate, m: a, ws.x, accumulate: true, threads: threads, scratch: scratch)
         }
     }
 
@@ -191,6 +191,7 @@ struct Transformer: @unchecked Sendable {
         }
         Kernels.rmsNorm(ws.logitRows, weights.finalNorm, ws.logitRows, rows: positions.count, d: d,
                         eps: config.rmsNormEps)
-        weights.head.apply(ws.logitRows, m: positions.count, ws.logits, threads: threads)
+        weights.head.apply(ws.logitRows, m: positions.count, ws.logits, threads: threads,
+                           scratch: weights.hasEightBitPanels ? ws.quantizedActivations : nil)
     }
 }

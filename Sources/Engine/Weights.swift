@@ -34,11 +34,12 @@ struct WeightMatrix: @unchecked Sendable {
     /// `KernelRouting.current.packedMaxRows` activation rows; taller products go to sgemm.
     var packed: PackedWeights? = nil
 
-    /// y[m×rows] = x[m×cols] · Wᵀ, or y += that when `accumulate`.
+    /// y[m×rows] = x[m×cols] · Wᵀ, or y += that when `accumulate`. `scratch` (`PackedWeights.scratchBytes`)
+    /// holds 8-bit panels' quantised activations; without it they are allocated for the call.
     func apply(_ x: UnsafePointer<Float>, m: Int, _ y: UnsafeMutablePointer<Float>, accumulate: Bool = false,
-               threads: Int) {
+               threads: Int, scratch: UnsafeMutableRawPointer? = nil) {
         if let p = packed, m <= KernelRouting.current.packedMaxRows || storage.isPackedOnly {
-            p.apply(x, ldx: cols, m: m, y, ldy: rows, accumulate: accumulate, threads: threads)
+            p.apply(x, ldx: cols, m: m, y, ldy: rows, accumulate: accumulate, threads: threads, scratch: scratch)
             return
         }
         switch storage {
@@ -69,6 +70,17 @@ extension WeightMatrix {
             return scale * Float(block.load(fromByteOffset: 2 + col % Q8_0.blockSize, as: Int8.self))
         }
     }
+}
+
+/// How the engine keeps a checkpoint's matrices.
+public enum WeightPrecision: String, Sendable, CaseIterable {
+    /// As the checkpoint stores them, multiplied against f32 activations: the exact product of the stored weights
+    /// (f32, f16 and bf16 panels; Q8_0 dequantised block by block).
+    case asStored = "as-stored"
+    /// 8 bits per weight with a scale per 32 inputs (GGUF's Q8_0: a Q8_0 checkpoint's own bytes, others quantised
+    /// at load), multiplied against activations quantised the same way with VNNI's byte dot products, as
+    /// llama.cpp's Q8_0 × Q8_0 product. Needs AVX-512 VNNI; on CPUs without it the weights stay as stored.
+    case q8
 }
 
 /// One transformer block's weights.
@@ -134,12 +146,17 @@ struct TransformerWeights: @unchecked Sendable {
     let finalNorm: UnsafePointer<Float>
     let head: WeightMatrix
     let dtypeSummary: String
+    /// How the matrices are packed for the kernels, e.g. "bf16×168, q8×1" ("none" on the sgemm routing).
+    let panelSummary: String
+    /// Whether some product runs on 8-bit panels (and so needs room for quantised activations).
+    let hasEightBitPanels: Bool
     /// Parameters above which converted f32 copies are dropped once packed (about 256 MiB of f32).
     static let plainCopyLimit = 64_000_000
 
     /// `plainCopyLimit`: parameters above which converted f32 copies are dropped once packed (tests lower it).
+    /// `precision`: the weights as stored, or quantised to 8 bits at load (on CPUs with VNNI).
     init(source: TensorSource, config: ModelConfig, names: TensorNames,
-         plainCopyLimit: Int = TransformerWeights.plainCopyLimit) throws {
+         plainCopyLimit: Int = TransformerWeights.plainCopyLimit, precision: WeightPrecision = .asStored) throws {
         let arena = WeightArena()
         self.arena = arena
         let d = config.hiddenSize, hd = config.headDim
@@ -198,12 +215,55 @@ struct TransformerWeights: @unchecked Sendable {
             }
             return floats(s)
         }
+        // Every f32 matrix is packed for the C kernels when the routing uses them (not on the portable path). A
+        // large model whose products all go through the packed copy (the AVX2 routing) keeps no f32 copy of
+        // converted (f16/bf16/misaligned) matrices: holding both would double its memory. Small models keep both,
+        // so the benchmark can compare the sgemm routing.
+        KernelISA.environmentApplied
+        let packing = KernelRouting.current.packedMaxRows > 0
+        // 8-bit panels only where the CPU has VNNI's byte dot product; elsewhere their portable loop would be slower
+        // than the float panels, so a Q8_0 file keeps its own product and a request for 8 bits is not honoured.
+        let eightBitPanels = KernelISA.active >= .avx512
+        let largeModel = config.parameterCount > plainCopyLimit
+        // 8-bit panels keep no f32 copy at any size: the products must all go through them, or the model would
+        // answer with different weights depending on a product's height.
+        let dropPlain = (largeModel || (precision == .q8 && eightBitPanels)) && KernelRouting.current.packedMaxRows == .max
+        // Matrices a checkpoint stored in f16 or bf16 are packed as such: exact, and half the bytes per product (a
+        // typing fill of the default model measured about 10% faster than with f32 panels). With `precision` .q8
+        // every matrix whose inputs come in blocks of 32 is quantised to 8 bits.
+        func panelFormat(_ m: WeightMatrix) -> PanelFormat {
+            if precision == .q8 && eightBitPanels && PackedWeights.supports(.q8, cols: m.cols) { return .q8 }
+            switch m.fileDType {
+            case .f16: return .f16
+            case .bf16: return .bf16
+            case .q8_0: return .f32   // a Q8_0 embedding used as the tied head, dequantised
+            case .f32: return .f32
+            }
+        }
+        func packedIfWorthIt(_ m: WeightMatrix) -> WeightMatrix {
+            guard packing, case .f32(let w) = m.storage else { return m }
+            var m = m
+            m.packed = PackedWeights.pack(w, rows: m.rows, cols: m.cols, format: panelFormat(m),
+                                          allocate: arena.allocate)
+            if dropPlain && arena.free(w) {
+                m = WeightMatrix(storage: .packedOnly, rows: m.rows, cols: m.cols, fileDType: m.fileDType,
+                                 packed: m.packed)
+            }
+            return m
+        }
+
         func matrix(_ name: String, _ rows: Int, _ cols: Int) throws -> WeightMatrix {
             let s = try slice(name, [rows, cols])
             if s.dtype == .q8_0 {
                 guard cols % 32 == 0 else {
                     throw EngineError.shapeMismatch(path: s.path, tensor: name, expected: [rows, cols / 32 * 32],
                                                     found: s.shape)
+                }
+                if packing && eightBitPanels && precision == .q8 {
+                    // Repacked exactly into the 8-bit panels; the file's bytes are not kept. (As stored, Q8_0
+                    // weights meet f32 activations: the dequantised checkpoint's exact product, as its reference.)
+                    let packed = PackedWeights.packQ8_0(s.pointer, rows: rows, cols: cols, allocate: arena.allocate)
+                    return WeightMatrix(storage: .packedOnly, rows: rows, cols: cols, fileDType: .q8_0, packed: packed)
                 }
                 guard copyOutOfFile else {
                     inPlace(s)
@@ -216,29 +276,6 @@ struct TransformerWeights: @unchecked Sendable {
             }
             return packedIfWorthIt(WeightMatrix(storage: .f32(floats(s)), rows: rows, cols: cols, fileDType: s.dtype))
         }
-        // Every f32 matrix is packed for the C kernels when the routing uses them (not on the portable path). A
-        // large model whose products all go through the packed copy (the AVX2 routing) keeps no f32 copy of
-        // converted (f16/bf16/misaligned) matrices: holding both would double its memory. Small models keep both,
-        // so the benchmark can compare the sgemm routing.
-        KernelISA.environmentApplied
-        let packing = KernelRouting.current.packedMaxRows > 0
-        let largeModel = config.parameterCount > plainCopyLimit
-        let dropPlain = largeModel && KernelRouting.current.packedMaxRows == .max
-        // Matrices a checkpoint stored in f16 are packed as f16: exact, and half the bytes per product (a typing
-        // fill of the default model measured about 10% faster than with f32 panels).
-        func packHalves(_ m: WeightMatrix) -> Bool { m.fileDType == .f16 }
-        func packedIfWorthIt(_ m: WeightMatrix) -> WeightMatrix {
-            guard packing, case .f32(let w) = m.storage else { return m }
-            var m = m
-            m.packed = PackedWeights.pack(w, rows: m.rows, cols: m.cols, halves: packHalves(m),
-                                          allocate: arena.allocate)
-            if dropPlain && arena.free(w) {
-                m = WeightMatrix(storage: .packedOnly, rows: m.rows, cols: m.cols, fileDType: m.fileDType,
-                                 packed: m.packed)
-            }
-            return m
-        }
-
         let embedSlice = try slice(names.embed, [config.embeddingSize, d])
         let embeddingFloats = floats(embedSlice)
         // The tied head is the embedding: when only its packed copy is kept, the gather reads rows from it.
@@ -268,5 +305,11 @@ struct TransformerWeights: @unchecked Sendable {
         head = try tiedHead ?? matrix(names.head, config.embeddingSize, d)
         dtypeSummary = dtypes.sorted { $0.value > $1.value }.map { "\($0.key.rawValue)×\($0.value)" }
             .joined(separator: ", ")
+        let matrices = layers.flatMap { [$0.wq, $0.wk, $0.wv, $0.wo, $0.gate, $0.up, $0.down] } + [head]
+        var formats: [PanelFormat: Int] = [:]
+        for m in matrices { if let f = m.packed?.format { formats[f, default: 0] += 1 } }
+        panelSummary = formats.isEmpty ? "none"
+            : formats.sorted { $0.value > $1.value }.map { "\($0.key)×\($0.value)" }.joined(separator: ", ")
+        hasEightBitPanels = formats[.q8] != nil
     }
 }

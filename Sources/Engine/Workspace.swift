@@ -29,11 +29,22 @@ final class Workspace {
     /// Set after a full forward: K/V of every canvas position are present in the caches.
     var cacheValid = false
     private var allocations: [UnsafeMutableRawPointer] = []
+    private let widestInput: Int
+
+    /// Room for one product's activations quantised to 8 bits (`PackedWeights.scratchBytes`), for models with 8-bit
+    /// panels; made at first use, so other models never hold it.
+    private(set) lazy var quantizedActivations: UnsafeMutableRawPointer = {
+        let bytes = PackedWeights.scratchBytes(rows: max(capacity, logitCapacity), cols: widestInput, format: .q8)
+        let p = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        allocations.append(p)
+        return p
+    }()
 
     init(config c: ModelConfig, capacity: Int, logitCapacity: Int) {
         self.capacity = capacity
         self.logitCapacity = logitCapacity
         self.vocab = c.embeddingSize
+        self.widestInput = max(c.hiddenSize, c.numHeads * c.headDim, c.intermediateSize)
         // Enough stacked rows for a whole GQA group of a typical hole in one product.
         self.queryChunk = min(capacity * (c.numHeads / c.numKVHeads), 512)
         let d = c.hiddenSize, qd = c.numHeads * c.headDim, kvd = c.numKVHeads * c.headDim

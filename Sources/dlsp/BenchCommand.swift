@@ -7,7 +7,7 @@ import Tokenizer
 /// `dlsp bench engine|tokenizer`: figures, not pass/fail; each run measures its own baseline (sgemm's GFLOP/s).
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks that print figures.", subcommands: [EngineBench.self, KernelsBench.self, TokenizerBench.self, SyntaxBench.self, InfillBench.self,
+        abstract: "Benchmarks that print figures.", subcommands: [EngineBench.self, TypingBench.self, KernelsBench.self, TokenizerBench.self, SyntaxBench.self, InfillBench.self,
                                                                 BenchServe.self])
 
     struct EngineBench: ParsableCommand {
@@ -46,14 +46,98 @@ struct Bench: ParsableCommand {
         }
     }
 
+    struct TypingBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "typing",
+            abstract: "What a user typing on one line waits for: ms per fill with one keystroke between fills "
+                + "(p50, p95) and a cold fill, for the Open-dCoder-0.5B shape (random weights) as stored in bf16 and "
+                + "quantised to 8 bits, or for a model of yours.")
+        @Option(help: "A model to measure instead of the Open-dCoder-0.5B shape with random bf16 weights.")
+        var model: String?
+        @Option(help: "Weights as stored, 8-bit, or both (as-stored, q8, both).") var precision = "both"
+        @Option(help: "Step counts to measure, comma-separated (fixed schedules: hole / steps tokens a step).")
+        var steps = "16,8,4"
+        @Option(help: "Tokens of context around the hole.") var context = 1024
+        @Option(help: "Hole length in tokens (a single line).") var hole = 16
+        @Option(help: "Keystrokes (typed fills) per figure.") var keystrokes = 12
+        @Option(help: "Cold fills per figure (the median is reported).") var coldRepeats = 3
+        @Option(help: "Threads for OpenBLAS and the engine's kernels.") var threads = 2
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let precisions: [WeightPrecision]
+            switch precision {
+            case "both": precisions = [.asStored, .q8]
+            default:
+                guard let p = WeightPrecision(rawValue: precision) else {
+                    throw ValidationError("--precision must be as-stored, q8 or both")
+                }
+                precisions = [p]
+            }
+            let stepCounts = try steps.split(separator: ",").map { piece -> Int in
+                guard let n = Int(piece), n > 0 else { throw ValidationError("'\(piece)' is not a step count") }
+                return n
+            }
+            var figures: [TypingBenchmark.Figures] = []
+            for p in precisions {
+                let engine: Engine
+                let name: String
+                if let model {
+                    engine = try Model.load(model, precision: p)
+                    name = model
+                } else {
+                    engine = try Engine.random(config: EngineBenchmark.openDCoderShape(), bf16: true, threads: threads,
+                                               precision: p)
+                    name = "open-dcoder-0.5B-shape (random)"
+                }
+                let window = min(context, engine.config.maxPositions - hole)
+                for n in stepCounts {
+                    let f = try TypingBenchmark.run(engine: engine, name: name, context: window, hole: hole, steps: n,
+                                                    keystrokes: keystrokes, coldRepeats: coldRepeats)
+                    figures.append(f)
+                    if !json {
+                        print("""
+                        \(f.model), weights \(f.weights), kernels \(f.kernels), \(f.threads) threads: context \(f.contextTokens), hole \(f.holeTokens), \(f.steps) steps
+                          typing  p50 \(fmt(f.typingMsP50)) ms   p95 \(fmt(f.typingMsP95)) ms   (\(f.keystrokes) keystrokes)   cold \(fmt(f.coldMs)) ms
+                                  first forward \(fmt(f.firstForwardMs)) + step forwards \(fmt(f.stepForwardsMs)) + LM head \(fmt(f.logitsMs)) + sampling \(fmt(f.samplingMs)) ms   RSS \(fmt(f.rssMiB)) MiB
+                        """)
+                    }
+                }
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(figures), as: UTF8.self))
+            }
+        }
+    }
+
     struct KernelsBench: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "kernels",
             abstract: "GFLOP/s of the engine's C kernels beside OpenBLAS on a forward pass's shapes.")
         @Option(help: "Threads for OpenBLAS and the engine's kernels.") var threads = 2
+        @Flag(help: ArgumentHelp("Instead: the Open-dCoder-0.5B shape's products in every panel format (f32, bf16, "
+                                 + "8-bit) on every instruction set the CPU has.")) var panels = false
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
+            if panels {
+                let rows = KernelBenchmark.panels(threads: threads)
+                if json {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                    print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+                    return
+                }
+                print("panel products, Open-dCoder-0.5B shapes, \(threads) threads; fastest of the repeats")
+                for r in rows {
+                    let label = "\(r.product) × \(r.rows) rows".padding(toLength: 30, withPad: " ", startingAt: 0)
+                    let how = "\(r.format) \(r.kernels)".padding(toLength: 18, withPad: " ", startingAt: 0)
+                    print("  \(label) \(how) \(fmt(r.milliseconds)) ms   \(fmt(r.gflops)) GFLOP/s   weights \(fmt(r.weightGBs)) GB/s")
+                }
+                return
+            }
             let rows = KernelBenchmark.run(threads: threads)
             if json {
                 let encoder = JSONEncoder()

@@ -192,11 +192,15 @@ struct Doctor: ParsableCommand {
 
     private func checkKernels(_ report: inout DoctorReport) {
         let active = KernelISA.active, available = KernelISA.available
-        if active == .avx2FMA {
-            report.ok("kernels", "avx2+fma: packed products and fused attention on the engine's own threads")
-        } else if available == .avx2FMA {
-            report.warn("kernels", "portable kernels although this CPU has AVX2 and FMA (DLSP_KERNELS=portable)",
+        if active == .avx512 {
+            report.ok("kernels", "avx512+vnni: packed f32/f16/bf16 and 8-bit products and fused attention on the "
+                      + "engine's own threads")
+        } else if active < available {
+            report.warn("kernels", "\(active) kernels although this CPU has \(available) (DLSP_KERNELS is set)",
                         fix: "unset DLSP_KERNELS")
+        } else if active == .avx2FMA {
+            report.ok("kernels", "avx2+fma: packed products and fused attention on the engine's own threads "
+                      + "(8-bit weights run the portable loop: use bf16 or f16 weights on this CPU)")
         } else {
             report.warn("kernels", "this CPU lacks AVX2/FMA: portable kernels for a step's products, OpenBLAS for the "
                         + "rest (fills are slower)", fix: "none needed; a CPU with AVX2 runs dlsp several times faster")

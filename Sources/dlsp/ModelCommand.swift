@@ -8,9 +8,9 @@ struct Model: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Inspect a model directory or GGUF file.", subcommands: [Info.self, Forward.self])
 
-    static func load(_ path: String?) throws -> Engine {
+    static func load(_ path: String?, precision: WeightPrecision = .asStored) throws -> Engine {
         switch ModelLocator.locate(explicit: path) {
-        case .success(let found): return try Engine.load(directory: found)
+        case .success(let found): return try Engine.load(directory: found, precision: precision)
         case .failure(let error): throw ValidationError(error.description)
         }
     }
