@@ -16,6 +16,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 2 ] || { sed -n '2,8p' "$0" >&2; exit 2; }
 target=$1; seconds=$2; shift 2
+
+# Every target has a committed corpus directory named after it, and FuzzTargetsTests checks that these directories
+# are exactly FuzzTarget's cases, so they list the targets without building anything. An unknown name is refused
+# here, before the build: libFuzzer would report the binary's refusal of it as a finding.
+known=$(ls Fuzz/corpus)
+targets=
+for t in $known; do [ "$t" = "$target" ] && targets=$t; done
+[ "$target" = all ] && targets=$known
+if [ -z "$targets" ]; then
+    echo "fuzz.sh: unknown target '$target'" >&2
+    echo "targets: $(echo $known) (or all)" >&2
+    exit 2
+fi
 mkdir -p Fuzz/findings
 
 runtime=$(dirname "$(readlink -f "$(command -v swift)")")/../lib
@@ -33,9 +46,6 @@ else
     binary=.build/debug/dlsp-fuzz
 fi
 [ -x "$binary" ] || { echo "fuzz.sh: the build failed" >&2; exit 1; }
-
-# Every target has a committed corpus directory (the tests insist), so the directories list the targets.
-if [ "$target" = all ]; then targets=$(ls Fuzz/corpus); else targets=$target; fi
 
 status=0
 for t in $targets; do

@@ -7,7 +7,7 @@ import LanguageServerProtocol
 enum ProtocolTargets {
     /// Framing is a streaming parser, so its answer must not depend on how the stream was cut into reads: the
     /// input is fed once whole and once in random chunks, and both must give the same messages and errors. The
-    /// first byte picks the body size limit, so that the discard path of oversized bodies runs too.
+    /// first byte picks the body size limit, so that oversized bodies (reported, then resynchronised past) occur too.
     ///
     /// Inputs are cut at 16 KiB: past 64 KiB without a blank line the framer gives up on a header block as it
     /// arrives, which legitimately depends on the chunking.

@@ -1,9 +1,9 @@
 /// Splits a byte stream into `Content-Length` framed message bodies, as the base protocol of LSP defines them.
 ///
-/// It accepts headers in any order, any letter case and `Content-Type`; it tolerates bare `\n` line ends. A body
-/// larger than ``maximumBodySize`` is reported and discarded as it streams past, without being buffered. A header
-/// block it cannot use (no or bad `Content-Length`) is reported, and the framer resynchronises on the next
-/// `Content-Length` header it finds, so one bad message never wedges the connection.
+/// It accepts headers in any order, any letter case and `Content-Type`; it tolerates bare `\n` line ends. A header
+/// block it cannot use (no or bad `Content-Length`, or a length over ``maximumBodySize``) is reported, and the
+/// framer resynchronises on the next `Content-Length` header it finds, so one bad message never wedges the
+/// connection. An oversized body is never buffered: it streams past while the framer looks for that header.
 public struct MessageFramer: Sendable {
     /// What the framer found in the stream.
     public enum Event: Sendable, Equatable {
@@ -11,11 +11,11 @@ public struct MessageFramer: Sendable {
         case error(FramingError)
     }
 
-    /// The largest body accepted; larger ones are reported and skipped.
+    /// The largest body accepted; a header announcing a larger one is reported, and the framer resynchronises on
+    /// the next `Content-Length` header.
     public let maximumBodySize: Int
     private var buffer: [UInt8] = []
     private var readIndex = 0
-    private var bytesToDiscard = 0
     private var resynchronising = false
 
     public init(maximumBodySize: Int = 64 << 20) {
@@ -27,20 +27,13 @@ public struct MessageFramer: Sendable {
 
     /// Adds bytes read from the stream.
     public mutating func append(_ bytes: some Sequence<UInt8>) {
-        if bytesToDiscard > 0 {
-            for byte in bytes {
-                if bytesToDiscard > 0 { bytesToDiscard -= 1 } else { buffer.append(byte) }
-            }
-        } else {
-            buffer.append(contentsOf: bytes)
-        }
+        buffer.append(contentsOf: bytes)
     }
 
     /// The next complete message or error, or nil when more bytes are needed.
     public mutating func next() -> Event? {
         compactIfWorthIt()
         while true {
-            if bytesToDiscard > 0 { return nil }
             if resynchronising {
                 guard let start = Self.find(Self.contentLengthName, in: buffer, from: readIndex, caseInsensitive: true) else {
                     // Keep a tail that could be the start of the header name.
@@ -69,10 +62,13 @@ public struct MessageFramer: Sendable {
                 return .error(error)
             case .success(let length):
                 if length > maximumBodySize {
-                    let available = buffer.count - bodyStart
-                    let dropped = min(available, length)
-                    readIndex = bodyStart + dropped
-                    bytesToDiscard = length - dropped
+                    // Skipping `length` bytes would trust the one number already found wrong: a garbled or hostile
+                    // length (99999999999) would swallow every later message. Resynchronise instead, from the end of
+                    // this header block (the block itself was well formed, so no real header starts inside it).
+                    // A real oversized body is JSON, whose strings cannot hold a raw line break, so text in it that
+                    // looks like a header fails to parse as one and resynchronisation moves on to the real one.
+                    readIndex = bodyStart
+                    resynchronising = true
                     return .error(.bodyTooLarge(length: length, maximum: maximumBodySize))
                 }
                 guard buffer.count - bodyStart >= length else { return nil }
@@ -171,7 +167,8 @@ public enum FramingError: Error, Sendable, Equatable, CustomStringConvertible {
         case .malformedHeader(let line): return "malformed header line '\(line)'"
         case .headerTooLong: return "header block longer than 64 KiB"
         case .bodyTooLarge(let length, let maximum):
-            return "message body of \(length) bytes exceeds the \(maximum)-byte limit; skipped"
+            return "message body of \(length) bytes exceeds the \(maximum)-byte limit; "
+                + "skipped to the next Content-Length header"
         }
     }
 }

@@ -7,6 +7,15 @@ private func frame(_ body: String, headers: [String]? = nil) -> [UInt8] {
     return Array((lines.joined(separator: "\r\n") + "\r\n\r\n" + body).utf8)
 }
 
+extension Collection {
+    fileprivate func chunks(of size: Int) -> [SubSequence] {
+        stride(from: 0, to: count, by: size).map { offset in
+            let start = index(startIndex, offsetBy: offset)
+            return self[start..<(index(start, offsetBy: size, limitedBy: endIndex) ?? endIndex)]
+        }
+    }
+}
+
 private func drain(_ framer: inout MessageFramer) -> [MessageFramer.Event] {
     var events: [MessageFramer.Event] = []
     while let event = framer.next() { events.append(event) }
@@ -82,10 +91,49 @@ struct MessageFramerTests {
         let big = String(repeating: "x", count: 1000)
         framer.append(frame(big).prefix(200))
         #expect(drain(&framer) == [.error(.bodyTooLarge(length: 1000, maximum: 100))])
-        framer.append(frame(big).dropFirst(200))
+        for chunk in frame(big).dropFirst(200).chunks(of: 100) {
+            framer.append(chunk)
+            #expect(drain(&framer).isEmpty)
+            // Only a tail that could begin the next header is kept.
+            #expect(framer.pendingByteCount <= "Content-Length".utf8.count)
+        }
         framer.append(frame(one))
         #expect(drain(&framer) == [.message(Array(one.utf8))])
         #expect(framer.pendingByteCount == 0)
+    }
+
+    @Test func absurdContentLengthResynchronisesOnTheNextHeader() {
+        // A length far past the cap with no such body behind it: skipping that many bytes would swallow every
+        // later message, so the framer reports it and takes the next header instead.
+        let oversized = Array("Content-Length: 99999999999\r\n\r\n".utf8)
+        var whole = MessageFramer()
+        whole.append(oversized + frame(one) + frame(two))
+        let expected: [MessageFramer.Event] = [
+            .error(.bodyTooLarge(length: 99_999_999_999, maximum: 64 << 20)),
+            .message(Array(one.utf8)), .message(Array(two.utf8)),
+        ]
+        #expect(drain(&whole) == expected)
+        #expect(whole.pendingByteCount == 0)
+
+        var byteByByte = MessageFramer()
+        var events: [MessageFramer.Event] = []
+        for byte in oversized + Array("some stray bytes".utf8) + frame(one) + frame(two) {
+            byteByByte.append([byte])
+            events += drain(&byteByByte)
+        }
+        #expect(events == expected)
+    }
+
+    @Test func oversizedBodyThatMentionsAHeaderStillReachesTheRealOne() {
+        // JSON strings cannot hold a raw line break, so header-like text inside a real oversized body fails to
+        // parse as a header and the framer moves on to the real next message.
+        var framer = MessageFramer(maximumBodySize: 40)
+        let body = #"{"jsonrpc":"2.0","method":"m","params":"Content-Length: 2\r\n\r\n{}"}"#
+        framer.append(frame(body) + frame(one))
+        let events = drain(&framer)
+        #expect(events.first == .error(.bodyTooLarge(length: body.utf8.count, maximum: 40)))
+        #expect(events.last == .message(Array(one.utf8)))
+        #expect(events.filter { if case .message = $0 { true } else { false } }.count == 1)
     }
 
     @Test func headerBlockThatNeverEnds() {
