@@ -88,7 +88,7 @@ public struct ModelPuller: Sendable {
 
     /// Pulls `reference` (only the files `FileSelection` chooses, or those `include` names) and returns its snapshot.
     public func pull(_ reference: ModelReference, include: [String] = [],
-                     events: (PullEvent) -> Void = { _ in }) throws -> PullResult {
+                     events: @escaping (PullEvent) -> Void = { _ in }) throws -> PullResult {
         if settings.offline { throw HubError.offline }
         let revision = try fetchRevision(reference)
         let selection = try FileSelection.choose(from: revision.files.map(\.path), include: include,
@@ -177,7 +177,7 @@ public struct ModelPuller: Sendable {
 
     /// Brings one file's blob into the cache; returns the bytes downloaded.
     private func fetchBlob(_ file: RepoFile, reference: ModelReference, commit: String,
-                           events: (PullEvent) -> Void) throws -> Int64 {
+                           events: @escaping (PullEvent) -> Void) throws -> Int64 {
         let blobName = file.blobName!, size = file.size!
         let blob = cache.blobsFolder(reference.repoID).appendingPathComponent(blobName)
         if HubCache.size(of: blob.path) == size {
