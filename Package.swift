@@ -39,7 +39,10 @@ let package = Package(
         // which would make every test that runs the model crawl.
         .target(name: "Tokenizer", swiftSettings: optimisedAlways),
         .target(name: "Engine", dependencies: ["Tokenizer", "COpenBLAS", "CKernels"], swiftSettings: optimisedAlways),
-        .target(name: "Features", dependencies: ["SourceText", "Syntax", "Engine", "Tokenizer"]),
+        // The Hugging Face Hub client and cache (`dlsp model pull|list`, pulled names as model paths): Foundation
+        // only. Optimised in every build: it hashes every byte it downloads.
+        .target(name: "ModelHub", swiftSettings: optimisedAlways),
+        .target(name: "Features", dependencies: ["SourceText", "Syntax", "Engine", "Tokenizer", "ModelHub"]),
 
         // Fill backends served elsewhere over HTTP (OpenAI-style FIM, OpenAI completions, llama.cpp, Ollama).
         .target(name: "RemoteBackends", dependencies: ["Features", "Engine", "Tokenizer"]),
@@ -66,7 +69,7 @@ let package = Package(
         .executableTarget(name: "dlsp-fuzz", dependencies: ["FuzzTargets"]),
 
         .executableTarget(name: "dlsp", dependencies: [
-            "LanguageServer", "Features", "Engine", "Syntax", "SourceText", "RemoteBackends", "HTTPServer",
+            "LanguageServer", "Features", "Engine", "Syntax", "SourceText", "RemoteBackends", "HTTPServer", "ModelHub",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -78,6 +81,8 @@ let package = Package(
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Engine", "Tokenizer", "Syntax"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "SourceTextTests", dependencies: ["SourceText"]),
+        // Pulls from a stand-in hub on loopback that serves the hub's endpoints and headers, and misbehaves on cue.
+        .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "Features"]),
         // Spawns the built `dlsp` binary and real editors; depends on no module, only on the executable's behaviour.
         .testTarget(name: "EndToEndTests", dependencies: ["JSONRPC"], exclude: ["Fixtures"]),
         // Remote backends against `dlsp serve` on loopback and against protocol-faithful test servers.

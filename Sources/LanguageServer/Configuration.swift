@@ -19,6 +19,9 @@ import RemoteBackends
 ///                "url": "http://gpu-box:30000", "model": "…", "apiKeyEnv": "MY_API_KEY", "timeoutMs": 5000,
 ///                "retries": 2, "fallbackToEmbedded": true } }
 /// ```
+///
+/// `model.path` is a directory, a `.gguf` file, or a name pulled with `dlsp model pull` (`ORG/NAME[@REVISION]`,
+/// resolved in the hub cache by `ModelLocator`; the server never downloads).
 struct Configuration: Sendable, Equatable {
     var modelPath: String?
     var threads = 2

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Engine
+import Features
 import Foundation
 import Syntax
 import Tokenizer
@@ -15,14 +16,21 @@ struct Bench: ParsableCommand {
             commandName: "engine",
             abstract: "ms per denoising step and per fill (1,024 tokens of context, 32-token hole, 16 steps), "
                 + "with and without the cache; full-forward GFLOP/s beside sgemm's; peak RSS.")
-        @Option(help: "A model to measure instead of the default model's shape with random weights.") var model: String?
+        @Option(help: "A model (directory, .gguf or pulled ORG/NAME) to measure instead of the default model's shape with random weights.")
+        var model: String?
         @Flag(help: "Skip the Open-dCoder-0.5B-shaped model (it takes minutes).") var small = false
         @Option(help: "Threads for OpenBLAS and the engine's kernels.") var threads = 2
         @Option(help: "Repeats per figure (the median is reported).") var repeats = 5
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let figures = try EngineBenchmark.standard(modelPath: model, includeLarge: !small, threads: threads,
+            let modelPath = try model.map { name -> String in
+                switch ModelLocator.locate(explicit: name) {
+                case .success(let path): return path
+                case .failure(let error): throw ValidationError(error.description)
+                }
+            }
+            let figures = try EngineBenchmark.standard(modelPath: modelPath, includeLarge: !small, threads: threads,
                                                        repeats: repeats)
             if json {
                 let encoder = JSONEncoder()

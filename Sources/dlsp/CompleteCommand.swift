@@ -14,7 +14,7 @@ struct Complete: ParsableCommand {
     @Argument(help: "The file to complete in.") var file: String
     @Option(help: "Cursor line, 1-based.") var line: Int
     @Option(help: "Cursor column, 1-based, in characters (Unicode scalars).") var column: Int
-    @Option(help: "Model directory or .gguf file (default: the embedded model).") var model: String?
+    @Option(help: "Model directory, .gguf file or pulled ORG/NAME (default: the embedded model).") var model: String?
     @Option(help: "How many distinct suggestions.") var count = 1
     @Option(help: "Denoising steps at most.") var steps = CompletionSettings().steps
     @Option(help: "Logit penalty on ending the fill (default: the server's).") var stopPenalty: Float?

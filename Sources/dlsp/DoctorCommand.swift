@@ -13,7 +13,7 @@ struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check the installation: binary, grammars, model, OpenBLAS threads; say how to fix what is wrong.")
 
-    @Option(help: "Model directory or .gguf file to check (default: what the server finds, as `dlsp` does).")
+    @Option(help: "Model directory, .gguf file or pulled ORG/NAME to check (default: what the server finds, as `dlsp` does).")
     var model: String?
     @Option(help: "OpenBLAS threads to load the model with (the server's default is 2).")
     var threads = 2

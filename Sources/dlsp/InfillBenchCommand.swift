@@ -20,7 +20,7 @@ struct InfillBench: ParsableCommand {
             """)
 
     @Argument(help: "The holes (JSON Lines).") var holes: String
-    @Option(help: "Model directory (default: the embedded model).") var model: String?
+    @Option(help: "Model directory, .gguf file or pulled ORG/NAME (default: the embedded model).") var model: String?
     @Option(help: "Evaluate at most this many holes.") var limit: Int?
     @Option(help: "Denoising steps at most.") var steps = CompletionSettings().steps
     @Option(help: "Logit penalty on ending a fill (default: the server's).") var stopPenalty: Float?

@@ -2,11 +2,15 @@ import ArgumentParser
 import Engine
 import Features
 import Foundation
+import LanguageServer
+import ModelHub
 
-/// `dlsp model info|forward`: inspect a model and check it against a reference implementation.
+/// `dlsp model info|forward|pull|list`: inspect a model, check it against a reference implementation, pull one
+/// from the Hugging Face Hub and list those pulled.
 struct Model: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Inspect a model directory or GGUF file.", subcommands: [Info.self, Forward.self])
+        abstract: "Inspect a model directory or GGUF file; pull models from the Hugging Face Hub.",
+        subcommands: [Info.self, Forward.self, Pull.self, List.self])
 
     static func load(_ path: String?, precision: WeightPrecision = .asStored) throws -> Engine {
         switch ModelLocator.locate(explicit: path) {
@@ -18,7 +22,7 @@ struct Model: ParsableCommand {
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Architecture, parameter count, dtypes, tokenizer, special token ids, context length.")
-        @Argument(help: "Model directory or .gguf file (default: the embedded model).") var path: String?
+        @Argument(help: "Model directory, .gguf file or pulled ORG/NAME (default: the embedded model).") var path: String?
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
@@ -46,7 +50,7 @@ struct Model: ParsableCommand {
     struct Forward: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Logits for a token sequence (mask ids allowed): the parity check against a reference.")
-        @Argument(help: "Model directory or .gguf file (default: the embedded model).") var path: String?
+        @Argument(help: "Model directory, .gguf file or pulled ORG/NAME (default: the embedded model).") var path: String?
         @Option(help: "Comma-separated token ids.") var ids: String
         @Option(help: "Print only the K most likely tokens per position (0 = every logit).") var top = 5
         @Flag(help: "Print JSON.") var json = false
@@ -85,6 +89,72 @@ struct Model: ParsableCommand {
                     print("\(row["position"]!): \((row["logits"] as! [Double]).map { String(format: "%.6f", $0) }.joined(separator: " "))")
                 }
             }
+        }
+    }
+
+    struct Pull: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Download a model from the Hugging Face Hub into its cache (HF_HOME / HF_HUB_CACHE).",
+            discussion: """
+                Fetches only what dlsp loads (config.json, the tokenizer files, safetensors or one GGUF), \
+                resumes interrupted downloads, and checks every file's size and hash against the hub's. \
+                Progress goes to stderr; stdout gets only the snapshot's path. HF_ENDPOINT, HF_TOKEN and \
+                HF_HUB_OFFLINE are honoured as by the hub's own client. The name then works wherever a \
+                model path does (--model ORG/NAME, settings model.path).
+                """)
+        @Argument(help: "ORG/NAME or ORG/NAME@REVISION (a branch, tag or commit).") var name: String
+        @Option(name: .customLong("include"), parsing: .singleValue,
+                help: "A glob of files to take as weights (repeatable), e.g. '*Q8_0.gguf' when a repository has several.")
+        var include: [String] = []
+        @Option(help: "Tries per transfer before giving up (a later pull resumes).") var attempts = 5
+
+        func run() throws {
+            guard let reference = ModelReference(parsing: name) else {
+                throw ValidationError("'\(name)' is not a hub name: expected ORG/NAME or ORG/NAME@REVISION")
+            }
+            let settings = HubSettings.from()
+            let puller = ModelPuller(settings: settings, retry: PullRetry(attempts: attempts),
+                                     userAgent: "dlsp/\(DLSPVersion.current)")
+            let progress = PullProgress()
+            let result: PullResult
+            do {
+                result = try puller.pull(reference, include: include, events: progress.handle)
+            } catch let error as HubError {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode.failure
+            }
+            let loads = PulledModels.loadability(of: result.snapshot, files: result.files.map(\.path))
+            FileHandle.standardError.write(Data(("\(reference) \(result.commit.prefix(10)): "
+                + "\(PulledModels.formatBytes(result.bytesDownloaded)) downloaded; loads as \(loads)\n").utf8))
+            print(result.snapshot.path)
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The models in the Hugging Face Hub cache, their revisions, size and whether dlsp loads them.")
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let cache = HubCache(root: HubSettings.cacheDirectory())
+            let rows = PulledModels.rows(in: cache)
+            if json {
+                let objects: [[String: Any]] = rows.map {
+                    ["name": $0.name, "repoId": $0.repoID, "revisions": $0.revisions, "commit": $0.commit,
+                     "path": $0.path, "files": $0.files, "bytesOnDisk": $0.bytesOnDisk,
+                     "bytesIncomplete": $0.bytesIncomplete, "loads": $0.loadability.loads,
+                     "loadability": $0.loadability.description]
+                }
+                let data = try JSONSerialization.data(withJSONObject: ["cache": cache.root.path, "models": objects],
+                                                      options: [.prettyPrinted, .sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+                return
+            }
+            guard !rows.isEmpty else {
+                FileHandle.standardError.write(Data("no models in \(cache.root.path); pull one with `dlsp model pull ORG/NAME`\n".utf8))
+                return
+            }
+            print(PulledModels.table(rows))
         }
     }
 }

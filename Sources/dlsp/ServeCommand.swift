@@ -19,7 +19,7 @@ struct Serve: ParsableCommand {
 
     @Option(help: "Address to bind. Only loopback addresses unless --bind-any is given.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
-    @Option(help: "Model directory or .gguf file (default: the embedded model).") var model: String?
+    @Option(help: "Model directory, .gguf file or pulled ORG/NAME (default: the embedded model).") var model: String?
     @Flag(help: "Allow binding a non-loopback address (0.0.0.0 when --host is not given). Use with --token-env.")
     var bindAny = false
     @Option(help: "Environment variable holding a bearer token every request must carry.") var tokenEnv: String?
