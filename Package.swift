@@ -93,7 +93,7 @@ let package = Package(
         // Replays the committed fuzz corpora and past findings, then a short seeded mutation run of each target.
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "LanguageServerTests", dependencies: [
-            "LanguageServer", "LanguageServerProtocol", "JSONRPC", "SourceText",
+            "LanguageServer", "LanguageServerProtocol", "JSONRPC", "SourceText", "Engine",
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -112,7 +112,7 @@ public final class Engine: Sendable {
     /// or one `*.gguf` file instead of both) and `tokenizer.json` if present. `threads` sets OpenBLAS's thread
     /// count (process-wide) and the engine's own kernels'; `precision` whether the matrices are kept as stored or
     /// quantised to 8 bits.
-    public static func load(directory: String, threads: Int = 2, precision: WeightPrecision = .asStored) throws
+    public static func load(directory: String, threads: Int = 2, precision: WeightPrecision = .automatic) throws
         -> Engine {
         setMatrixThreads(threads)
         let dir = URL(fileURLWithPath: directory)

@@ -201,7 +201,7 @@ extension Engine {
     /// Loads a GGUF file (architectures `dream`, `llada`; f32, f16, bf16 and Q8_0 tensors; Q8_0 matrices stay
     /// quantised and run through the Q8_0 kernel). The tokenizer comes from a `tokenizer.json` beside it if any.
     public static func loadGGUF(path: String, tokenizerPath: String? = nil, threads: Int = 2,
-                                precision: WeightPrecision = .asStored) throws -> Engine {
+                                precision: WeightPrecision = .automatic) throws -> Engine {
         setMatrixThreads(threads)
         let gguf = try GGUFFile(path: path)
         var config = try gguf.config()

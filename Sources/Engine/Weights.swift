@@ -74,6 +74,10 @@ extension WeightMatrix {
 
 /// How the engine keeps a checkpoint's matrices.
 public enum WeightPrecision: String, Sendable, CaseIterable {
+    /// 8 bits for models over `automaticEightBitParameters` parameters on CPUs with VNNI (where the products are
+    /// bound by memory and 8-bit panels run about three times faster: `dlsp bench kernels --panels`); as stored
+    /// otherwise, the embedded default model included.
+    case automatic = "auto"
     /// As the checkpoint stores them, multiplied against f32 activations: the exact product of the stored weights
     /// (f32, f16 and bf16 panels; Q8_0 dequantised block by block).
     case asStored = "as-stored"
@@ -81,6 +85,15 @@ public enum WeightPrecision: String, Sendable, CaseIterable {
     /// at load), multiplied against activations quantised the same way with VNNI's byte dot products, as
     /// llama.cpp's Q8_0 × Q8_0 product. Needs AVX-512 VNNI; on CPUs without it the weights stay as stored.
     case q8
+
+    /// Parameters above which `automatic` chooses 8 bits.
+    public static let automaticEightBitParameters = 100_000_000
+
+    /// What `self` means for a model of `parameters` parameters on a CPU with (`eightBitPanels`) or without VNNI.
+    func resolved(parameters: Int, eightBitPanels: Bool) -> WeightPrecision {
+        guard self == .automatic else { return self }
+        return parameters > Self.automaticEightBitParameters && eightBitPanels ? .q8 : .asStored
+    }
 }
 
 /// One transformer block's weights.
@@ -224,6 +237,7 @@ struct TransformerWeights: @unchecked Sendable {
         // 8-bit panels only where the CPU has VNNI's byte dot product; elsewhere their portable loop would be slower
         // than the float panels, so a Q8_0 file keeps its own product and a request for 8 bits is not honoured.
         let eightBitPanels = KernelISA.active >= .avx512
+        let precision = precision.resolved(parameters: config.parameterCount, eightBitPanels: eightBitPanels)
         let largeModel = config.parameterCount > plainCopyLimit
         // 8-bit panels keep no f32 copy at any size: the products must all go through them, or the model would
         // answer with different weights depending on a product's height.

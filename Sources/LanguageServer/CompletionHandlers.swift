@@ -22,7 +22,7 @@ extension LanguageServer {
     func switchBackendIfChanged() {
         guard let loaded = model.backendConfiguration, loaded != configuration.backend else { return }
         model.reconfigure(path: configuration.modelPath, threads: configuration.threads,
-                          backend: configuration.backend, notice: { [self] event in backendNotice(event) }) { [self] outcome in
+                          precision: configuration.precision, backend: configuration.backend, notice: { [self] event in backendNotice(event) }) { [self] outcome in
             switch outcome {
             case .success(let name):
                 logger.info("completions now come from \(name)")
@@ -57,7 +57,8 @@ extension LanguageServer {
         let progress = ProgressReporter(connection: connection,
                                         enabled: capabilities?.window?.workDoneProgress == true)
         progress.begin(title: "dlsp: loading the model")
-        model.load(path: configuration.modelPath, threads: configuration.threads, backend: configuration.backend,
+        model.load(path: configuration.modelPath, threads: configuration.threads, precision: configuration.precision,
+                   backend: configuration.backend,
                    notice: { [self] event in backendNotice(event) }) { [self] outcome in
             switch outcome {
             case .success(let path):

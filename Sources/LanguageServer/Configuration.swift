@@ -1,3 +1,4 @@
+import Engine
 import Features
 import JSONRPC
 import RemoteBackends
@@ -6,7 +7,7 @@ import RemoteBackends
 /// or at the top level):
 ///
 /// ```json
-/// { "model": { "path": "/models/dream-coder", "threads": 2 },
+/// { "model": { "path": "/models/dream-coder", "threads": 2, "precision": "auto" | "as-stored" | "q8" },
 ///   "completion": { "enabled": true, "steps": 12, "threshold": 0.9, "lineHoleTokens": 16, "blockHoleTokens": 48,
 ///                   "contextTokens": 512, "temperature": 0, "cache": true, "reuseContext": true,
 ///                   "stopPenalty": 0, "minConfidence": 0.4, "minConfidenceByLanguage": { "c": 0.95 },
@@ -25,6 +26,9 @@ import RemoteBackends
 struct Configuration: Sendable, Equatable {
     var modelPath: String?
     var threads = 2
+    /// How the engine keeps the model's matrices (`WeightPrecision`): "auto" (8 bits for models over 100 M
+    /// parameters on CPUs with AVX-512 VNNI), "as-stored", or "q8".
+    var precision = WeightPrecision.automatic
     var completionEnabled = true
     var inlineCompletionEnabled = true
     /// Suggestions for an explicitly invoked inline completion, one attempt each (the planned hole length, half,
@@ -48,6 +52,10 @@ struct Configuration: Sendable, Equatable {
                     switch key {
                     case "path": modelPath = value.stringValue; return value.stringValue != nil || value == .null
                     case "threads": return set(&threads, value, 1...64)
+                    case "precision":
+                        guard let name = value.stringValue, let p = WeightPrecision(rawValue: name) else { return false }
+                        precision = p
+                        return true
                     default: return false
                     }
                 }

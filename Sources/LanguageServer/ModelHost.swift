@@ -27,12 +27,13 @@ final class ModelHost: Sendable {
     /// Starts loading on a background thread; `done` gets the outcome (for progress and messages). With a remote
     /// `backend`, the service fills through it (behind the circuit breaker, whose events go to `notice`) and the
     /// embedded model is loaded only if the remote fails and the configuration allows falling back to it.
-    func load(path explicitPath: String?, threads: Int, backend: BackendConfiguration = BackendConfiguration(),
+    func load(path explicitPath: String?, threads: Int, precision: WeightPrecision = .automatic,
+              backend: BackendConfiguration = BackendConfiguration(),
               notice: @escaping @Sendable (FallbackEvent) -> Void = { _ in },
               done: @escaping @Sendable (Result<String, Error>) -> Void) {
         guard case .remote = backend.kind else {
             loadedBackend.withLock { $0 = backend }
-            return loadEmbedded(path: explicitPath, threads: threads, done: done)
+            return loadEmbedded(path: explicitPath, threads: threads, precision: precision, done: done)
         }
         let shouldStart = state.withLock { state -> Bool in
             guard case .notStarted = state else { return false }
@@ -46,7 +47,8 @@ final class ModelHost: Sendable {
             do {
                 let fill = try backend.makeBackend(embedded: {
                     let path = try ModelLocator.locate(explicit: explicitPath).get()
-                    return try EmbeddedBackend(engine: try SharedEngines.load(directory: path, threads: threads))
+                    return try EmbeddedBackend(engine: try SharedEngines.load(directory: path, threads: threads,
+                                                                              precision: precision))
                 }, onEvent: notice)
                 state.withLock { $0 = .ready(CompletionService(backend: fill)) }
                 outcome = .success(fill.name)
@@ -59,7 +61,8 @@ final class ModelHost: Sendable {
         }
     }
 
-    private func loadEmbedded(path explicitPath: String?, threads: Int, done: @escaping @Sendable (Result<String, Error>) -> Void) {
+    private func loadEmbedded(path explicitPath: String?, threads: Int, precision: WeightPrecision,
+                              done: @escaping @Sendable (Result<String, Error>) -> Void) {
         let shouldStart = state.withLock { state -> Bool in
             guard case .notStarted = state else { return false }
             state = .loading
@@ -74,7 +77,8 @@ final class ModelHost: Sendable {
                 outcome = .failure(error)
             case .success(let path):
                 do {
-                    let service = try CompletionService(engine: try SharedEngines.load(directory: path, threads: threads))
+                    let service = try CompletionService(engine: try SharedEngines.load(directory: path, threads: threads,
+                                                                                       precision: precision))
                     state.withLock { $0 = .ready(service) }
                     outcome = .success(path)
                 } catch {
@@ -91,7 +95,8 @@ final class ModelHost: Sendable {
     /// off the message queue and replaces the old one, which requests in flight keep using. On failure the old
     /// service stays. Does nothing before the first load has finished (that load's outcome is checked by the
     /// caller) or when `backend` is already in use.
-    func reconfigure(path explicitPath: String?, threads: Int, backend: BackendConfiguration,
+    func reconfigure(path explicitPath: String?, threads: Int, precision: WeightPrecision = .automatic,
+                     backend: BackendConfiguration,
                      notice: @escaping @Sendable (FallbackEvent) -> Void,
                      done: @escaping @Sendable (Result<String, Error>) -> Void) {
         let shouldSwitch = state.withLock { state -> Bool in
@@ -107,7 +112,8 @@ final class ModelHost: Sendable {
             do {
                 let fill = try backend.makeBackend(embedded: {
                     let path = try ModelLocator.locate(explicit: explicitPath).get()
-                    return try EmbeddedBackend(engine: try SharedEngines.load(directory: path, threads: threads))
+                    return try EmbeddedBackend(engine: try SharedEngines.load(directory: path, threads: threads,
+                                                                              precision: precision))
                 }, onEvent: notice)
                 state.withLock { $0 = .ready(CompletionService(backend: fill)) }
                 done(.success(fill.name))
@@ -135,17 +141,18 @@ struct UnavailableModel: Error, CustomStringConvertible {
     var description: String { reason }
 }
 
-/// Loaded engines by model path, shared by every server in the process: weights are immutable, so one copy
-/// serves all (an editor runs one server per process; tests run many).
+/// Loaded engines by model path and precision, shared by every server in the process: weights are immutable, so
+/// one copy serves all (an editor runs one server per process; tests run many).
 enum SharedEngines {
     private static let engines = Mutex<[String: Engine]>([:])
 
-    static func load(directory: String, threads: Int) throws -> Engine {
-        if let engine = engines.withLock({ $0[directory] }) { return engine }
-        let engine = try Engine.load(directory: directory, threads: threads)
+    static func load(directory: String, threads: Int, precision: WeightPrecision = .automatic) throws -> Engine {
+        let key = "\(precision.rawValue) \(directory)"
+        if let engine = engines.withLock({ $0[key] }) { return engine }
+        let engine = try Engine.load(directory: directory, threads: threads, precision: precision)
         return engines.withLock { engines in
-            if let first = engines[directory] { return first }
-            engines[directory] = engine
+            if let first = engines[key] { return first }
+            engines[key] = engine
             return engine
         }
     }

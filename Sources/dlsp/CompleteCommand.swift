@@ -20,6 +20,8 @@ struct Complete: ParsableCommand {
     @Option(help: "Logit penalty on ending the fill (default: the server's).") var stopPenalty: Float?
     @Option(help: "Decode the hole in blocks of this many positions, left to right (default: the server's).")
     var blockLength: Int?
+    @Option(help: ArgumentHelp("How the engine keeps the weights: auto (8 bits for models over 100 M parameters "
+                               + "on CPUs with AVX-512 VNNI), as-stored, q8.")) var precision = "auto"
     @Flag(help: "Print JSON instead of text.") var json = false
     @Flag(help: "Explain on stderr what the model filled and why a fill was kept or dropped.") var explain = false
     @Option(help: "Fill backend: \(BackendConfiguration.Kind.names.joined(separator: ", ")).")
@@ -54,11 +56,14 @@ struct Complete: ParsableCommand {
         backendConfiguration.timeoutMilliseconds = timeoutMs
         backendConfiguration.fallbackToEmbedded = fallback
         let explicitModel = model
+        guard let weightPrecision = WeightPrecision(rawValue: precision) else {
+            throw ValidationError("--precision must be auto, as-stored or q8")
+        }
         let fillBackend: any FillBackend
         do {
             fillBackend = try backendConfiguration.makeBackend(embedded: {
                 let path = try ModelLocator.locate(explicit: explicitModel).get()
-                return try EmbeddedBackend(engine: try Engine.load(directory: path))
+                return try EmbeddedBackend(engine: try Engine.load(directory: path, precision: weightPrecision))
             }, onEvent: { event in
                 if case .primaryDown(let reason, _) = event {
                     FileHandle.standardError.write(Data("remote backend failed (\(reason)); using the embedded model\n".utf8))

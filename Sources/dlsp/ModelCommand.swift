@@ -12,7 +12,7 @@ struct Model: ParsableCommand {
         abstract: "Inspect a model directory or GGUF file; pull models from the Hugging Face Hub.",
         subcommands: [Info.self, Forward.self, Pull.self, List.self])
 
-    static func load(_ path: String?, precision: WeightPrecision = .asStored) throws -> Engine {
+    static func load(_ path: String?, precision: WeightPrecision = .automatic) throws -> Engine {
         switch ModelLocator.locate(explicit: path) {
         case .success(let found): return try Engine.load(directory: found, precision: precision)
         case .failure(let error): throw ValidationError(error.description)
@@ -23,10 +23,15 @@ struct Model: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Architecture, parameter count, dtypes, tokenizer, special token ids, context length.")
         @Argument(help: "Model directory, .gguf file or pulled ORG/NAME (default: the embedded model).") var path: String?
+        @Option(help: "auto, as-stored or q8: how the engine would keep the weights (shown as panels).")
+        var precision = "auto"
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let engine = try Model.load(path)
+            guard let weightPrecision = WeightPrecision(rawValue: precision) else {
+                throw ValidationError("--precision must be auto, as-stored or q8")
+            }
+            let engine = try Model.load(path, precision: weightPrecision)
             let c = engine.config
             let info: [String: Any] = [
                 "source": engine.source, "family": c.family.rawValue, "architecture": c.architecture,
@@ -34,6 +39,7 @@ struct Model: ParsableCommand {
                 "heads": c.numHeads, "kvHeads": c.numKVHeads, "headDim": c.headDim, "ffn": c.intermediateSize,
                 "vocab": c.vocabSize, "tiedEmbeddings": c.tiedEmbeddings, "shiftLogits": c.shiftLogits,
                 "ropeTheta": c.ropeTheta, "contextLength": c.maxPositions, "dtypes": engine.dtypeSummary,
+                "panels": engine.panelSummary,
                 "tokenizer": engine.tokenizer.map { "\($0.vocabularySize) entries" } ?? "none",
                 "maskTokenID": c.maskTokenID ?? -1, "eosTokenID": c.eosTokenID ?? -1, "padTokenID": c.padTokenID ?? -1,
                 "fileSeparatorTokenID": c.fileSepTokenID ?? -1,

@@ -27,6 +27,8 @@ struct Serve: ParsableCommand {
     @Option(help: "Fills that run at once on the shared model.") var parallel = 1
     @Option(help: "Requests that may wait; more are answered 429.") var queue = 16
     @Option(help: "Compute threads for the model.") var threads = 2
+    @Option(help: ArgumentHelp("How the engine keeps the weights: auto (8 bits for models over 100 M parameters "
+                               + "on CPUs with AVX-512 VNNI), as-stored, q8.")) var precision = "auto"
     @OptionGroup var logging: LoggingOptions
 
     func run() throws {
@@ -51,7 +53,11 @@ struct Serve: ParsableCommand {
         case .success(let found): path = found
         case .failure(let error): throw ValidationError(error.description)
         }
-        let service = try CompletionService(engine: try Engine.load(directory: path, threads: threads))
+        guard let weightPrecision = WeightPrecision(rawValue: precision) else {
+            throw ValidationError("--precision must be auto, as-stored or q8")
+        }
+        let service = try CompletionService(engine: try Engine.load(directory: path, threads: threads,
+                                                                    precision: weightPrecision))
         let server = CompletionServer(service: service, options: options, logger: logger)
         signal(SIGPIPE, SIG_IGN)
         let failure = Mutex<String?>(nil)

@@ -1,3 +1,4 @@
+import Engine
 import Features
 import JSONRPC
 import Testing
@@ -5,6 +6,19 @@ import Testing
 
 /// Settings that are more than one number: parsed whole or refused, never half-applied.
 struct ConfigurationTests {
+    /// `model.precision` takes the three names and refuses anything else, keeping the value it had.
+    @Test func modelPrecisionTakesItsNamesOnly() {
+        var configuration = Configuration()
+        #expect(configuration.precision == .automatic)
+        #expect(configuration.apply(.object(["model": .object(["precision": .string("q8")])])).isEmpty)
+        #expect(configuration.precision == .q8)
+        #expect(configuration.apply(.object(["model": .object(["precision": .string("as-stored")])])).isEmpty)
+        #expect(configuration.precision == .asStored)
+        #expect(configuration.apply(.object(["model": .object(["precision": .string("int4")])])) == ["model.precision"])
+        #expect(configuration.apply(.object(["model": .object(["precision": .number(8)])])) == ["model.precision"])
+        #expect(configuration.precision == .asStored)
+    }
+
     @Test func perLanguageFloorsReplaceTheTable() {
         var configuration = Configuration()
         #expect(configuration.completion.minConfidenceByLanguage.isEmpty)
