@@ -196,6 +196,135 @@ DLSP_AVX2 static void rows_avx2(const float *q, int ldq, int rows, const float *
         for (int d = 0; d < hd; d += 8) _mm256_storeu_ps(o + d, _mm256_mul_ps(_mm256_loadu_ps(o + d), iv));
     }
 }
+
+// MARK: AVX-512
+
+/// Scaled scores of `rows` (≤ 6, constant at each call site) query rows against a transposed key block: 32 keys
+/// (two vectors) at a time, or 16 for the block's last keys.
+DLSP_AVX512 static inline __attribute__((always_inline))
+void scores_t_avx512(const float *q, int ldq, const int rows, const float *kt, int kb, int jn, int hd, float scale,
+                     float *s, int lds) {
+    const __m512 sc = _mm512_set1_ps(scale);
+    int padded = (jn + 15) & ~15;
+    int j = 0;
+    for (; j + 32 <= padded; j += 32) {
+        __m512 acc[6][2];
+        for (int r = 0; r < rows; r++) { acc[r][0] = _mm512_setzero_ps(); acc[r][1] = _mm512_setzero_ps(); }
+        for (int d = 0; d < hd; d++) {
+            __m512 k0 = _mm512_loadu_ps(kt + (size_t)d * kb + j), k1 = _mm512_loadu_ps(kt + (size_t)d * kb + j + 16);
+            for (int r = 0; r < rows; r++) {
+                __m512 qb = _mm512_set1_ps(q[(size_t)r * ldq + d]);
+                acc[r][0] = _mm512_fmadd_ps(qb, k0, acc[r][0]);
+                acc[r][1] = _mm512_fmadd_ps(qb, k1, acc[r][1]);
+            }
+        }
+        for (int r = 0; r < rows; r++) {
+            float *sr = s + (size_t)r * lds + j;
+            int left = jn - j;
+            __mmask16 m0 = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+            __mmask16 m1 = left >= 32 ? (__mmask16)0xffff : left > 16 ? (__mmask16)((1u << (left - 16)) - 1) : 0;
+            _mm512_mask_storeu_ps(sr, m0, _mm512_mul_ps(acc[r][0], sc));
+            _mm512_mask_storeu_ps(sr + 16, m1, _mm512_mul_ps(acc[r][1], sc));
+        }
+    }
+    for (; j < padded; j += 16) {
+        __m512 acc[6];
+        for (int r = 0; r < rows; r++) acc[r] = _mm512_setzero_ps();
+        for (int d = 0; d < hd; d++) {
+            __m512 k0 = _mm512_loadu_ps(kt + (size_t)d * kb + j);
+            for (int r = 0; r < rows; r++) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(q[(size_t)r * ldq + d]), k0, acc[r]);
+        }
+        int left = jn - j;
+        __mmask16 m0 = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+        for (int r = 0; r < rows; r++) _mm512_mask_storeu_ps(s + (size_t)r * lds + j, m0, _mm512_mul_ps(acc[r], sc));
+    }
+}
+
+/// out[r, d..<d+64] += Σ_{j < n} p[r, j] · v_j[d..<d+64] for `rows` (≤ 6, constant at each call site) rows: 24
+/// accumulators, four value loads and one broadcast per key and row; a head of 16·k dimensions takes its last
+/// 16–48 through narrower passes.
+DLSP_AVX512 static inline __attribute__((always_inline))
+void weighted_values_avx512(const float *p, int ldp, const int rows, const float *v, int ldkv, int n, int hd,
+                            float *out, int ldo) {
+    int d = 0;
+    for (; d + 64 <= hd; d += 64) {
+        __m512 acc[6][4];
+        for (int r = 0; r < rows; r++) for (int t = 0; t < 4; t++) acc[r][t] = _mm512_loadu_ps(out + (size_t)r * ldo + d + 16 * t);
+        const float *vd = v + d;
+        for (int j = 0; j < n; j++) {
+            __m512 v0 = _mm512_loadu_ps(vd + (size_t)j * ldkv), v1 = _mm512_loadu_ps(vd + (size_t)j * ldkv + 16);
+            __m512 v2 = _mm512_loadu_ps(vd + (size_t)j * ldkv + 32), v3 = _mm512_loadu_ps(vd + (size_t)j * ldkv + 48);
+            for (int r = 0; r < rows; r++) {
+                __m512 pb = _mm512_set1_ps(p[(size_t)r * ldp + j]);
+                acc[r][0] = _mm512_fmadd_ps(pb, v0, acc[r][0]);
+                acc[r][1] = _mm512_fmadd_ps(pb, v1, acc[r][1]);
+                acc[r][2] = _mm512_fmadd_ps(pb, v2, acc[r][2]);
+                acc[r][3] = _mm512_fmadd_ps(pb, v3, acc[r][3]);
+            }
+        }
+        for (int r = 0; r < rows; r++) for (int t = 0; t < 4; t++) _mm512_storeu_ps(out + (size_t)r * ldo + d + 16 * t, acc[r][t]);
+    }
+    for (; d < hd; d += 16) {
+        __m512 acc[6];
+        for (int r = 0; r < rows; r++) acc[r] = _mm512_loadu_ps(out + (size_t)r * ldo + d);
+        for (int j = 0; j < n; j++) {
+            __m512 v0 = _mm512_loadu_ps(v + d + (size_t)j * ldkv);
+            for (int r = 0; r < rows; r++) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(p[(size_t)r * ldp + j]), v0, acc[r]);
+        }
+        for (int r = 0; r < rows; r++) _mm512_storeu_ps(out + (size_t)r * ldo + d, acc[r]);
+    }
+}
+
+/// `rows_avx2` with the AVX-512 score and value loops (the transposition and the exp are shared).
+DLSP_AVX512 static void rows_avx512(const float *q, int ldq, int rows, const float *k, const float *v, int ldkv,
+                                    int n, int hd, float scale, float *s, float *out, int ldo) {
+    const int kb = key_block(hd);
+    float *kt = s + (size_t)rows * n;
+    for (int j0 = 0; j0 < n; j0 += kb) {
+        int jn = n - j0 < kb ? n - j0 : kb;
+        transpose_keys(k + (size_t)j0 * ldkv, ldkv, jn, hd, kt, kb);
+        int r = 0;
+        for (; r + 6 <= rows; r += 6)
+            scores_t_avx512(q + (size_t)r * ldq, ldq, 6, kt, kb, jn, hd, scale, s + (size_t)r * n + j0, n);
+        const float *qr = q + (size_t)r * ldq;
+        float *sr = s + (size_t)r * n + j0;
+        switch (rows - r) {
+        case 5: scores_t_avx512(qr, ldq, 5, kt, kb, jn, hd, scale, sr, n); break;
+        case 4: scores_t_avx512(qr, ldq, 4, kt, kb, jn, hd, scale, sr, n); break;
+        case 3: scores_t_avx512(qr, ldq, 3, kt, kb, jn, hd, scale, sr, n); break;
+        case 2: scores_t_avx512(qr, ldq, 2, kt, kb, jn, hd, scale, sr, n); break;
+        case 1: scores_t_avx512(qr, ldq, 1, kt, kb, jn, hd, scale, sr, n); break;
+        default: break;
+        }
+    }
+    float inv[MAX_ROWS];
+    for (int r = 0; r < rows; r++) {
+        inv[r] = 1.0f / dlsp_exp_row256(s + (size_t)r * n, n);
+        memset(out + (size_t)r * ldo, 0, sizeof(float) * (size_t)hd);
+    }
+    for (int j0 = 0; j0 < n; j0 += kb) {
+        int jn = n - j0 < kb ? n - j0 : kb;
+        const float *vb = v + (size_t)j0 * ldkv;
+        int r = 0;
+        for (; r + 6 <= rows; r += 6)
+            weighted_values_avx512(s + (size_t)r * n + j0, n, 6, vb, ldkv, jn, hd, out + (size_t)r * ldo, ldo);
+        const float *sr = s + (size_t)r * n + j0;
+        float *orow = out + (size_t)r * ldo;
+        switch (rows - r) {
+        case 5: weighted_values_avx512(sr, n, 5, vb, ldkv, jn, hd, orow, ldo); break;
+        case 4: weighted_values_avx512(sr, n, 4, vb, ldkv, jn, hd, orow, ldo); break;
+        case 3: weighted_values_avx512(sr, n, 3, vb, ldkv, jn, hd, orow, ldo); break;
+        case 2: weighted_values_avx512(sr, n, 2, vb, ldkv, jn, hd, orow, ldo); break;
+        case 1: weighted_values_avx512(sr, n, 1, vb, ldkv, jn, hd, orow, ldo); break;
+        default: break;
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        __m512 iv = _mm512_set1_ps(inv[r]);
+        float *o = out + (size_t)r * ldo;
+        for (int d = 0; d < hd; d += 16) _mm512_storeu_ps(o + d, _mm512_mul_ps(_mm512_loadu_ps(o + d), iv));
+    }
+}
 #endif
 
 size_t dlsp_attention_scratch_floats(int rows, int n, int head_dim) {
@@ -209,6 +338,14 @@ void dlsp_attention_rows(const float *q, int ldq, int row_begin, int row_end,
     const float *qb = q + (size_t)row_begin * ldq;
     float *ob = out + (size_t)row_begin * ldo;
 #if DLSP_X86
+    if (dlsp_isa_active() >= DLSP_ISA_AVX512 && head_dim % 16 == 0) {
+        for (int i = 0; i < row_end - row_begin; i += MAX_ROWS) {
+            int rows = row_end - row_begin - i < MAX_ROWS ? row_end - row_begin - i : MAX_ROWS;
+            rows_avx512(qb + (size_t)i * ldq, ldq, rows, k, v, ldkv, n, head_dim, scale, scratch,
+                        ob + (size_t)i * ldo, ldo);
+        }
+        return;
+    }
     if (dlsp_isa_active() >= DLSP_ISA_AVX2_FMA && head_dim % 16 == 0) {
         for (int i = 0; i < row_end - row_begin; i += MAX_ROWS) {
             int rows = row_end - row_begin - i < MAX_ROWS ? row_end - row_begin - i : MAX_ROWS;

@@ -269,7 +269,8 @@ public final class CompletionService: Sendable {
                                               cancellation: cancellation)
             var text = fill.text
             let elapsed = ContinuousClock.now - started
-            trace?("attempt \(attempt + 1): hole of \(fillAttempt.holeTokens) tokens, fill \(text.debugDescription)")
+            trace?("attempt \(attempt + 1): hole of \(fillAttempt.holeTokens) tokens"
+                   + (fill.steps.map { ", \($0) steps" } ?? "") + ", fill \(text.debugDescription)")
             guard text.hasPrefix(typed) else {
                 trace?("  dropped: it does not start with the typed word \(typed.debugDescription)")
                 continue

@@ -49,11 +49,15 @@ public struct ScoredFill: Sendable, Equatable {
     public var tokenEnds: [Int]
     /// The probability each token was committed with (the sampler's max-probability measure), same order.
     public var tokenConfidences: [Float]
+    /// Denoising steps (forward passes) the fill took, when the backend reports them: with a confidence threshold,
+    /// the hole's length over this is the tokens committed per step.
+    public var steps: Int?
 
-    public init(text: String, tokenEnds: [Int] = [], tokenConfidences: [Float] = []) {
+    public init(text: String, tokenEnds: [Int] = [], tokenConfidences: [Float] = [], steps: Int? = nil) {
         self.text = text
         self.tokenEnds = tokenEnds
         self.tokenConfidences = tokenConfidences
+        self.steps = steps
     }
 
     /// The confidences of the tokens that make up the first `bytes` UTF-8 bytes of `text`: what a suggestion cut
@@ -142,6 +146,7 @@ public struct EmbeddedBackend: FillBackend {
         let ends = (0..<result.tokens.count).map {
             tokenizer.decode(Array(result.tokens[...$0]), skipSpecial: true).utf8.count
         }
-        return ScoredFill(text: result.text, tokenEnds: ends, tokenConfidences: result.confidences)
+        return ScoredFill(text: result.text, tokenEnds: ends, tokenConfidences: result.confidences,
+                          steps: result.steps)
     }
 }

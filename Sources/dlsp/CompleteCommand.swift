@@ -17,6 +17,8 @@ struct Complete: ParsableCommand {
     @Option(help: "Model directory, .gguf file or pulled ORG/NAME (default: the embedded model).") var model: String?
     @Option(help: "How many distinct suggestions.") var count = 1
     @Option(help: "Denoising steps at most.") var steps = CompletionSettings().steps
+    @Option(help: ArgumentHelp("Commit every token at least this confident each step (0 < X ≤ 1), or 'none' for a "
+                               + "fixed schedule of --steps steps (default: the server's).")) var threshold: String?
     @Option(help: "Logit penalty on ending the fill (default: the server's).") var stopPenalty: Float?
     @Option(help: "Decode the hole in blocks of this many positions, left to right (default: the server's).")
     var blockLength: Int?
@@ -78,6 +80,14 @@ struct Complete: ParsableCommand {
         let service = CompletionService(backend: fillBackend)
         var settings = CompletionSettings()
         settings.steps = steps
+        if let threshold {
+            if threshold == "none" { settings.confidenceThreshold = nil } else {
+                guard let value = Float(threshold), value > 0, value <= 1 else {
+                    throw ValidationError("--threshold must be in (0, 1] or 'none'")
+                }
+                settings.confidenceThreshold = value
+            }
+        }
         if let stopPenalty { settings.stopPenalty = stopPenalty }
         if let blockLength { settings.blockLength = blockLength }
         let fileURL = URL(fileURLWithPath: file).standardizedFileURL

@@ -81,7 +81,7 @@ void dlsp_gemm_q8(const void *xq, int m, int k, const uint8_t *packed, int n, fl
 /// out[i, :] = softmax(scale · q_i · Kᵀ) · V over all `n` keys. q, k, v and out point at the head's first
 /// element of row 0 (strides ldq, ldkv, ldo in floats). `scratch` holds
 /// `dlsp_attention_scratch_floats(row_end − row_begin, n, head_dim)` floats.
-/// The AVX2 path needs head_dim to be a multiple of 16; others take the portable path.
+/// The AVX2 and AVX-512 paths need head_dim to be a multiple of 16; others take the portable path.
 void dlsp_attention_rows(const float *q, int ldq, int row_begin, int row_end,
                          const float *k, const float *v, int ldkv, int n, int head_dim, float scale,
                          float *scratch, float *out, int ldo);
