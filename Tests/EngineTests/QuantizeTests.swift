@@ -5,7 +5,7 @@ import Testing
 /// `ModelQuantizer` (`dlsp model quantize`): a checkpoint written as a Q8_0 GGUF directory that loads as the same
 /// model, with every matrix exactly `Q8_0.quantize` of the input's weights.
 @Suite struct QuantizeTests {
-    static let models = ["dream_tied", "dream_bf16", "llada_tied", "llada_f16"]
+    static let models = ["dream_tied", "dream_untied", "dream_bf16", "llada_tied", "llada_f16"]
 
     /// A path in a fresh scratch directory that does not exist yet.
     static func outputPath(_ name: String) throws -> String {
@@ -86,6 +86,7 @@ import Testing
                           (g + gg.vBias, p + names.vBias, nil)]
             }
         }
+        if !c.tiedEmbeddings { pairs.append((TensorNames.gguf.head, names.head, nil)) }
         #expect(gguf.tensors.count == pairs.count)
         var counts: [TensorDType: Int] = [:]
         for (to, from, heads) in pairs {
@@ -117,7 +118,7 @@ import Testing
             }
         }
         // The fixtures' FFN widths: Dream's 96 is three blocks, LLaDA's 80 is not (its down projection is F16).
-        #expect(counts[.q8_0] == 1 + c.numLayers * (lladaFamily ? 6 : 7))
+        #expect(counts[.q8_0] == (c.tiedEmbeddings ? 1 : 2) + c.numLayers * (lladaFamily ? 6 : 7))
 
         // As stored, the engine computes exactly with the dequantised weights (the plain reference reads the same
         // Q8_0 bytes), and the 8-bit model stays near the original.
