@@ -6,6 +6,8 @@
 //   MappedFile.swift       read-only mmap of weight files
 //   Safetensors.swift      safetensors headers (single file and sharded), validated against the file
 //   GGUF.swift             GGUF headers, metadata → config, f32/f16/bf16/Q8_0 tensors
+//   GGUFWriter.swift       GGUF v3 files written tensor by tensor
+//   ModelQuantizer.swift   a checkpoint → a directory with a Q8_0 GGUF and its tokenizer (`dlsp model quantize`)
 //   Weights.swift          tensor names per layout, shape checks, f16/bf16 → f32, f32/Q8_0 used in place, packing
 //   Kernels.swift          RMSNorm, RoPE, softmax, SwiGLU, sgemm wrappers (+ plain reference twins)
 //   CPUKernels.swift       the CKernels target from Swift: instruction set, routing, packed products, attention

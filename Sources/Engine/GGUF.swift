@@ -125,11 +125,20 @@ struct GGUFFile: TensorSource {
             factor = metadata["\(arch).rope.scaling.factor"]?.double ?? 1
         }
         let heads = try int("attention.head_count")
-        let config = ModelConfig(
+        // The tokenizer's vocabulary when the embedding has padding rows beyond it (LLaDA); llama.cpp's key.
+        var vocab = embed.shape[0]
+        if let v = metadata["\(arch).vocab_size"]?.int {
+            guard v > 0 && v <= vocab else {
+                throw EngineError.invalidConfig(path: path, reason: "\(arch).vocab_size \(v) but \(vocab) embedding rows")
+            }
+            vocab = v
+        }
+        var config = ModelConfig(
             family: family, architecture: arch, hiddenSize: try int("embedding_length"),
             numLayers: try int("block_count"), numHeads: heads,
             numKVHeads: metadata["\(arch).attention.head_count_kv"]?.int ?? heads,
-            intermediateSize: try int("feed_forward_length"), vocabSize: embed.shape[0],
+            headDim: metadata["\(arch).attention.key_length"]?.int,
+            intermediateSize: try int("feed_forward_length"), vocabSize: vocab, embeddingSize: embed.shape[0],
             ropeTheta: metadata["\(arch).rope.freq_base"]?.double ?? 10000, ropeLinearFactor: factor,
             // llama.cpp's LLaDA converter permutes q/k into the interleaved pair layout; Dream keeps rotate-half.
             ropeStyle: family == .llada ? .interleaved : .rotateHalf,
@@ -139,7 +148,10 @@ struct GGUFFile: TensorSource {
             maskTokenID: metadata["tokenizer.ggml.mask_token_id"]?.int,
             eosTokenID: metadata["tokenizer.ggml.eos_token_id"]?.int,
             padTokenID: metadata["tokenizer.ggml.padding_token_id"]?.int,
-            bosTokenID: metadata["tokenizer.ggml.bos_token_id"]?.int)
+            bosTokenID: metadata["tokenizer.ggml.bos_token_id"]?.int,
+            // llama.cpp's FIM file separator is the canvas's <|file_sep|>.
+            fileSepTokenID: metadata["tokenizer.ggml.fim_sep_token_id"]?.int)
+        config.expandTokenID = metadata["dlsp.expand_token_id"]?.int
         try config.validate(path: path)
         return config
     }

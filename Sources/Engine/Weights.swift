@@ -74,9 +74,10 @@ extension WeightMatrix {
 
 /// How the engine keeps a checkpoint's matrices.
 public enum WeightPrecision: String, Sendable, CaseIterable {
-    /// 8 bits for models over `automaticEightBitParameters` parameters on CPUs with VNNI (where the products are
-    /// bound by memory and 8-bit panels run about three times faster: `dlsp bench kernels --panels`); as stored
-    /// otherwise, the embedded default model included.
+    /// 8 bits on CPUs with VNNI for models over `automaticEightBitParameters` parameters (where the products are
+    /// bound by memory and 8-bit panels run about three times faster: `dlsp bench kernels --panels`) and for
+    /// checkpoints stored in Q8_0 (`dlsp model quantize`'s output: their bytes as they are, and as stored they would
+    /// run the slower dequantising product); as stored otherwise, the embedded default model included.
     case automatic = "auto"
     /// As the checkpoint stores them, multiplied against f32 activations: the exact product of the stored weights
     /// (f32, f16 and bf16 panels; Q8_0 dequantised block by block).
@@ -89,10 +90,11 @@ public enum WeightPrecision: String, Sendable, CaseIterable {
     /// Parameters above which `automatic` chooses 8 bits.
     public static let automaticEightBitParameters = 100_000_000
 
-    /// What `self` means for a model of `parameters` parameters on a CPU with (`eightBitPanels`) or without VNNI.
-    func resolved(parameters: Int, eightBitPanels: Bool) -> WeightPrecision {
+    /// What `self` means for a model of `parameters` parameters, stored in Q8_0 or not, on a CPU with
+    /// (`eightBitPanels`) or without VNNI.
+    func resolved(parameters: Int, storedInQ8_0: Bool, eightBitPanels: Bool) -> WeightPrecision {
         guard self == .automatic else { return self }
-        return parameters > Self.automaticEightBitParameters && eightBitPanels ? .q8 : .asStored
+        return eightBitPanels && (parameters > Self.automaticEightBitParameters || storedInQ8_0) ? .q8 : .asStored
     }
 }
 
@@ -237,7 +239,9 @@ struct TransformerWeights: @unchecked Sendable {
         // 8-bit panels only where the CPU has VNNI's byte dot product; elsewhere their portable loop would be slower
         // than the float panels, so a Q8_0 file keeps its own product and a request for 8 bits is not honoured.
         let eightBitPanels = KernelISA.active >= .avx512
-        let precision = precision.resolved(parameters: config.parameterCount, eightBitPanels: eightBitPanels)
+        let storedInQ8_0 = source.tensor(names.layerPrefix(0) + names.gate)?.dtype == .q8_0
+        let precision = precision.resolved(parameters: config.parameterCount, storedInQ8_0: storedInQ8_0,
+                                           eightBitPanels: eightBitPanels)
         let largeModel = config.parameterCount > plainCopyLimit
         // 8-bit panels keep no f32 copy at any size: the products must all go through them, or the model would
         // answer with different weights depending on a product's height.

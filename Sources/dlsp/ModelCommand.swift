@@ -5,12 +5,12 @@ import Foundation
 import LanguageServer
 import ModelHub
 
-/// `dlsp model info|forward|pull|list`: inspect a model, check it against a reference implementation, pull one
-/// from the Hugging Face Hub and list those pulled.
+/// `dlsp model info|forward|pull|list|quantize`: inspect a model, check it against a reference implementation, pull
+/// one from the Hugging Face Hub and list those pulled, write one in 8 bits.
 struct Model: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Inspect a model directory or GGUF file; pull models from the Hugging Face Hub.",
-        subcommands: [Info.self, Forward.self, Pull.self, List.self])
+        abstract: "Inspect a model directory or GGUF file; pull models from the Hugging Face Hub; write 8-bit weights.",
+        subcommands: [Info.self, Forward.self, Pull.self, List.self, Quantize.self])
 
     static func load(_ path: String?, precision: WeightPrecision = .automatic) throws -> Engine {
         switch ModelLocator.locate(explicit: path) {
@@ -161,6 +161,39 @@ struct Model: ParsableCommand {
                 return
             }
             print(PulledModels.table(rows))
+        }
+    }
+
+    struct Quantize: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a model's matrices as 8-bit weights (GGUF Q8_0) into a directory dlsp loads.",
+            discussion: """
+                IN is a model directory (safetensors in f32, f16 or bf16, sharded or not; Dream or LLaDA family) \
+                or a GGUF file. OUT receives \(ModelQuantizer.modelFileName) and a copy of IN's tokenizer.json; \
+                use it as --model OUT or model.path. What was done goes to stderr; stdout gets OUT's path.
+                """)
+        @Argument(help: "Model directory or .gguf file.") var input: String
+        @Argument(help: "Output directory (must not exist unless --force).") var output: String
+        @Flag(help: "Replace OUT if it exists.") var force = false
+
+        func run() throws {
+            // An EngineError names the file and the problem; ArgumentParser prints it without the usage text.
+            let report = try ModelQuantizer.quantize(input: input, output: output, force: force)
+            func mib(_ bytes: Int) -> String { String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
+            var lines = [
+                "quantised \(report.q8Tensors) matrices to Q8_0, \(report.f16Tensors) to F16 (rows not whole blocks "
+                    + "of 32), \(report.f32Tensors) vectors kept in F32",
+                "weights \(mib(report.inputBytes)) -> \(report.modelFile) \(mib(report.outputBytes)) "
+                    + String(format: "(%.0f%%) in %.1f s", 100 * Double(report.outputBytes) / Double(max(report.inputBytes, 1)),
+                             report.seconds),
+                report.tokenizerCopied ? "copied tokenizer.json"
+                    : "no tokenizer.json beside the input: OUT has none (add one before completing with it)",
+            ]
+            if !report.skippedTensors.isEmpty {
+                lines.append("not written (unused by the engine): " + report.skippedTensors.joined(separator: ", "))
+            }
+            FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+            print(report.outputDirectory)
         }
     }
 }

@@ -2,6 +2,29 @@ import Foundation
 import Testing
 @testable import Engine
 
+/// Serialises the suites that choose the process-wide instruction set, and the tests whose outcome depends on it:
+/// suites run in parallel, and one suite's portable-path test would otherwise change what another measures.
+enum InstructionSetLock {
+    private static let lock = NSLock()
+
+    /// Runs `body` with `isa` selected (and no other suite changing it), then restores the one before.
+    static func with<T>(_ isa: KernelISA, _ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        let before = KernelISA.active
+        #expect(KernelISA.select(isa) == isa)
+        defer { KernelISA.select(before) }
+        return try body()
+    }
+
+    /// Runs `body` with the instruction set left as it is and unchanged meanwhile.
+    static func holding<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+}
+
 /// The C kernels (packed products, fused attention, softmax, SwiGLU) against plain references, on the AVX2 path
 /// where the CPU has it and on the portable path, and the forward pass through every routing. The instruction set
 /// is process-wide, so the suite runs serially and restores it.
@@ -23,10 +46,7 @@ import Testing
     }
 
     func with<T>(_ isa: KernelISA, _ body: () throws -> T) rethrows -> T {
-        let before = KernelISA.active
-        #expect(KernelISA.select(isa) == isa)
-        defer { KernelISA.select(before) }
-        return try body()
+        try InstructionSetLock.with(isa, body)
     }
 
     /// Shapes with every remainder: rows not a multiple of the 6-row tile, outputs not a multiple of the 16-wide

@@ -70,7 +70,7 @@ import Testing
     }
 
     @Test func ggufMatchesDequantisedReference() throws {
-        let engine = try Engine.loadGGUF(path: Fixtures.path("dream_tied.gguf"))
+        let engine = try Engine.loadGGUF(path: Fixtures.path("dream_tied.gguf"), precision: .asStored)
         #expect(engine.config.family == .dream && engine.config.shiftLogits && engine.config.tiedEmbeddings)
         #expect(engine.config.maskTokenID == 1)
         #expect(engine.dtypeSummary.contains("Q8_0") && engine.dtypeSummary.contains("F16"))
@@ -88,7 +88,8 @@ import Testing
     /// from `tokenizer.json` beside the file (written by make_llada_gguf.py from `llada_tied`).
     @Test func lladaGGUFMatchesDequantisedReference() throws {
         let engine = try Engine.loadGGUF(path: Fixtures.path("llada_tied.gguf"),
-                                         tokenizerPath: Fixtures.directory.appendingPathComponent("tokenizer.json").path)
+                                         tokenizerPath: Fixtures.directory.appendingPathComponent("tokenizer.json").path,
+                                         precision: .asStored)
         #expect(engine.config.family == .llada && !engine.config.shiftLogits && engine.config.tiedEmbeddings)
         #expect(engine.config.ropeStyle == .interleaved && engine.config.numKVHeads == 2)
         #expect(engine.config.maskTokenID == 1 && engine.config.eosTokenID == 0 && engine.config.padTokenID == 0)
