@@ -82,6 +82,19 @@ public enum EngineBenchmark {
                     rmsNormEps: 1e-6, tiedEmbeddings: true, maxPositions: 32768)
     }
 
+    /// Qwen3-1.7B dimensions (Salesforce CoDA-v0, 1.7B): 28 layers, hidden 2048, 16/8 heads of head_dim 128 (so
+    /// q is 2048 wide and k/v 1024), ffn 6144, vocab 151936, tied embeddings, no Q/K/V bias, per-head q/k RMSNorm,
+    /// shifted logits, mask id 151669.
+    public static func codaShape() -> ModelConfig {
+        var c = ModelConfig(family: .dream, architecture: "CoDALanguageModel", hiddenSize: 2048, numLayers: 28,
+                            numHeads: 16, numKVHeads: 8, headDim: 128, intermediateSize: 6144, vocabSize: 151936,
+                            ropeTheta: 1_000_000, rmsNormEps: 1e-6, tiedEmbeddings: true, maxPositions: 40960,
+                            maskTokenID: 151669)
+        c.qkNorm = true
+        c.attentionBias = false
+        return c
+    }
+
     /// Floating-point operations of one full-canvas forward of `n` positions (matrix products and attention;
     /// no LM head, which a full forward does not compute).
     public static func fullForwardFLOPs(_ c: ModelConfig, positions n: Int) -> Double {

@@ -4,6 +4,7 @@ import Foundation
 /// whether logits are shifted by one position.
 public enum ModelFamily: String, Sendable, Equatable {
     /// Qwen2 layout (Dream, Dream-Coder, DiffuCoder, DreamOn, Open-dCoder): Q/K/V bias, logits shifted by one.
+    /// Also the Qwen3 layout (CoDA): the same tensor names and shift, no bias, per-head q/k RMSNorm (`qkNorm`).
     case dream
     /// LLaMA layout with OLMo tensor names (LLaDA, and dlsp's own default model): no shift.
     case llada
@@ -48,6 +49,11 @@ public struct ModelConfig: Sendable, Equatable {
     public var fileSepTokenID: Int?
     /// DreamOn's `<|expand|>`: committing it grows the hole by one (`expand_token_id`, or the tokenizer's token).
     public var expandTokenID: Int?
+    /// Qwen3 layout (CoDA): each head's query and key pass through an RMSNorm over `headDim` (weights
+    /// `self_attn.q_norm` / `k_norm`, eps `rmsNormEps`) after projection and before RoPE.
+    public var qkNorm = false
+    /// Q/K/V projections carry a bias: Qwen2 (Dream family) always does; Qwen3 only with `attention_bias`.
+    public var attentionBias: Bool
 
     public init(family: ModelFamily, architecture: String, hiddenSize: Int, numLayers: Int, numHeads: Int,
                 numKVHeads: Int, headDim: Int? = nil, intermediateSize: Int, vocabSize: Int,
@@ -78,12 +84,13 @@ public struct ModelConfig: Sendable, Equatable {
         self.padTokenID = padTokenID
         self.bosTokenID = bosTokenID
         self.fileSepTokenID = fileSepTokenID
+        self.attentionBias = family == .dream
     }
 
     /// Parameters of the transformer (embeddings counted once when tied).
     public var parameterCount: Int {
         let d = hiddenSize, q = numHeads * headDim, kv = numKVHeads * headDim
-        let attn = d * q + 2 * d * kv + q * d + (family == .dream ? q + 2 * kv : 0)
+        let attn = d * q + 2 * d * kv + q * d + (attentionBias ? q + 2 * kv : 0) + (qkNorm ? 2 * headDim : 0)
         let mlp = 3 * d * intermediateSize
         let perLayer = attn + mlp + 2 * d
         return numLayers * perLayer + embeddingSize * d * (tiedEmbeddings ? 1 : 2) + d
@@ -116,8 +123,21 @@ public struct ModelConfig: Sendable, Equatable {
 
         let llada = architectures.contains { $0.hasPrefix("LLaDA") } || modelType == "llada"
             || (architectures.isEmpty && json["d_model"] != nil)
+        // Qwen3 layout, CoDA's backbone. What CoDA's checkpoints hold, from Salesforce's CoDA repository
+        // (CoDALanguageModel/model_config.py, modeling_coda.py, attention.py; save_hf_model.py saves it with
+        // `save_pretrained`): `architectures` ["CoDALanguageModel"], `model_type` "CoDA"; Qwen3-1.7B's dimensions
+        // (hidden 2048, 28 layers, 16 heads / 8 KV heads, head_dim 128 — not hidden/heads —, MLP 6144, vocabulary
+        // 151936, tied embeddings, rope_theta 1e6, rms_norm_eps 1e-6), mask_token_id 151669; Qwen3's tensor names
+        // (`model.layers.N.self_attn.{q,k,v,o}_proj.weight`, no bias unless `attention_bias`, plus
+        // `self_attn.q_norm.weight` / `k_norm.weight` of head_dim entries). As in transformers' Qwen3 attention, the
+        // per-head RMSNorm (eps rms_norm_eps) is applied to q and k after the projection and before RoPE. Attention
+        // is bidirectional (its attention module calls SDPA with is_causal=False and no mask), and training
+        // scores logits[:, :-1] against input_ids[:, 1:], so row i predicts position i+1: Dream's shift.
+        let coda = architectures.contains { $0.hasPrefix("CoDA") } || modelType.lowercased() == "coda"
+        let qwen3 = coda || architectures.contains { $0 == "Qwen3ForCausalLM" || $0 == "Qwen3Model" }
+            || modelType == "qwen3"
         let dream = architectures.contains { $0 == "DreamModel" || $0 == "Qwen2ForCausalLM" || $0 == "Qwen2Model" }
-            || modelType == "Dream" || modelType == "dream" || modelType == "qwen2"
+            || modelType == "Dream" || modelType == "dream" || modelType == "qwen2" || qwen3
         if llada {
             let d = try reader.int("d_model")
             let heads = try reader.int("n_heads")
@@ -167,14 +187,20 @@ public struct ModelConfig: Sendable, Equatable {
                 ropeTheta: reader.optionalDouble("rope_theta") ?? 10000,
                 ropeLinearFactor: try reader.ropeLinearFactor(),
                 rmsNormEps: Float(reader.optionalDouble("rms_norm_eps") ?? 1e-6),
-                // Qwen2's default is untied; Qwen2.5-0.5B-derived checkpoints say `true` explicitly.
-                tiedEmbeddings: reader.optionalBool("tie_word_embeddings") ?? false, shiftLogits: true,
+                // Qwen2's default is untied; Qwen2.5-0.5B-derived checkpoints say `true` explicitly. CoDA's config
+                // class defaults to tied.
+                tiedEmbeddings: reader.optionalBool("tie_word_embeddings") ?? coda, shiftLogits: true,
                 maxPositions: reader.optionalInt("max_position_embeddings") ?? 32768,
-                maskTokenID: reader.optionalInt("mask_token_id"),
+                // CoDA's config class defaults to 151669, so a config.json that leaves it out means that id.
+                maskTokenID: reader.optionalInt("mask_token_id") ?? (coda && vocab > 151669 ? 151669 : nil),
                 eosTokenID: reader.optionalInt("eos_token_id"), padTokenID: reader.optionalInt("pad_token_id"),
                 bosTokenID: reader.optionalInt("bos_token_id"),
                 fileSepTokenID: reader.optionalInt("file_sep_token_id"))
             config.expandTokenID = reader.optionalInt("expand_token_id")
+            if qwen3 {
+                config.qkNorm = true
+                config.attentionBias = reader.optionalBool("attention_bias") ?? false
+            }
             try config.validate(path: path)
             return config
         }

@@ -41,7 +41,8 @@ final class RandomTensorSource: TensorSource, @unchecked Sendable {
             let p = names.layerPrefix(l)
             add(p + names.attnNorm, [d], ones: true); add(p + names.ffnNorm, [d], ones: true)
             add(p + names.q, [qd, d]); add(p + names.k, [kvd, d]); add(p + names.v, [kvd, d]); add(p + names.o, [d, qd])
-            if c.family == .dream { add(p + names.qBias, [qd]); add(p + names.kBias, [kvd]); add(p + names.vBias, [kvd]) }
+            if c.attentionBias { add(p + names.qBias, [qd]); add(p + names.kBias, [kvd]); add(p + names.vBias, [kvd]) }
+            if c.qkNorm { add(p + names.qNorm, [c.headDim], ones: true); add(p + names.kNorm, [c.headDim], ones: true) }
             add(p + names.gate, [f, d]); add(p + names.up, [f, d]); add(p + names.down, [d, f])
         }
     }

@@ -21,6 +21,11 @@ enum ReferenceForward {
             let r = 1 / (ms + Double(c.rmsNormEps)).squareRoot()
             return x.indices.map { x[$0] * r * Double(g[$0]) }
         }
+        // Qwen3's per-head RMSNorm of q and k (`qkNorm`): each head's slice normalised over head_dim.
+        func headNorm(_ v: [Double], heads: Int, _ g: UnsafePointer<Float>?) -> [Double] {
+            guard let g else { return v }
+            return (0..<heads).flatMap { h in norm(Array(v[h * hd..<(h + 1) * hd]), g) }
+        }
         func rope(_ v: inout [Double], heads: Int, pos: Int) {
             for h in 0..<heads { for i in 0..<hd / 2 {
                 let angle = Double(pos) / c.ropeLinearFactor * pow(c.ropeTheta, -Double(2 * i) / Double(hd))
@@ -39,7 +44,8 @@ enum ReferenceForward {
         }
         for L in w.layers {
             let h = x.map { norm($0, L.attnNorm) }
-            var q = h.map { linear($0, L.wq, L.bq) }, k = h.map { linear($0, L.wk, L.bk) }
+            var q = h.map { headNorm(linear($0, L.wq, L.bq), heads: nh, L.qNorm) }
+            var k = h.map { headNorm(linear($0, L.wk, L.bk), heads: nkv, L.kNorm) }
             let v = h.map { linear($0, L.wv, L.bv) }
             for p in 0..<n { rope(&q[p], heads: nh, pos: p); rope(&k[p], heads: nkv, pos: p) }
             for p in 0..<n {

@@ -51,6 +51,9 @@ struct Transformer: @unchecked Sendable {
             w.wv.apply(ws.h, m: a, ws.vNew, threads: threads, scratch: scratch)
             if let b = w.bk { Kernels.addBias(ws.kNew, b, rows: a, n: kvd) }
             if let b = w.bv { Kernels.addBias(ws.vNew, b, rows: a, n: kvd) }
+            // Qwen3 (CoDA): each key head normalised over its own head_dim, before RoPE. In place: a row of
+            // `kvd` floats is `nkv` heads of `hd`.
+            if let g = w.kNorm { Kernels.rmsNorm(ws.kNew, g, ws.kNew, rows: a * nkv, d: hd, eps: c.rmsNormEps) }
             Kernels.rope(ws.kNew, rows: a, heads: nkv, headDim: hd, rowStride: kvd, positions: ws.positions,
                          cos: ws.ropeCos, sin: ws.ropeSin, style: c.ropeStyle)
             let kc = ws.kCache[l], vc = ws.vCache[l]
@@ -80,6 +83,7 @@ struct Transformer: @unchecked Sendable {
             }
             w.wq.apply(ws.h, m: a, ws.q, threads: threads, scratch: scratch)
             if let b = w.bq { Kernels.addBias(ws.q, b, rows: a, n: qd) }
+            if let g = w.qNorm { Kernels.rmsNorm(ws.q, g, ws.q, rows: a * nh, d: hd, eps: c.rmsNormEps) }
             Kernels.rope(ws.q, rows: a, heads: nh, headDim: hd, rowStride: qd, positions: ws.positions,
                          cos: ws.ropeCos, sin: ws.ropeSin, style: c.ropeStyle)
             // Attention: the fused kernel (scores, softmax and values per block of keys) or sgemm, as routed.

@@ -103,6 +103,8 @@ struct LayerWeights: @unchecked Sendable {
     let attnNorm: UnsafePointer<Float>
     let wq: WeightMatrix, wk: WeightMatrix, wv: WeightMatrix, wo: WeightMatrix
     let bq: UnsafePointer<Float>?, bk: UnsafePointer<Float>?, bv: UnsafePointer<Float>?
+    /// Qwen3's per-head RMSNorm weights (headDim entries each), when `ModelConfig.qkNorm`.
+    var qNorm: UnsafePointer<Float>? = nil, kNorm: UnsafePointer<Float>? = nil
     let ffnNorm: UnsafePointer<Float>
     let gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix
 }
@@ -114,6 +116,8 @@ struct TensorNames: Sendable {
     let attnNorm: String, q: String, k: String, v: String, o: String
     let qBias: String, kBias: String, vBias: String
     let ffnNorm: String, gate: String, up: String, down: String
+    /// Qwen3's per-head q/k norms (read only when `ModelConfig.qkNorm`, which only Hugging Face Qwen3 configs set).
+    var qNorm = "self_attn.q_norm.weight", kNorm = "self_attn.k_norm.weight"
 
     static let dream = TensorNames(
         embed: "model.embed_tokens.weight", finalNorm: "model.norm.weight", head: "lm_head.weight",
@@ -314,6 +318,8 @@ struct TransformerWeights: @unchecked Sendable {
                 bq: hasBias ? try vector(p + names.qBias, qd) : nil,
                 bk: hasBias ? try vector(p + names.kBias, kvd) : nil,
                 bv: hasBias ? try vector(p + names.vBias, kvd) : nil,
+                qNorm: config.qkNorm ? try vector(p + names.qNorm, hd) : nil,
+                kNorm: config.qkNorm ? try vector(p + names.kNorm, hd) : nil,
                 ffnNorm: try vector(p + names.ffnNorm, d),
                 gate: try matrix(p + names.gate, ffn, d), up: try matrix(p + names.up, ffn, d),
                 down: try matrix(p + names.down, d, ffn)))

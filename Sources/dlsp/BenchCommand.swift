@@ -58,10 +58,12 @@ struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "typing",
             abstract: "What a user typing on one line waits for: ms per fill with one keystroke between fills "
-                + "(p50, p95) and a cold fill, for the Open-dCoder-0.5B shape (random weights) as stored in bf16 and "
-                + "quantised to 8 bits, or for a model of yours.")
-        @Option(help: "A model to measure instead of the Open-dCoder-0.5B shape with random bf16 weights.")
+                + "(p50, p95) and a cold fill, for the Open-dCoder-0.5B or CoDA-1.7B shape (random weights) as stored "
+                + "in bf16 and quantised to 8 bits, or for a model of yours.")
+        @Option(help: "A model to measure instead of a shape with random bf16 weights.")
         var model: String?
+        @Option(help: "The shape measured without --model: open-dcoder (Qwen2.5-0.5B) or coda (Qwen3-1.7B, q/k norm).")
+        var shape = "open-dcoder"
         @Option(help: "Weights as stored, 8-bit, or both (as-stored, q8, both).") var precision = "both"
         @Option(help: "Step counts to measure, comma-separated (fixed schedules: hole / steps tokens a step).")
         var steps = "16,8,4"
@@ -86,6 +88,11 @@ struct Bench: ParsableCommand {
                 guard let n = Int(piece), n > 0 else { throw ValidationError("'\(piece)' is not a step count") }
                 return n
             }
+            let shapes = ["open-dcoder": (EngineBenchmark.openDCoderShape(), "open-dcoder-0.5B-shape (random)"),
+                          "coda": (EngineBenchmark.codaShape(), "coda-1.7B-shape (random)")]
+            guard let (shapeConfig, shapeName) = shapes[shape] else {
+                throw ValidationError("--shape must be open-dcoder or coda")
+            }
             var figures: [TypingBenchmark.Figures] = []
             for p in precisions {
                 let engine: Engine
@@ -94,9 +101,8 @@ struct Bench: ParsableCommand {
                     engine = try Model.load(model, precision: p)
                     name = model
                 } else {
-                    engine = try Engine.random(config: EngineBenchmark.openDCoderShape(), bf16: true, threads: threads,
-                                               precision: p)
-                    name = "open-dcoder-0.5B-shape (random)"
+                    engine = try Engine.random(config: shapeConfig, bf16: true, threads: threads, precision: p)
+                    name = shapeName
                 }
                 let window = min(context, engine.config.maxPositions - hole)
                 for n in stepCounts {

@@ -35,11 +35,13 @@ struct Model: ParsableCommand {
             let c = engine.config
             let info: [String: Any] = [
                 "source": engine.source, "family": c.family.rawValue, "architecture": c.architecture,
+                // Within the Dream family, Qwen2 (Q/K/V bias) and Qwen3 (CoDA: per-head q/k RMSNorm) blocks.
+                "layout": c.qkNorm ? "qwen3 (q/k norm)" : c.family == .dream ? "qwen2" : "llada",
                 "parameters": c.parameterCount, "layers": c.numLayers, "hidden": c.hiddenSize,
                 "heads": c.numHeads, "kvHeads": c.numKVHeads, "headDim": c.headDim, "ffn": c.intermediateSize,
                 "vocab": c.vocabSize, "tiedEmbeddings": c.tiedEmbeddings, "shiftLogits": c.shiftLogits,
-                "ropeTheta": c.ropeTheta, "contextLength": c.maxPositions, "dtypes": engine.dtypeSummary,
-                "panels": engine.panelSummary,
+                "qkNorm": c.qkNorm, "attentionBias": c.attentionBias, "ropeTheta": c.ropeTheta,
+                "contextLength": c.maxPositions, "dtypes": engine.dtypeSummary, "panels": engine.panelSummary,
                 "tokenizer": engine.tokenizer.map { "\($0.vocabularySize) entries" } ?? "none",
                 "maskTokenID": c.maskTokenID ?? -1, "eosTokenID": c.eosTokenID ?? -1, "padTokenID": c.padTokenID ?? -1,
                 "fileSeparatorTokenID": c.fileSepTokenID ?? -1,

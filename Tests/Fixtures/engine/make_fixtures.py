@@ -8,6 +8,7 @@ Dream family: transformers' Qwen2ForCausalLM (Q/K/V bias) with attention made no
 the plain PyTorch reference below. LLaDA family: the plain PyTorch reference below with OLMo tensor names. The
 samplers are re-implementations of Dream's `_sample` (maskgit_plus / entropy / margin with the timestep schedule)
 and LLaDA's `generate` (low_confidence, block-wise, even transfer counts), greedy (temperature 0).
+CoDA (Qwen3 layout, per-head q/k RMSNorm): make_coda_fixture.py, called from here or on its own.
 Everything written here is small (well under 2 MB together) and deterministic for the seeds below.
 """
 import json, math, os, shutil
@@ -168,12 +169,13 @@ def hf_qwen2_logits(W, cfg, ids, tied):
 # ---------------------------------------------------------------------------------------------------------------
 # Reference samplers (greedy).
 
-def dream_sample(W, cfg, canvas, mask_id, steps, alg, eps=1e-3):
+def dream_sample(W, cfg, canvas, mask_id, steps, alg, eps=1e-3, forward=None):
+    forward = forward or ref_forward
     x = torch.tensor(canvas)
     ts = torch.linspace(1, eps, steps + 1)
     for i in range(steps):
         mask_index = x == mask_id
-        logits = ref_forward(W, cfg, x.tolist())
+        logits = forward(W, cfg, x.tolist())
         logits = torch.cat([logits[:1], logits[:-1]], 0)  # Dream's shift
         ml = logits[mask_index]
         probs = ml.softmax(-1)
@@ -324,6 +326,10 @@ def main():
         write_gguf(dream_tied_W, dream_cfg, tok, mask, eos, canvas, probe_rows, expected)
     except ImportError as e:
         print("gguf not written:", e)
+
+    # CoDA (Qwen3 layout: per-head q/k RMSNorm); its own generator, so the models above do not depend on it.
+    from make_coda_fixture import write_coda
+    write_coda(tok, canvas, probe_rows, expected)
 
     with open(os.path.join(HERE, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1)
