@@ -26,6 +26,7 @@ ROPE_THETA, RMS_EPS, CONTEXT = 1_000_000.0, 1e-6, 32768
 HEAD_DIM = HIDDEN // HEADS
 # Dream's tokenizer puts <|mask|> here; the Qwen2 vocab-only file has an unused [PAD…] slot at that id.
 MASK_ID = 151666
+PASSTHROUGH_TEMPLATE = "{% for message in messages %}{{ message['content'] }}{% endfor %}"
 
 
 def tensors():
@@ -68,8 +69,6 @@ def copy_tokenizer(writer, vocab_path, with_mask):
     for key, field in reader.fields.items():
         if not key.startswith("tokenizer."):
             continue
-        # A chat template would wrap the diffusion example's prompt in chat markup; the benchmark wants the
-        # prompt as given (the AR side, llama-bench, never applies one).
         if key == "tokenizer.chat_template":
             continue
         vtype = field.types[0]
@@ -84,6 +83,9 @@ def copy_tokenizer(writer, vocab_path, with_mask):
         writer.add_key_value(key, value, vtype, sub)
     if with_mask:
         writer.add_mask_token_id(MASK_ID)
+        # llama.cpp's diffusion example always applies a chat template (ChatML when the model has none) and takes
+        # no option against it; one that passes the message through keeps the benchmark's prompt as given.
+        writer.add_chat_template(PASSTHROUGH_TEMPLATE)
 
 
 def open_writer(path, arch, vocab_path, file_type, diffusion):
