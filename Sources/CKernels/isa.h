@@ -1,4 +1,4 @@
-// Shared by the kernel files: the x86 target attribute and the vector exp both paths use.
+// Shared by the kernel files: the x86 target attributes, IEEE half conversions and the vector exp every path uses.
 #ifndef DLSP_ISA_H
 #define DLSP_ISA_H
 
@@ -15,6 +15,48 @@
 #else
 #define DLSP_X86 0
 #endif
+
+/// IEEE half → float, exactly (normals, subnormals, infinities, NaN).
+static inline float dlsp_half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
+    if (exp == 0) {
+        if (mant == 0) {
+            bits = sign;
+        } else {
+            int e = -1;
+            do { e++; mant <<= 1; } while (!(mant & 0x400));
+            bits = sign | ((uint32_t)(112 - e) << 23) | ((mant & 0x3ff) << 13);
+        }
+    } else if (exp == 31) {
+        bits = sign | 0x7f800000 | (mant << 13);
+    } else {
+        bits = sign | ((exp + 112) << 23) | (mant << 13);
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+/// float → IEEE half, rounding to nearest even (exact for values that came from a half).
+static inline uint16_t dlsp_float_to_half(float f) {
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    uint32_t sign = (x >> 16) & 0x8000, mant = x & 0x7fffff;
+    int32_t exp = (int32_t)((x >> 23) & 0xff) - 127 + 15;
+    if (((x >> 23) & 0xff) == 0xff) return (uint16_t)(sign | 0x7c00 | (mant ? 0x200 : 0));
+    if (exp >= 31) return (uint16_t)(sign | 0x7c00);
+    if (exp <= 0) {
+        if (exp < -10) return (uint16_t)sign;
+        mant |= 0x800000;
+        int shift = 14 - exp;
+        uint32_t half = mant >> shift, rem = mant & ((1u << shift) - 1), mid = 1u << (shift - 1);
+        if (rem > mid || (rem == mid && (half & 1))) half++;
+        return (uint16_t)(sign | half);
+    }
+    uint32_t half = sign | ((uint32_t)exp << 10) | (mant >> 13), rem = mant & 0x1fff;
+    if (rem > 0x1000 || (rem == 0x1000 && (half & 1))) half++;   // a carry into the exponent is right
+    return (uint16_t)half;
+}
 
 /// e^x: Cody–Waite reduction to r ∈ [−ln2/2, ln2/2], a degree-6 polynomial, 2^n put back through the float's
 /// bits; relative error about 2e-7 (the same algorithm as the engine's Swift `expVec`).

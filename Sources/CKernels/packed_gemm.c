@@ -30,48 +30,6 @@ void dlsp_pack_weights(const float *w, int n, int k, float *packed) {
     }
 }
 
-/// IEEE half → float, exactly (normals, subnormals, infinities, NaN).
-static inline float half_to_float(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
-    if (exp == 0) {
-        if (mant == 0) {
-            bits = sign;
-        } else {
-            int e = -1;
-            do { e++; mant <<= 1; } while (!(mant & 0x400));
-            bits = sign | ((uint32_t)(112 - e) << 23) | ((mant & 0x3ff) << 13);
-        }
-    } else if (exp == 31) {
-        bits = sign | 0x7f800000 | (mant << 13);
-    } else {
-        bits = sign | ((exp + 112) << 23) | (mant << 13);
-    }
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
-
-/// float → IEEE half, rounding to nearest even (exact for values that came from a half).
-static uint16_t float_to_half(float f) {
-    uint32_t x;
-    memcpy(&x, &f, 4);
-    uint32_t sign = (x >> 16) & 0x8000, mant = x & 0x7fffff;
-    int32_t exp = (int32_t)((x >> 23) & 0xff) - 127 + 15;
-    if (((x >> 23) & 0xff) == 0xff) return (uint16_t)(sign | 0x7c00 | (mant ? 0x200 : 0));
-    if (exp >= 31) return (uint16_t)(sign | 0x7c00);
-    if (exp <= 0) {
-        if (exp < -10) return (uint16_t)sign;
-        mant |= 0x800000;
-        int shift = 14 - exp;
-        uint32_t half = mant >> shift, rem = mant & ((1u << shift) - 1), mid = 1u << (shift - 1);
-        if (rem > mid || (rem == mid && (half & 1))) half++;
-        return (uint16_t)(sign | half);
-    }
-    uint32_t half = sign | ((uint32_t)exp << 10) | (mant >> 13), rem = mant & 0x1fff;
-    if (rem > 0x1000 || (rem == 0x1000 && (half & 1))) half++;   // a carry into the exponent is right
-    return (uint16_t)half;
-}
-
 /// float → bfloat16, rounding to nearest even (exact for values that came from a bfloat16); NaN stays NaN.
 static uint16_t float_to_bf16(float f) {
     uint32_t x;
@@ -108,7 +66,7 @@ void dlsp_pack_weights_f16(const float *w, int n, int k, uint16_t *packed) {
         for (int kk = 0; kk < k; kk++) {
             for (int j = 0; j < PANEL; j++) {
                 int row = p * PANEL + j;
-                dst[(size_t)kk * PANEL + j] = row < n ? float_to_half(w[(size_t)row * k + kk]) : 0;
+                dst[(size_t)kk * PANEL + j] = row < n ? dlsp_float_to_half(w[(size_t)row * k + kk]) : 0;
             }
         }
     }
@@ -140,7 +98,7 @@ void tile_portable(const float *x, int ldx, int rows, int k, const void *panel, 
         const float *wv = widened;
         const uint16_t *h = (const uint16_t *)panel + (size_t)kk * PANEL;
         if (format == DLSP_PANEL_F16) {
-            for (int j = 0; j < PANEL; j++) widened[j] = half_to_float(h[j]);
+            for (int j = 0; j < PANEL; j++) widened[j] = dlsp_half_to_float(h[j]);
         } else if (format == DLSP_PANEL_BF16) {
             for (int j = 0; j < PANEL; j++) widened[j] = bf16_to_float(h[j]);
         } else {

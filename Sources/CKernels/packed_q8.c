@@ -20,51 +20,8 @@ size_t dlsp_packed_q8_bytes(int n, int k) {
     return (size_t)((n + PANEL - 1) / PANEL) * (size_t)(k / BLOCK) * BLOCK_BYTES;
 }
 
-static inline float half_bits_to_float(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
-    if (exp == 0) {
-        if (mant == 0) {
-            bits = sign;
-        } else {
-            int e = -1;
-            do { e++; mant <<= 1; } while (!(mant & 0x400));
-            bits = sign | ((uint32_t)(112 - e) << 23) | ((mant & 0x3ff) << 13);
-        }
-    } else if (exp == 31) {
-        bits = sign | 0x7f800000 | (mant << 13);
-    } else {
-        bits = sign | ((exp + 112) << 23) | (mant << 13);
-    }
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
-
 /// The nearest IEEE half's value (round to nearest even), as a float: what a Q8_0 file can store as a scale.
-static float round_to_half(float f) {
-    uint32_t x;
-    memcpy(&x, &f, 4);
-    uint32_t sign = (x >> 16) & 0x8000, mant = x & 0x7fffff;
-    int32_t exp = (int32_t)((x >> 23) & 0xff) - 127 + 15;
-    uint16_t h;
-    if (((x >> 23) & 0xff) == 0xff) h = (uint16_t)(sign | 0x7c00 | (mant ? 0x200 : 0));
-    else if (exp >= 31) h = (uint16_t)(sign | 0x7c00);
-    else if (exp <= 0) {
-        if (exp < -10) h = (uint16_t)sign;
-        else {
-            mant |= 0x800000;
-            int shift = 14 - exp;
-            uint32_t half = mant >> shift, rem = mant & ((1u << shift) - 1), mid = 1u << (shift - 1);
-            if (rem > mid || (rem == mid && (half & 1))) half++;
-            h = (uint16_t)(sign | half);
-        }
-    } else {
-        uint32_t half = sign | ((uint32_t)exp << 10) | (mant >> 13), rem = mant & 0x1fff;
-        if (rem > 0x1000 || (rem == 0x1000 && (half & 1))) half++;
-        h = (uint16_t)half;
-    }
-    return half_bits_to_float(h);
-}
+static inline float round_to_half(float f) { return dlsp_half_to_float(dlsp_float_to_half(f)); }
 
 /// Where output j's block b begins in the packed matrix: its scale, and its weight bytes.
 static inline uint8_t *block_at(uint8_t *packed, int k, int row, int b) {
@@ -101,7 +58,7 @@ void dlsp_pack_q8_0(const uint8_t *rows, int n, int k, uint8_t *packed) {
         for (int b = 0; b < kb; b++) {
             const uint8_t *src = rows + ((size_t)row * kb + b) * (2 + BLOCK);
             uint8_t *block = block_at(packed, k, row, b);
-            float scale = half_bits_to_float((uint16_t)(src[0] | (src[1] << 8)));
+            float scale = dlsp_half_to_float((uint16_t)(src[0] | (src[1] << 8)));
             memcpy(block + 4 * (row % PANEL), &scale, 4);
             for (int i = 0; i < BLOCK; i++) put_weight(block, row % PANEL, i, (int8_t)src[2 + i]);
         }
