@@ -479,8 +479,9 @@ extension CompletionService {
     }
 
     /// How sure the model must be of each line after a fill's first for that line to be offered with it. Not
-    /// `minConfidence`: that floor decides whether a suggestion is shown at all while typing, and at its
-    /// calibrated 0.7 it would cut most multi-line fills to one line. 0.5 keeps the lines the model was
+    /// `minConfidence`: that floor decides whether a suggestion is shown at all while typing, and at the 0.7
+    /// it was calibrated to before repeated lines were offered it cut most multi-line fills to one line (it is 0.4
+    /// now; this floor is kept apart so that moving it does not change how many lines a fill keeps). 0.5 keeps the lines the model was
     /// more sure of than not, and cuts `}` + `= = = =` back to `}`.
     static let continuationFloor: Float = 0.5
 

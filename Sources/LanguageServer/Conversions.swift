@@ -2,7 +2,9 @@ import JSONRPC
 import LanguageServerProtocol
 import SourceText
 
-// The only place where LSP's types become the core's plain values and back.
+// LSP's positions, ranges and edits as the core's plain values and back. The handlers build some LSP values of
+// their own from these (CompletionHandlers' items, CodeActionHandlers' actions and workspace edits); the position
+// and range conversions all live here.
 
 extension LineColumn {
     init(_ position: Position) {

@@ -149,7 +149,7 @@ struct ConfidenceFloorTests {
         }
         let other = "def f(xs):\n    total = sum(xs)\n    return total\n\n"
         // A whole line (only indentation before the cursor): `    total = sum(xs)` is a line of the file, offered
-        // at 0.8 above the language's 0.7; a new line as sure is held back, and offered above 0.9.
+        // at 0.8 above the floor of 0.7 this test sets; a new line as sure is held back, and offered above 0.9.
         let start = other + "def g(xs):\n    "
         #expect(try offered(start, "\n", fill: "total = sum(xs)") == ["total = sum(xs)"])
         #expect(try offered(start, "\n", fill: "total = max(xs)").isEmpty)
