@@ -24,6 +24,11 @@ public protocol FillBackend: Sendable {
     /// The model's tokenizer when it is local (the syntax guard decodes tokens with it).
     var tokenizer: Tokenizer? { get }
     var maskTokenID: Int? { get }
+    /// The model itself when it runs in this process (features that score text with it, such as rename
+    /// suggestions, need it); nil for a model served elsewhere.
+    var localEngine: Engine? { get }
+    /// How often fills reused the previous fill's keys and values, where the backend keeps them (for logs).
+    var contextReuseStatistics: (fills: Int, reusedFills: Int, reusedPositions: Int)? { get }
     /// The raw fill text for the hole (before trimming and post-processing).
     func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, settings: CompletionSettings,
               cancellation: CancellationFlag) throws -> String
@@ -34,6 +39,9 @@ public protocol FillBackend: Sendable {
 }
 
 extension FillBackend {
+    public var localEngine: Engine? { nil }
+    public var contextReuseStatistics: (fills: Int, reusedFills: Int, reusedPositions: Int)? { nil }
+
     public func scoredFill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt,
                            settings: CompletionSettings, cancellation: CancellationFlag) throws -> ScoredFill {
         ScoredFill(text: try fill(context, hole: hole, attempt: attempt, settings: settings,
@@ -108,6 +116,8 @@ public struct EmbeddedBackend: FillBackend {
     public var supportsStepHook: Bool { true }
     public var tokenizer: Tokenizer? { engine.tokenizer }
     public var maskTokenID: Int? { engine.config.maskTokenID }
+    public var localEngine: Engine? { engine }
+    public var contextReuseStatistics: (fills: Int, reusedFills: Int, reusedPositions: Int)? { contextReuse.statistics }
 
     public func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, settings: CompletionSettings,
                      cancellation: CancellationFlag) throws -> String {

@@ -123,7 +123,7 @@ extension LanguageServer {
                   renameTarget != nil || !range.isEmpty || tree != nil,
                   case .success(let service) = model.service(timeout: .now() + 10) else { return actions }
             let tags = client.showsLLMTag ? [CodeActionTag.llmGenerated] : nil
-            if let renamer, let tree, let engine = (service.backend as? EmbeddedBackend)?.engine {
+            if let renamer, let tree, let engine = service.backend.localEngine {
                 if let target = renameTarget {
                     let started = ContinuousClock.now
                     var suggestionSettings = RenameSuggestionSettings()
@@ -327,31 +327,20 @@ extension LanguageServer {
     ) {
         let flag = CancellationFlag()
         inFlight[reply.id] = (reply, flag)
-        let uri = document.uri
-        work.async { [self] in
-            let result: Result<R, ResponseError>
+        answerOffQueue(reply, documents: [document] + alsoUnchanged, what: what) { () -> Result<R, ResponseError> in
             do {
-                result = .success(try body(flag))
+                return .success(try body(flag))
             } catch let error as ResponseError {
-                result = .failure(error)
+                return .failure(error)
             } catch EngineError.cancelled {
-                result = .failure(.requestCancelled)
+                return .failure(.requestCancelled)
             } catch let error as RenameError {
-                if case .invalidName = error { result = .failure(.invalidParams(error.description)) }
-                else { result = .failure(.requestFailed(error.description)) }
+                if case .invalidName = error { return .failure(.invalidParams(error.description)) }
+                return .failure(.requestFailed(error.description))
             } catch let error as SelectionRewriteError {
-                result = .failure(.requestFailed(error.description))
+                return .failure(.requestFailed(error.description))
             } catch {
-                result = .failure(.requestFailed("\(what) failed: \(error)"))
-            }
-            queue.async { [self] in
-                let changed = ([document] + alsoUnchanged).contains { documents[$0.uri]?.version != $0.version }
-                if case .success = result, changed {
-                    reply.finish(Result<R, ResponseError>.failure(
-                        .contentModified("\(uri) changed while computing \(what)")))
-                } else {
-                    reply.finish(result)
-                }
+                return .failure(.requestFailed("\(what) failed: \(error)"))
             }
         }
     }

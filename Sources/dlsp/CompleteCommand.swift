@@ -76,7 +76,7 @@ struct Complete: ParsableCommand {
         } catch let error as RemoteBackendError {
             throw ValidationError(error.description)
         }
-        let modelPath = (fillBackend as? EmbeddedBackend)?.engine.source ?? fillBackend.name
+        let modelPath = fillBackend.localEngine?.source ?? fillBackend.name
         let service = CompletionService(backend: fillBackend)
         var settings = CompletionSettings()
         settings.steps = steps
