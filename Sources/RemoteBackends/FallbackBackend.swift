@@ -23,6 +23,7 @@ public final class FallbackBackend: FillBackend {
     private let makeFallback: (@Sendable () throws -> any FillBackend)?
     private let failureThreshold: Int
     private let cooldown: Duration
+    private let now: @Sendable () -> ContinuousClock.Instant
     private let onEvent: @Sendable (FallbackEvent) -> Void
 
     private enum Circuit {
@@ -46,9 +47,12 @@ public final class FallbackBackend: FillBackend {
     ///   - primary: the remote backend.
     ///   - fallback: makes the fallback backend (nil: fail fast while the circuit is open).
     ///   - onEvent: called once per state change, from the filling thread.
+    ///   - now: the clock the cooldown is measured on (tests move it instead of waiting).
     public init(primary: any FillBackend, fallback: (@Sendable () throws -> any FillBackend)?,
                 failureThreshold: Int = 3, cooldown: Duration = .seconds(30),
-                onEvent: @escaping @Sendable (FallbackEvent) -> Void = { _ in }) {
+                onEvent: @escaping @Sendable (FallbackEvent) -> Void = { _ in },
+                now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
+        self.now = now
         self.primary = primary
         self.makeFallback = fallback
         self.failureThreshold = max(1, failureThreshold)
@@ -89,7 +93,7 @@ public final class FallbackBackend: FillBackend {
     private enum Route { case primary, probe, fallback(String) }
 
     private func routed<T>(hole: HolePlan, _ body: (any FillBackend, HolePlan) throws -> T) throws -> T {
-        let now = ContinuousClock.now
+        let now = self.now()
         let route: Route = state.withLock { state in
             switch state.circuit {
             case .closed: return .primary
@@ -126,14 +130,14 @@ public final class FallbackBackend: FillBackend {
                 case .closed(let failures):
                     guard outage else { return false }
                     if failures + 1 >= failureThreshold {
-                        state.circuit = .open(until: ContinuousClock.now + cooldown, reason: reason)
+                        state.circuit = .open(until: self.now() + cooldown, reason: reason)
                         return true
                     }
                     state.circuit = .closed(failures: failures + 1)
                     return false
                 case .probing, .open:
                     // The probe failed: stay open, quietly (the outage was announced already).
-                    state.circuit = .open(until: ContinuousClock.now + cooldown, reason: reason)
+                    state.circuit = .open(until: self.now() + cooldown, reason: reason)
                     return false
                 }
             }

@@ -217,9 +217,10 @@ import Testing
         let remote = try Self.backend(server, retry: RetryPolicy.none)
         let fallback = FixedBackend(text: "embedded")
         let events = Mutex<[FallbackEvent]>([])
+        let clock = ManualClock()
         let breaker = FallbackBackend(primary: remote, fallback: { fallback }, failureThreshold: 2,
                                       cooldown: .seconds(1),
-                                      onEvent: { event in events.withLock { $0.append(event) } })
+                                      onEvent: { event in events.withLock { $0.append(event) } }, now: clock.now)
         @Sendable func fill() throws -> String {
             try breaker.fill(someContext, hole: HolePlan(tokens: 8, extent: .lines),
                              attempt: FillAttempt(holeTokens: 8, temperature: 0, seed: 0),
@@ -234,7 +235,11 @@ import Testing
         #expect(try await blocking(fill) == "embedded")
         #expect(recorder.count == 2)
         healthy.store(true, ordering: .relaxed)
-        try await Task.sleep(for: .milliseconds(1_100))
+        // Still within the cooldown: the remote is not probed yet.
+        clock.advance(by: .milliseconds(900))
+        #expect(try await blocking(fill) == "embedded")
+        #expect(recorder.count == 2)
+        clock.advance(by: .milliseconds(200))
         #expect(try await blocking(fill) == "remote")
         #expect(!breaker.isOpen)
         let seen = events.withLock { $0 }
@@ -243,7 +248,7 @@ import Testing
             Issue.record("expected primaryDown first, got \(seen)")
         }
         #expect(seen.last == .primaryRecovered)
-        #expect(fallback.calls.load(ordering: .relaxed) == 3)
+        #expect(fallback.calls.load(ordering: .relaxed) == 4)
     }
 
     /// Without a fallback an open circuit fails fast instead of piling requests on a dead server.
@@ -266,4 +271,13 @@ import Testing
         }
         #expect(recorder.count == 1)
     }
+}
+
+/// A clock that moves only when told: the breaker's cooldown without waiting for it.
+final class ManualClock: Sendable {
+    private let start = ContinuousClock.now
+    private let offset = Mutex<Duration>(.zero)
+
+    var now: @Sendable () -> ContinuousClock.Instant { { [self] in start + offset.withLock { $0 } } }
+    func advance(by duration: Duration) { offset.withLock { $0 += duration } }
 }
