@@ -64,7 +64,7 @@ let package = Package(
         // Optimised in every build: its models of the readers (a text walked scalar by scalar) would otherwise
         // dominate each execution and slow the tests' replay tenfold.
         .target(name: "FuzzTargets", dependencies: [
-            "JSONRPC", "LanguageServerProtocol", "SourceText", "Tokenizer", "Engine", "HTTPServer",
+            "JSONRPC", "LanguageServerProtocol", "SourceText", "Tokenizer", "Engine", "HTTPServer", "ModelHub",
         ], swiftSettings: optimisedAlways),
         .executableTarget(name: "dlsp-fuzz", dependencies: ["FuzzTargets"]),
 

@@ -27,6 +27,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case modelConfig = "model-config"
     /// `dlsp serve`'s completion request bodies.
     case httpBody = "http-body"
+    /// The Hugging Face Hub's description of a repository at a revision, which `dlsp model pull` trusts for names,
+    /// sizes and hashes.
+    case hubRevision = "hub-revision"
 
     /// Runs one input. Throws when an invariant of the reader breaks; a reader that traps fails on its own.
     public func run(_ input: [UInt8], resources: FuzzResources) throws(FuzzFinding) {
@@ -40,6 +43,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .gguf: try ModelFileTargets.gguf(input, resources: resources)
         case .modelConfig: try ModelFileTargets.config(input, resources: resources)
         case .httpBody: try HTTPBodyTarget.run(input)
+        case .hubRevision: try HubRevisionTarget.run(input)
         }
     }
 }

@@ -45,6 +45,14 @@ enum SeedInputs {
                 #"{"prompt":null,"max_tokens":1e400,"n":-1,"stop":[1,2]}"#,
                 #"[{"prompt":"x"}]"#,
             ].map(bytes)
+        case .hubRevision:
+            let commit = "0123456789abcdef0123456789abcdef01234567"
+            return [
+                #"{"sha":"\#(commit)","siblings":[{"rfilename":"config.json","size":512,"blobId":"\#(String(repeating: "b", count: 40))"},{"rfilename":"model.safetensors","size":135,"lfs":{"sha256":"\#(String(repeating: "d", count: 64))","size":988097824}}]}"#,
+                #"{"sha":"\#(commit)","siblings":[{"rfilename":"a/../../b","size":1}]}"#,
+                #"{"sha":"main","siblings":[]}"#,
+                #"{"sha":"\#(commit)","siblings":[{"rfilename":"x","size":-1,"blobId":"zz"}]}"#,
+            ].map(bytes)
         case .tokenizerFile, .safetensors, .gguf, .modelConfig:
             return []  // derived from the fixture files (FuzzResources.seeds)
         }

@@ -36,7 +36,7 @@ public struct RepoFile: Sendable, Equatable {
 extension RepoRevision {
     /// Reads `GET /api/models/{repo}/revision/{revision}?blobs=true`: `sha` and `siblings`, each with `rfilename`,
     /// `size`, `blobId` and, for LFS files, `lfs` { `sha256`, `size` }.
-    static func parseRevision(_ data: Data) throws -> RepoRevision {
+    package static func parseRevision(_ data: Data) throws -> RepoRevision {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw HubError.malformedMetadata("not a JSON object")
         }
@@ -56,6 +56,9 @@ extension RepoRevision {
             let sha256 = (lfs?["sha256"] as? String).map { $0.lowercased() }
             let blobID = (sibling["blobId"] as? String).map { $0.lowercased() }
             let size = (lfs?["size"] as? NSNumber ?? sibling["size"] as? NSNumber)?.int64Value
+            if let size, size < 0 {
+                throw HubError.malformedMetadata("\(path): size \(size) is negative")
+            }
             if let sha256, sha256.count != 64 || !sha256.allSatisfy(\.isHexDigit) {
                 throw HubError.malformedMetadata("\(path): sha256 \(sha256) is not 64 hex digits")
             }

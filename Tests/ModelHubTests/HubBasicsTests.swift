@@ -110,5 +110,9 @@ struct HubBasicsTests {
         #expect(throws: HubError.self) {
             try RepoRevision.parseRevision(Data(#"{"sha":"0123456789abcdef0123456789abcdef01234567","siblings":[{"rfilename":"../x"}]}"#.utf8))
         }
+        // A negative size could not be checked against a download (found writing the hub-revision fuzz target).
+        #expect(throws: HubError.self) {
+            try RepoRevision.parseRevision(Data(#"{"sha":"0123456789abcdef0123456789abcdef01234567","siblings":[{"rfilename":"x.gguf","size":-1}]}"#.utf8))
+        }
     }
 }
