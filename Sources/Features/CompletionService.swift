@@ -95,7 +95,7 @@ public struct CompletionSettings: Sendable, Equatable {
     /// Denoising steps per fill (upper bound; the threshold schedule usually stops earlier). At the last step
     /// every position still masked is committed at once, so too few steps means many tokens decided together:
     /// on held-out single-line holes 12 steps gave 21 exact matches of 400, 24 gave 37, 32 gave 44 and 48 gave 45
-    /// (`Training/README.md`). 32 costs about a third more time per fill while typing.
+    /// (`Training/JOURNAL.md`). 32 costs about a third more time per fill while typing.
     public var steps = 32
     /// Commit every position at least this confident each step (Fast-dLLM); nil = fixed timestep schedule.
     public var confidenceThreshold: Float? = 0.9
@@ -119,14 +119,14 @@ public struct CompletionSettings: Sendable, Equatable {
     /// Suggestions the model is less sure of than this (`Suggestion.confidence`) are not offered while the user
     /// types. This floor (or the language's, below) holds for a suggestion that completes the line into one the file
     /// already has; a line the file does not have is held to `newLineMinConfidence` as well, since the model is almost
-    /// never right on those (`Training/README.md`). Chosen as the issue's operating point asks (at least half of what is
+    /// never right on those (`Training/JOURNAL.md`). Chosen as the issue's operating point asks (at least half of what is
     /// offered right, on at least a quarter of the holes): on the first of three sets of held-out whole lines, 0.4 is
     /// the highest floor that offers a suggestion on a quarter of the holes (precision 0.57, coverage 0.259), and on
     /// the other two it gives 0.62 / 0.273 and 0.59 / 0.285; the rest of a line stays at 0.61–0.76. Per language it is
     /// not even: JavaScript 0.64–0.75, Swift 0.63–0.75, Python 0.43–0.53, C 0.38–0.43, so a C user who wants fewer
     /// wrong lines sets `minConfidenceByLanguage` (0.95 gave C 15 of 23, 22 of 39, 17 of 32). Repeated lines
     /// (`repeatedLineMinBits`) are offered on their own evidence, whatever this floor. Re-read the curves after each
-    /// export (`dlsp bench infill`, `Training/README.md`, "The floors, once repeated lines are offered").
+    /// export (`dlsp bench infill`, `Training/JOURNAL.md`, "The floors, once repeated lines are offered").
     public var minConfidence: Float = 0.4
     /// Languages (LSP language identifiers) whose as-you-type floor is their own instead of `minConfidence`: where
     /// the model's confidence is better calibrated a lower floor offers more at the same precision, where it is worse
@@ -152,7 +152,7 @@ public struct CompletionSettings: Sendable, Equatable {
     /// floor of the fill (a new line's); 0 never snaps. On three sets of held-out whole lines 0.3 took exact match
     /// from 94, 179 and 149 to 106, 187 and 154 and left what typing offers unchanged; 0.2 gave 105, 186 and 150.
     /// A snapped line is right only about one time in twenty, so this is a small gain where the fill was wrong
-    /// anyway, not a reason to offer more (`Training/README.md`, "Snapping to a line of the file").
+    /// anyway, not a reason to offer more (`Training/JOURNAL.md`, "Snapping to a line of the file").
     public var fileLineSnapDistance: Float = 0.3
     /// Where the non-blank lines just above and below the cursor also surround another line of the file, at the
     /// cursor's indentation (failing that, where the lines on one side of the cursor are those on the same side of
@@ -160,13 +160,13 @@ public struct CompletionSettings: Sendable, Equatable {
     /// this much evidence (`RepeatedLineEvidence.bits`: each shared line counts log2 of how rare it is in the file)
     /// and every place that shares as much holds the same line; 0 never offers one. Chosen on the first of three sets
     /// of held-out whole lines, where 12 bits was where precision jumped (0.58 at 8 bits, 0.70 at 12). With it, exact
-    /// match on the three sets went from 106, 187 and 154 to 146, 239 and 223 (`Training/README.md`, "Lines the file
+    /// match on the three sets went from 106, 187 and 154 to 146, 239 and 223 (`Training/JOURNAL.md`, "Lines the file
     /// repeats").
     public var repeatedLineMinBits: Float = 12
     /// Also look for the line in the workspace's other files when the cursor's file has none: a line that sits, in
     /// another file, between the same two non-blank lines as the cursor, every such place holding the same line
     /// (`RepeatedLine.acrossFiles`): a licence header's next line, a tutorial's next step, a list mirrored in another
-    /// module (`Training/README.md`, "Lines the file repeats"). It also lets `LineRanker` rank other files' lines next
+    /// module (`Training/JOURNAL.md`, "Lines the file repeats"). It also lets `LineRanker` rank other files' lines next
     /// to the cursor's neighbours (`rankFileLines`).
     public var repeatedLinesFromOtherFiles = true
     /// Rank the file's lines as the cursor's line (`LineRanker`) after the model's fill, and offer the one the
@@ -371,7 +371,7 @@ public final class CompletionService: Sendable {
             // has come first, in their order, then the others. The model is right far more often when its line is
             // one of the file's (`completesLineOfFile`); with two suggestions asked for, this order put the right
             // line first in 95 and 185 held-out holes of 792 and 1,171 where the attempts' own order did in 93 and
-            // 181 (`dlsp bench infill --suggestions`, `Training/README.md`).
+            // 181 (`dlsp bench infill --suggestions`, `Training/JOURNAL.md`).
             let copies = suggestions.map {
                 Self.completesLineOfFile(linePrefix + ($0.snappedFrom ?? $0.text), text: request.text, line: line)
             }
@@ -490,7 +490,7 @@ extension CompletionService {
     /// suggestions that do are held to a lower floor than the others: on three sets of held-out whole lines the
     /// model was right on 144 of 364 such suggestions and on 4 of 567 others; on held-out lines with the cursor
     /// after their first `= ` or `(`, such suggestions at the language's floor were right 9 of 20 and 11 of 24 times,
-    /// the others 1 in 6 (`Training/README.md`).
+    /// the others 1 in 6 (`Training/JOURNAL.md`).
     static func completesLineOfFile(_ completedLine: String, text: [UInt8], line: LineAround) -> Bool {
         let first = completedLine.split(separator: "\n", omittingEmptySubsequences: false).first ?? ""
         let wanted = Array(first.utf8)[...].trimmingBlanks

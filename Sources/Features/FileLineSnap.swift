@@ -3,7 +3,7 @@
 /// Why: the model is right far more often when its line is one of the file's (`CompletionService
 /// .completesLineOfFile`), and many of its wrong lines are such a line with a character or a word off. On three sets
 /// of held-out whole lines, snapping at distance 0.3 changed 527 fills, 28 of them into the right line and 3 right
-/// ones into a wrong line (`Training/README.md`, "Snapping to a line of the file"): a small net gain, and a snapped
+/// ones into a wrong line (`Training/JOURNAL.md`, "Snapping to a line of the file"): a small net gain, and a snapped
 /// line is still mostly wrong, so it is held to the floor of the model's own line.
 ///
 /// Only lines that agree with what the cursor's line already says count: they must begin with the line's text

@@ -282,7 +282,7 @@ public struct FillPostProcessor: Sendable {
     /// other digits (`0xffffffff`), argument lists (`0, 0, 0, 0`, `NULL, NULL, NULL, NULL`), and up to five
     /// openers (`((((x) << 16)`). Measured on 2.6 M non-blank lines of Python, C headers and Swift, 0.008% of real
     /// lines trip it; on held-out holes it removes about half of the default model's wrong single-line fills and
-    /// none of its right ones (`Training/README.md`).
+    /// none of its right ones (`Training/JOURNAL.md`).
     public static func degenerateRepetition(_ fill: String) -> String? {
         cutAtDegenerateRepetition(fill)?.unit
     }

@@ -30,7 +30,7 @@ public struct RankedLineEvidence: Sendable, Equatable {
 /// same call with another argument above, the same `return` below), and uses the model's fill as one more clue
 /// instead of the answer. A linear score over the features below, a softmax over the file's distinct lines and one
 /// more option, "keep the model's fill"; the weights were fitted on one set of held-out holes by maximum likelihood
-/// of the right choice (`Training/fit_line_ranker.py`) and checked on two others (`Training/README.md`, "The file's
+/// of the right choice (`Training/fit_line_ranker.py`) and checked on two others (`Training/JOURNAL.md`, "The file's
 /// lines, ranked"). The probability of the chosen line is calibrated by that fit, so it is the suggestion's
 /// confidence.
 ///

@@ -34,7 +34,7 @@ public struct RepeatedLineEvidence: Sendable, Equatable {
 /// a test written like the one before it), and where the cursor's neighbours also surround another line, that line
 /// is usually the one to write. On three sets of held-out whole lines, with at least 12 bits of shared context and
 /// one line agreed by all the best-matching places, the repeated line was right 30 of 43, 46 of 63 and 55 of 72
-/// times, where the model's own fill was right 4, 15 and 6 times (`Training/README.md`, "Lines the file repeats").
+/// times, where the model's own fill was right 4, 15 and 6 times (`Training/JOURNAL.md`, "Lines the file repeats").
 /// Places that disagree are nearly always wrong (3 right of 62), so then nothing is offered. Where no place shares
 /// both sides, one side with as much evidence is weaker but still better than the model: right 12 of 19, 25 of 36
 /// and 19 of 42 times against the model's 1, 13 and 10.
@@ -106,7 +106,7 @@ struct RepeatedLine {
     /// line (blanks at either end aside), at any indentation. The evidence is counted as in the file, against the
     /// other files' lines: log2(their non-blank lines / occurrences) of the line above and of the line below. Offline
     /// on the three sets of held-out whole lines written with their repositories (`eval_infill.py --workspaces`),
-    /// such a line was right 72 of 81, 120 of 129 and 91 of 104 times where the file had none (`Training/README.md`).
+    /// such a line was right 72 of 81, 120 of 129 and 91 of 104 times where the file had none (`Training/JOURNAL.md`).
     /// `path` is the cursor's file, left out of the search.
     func acrossFiles(index: WorkspaceIndex, path: String, before: String, after: String, typed: String,
                      text: [UInt8], line: LineAround) -> (rest: String, evidence: RepeatedLineEvidence)? {
