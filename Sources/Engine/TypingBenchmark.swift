@@ -7,7 +7,7 @@ import Dispatch
 ///
 /// The step count is fixed: on random weights a confidence threshold decides nothing, so the schedule commits
 /// `hole / steps` tokens a step, the number of tokens per step a threshold schedule measures on a trained model
-/// (`Training/README.md` gives the default model's).
+/// (`dlsp complete --explain` prints each fill's steps; docs/latency.md gives the default model's rate).
 public enum TypingBenchmark {
     public struct Figures: Sendable, Codable, Equatable {
         public var model: String
