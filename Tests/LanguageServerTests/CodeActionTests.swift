@@ -6,8 +6,8 @@ import Testing
 
 /// Initializes with the capabilities code actions look at.
 private func initializeForActions(_ client: TestClient, resolve: Bool = true, tags: Bool = true,
-                                  documentChanges: Bool = true, root: String = "file:///workspace") async throws
-    -> JSONValue {
+                                  documentChanges: Bool = true, root: String = "file:///workspace",
+                                  workDoneProgress: Bool = false) async throws -> JSONValue {
     var codeAction: [String: JSONValue] = [:]
     if resolve {
         codeAction["dataSupport"] = .bool(true)
@@ -20,6 +20,7 @@ private func initializeForActions(_ client: TestClient, resolve: Bool = true, ta
             "general": .object(["positionEncodings": .array([.string("utf-16")])]),
             "workspace": .object(["workspaceEdit": .object(["documentChanges": .bool(documentChanges)])]),
             "textDocument": .object(["codeAction": .object(codeAction)]),
+            "window": .object(["workDoneProgress": .bool(workDoneProgress)]),
         ]),
         "workspaceFolders": .array([.object(["uri": .string(root), "name": .string("workspace")])]),
     ]))
@@ -303,21 +304,24 @@ struct CodeActionTests {
         try main.write(to: folder.appendingPathComponent("main.py"), atomically: true, encoding: .utf8)
         try other.write(to: folder.appendingPathComponent("other.py"), atomically: true, encoding: .utf8)
         let client = TestClient()
-        _ = try await initializeForActions(client, root: folder.absoluteString)
+        // The workspace is indexed in the background, and the server says when it is done with work-done
+        // progress, which it sends only to a client that declares support.
+        _ = try await initializeForActions(client, root: folder.absoluteString, workDoneProgress: true)
         let uri = folder.appendingPathComponent("util.py").absoluteString
         let mainURI = folder.appendingPathComponent("main.py").absoluteString
         client.open(uri, util, language: "python")
         let position = JSONValue.object(["line": .number(0), "character": .number(6)])
-        // The workspace is indexed in the background: ask until the index has seen the other files.
-        let deadline = ContinuousClock.now + .seconds(20)
-        var changes: [TextDocumentEdit] = []
-        while ContinuousClock.now < deadline {
-            let edit: WorkspaceEdit = try await client.request("textDocument/rename",
-                                                               positionParams(uri, position, newName: "double"))
-            changes = try #require(edit.documentChanges)
-            if changes.count > 1 { break }
-            try await Task.sleep(for: .milliseconds(200))
+        // Loading the model reports progress too: the indexing is the one begun under its title.
+        let indexing = try await client.waitForNotification("$/progress", as: ProgressParams.self,
+                                                            timeout: .seconds(60)) {
+            $0.value.kind == "begin" && $0.value.title == "dlsp: indexing the workspace"
+        }.token
+        _ = try await client.waitForNotification("$/progress", as: ProgressParams.self, timeout: .seconds(60)) {
+            $0.token == indexing && $0.value.kind == "end"
         }
+        let renamed: WorkspaceEdit = try await client.request("textDocument/rename",
+                                                              positionParams(uri, position, newName: "double"))
+        let changes = try #require(renamed.documentChanges)
         #expect(changes.map(\.textDocument.uri) == [uri, mainURI])
         let own = try #require(changes.first { $0.textDocument.uri == uri })
         #expect(own.textDocument.version == 1)

@@ -15,7 +15,7 @@ import Glibc
 final class TestClient: Sendable {
     private let client: Connection
     private let toServer: Int32
-    private let received = Mutex<[Connection.Incoming]>([])
+    private let received = Mutex(Received())
     private let exitCodes = Mutex<[Int32]>([])
 
     init() {
@@ -32,7 +32,7 @@ final class TestClient: Sendable {
         }
         server.start()
         client.start { [self] incoming in
-            self.received.withLock { $0.append(incoming) }
+            self.record(incoming)
             // Accept the server's requests (progress tokens, edits) as an editor would.
             if case .message(.request(let id, _, _)) = incoming {
                 if let body = try? MessageEncoder.response(id: id, result: JSONValue.null) { self.client.send(body) }
@@ -87,15 +87,68 @@ final class TestClient: Sendable {
         sendRaw(Array("Content-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8))
     }
 
-    /// Waits until the server has sent something matching `predicate` (responses to raw requests, notifications).
-    func waitFor(timeout: Duration = .seconds(10), _ predicate: @Sendable (Connection.Incoming) -> Bool) async throws
-        -> Connection.Incoming {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let found = received.withLock({ $0.first(where: predicate) }) { return found }
-            try await Task.sleep(for: .milliseconds(5))
+    /// Everything the server sent, and the waiters for what it has not sent yet.
+    private struct Received {
+        var messages: [Connection.Incoming] = []
+        var waiters: [Int: Waiter] = [:]
+        var nextWaiter = 0
+    }
+
+    private struct Waiter {
+        let predicate: @Sendable (Connection.Incoming) -> Bool
+        let continuation: CheckedContinuation<Connection.Incoming, any Error>
+    }
+
+    /// Records a message and wakes the waiters it matches: a wait ends when the message arrives, not on a poll.
+    private func record(_ incoming: Connection.Incoming) {
+        let woken = received.withLock { received -> [Waiter] in
+            received.messages.append(incoming)
+            let matching = received.waiters.filter { $0.value.predicate(incoming) }
+            for id in matching.keys { received.waiters[id] = nil }
+            return Array(matching.values)
         }
-        throw ResponseError.internalError("timed out waiting for a message from the server")
+        for waiter in woken { waiter.continuation.resume(returning: incoming) }
+    }
+
+    /// Waits until the server has sent something matching `predicate` (responses to raw requests, notifications),
+    /// returning the first such message, sent before the call or after it. `timeout` only guards against a server
+    /// that never sends it, so the test fails instead of hanging.
+    func waitFor(timeout: Duration = .seconds(10), _ predicate: @escaping @Sendable (Connection.Incoming) -> Bool)
+        async throws -> Connection.Incoming {
+        try await withCheckedThrowingContinuation { continuation in
+            // Whoever removes the waiter (a matching message or the timeout) is the one that resumes it.
+            let id = received.withLock { received -> Int? in
+                if let found = received.messages.first(where: predicate) {
+                    continuation.resume(returning: found)
+                    return nil
+                }
+                let id = received.nextWaiter
+                received.nextWaiter += 1
+                received.waiters[id] = Waiter(predicate: predicate, continuation: continuation)
+                return id
+            }
+            guard let id else { return }
+            let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
+                let waiter = received.withLock { $0.waiters.removeValue(forKey: id) }
+                waiter?.continuation.resume(
+                    throwing: ResponseError.internalError("timed out waiting for a message from the server"))
+            }
+        }
+    }
+
+    /// Waits for a notification `method` whose parameters satisfy `predicate`, and returns those parameters.
+    func waitForNotification<P: Decodable & Sendable>(_ method: String, as type: P.Type,
+                                                      timeout: Duration = .seconds(10),
+                                                      where predicate: @escaping @Sendable (P) -> Bool)
+        async throws -> P {
+        let message = try await waitFor(timeout: timeout) {
+            guard case .message(.notification(method, let body)) = $0,
+                  let params = try? body.params(as: P.self) else { return false }
+            return predicate(params)
+        }
+        guard case .message(.notification(_, let body)) = message else { preconditionFailure() }
+        return try body.params(as: P.self)
     }
 
     /// Waits for the response to a raw request with id `id`.
@@ -109,8 +162,8 @@ final class TestClient: Sendable {
     }
 
     func notifications(_ method: String) -> [RawJSON] {
-        received.withLock { messages in
-            messages.compactMap {
+        received.withLock { received in
+            received.messages.compactMap {
                 if case .message(.notification(method, let body)) = $0 { return body }
                 return nil
             }

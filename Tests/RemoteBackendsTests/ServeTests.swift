@@ -215,6 +215,7 @@ import Tokenizer
     /// Retry-After; the remote backend waits that long and tries again.
     @Test func fullQueueAnswers429WithRetryAfter() async throws {
         let gate = Gate()
+        defer { gate.open() }  // a failed expectation must not leave the fill spinning at the gate
         let slow = CompletionService(backend: GatedBackend(gate: gate))
         let (url, task) = try await Self.start({ $0.queueCapacity = 0; $0.retryAfterSeconds = 1 }, service: slow)
         defer { task.cancel() }
@@ -227,10 +228,13 @@ import Tokenizer
         #expect(refused.headers["retry-after"] == "1")
         #expect((jsonObject(refused.body)["error"] as? [String: Any])?["code"] as? String == "rate_limit_exceeded")
 
-        // A backend retrying after Retry-After gets through once the slot is free.
+        // A backend retrying after Retry-After gets through once the slot is free. The gate opens only once its
+        // first try has been refused, so the retry is what gets it through.
+        let transport = ObservedTransport()
         let backend = try RemoteBackend(endpoint: RemoteEndpoint(api: .openAICompletions, baseURL: url,
                                                                  timeout: contentTestTimeout,
-                                                                 retry: RetryPolicy(maxAttempts: 3)))
+                                                                 retry: RetryPolicy(maxAttempts: 3)),
+                                        transport: transport)
         let retried = Task {
             try await blocking {
                 try backend.fill(InfillContext(path: "a", prefix: "x = ", suffix: ""),
@@ -238,10 +242,70 @@ import Tokenizer
                                  cancellation: CancellationFlag())
             }
         }
-        try await Task.sleep(for: .milliseconds(300))
+        let answer = await transport.nextResponse()
+        let firstTry = try #require(answer, "the backend's first try got no answer")
+        #expect(firstTry.status == 429)
+        #expect(firstTry.headers["retry-after"] == "1")
         gate.open()
         #expect(try await first.value.status == 200)
         #expect(try await retried.value == "42")
+        #expect(transport.statuses == [429, 200])
+    }
+}
+
+/// The real transport, telling the test each answer as it arrives, so that it can wait for one instead of
+/// sleeping.
+final class ObservedTransport: HTTPTransport {
+    private let transport = URLSessionTransport()
+    private struct State {
+        var responses: [HTTPResponse] = []
+        var taken = 0
+        var waiter: (id: Int, continuation: CheckedContinuation<HTTPResponse?, Never>)?
+        var nextWaiter = 0
+    }
+    private let state = Mutex(State())
+
+    func send(_ request: HTTPRequest, cancellation: CancellationFlag) throws -> HTTPResponse {
+        let response = try transport.send(request, cancellation: cancellation)
+        let waiter = state.withLock { state -> CheckedContinuation<HTTPResponse?, Never>? in
+            state.responses.append(response)
+            guard let waiter = state.waiter else { return nil }
+            state.waiter = nil
+            state.taken += 1
+            return waiter.continuation
+        }
+        waiter?.resume(returning: response)
+        return response
+    }
+
+    /// The statuses of every answer so far, in order.
+    var statuses: [Int] { state.withLock { $0.responses.map(\.status) } }
+
+    /// Waits for the next answer not yet taken (one caller at a time); nil when none comes within `timeout`, which
+    /// only guards against a server that never answers. No thread is held while it waits.
+    func nextResponse(timeout: Duration = contentTestTimeout) async -> HTTPResponse? {
+        await withCheckedContinuation { continuation in
+            let id = state.withLock { state -> Int? in
+                if state.taken < state.responses.count {
+                    state.taken += 1
+                    continuation.resume(returning: state.responses[state.taken - 1])
+                    return nil
+                }
+                state.nextWaiter += 1
+                state.waiter = (state.nextWaiter, continuation)
+                return state.nextWaiter
+            }
+            guard let id else { return }
+            let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
+                let expired = state.withLock { state -> CheckedContinuation<HTTPResponse?, Never>? in
+                    guard let waiter = state.waiter, waiter.id == id else { return nil }
+                    state.waiter = nil
+                    return waiter.continuation
+                }
+                expired?.resume(returning: nil)
+            }
+        }
     }
 }
 
