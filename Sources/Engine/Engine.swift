@@ -8,9 +8,11 @@
 //   GGUF.swift             GGUF headers, metadata → config, f32/f16/bf16/Q8_0 tensors
 //   GGUFWriter.swift       GGUF v3 files written tensor by tensor
 //   ModelQuantizer.swift   a checkpoint → a directory with a Q8_0 GGUF and its tokenizer (`dlsp model quantize`)
-//   Weights.swift          tensor names per layout, shape checks, f16/bf16 → f32, f32/Q8_0 used in place, packing
+//   Weights.swift          tensor names per layout, shape checks, f16/bf16 → f32, f32/Q8_0 used in place, packing,
+//                          WeightPrecision (as stored or 8-bit panels)
 //   Kernels.swift          RMSNorm, RoPE, softmax, SwiGLU, sgemm wrappers (+ plain reference twins)
-//   CPUKernels.swift       the CKernels target from Swift: instruction set, routing, packed products, attention
+//   CPUKernels.swift       the CKernels target from Swift: instruction set, routing, panel formats, packed products,
+//                          attention
 //   Quantized.swift        the Q8_0 matrix product
 //   ParallelPool.swift     worker threads for the engine's own kernels (allocation-free hand-off, brief spin)
 //   Transformer.swift      the bidirectional forward pass; full canvas or hole rows against the K/V cache
@@ -22,7 +24,8 @@
 //   ReferenceForward.swift the forward pass written plainly, for tests
 //   RandomModel.swift      random weights of a given shape, for benchmarks
 //   Benchmark.swift        speed figures for `dlsp bench engine`
-//   KernelBenchmark.swift  the C kernels beside OpenBLAS for `dlsp bench kernels`
+//   KernelBenchmark.swift  the C kernels beside OpenBLAS for `dlsp bench kernels`, and every panel format
+//   TypingBenchmark.swift  what a user typing on one line waits for (`dlsp bench typing`)
 //
 // Canvas (ARCHITECTURE.md): context tokens, the hole as mask tokens, suffix tokens. Dream-family models predict
 // position i from hidden state i−1 (Transformer.sourceRow); LLaDA-family models from i.
