@@ -82,6 +82,15 @@ static inline float dlsp_exp_scalar(float x) {
 }
 
 #if DLSP_X86
+/// Writes (or, with `accumulate`, adds) the first `cols` (≤ 16) lanes of `v` to y: a tile's row of one panel,
+/// masked for the last panel of a matrix whose outputs are not a multiple of 16.
+DLSP_AVX512 static inline __attribute__((always_inline)) void dlsp_store16_avx512(float *y, __m512 v, int cols,
+                                                                                    int accumulate) {
+    __mmask16 keep = cols >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << cols) - 1);
+    if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(keep, y));
+    _mm512_mask_storeu_ps(y, keep, v);
+}
+
 DLSP_AVX2 static inline __m256 dlsp_exp256(__m256 x) {
     x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0f)), _mm256_set1_ps(88.0f));
     __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.442695040888963f)),

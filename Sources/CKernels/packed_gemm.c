@@ -240,12 +240,8 @@ void tile_avx512(const float *x, int ldx, const int rows, int k, const void *pan
     }
     for (int r = 0; r < rows; r++) {
         float *yr = y + (size_t)r * ldy;
-        for (int q = 0; q < panels; q++) {
-            __mmask16 keep = q == panels - 1 ? (__mmask16)((1u << last_cols) - 1) : (__mmask16)0xffff;
-            __m512 v = c[r][q];
-            if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(keep, yr + q * PANEL));
-            _mm512_mask_storeu_ps(yr + q * PANEL, keep, v);
-        }
+        for (int q = 0; q < panels; q++)
+            dlsp_store16_avx512(yr + q * PANEL, c[r][q], q == panels - 1 ? last_cols : PANEL, accumulate);
     }
 }
 

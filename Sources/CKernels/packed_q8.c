@@ -205,12 +205,8 @@ void tile_q8_avx512(const int8_t *xq, const float *sx, const int32_t *corr, int 
     }
     for (int r = 0; r < rows; r++) {
         float *yr = y + (size_t)r * ldy;
-        for (int q = 0; q < panels; q++) {
-            __mmask16 keep = q == panels - 1 ? (__mmask16)((1u << last_cols) - 1) : (__mmask16)0xffff;
-            __m512 v = f[r][q];
-            if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(keep, yr + q * PANEL));
-            _mm512_mask_storeu_ps(yr + q * PANEL, keep, v);
-        }
+        for (int q = 0; q < panels; q++)
+            dlsp_store16_avx512(yr + q * PANEL, f[r][q], q == panels - 1 ? last_cols : PANEL, accumulate);
     }
 }
 
