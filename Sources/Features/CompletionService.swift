@@ -90,115 +90,17 @@ public enum SuggestionConfidence {
     }
 }
 
-/// Settings a user can change (initializationOptions / didChangeConfiguration / CLI flags).
-public struct CompletionSettings: Sendable, Equatable {
-    /// Denoising steps per fill (upper bound; the threshold schedule usually stops earlier). At the last step
-    /// every position still masked is committed at once, so too few steps means many tokens decided together:
-    /// on held-out single-line holes 12 steps gave 21 exact matches of 400, 24 gave 37, 32 gave 44 and 48 gave 45
-    /// (`Training/JOURNAL.md`). 32 costs about a third more time per fill while typing.
-    public var steps = 32
-    /// Commit every position at least this confident each step (Fast-dLLM); nil = fixed timestep schedule.
-    public var confidenceThreshold: Float? = 0.9
-    /// Hole lengths in tokens for a rest-of-line and a multi-line hole.
-    public var lineHoleTokens = 16
-    public var blockHoleTokens = 48
-    /// The whole canvas must fit this many tokens (the model's window or less).
-    /// 512 rather than the model's 1,024: the per-request full forward is most of a fill's time and grows faster
-    /// than linearly with the window, while the code nearest the hole carries most of the signal.
-    public var contextTokens = 512
-    public var temperature: Float = 0
-    /// Logit penalty on ending the fill (end-of-text / pad) at every hole position; see `FillOptions.stopPenalty`.
-    public var stopPenalty: Float = 0
-    /// Semi-autoregressive order: the hole decoded in blocks of this many positions, left to right (nil: the
-    /// whole hole at once, most confident first). See `FillOptions.blockLength`.
-    public var blockLength: Int? = nil
-    public var useCache = true
-    /// Reuse the keys and values of the previous fill's canvas where the new one begins the same way (a user
-    /// typing ahead; several attempts at one cursor). Needs `useCache`; see `Engine.ContextReuse`.
-    public var reuseContext = true
-    /// Suggestions the model is less sure of than this (`Suggestion.confidence`) are not offered while the user
-    /// types. This floor (or the language's, below) holds for a suggestion that completes the line into one the file
-    /// already has; a line the file does not have is held to `newLineMinConfidence` as well, since the model is almost
-    /// never right on those (`Training/JOURNAL.md`). Chosen as the issue's operating point asks (at least half of what is
-    /// offered right, on at least a quarter of the holes): on the first of three sets of held-out whole lines, 0.4 is
-    /// the highest floor that offers a suggestion on a quarter of the holes (precision 0.57, coverage 0.259), and on
-    /// the other two it gives 0.62 / 0.273 and 0.59 / 0.285; the rest of a line stays at 0.61–0.76. Per language it is
-    /// not even: JavaScript 0.64–0.75, Swift 0.63–0.75, Python 0.43–0.53, C 0.38–0.43, so a C user who wants fewer
-    /// wrong lines sets `minConfidenceByLanguage` (0.95 gave C 15 of 23, 22 of 39, 17 of 32). Repeated lines
-    /// (`repeatedLineMinBits`) are offered on their own evidence, whatever this floor. Re-read the curves after each
-    /// export (`dlsp bench infill`, `Training/JOURNAL.md`, "The floors, once repeated lines are offered").
-    public var minConfidence: Float = 0.4
-    /// Languages (LSP language identifiers) whose as-you-type floor is their own instead of `minConfidence`: where
-    /// the model's confidence is better calibrated a lower floor offers more at the same precision, where it is worse
-    /// a higher one keeps the precision. Empty by default: one floor reaches the operating point above, and the
-    /// per-language floors read before repeated lines were offered (JavaScript 0.5, Python 0.7, C 0.95) kept
-    /// coverage under it.
-    public var minConfidenceByLanguage: [String: Float] = [:]
-    /// The as-you-type floor for a suggestion whose line the file does not already have, if higher than the
-    /// language's (`CompletionService.completesLineOfFile`): the model's new lines are almost never right. On the
-    /// third set 4 of 567 answered new lines were right against 144 of 364 lines of the file, and with the language's
-    /// floors alone typing offered 46 new lines of which 1 was right. Held to 0.94 wherever the cursor is (it was
-    /// first the floor for the rest of a line), the three sets offer 84, 148 and 125 whole lines with 64, 116 and 93
-    /// right, where one floor per language for every line offered 99, 173 and 156 with 63, 116 and 91.
-    public var newLineMinConfidence: Float = 0.94
-    /// The same floor for suggestions the user asked for (`CompletionRequest.invoked`); below `minConfidence`
-    /// they are marked unsure.
-    public var invokedMinConfidence: Float = 0
-    /// Hole lengths tried for a suggestion: 1 fills the planned length only; 3 also half and twice it, and offers
-    /// first the fill the model is surest of (the model's own signal chooses the length).
-    public var lengthCandidates = 1
-    /// A single-line fill at most this far from a line of the file that fits the cursor's line (1 − the share of
-    /// their characters in common, `FileLineSnap`) is offered as that line, with the fill's own confidence and the
-    /// floor of the fill (a new line's); 0 never snaps. On three sets of held-out whole lines 0.3 took exact match
-    /// from 94, 179 and 149 to 106, 187 and 154 and left what typing offers unchanged; 0.2 gave 105, 186 and 150.
-    /// A snapped line is right only about one time in twenty, so this is a small gain where the fill was wrong
-    /// anyway, not a reason to offer more (`Training/JOURNAL.md`, "Snapping to a line of the file").
-    public var fileLineSnapDistance: Float = 0.3
-    /// Where the non-blank lines just above and below the cursor also surround another line of the file, at the
-    /// cursor's indentation (failing that, where the lines on one side of the cursor are those on the same side of
-    /// another line), that line is offered as it is, without asking the model, when the shared lines carry at least
-    /// this much evidence (`RepeatedLineEvidence.bits`: each shared line counts log2 of how rare it is in the file)
-    /// and every place that shares as much holds the same line; 0 never offers one. Chosen on the first of three sets
-    /// of held-out whole lines, where 12 bits was where precision jumped (0.58 at 8 bits, 0.70 at 12). With it, exact
-    /// match on the three sets went from 106, 187 and 154 to 146, 239 and 223 (`Training/JOURNAL.md`, "Lines the file
-    /// repeats").
-    public var repeatedLineMinBits: Float = 12
-    /// Also look for the line in the workspace's other files when the cursor's file has none: a line that sits, in
-    /// another file, between the same two non-blank lines as the cursor, every such place holding the same line
-    /// (`RepeatedLine.acrossFiles`): a licence header's next line, a tutorial's next step, a list mirrored in another
-    /// module (`Training/JOURNAL.md`, "Lines the file repeats"). It also lets `LineRanker` rank other files' lines next
-    /// to the cursor's neighbours (`rankFileLines`).
-    public var repeatedLinesFromOtherFiles = true
-    /// Rank the file's lines as the cursor's line (`LineRanker`) after the model's fill, and offer the one the
-    /// ranker prefers to that fill. Only where nothing follows the cursor on its line and no repeated line was found.
-    public var rankFileLines = true
-    /// The as-you-type floor of a ranked line's probability (`RankedLineEvidence.probability`); below it, typing
-    /// offers nothing there (the ranker judged the model's fill less likely still), an invocation marks it unsure.
-    public var rankedLineMinProbability: Float = 0.75
-
-    public init() {}
-
-    /// The as-you-type floor for a document of `languageID`.
-    public func minConfidence(forLanguage languageID: String) -> Float {
-        minConfidenceByLanguage[languageID] ?? minConfidence
-    }
-
-    /// The as-you-type floor for a suggestion in a document of `languageID` that completes the line into one the
-    /// file already has (`copiesLineOfFile`) or not.
-    public func minConfidence(forLanguage languageID: String, copiesLineOfFile: Bool) -> Float {
-        copiesLineOfFile ? minConfidence(forLanguage: languageID)
-            : max(minConfidence(forLanguage: languageID), newLineMinConfidence)
-    }
-}
-
-/// Fills holes at a cursor: context, fill (from whichever backend), post-processing, the type-ahead cache.
+/// Fills holes at a cursor: the type-ahead cache, then the context from the syntax layer and the stages of
+/// `CompletionPipeline` (line sources, the model's fills through the filters, the judges, one merge).
 public final class CompletionService: Sendable {
     public let backend: any FillBackend
-    private let postProcessor = FillPostProcessor()
+    /// The stages every request goes through (`CompletionPipeline.standard`).
+    public let pipeline: CompletionPipeline
     public let typeAhead = TypeAheadCache()
 
-    public init(backend: any FillBackend) {
+    public init(backend: any FillBackend, pipeline: CompletionPipeline = .standard) {
         self.backend = backend
+        self.pipeline = pipeline
     }
 
     /// The embedded engine as the backend.
@@ -207,11 +109,11 @@ public final class CompletionService: Sendable {
     }
 
     /// Suggestions for the cursor, best first; empty when the model has nothing worth offering.
-    /// `trace`, when given, hears what happened to each attempt (the raw fill and why it was kept or dropped):
+    /// `trace`, when given, hears what each stage of the pipeline did (the raw fill and why it was kept or dropped):
     /// `dlsp complete --explain` prints it, for a user asking why nothing was offered.
     public func complete(_ request: CompletionRequest, context: InfillContextProvider,
                          settings: CompletionSettings, cancellation: CancellationFlag,
-                         trace: ((String) -> Void)? = nil) throws -> [Suggestion] {
+                         trace: ((StageEvent) -> Void)? = nil) throws -> [Suggestion] {
         // A request cancelled or superseded while it waited for a worker stops before building its context: in a
         // burst of keystrokes nearly every request is, and building their contexts anyway kept the workers busy
         // with answers nobody would read.
@@ -224,239 +126,24 @@ public final class CompletionService: Sendable {
         }
         // Token healing: a half-typed word is re-generated whole, so the canvas never ends in the middle of a
         // token the model has never seen split that way; the fill must then start with what was typed.
-        let wordStart = line.identifierStart
-        let typed = String(decoding: request.text[wordStart..<request.cursor], as: UTF8.self)
-        let (infill, plannedHole) = context.prepare(request: request, holeStart: wordStart, settings: settings,
-                                                    tokenizer: backend.tokenizer, maskTokenID: backend.maskTokenID)
+        let (infill, plannedHole) = context.prepare(request: request, holeStart: line.identifierStart,
+                                                    settings: settings, tokenizer: backend.tokenizer,
+                                                    maskTokenID: backend.maskTokenID)
         var hole = plannedHole
         if !backend.supportsStepHook { hole.stepHook = nil }
-        var suggestions: [Suggestion] = []
-        var seen = Set<String>()
-        // Blocks whose end the user has not typed yet: a fill may close them (`}` on a new line). A pass over the
-        // whole document, so made only for a fill that has a closer at all, and once per request.
-        var missingClosersOnce: [Character]?
-        func missingClosers(for text: String) -> [Character] {
-            guard text.contains(where: FillPostProcessor.closers.contains) else { return [] }
-            if let known = missingClosersOnce { return known }
-            let found = FillPostProcessor.bracketsLeftOpen(in: request.text, lineStart: line.lineStart)
-            missingClosersOnce = found
-            return found
-        }
-        let linePrefix = line.prefix(upTo: wordStart)
-        let languageFloor = settings.minConfidence(forLanguage: request.languageID, copiesLineOfFile: true)
-        let newLineFloor = settings.minConfidence(forLanguage: request.languageID, copiesLineOfFile: false)
-        let repeated = repeatedLine(request, line: line, linePrefix: linePrefix, typed: typed, hole: hole,
-                                    index: context.workspaceIndex, settings: settings, trace: trace)
-        if let repeated { seen.insert(String(repeated.text.utf8.dropFirst(typed.utf8.count)) ?? "") }
-        // A repeated line is offered first; the model fills only the further suggestions an invocation asks for.
-        let attempts = repeated == nil ? max(1, request.count, settings.lengthCandidates)
-            : request.count > 1 ? max(request.count - 1, settings.lengthCandidates) : 0
-        // The model's first fill that survived post-processing and the syntax guard, whatever its confidence: one of
-        // the ranker's clues.
-        var modelLine: (text: String, confidence: Float?)?
-        for attempt in 0..<attempts {
-            if cancellation.isCancelled { throw EngineError.cancelled }
-            // Further suggestions differ in hole length (the biggest lever on infill quality), then in seed.
-            let lengths = [hole.tokens, hole.tokens / 2, hole.tokens * 2]
-            // No attempt's hole takes more than half the canvas: context is what a fill is made from.
-            let fillAttempt = FillAttempt(holeTokens: max(4, min(lengths[attempt % lengths.count],
-                                                                 settings.contextTokens / 2)),
-                                          temperature: attempt < lengths.count ? settings.temperature
-                                              : max(settings.temperature, 0.7),
-                                          seed: UInt64(attempt))
-            let started = ContinuousClock.now
-            let fill = try backend.scoredFill(infill, hole: hole, attempt: fillAttempt, settings: settings,
-                                              cancellation: cancellation)
-            var text = fill.text
-            let elapsed = ContinuousClock.now - started
-            trace?("attempt \(attempt + 1): hole of \(fillAttempt.holeTokens) tokens"
-                   + (fill.steps.map { ", \($0) steps" } ?? "") + ", fill \(text.debugDescription)")
-            guard text.hasPrefix(typed) else {
-                trace?("  dropped: it does not start with the typed word \(typed.debugDescription)")
-                continue
-            }
-            text.removeFirst(typed.count)
-            if let trim = hole.trim { text = trim(text) }
-            guard var cleaned = postProcessor.process(text, linePrefix: line.prefix(upTo: request.cursor),
-                                                      lineSuffix: line.suffix(from: request.cursor),
-                                                      followingLines: line.followingLines(4), extent: hole.extent,
-                                                      missingClosers: missingClosers(for: text))
-            else {
-                trace?("  dropped by post-processing (empty, only whitespace, or repeating what follows) after trimming to \(text.debugDescription)")
-                continue
-            }
-            if let (kept, unit) = FillPostProcessor.cutAtDegenerateRepetition(typed + cleaned) {
-                // `kept` ends in its last non-blank character, so anything past the typed word is worth offering.
-                guard kept.utf8.count > typed.utf8.count else {
-                    trace?("  dropped: \(unit.debugDescription) repeated, the mark of a fill the model could not decide")
-                    continue
-                }
-                cleaned = String(kept.utf8.dropFirst(typed.utf8.count)) ?? ""
-                trace?("  cut before the line repeating \(unit.debugDescription), the mark of a fill the model could not decide: \(cleaned.debugDescription)")
-            }
-            let confident = Self.keepingConfidentLines(cleaned, typedBytes: typed.utf8.count, fill: fill,
-                                                       floor: Self.continuationFloor)
-            if confident != cleaned {
-                trace?("  cut after the lines the model was sure of (each line's confidence ≥ \(Self.continuationFloor)): \(confident.debugDescription)")
-                cleaned = confident
-            }
-            guard hole.validate?(typed + cleaned) ?? true else {
-                trace?("  dropped: the file parsed before and would not with \(cleaned.debugDescription)")
-                continue
-            }
-            // Score only what is shown: the typed word and the cleaned fill are (almost always) a prefix of the
-            // raw fill, and the tokens past it (a next line, a dropped closer) say nothing about this suggestion.
-            // Scored before snapping: a snapped suggestion carries the confidence of the model's own fill.
-            let shown = fill.confidences(coveringBytes: typed.utf8.count + cleaned.utf8.count) ?? []
-            let confidence = SuggestionConfidence.score(shown)
-            if modelLine == nil { modelLine = (typed + cleaned, confidence) }
-            var snappedFrom: String?
-            // While typing, a snapped line is held to the new-line floor like the fill it replaces (below), so a fill
-            // under that floor is dropped either way: the file is searched only when the snap could be shown.
-            if settings.fileLineSnapDistance > 0, request.invoked || (confidence ?? 1) >= newLineFloor,
-               let snapped = FileLineSnap(maxDistance: Double(settings.fileLineSnapDistance))
-                .snap(typed + cleaned, before: linePrefix, after: line.suffix(from: request.cursor), typed: typed,
-                      text: request.text, line: line),
-               hole.validate?(snapped) ?? true {
-                trace?("  snapped to the file's line that differs least from it: \(snapped.debugDescription)")
-                snappedFrom = typed + cleaned
-                cleaned = String(decoding: snapped.utf8.dropFirst(typed.utf8.count), as: UTF8.self)
-            }
-            guard seen.insert(cleaned).inserted else {
-                trace?("  dropped: same as an earlier suggestion")
-                continue
-            }
-            // A bare comment marker is content-free (see `FillPostProcessor.isBareCommentMarker`): held back while
-            // typing whatever its confidence, shown as unsure when asked for.
-            let bare = FillPostProcessor.isBareCommentMarker(typed + cleaned)
-            if bare && !request.invoked {
-                trace?("  dropped: only a comment marker, \(cleaned.debugDescription)")
-                continue
-            }
-            let milliseconds = elapsed.milliseconds
-            // A fill that completes the line into one the file already has is held to the language's floor, any
-            // other to the higher floor for new lines (see `completesLineOfFile`). The file is searched only when
-            // the answer matters. A snapped suggestion keeps the floor of the model's own line, a new one: snapped
-            // lines are right far less often than the model's own lines of the file (`FileLineSnap`).
-            var typingFloor = newLineFloor
-            if newLineFloor > languageFloor, snappedFrom == nil, let confidence, confidence >= languageFloor,
-               confidence < newLineFloor, Self.completesLineOfFile(linePrefix + typed + cleaned, text: request.text, line: line) {
-                typingFloor = languageFloor
-                trace?("  completes the line into one the file already has: held to the language's floor \(languageFloor)")
-            }
-            let floor = request.invoked ? settings.invokedMinConfidence : typingFloor
-            if let confidence {
-                trace?("  confidence \(String(format: "%.3f", confidence)) over \(shown.count) tokens")
-                guard confidence >= floor else {
-                    trace?("  dropped: confidence below \(floor)")
-                    continue
-                }
-            }
-            suggestions.append(Suggestion(text: typed + cleaned, replaceStart: wordStart, fromTypeAheadCache: false,
-                                          milliseconds: milliseconds, confidence: confidence,
-                                          tokenConfidences: shown,
-                                          isUnsure: bare || (confidence.map { $0 < typingFloor } ?? false),
-                                          snappedFrom: snappedFrom))
-        }
-        if settings.lengthCandidates > 1 {
-            // The model's own signal picks among the lengths: surest first (unscored ones keep their place last).
-            suggestions = suggestions.enumerated().sorted { a, b in
-                let (x, y) = (a.element.confidence ?? -1, b.element.confidence ?? -1)
-                return x != y ? x > y : a.offset < b.offset
-            }.map(\.element)
-            suggestions = Array(suggestions.prefix(max(1, request.count)))
-        }
-        if suggestions.count > 1 {
-            // Several suggestions (an explicit invocation): those that complete the line into one the file already
-            // has come first, in their order, then the others. The model is right far more often when its line is
-            // one of the file's (`completesLineOfFile`); with two suggestions asked for, this order put the right
-            // line first in 95 and 185 held-out holes of 792 and 1,171 where the attempts' own order did in 93 and
-            // 181 (`dlsp bench infill --suggestions`, `Training/JOURNAL.md`).
-            let copies = suggestions.map {
-                Self.completesLineOfFile(linePrefix + ($0.snappedFrom ?? $0.text), text: request.text, line: line)
-            }
-            suggestions = zip(suggestions, copies).filter(\.1).map(\.0) + zip(suggestions, copies).filter { !$0.1 }.map(\.0)
-            trace?("suggestions that complete the line into one of the file's first: \(copies)")
-        }
-        if repeated == nil, settings.rankFileLines,
-           let ranked = rankedLine(request, line: line, linePrefix: linePrefix, typed: typed, modelLine: modelLine,
-                                   hole: hole, index: settings.repeatedLinesFromOtherFiles ? context.workspaceIndex : nil,
-                                   settings: settings, trace: trace) {
-            if !request.invoked && ranked.isUnsure {
-                trace?("  the ranker's line is under the floor \(settings.rankedLineMinProbability) and it judged the model's fill less likely still: nothing offered")
-                suggestions = []
-            } else {
-                suggestions = [ranked] + suggestions.filter { $0.text != ranked.text }.prefix(max(0, request.count - 1))
-            }
-        }
-        if let repeated { suggestions = [repeated] + suggestions.prefix(max(0, request.count - 1)) }
+        let site = CompletionSite(request: request, settings: settings, line: line, hole: hole,
+                                  workspaceIndex: context.workspaceIndex, trace: trace)
+        let suggestions = try pipeline.run(at: site, context: infill, backend: backend, cancellation: cancellation)
         if let best = suggestions.first, !best.isUnsure {
             // The cache continues what follows the cursor, so it keeps the fill without the typed part.
             typeAhead.remember(uri: request.uri, document: request.text, anchor: request.cursor,
-                               fill: String(best.text.utf8.dropFirst(typed.utf8.count)) ?? "")
+                               fill: String(best.text.utf8.dropFirst(site.typed.utf8.count)) ?? "")
         }
         return suggestions
     }
 }
 
 extension CompletionService {
-    /// The line the file repeats at the cursor (`RepeatedLine`), or failing that one that another file of the
-    /// workspace has between the same two lines (`RepeatedLine.acrossFiles`), as a suggestion, when there is one with
-    /// enough evidence and it keeps a parsing file parsing.
-    private func repeatedLine(_ request: CompletionRequest, line: LineAround, linePrefix: String, typed: String,
-                              hole: HolePlan, index: WorkspaceIndex?, settings: CompletionSettings,
-                              trace: ((String) -> Void)?) -> Suggestion? {
-        guard settings.repeatedLineMinBits > 0 else { return nil }
-        let started = ContinuousClock.now
-        let finder = RepeatedLine(minimumBits: Double(settings.repeatedLineMinBits))
-        let after = line.suffix(from: request.cursor)
-        guard let (rest, evidence) = finder.find(before: linePrefix, after: after, typed: typed, text: request.text,
-                                                 line: line)
-            ?? (settings.repeatedLinesFromOtherFiles ? index : nil).flatMap({
-                finder.acrossFiles(index: $0, path: request.path, before: linePrefix, after: after, typed: typed,
-                                   text: request.text, line: line)
-            }) else { return nil }
-        let text = typed + rest
-        let described = "line \(evidence.line + 1)\(evidence.path.map { " of \($0)" } ?? "") has the same \(evidence.linesAbove) line(s) above it and \(evidence.linesBelow) below as the cursor (\(String(format: "%.1f", evidence.bits)) bits)"
-        guard hole.validate?(text) ?? true else {
-            trace?("\(described), but the file parsed before and would not with it: \(text.debugDescription)")
-            return nil
-        }
-        trace?("\(described): offered as it is, \(text.debugDescription)")
-        return Suggestion(text: text, replaceStart: line.identifierStart, fromTypeAheadCache: false,
-                          milliseconds: (ContinuousClock.now - started).milliseconds,
-                          repeatedLine: evidence)
-    }
-
-    /// The line of the file `LineRanker` prefers to the model's fill (`modelLine`, the typed word and the fill), as a
-    /// suggestion, when nothing follows the cursor on its line and the line keeps a parsing file parsing.
-    private func rankedLine(_ request: CompletionRequest, line: LineAround, linePrefix: String, typed: String,
-                            modelLine: (text: String, confidence: Float?)?, hole: HolePlan, index: WorkspaceIndex?,
-                            settings: CompletionSettings,
-                            trace: ((String) -> Void)?) -> Suggestion? {
-        guard line.suffix(from: request.cursor).utf8.allSatisfy(LineFingerprints.isBlank) else { return nil }
-        let started = ContinuousClock.now
-        let (before, candidates) = Self.rankedLineCandidates(
-            text: request.text, line: line, linePrefix: linePrefix, typed: typed, modelLine: modelLine,
-            otherFiles: index.map { LineRanker.OtherFiles(index: $0, path: request.path) })
-        guard let (chosen, probability) = LineRanker().choose(candidates) else {
-            trace?("ranking \(candidates.count) lines of the file: the model's fill is likelier than any")
-            return nil
-        }
-        let text = String(decoding: chosen.text.utf8.dropFirst(before.utf8.count), as: UTF8.self)
-        guard text.hasPrefix(typed), hole.validate?(text) ?? true else {
-            trace?("ranking \(candidates.count) lines of the file: line \(chosen.line + 1) (p = \(String(format: "%.2f", probability))), but the file parsed before and would not with it")
-            return nil
-        }
-        trace?("ranking \(candidates.count) lines: line \(chosen.line + 1)\(chosen.path.map { " of \($0)" } ?? "") is likelier than the model's fill (p = \(String(format: "%.2f", probability))): \(text.debugDescription)")
-        return Suggestion(text: text, replaceStart: line.identifierStart, fromTypeAheadCache: false,
-                          milliseconds: (ContinuousClock.now - started).milliseconds,
-                          confidence: probability, tokenConfidences: [probability],
-                          isUnsure: probability < settings.rankedLineMinProbability,
-                          rankedLine: RankedLineEvidence(line: chosen.line, probability: probability,
-                                                         candidates: candidates.count, path: chosen.path))
-    }
-
     /// A suggestion's first line: what is judged of it as a single line.
     static func firstLine(of text: String) -> String {
         text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
@@ -477,13 +164,6 @@ extension CompletionService {
                                               modelFill: modelFill, modelConfidence: modelLine?.confidence,
                                               otherFiles: otherFiles))
     }
-
-    /// How sure the model must be of each line after a fill's first for that line to be offered with it. Not
-    /// `minConfidence`: that floor decides whether a suggestion is shown at all while typing, and at the 0.7
-    /// it was calibrated to before repeated lines were offered it cut most multi-line fills to one line (it is 0.4
-    /// now; this floor is kept apart so that moving it does not change how many lines a fill keeps). 0.5 keeps the lines the model was
-    /// more sure of than not, and cuts `}` + `= = = =` back to `}`.
-    static let continuationFloor: Float = 0.5
 
     /// Whether the cursor's line, completed (`completedLine`: its text before the hole, the typed word and the fill;
     /// only its first line counts), reads like another line of the file, leading and trailing blanks aside. Why

@@ -1,16 +1,19 @@
 import Engine
 import Tokenizer
 
-/// One try at filling a hole: its length in tokens and how to sample.
+/// One try at filling a hole: its length in tokens, the canvas it sits in, and how to sample.
 public struct FillAttempt: Sendable, Equatable {
     public var holeTokens: Int
     public var temperature: Float
     public var seed: UInt64
+    /// The whole canvas, context and hole, in tokens (`HoleSettings.contextTokens`; the model's window caps it).
+    public var canvasTokens: Int
 
-    public init(holeTokens: Int, temperature: Float, seed: UInt64) {
+    public init(holeTokens: Int, temperature: Float, seed: UInt64, canvasTokens: Int = HoleSettings().contextTokens) {
         self.holeTokens = holeTokens
         self.temperature = temperature
         self.seed = seed
+        self.canvasTokens = canvasTokens
     }
 }
 
@@ -30,11 +33,11 @@ public protocol FillBackend: Sendable {
     /// How often fills reused the previous fill's keys and values, where the backend keeps them (for logs).
     var contextReuseStatistics: (fills: Int, reusedFills: Int, reusedPositions: Int)? { get }
     /// The raw fill text for the hole (before trimming and post-processing).
-    func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, settings: CompletionSettings,
+    func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
               cancellation: CancellationFlag) throws -> String
     /// The raw fill with the model's confidence in each of its tokens, where the backend knows them. The default
     /// calls `fill` and reports no confidences: such suggestions are never held back as unsure.
-    func scoredFill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, settings: CompletionSettings,
+    func scoredFill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
                     cancellation: CancellationFlag) throws -> ScoredFill
 }
 
@@ -43,8 +46,8 @@ extension FillBackend {
     public var contextReuseStatistics: (fills: Int, reusedFills: Int, reusedPositions: Int)? { nil }
 
     public func scoredFill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt,
-                           settings: CompletionSettings, cancellation: CancellationFlag) throws -> ScoredFill {
-        ScoredFill(text: try fill(context, hole: hole, attempt: attempt, settings: settings,
+                           sampling: SamplingSettings, cancellation: CancellationFlag) throws -> ScoredFill {
+        ScoredFill(text: try fill(context, hole: hole, attempt: attempt, sampling: sampling,
                                   cancellation: cancellation))
     }
 }
@@ -119,20 +122,20 @@ public struct EmbeddedBackend: FillBackend {
     public var localEngine: Engine? { engine }
     public var contextReuseStatistics: (fills: Int, reusedFills: Int, reusedPositions: Int)? { contextReuse.statistics }
 
-    public func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, settings: CompletionSettings,
+    public func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
                      cancellation: CancellationFlag) throws -> String {
-        try scoredFill(context, hole: hole, attempt: attempt, settings: settings, cancellation: cancellation).text
+        try scoredFill(context, hole: hole, attempt: attempt, sampling: sampling, cancellation: cancellation).text
     }
 
     public func scoredFill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt,
-                           settings: CompletionSettings, cancellation: CancellationFlag) throws -> ScoredFill {
+                           sampling: SamplingSettings, cancellation: CancellationFlag) throws -> ScoredFill {
         let (contextTokens, suffixTokens) = assembler.assemble(
-            context, holeLength: attempt.holeTokens, budget: min(settings.contextTokens, engine.config.maxPositions))
+            context, holeLength: attempt.holeTokens, budget: min(attempt.canvasTokens, engine.config.maxPositions))
         var options = FillOptions()
-        options.schedule = settings.confidenceThreshold.map { .threshold($0, maxSteps: settings.steps) }
-            ?? .timesteps(steps: settings.steps)
-        options.cache = settings.useCache ? .dual() : .none
-        options.contextReuse = settings.reuseContext ? contextReuse : nil
+        options.schedule = sampling.confidenceThreshold.map { .threshold($0, maxSteps: sampling.steps) }
+            ?? .timesteps(steps: sampling.steps)
+        options.cache = sampling.useCache ? .dual() : .none
+        options.contextReuse = sampling.reuseContext ? contextReuse : nil
         options.temperature = attempt.temperature
         options.seed = attempt.seed
         options.cancellation = cancellation
@@ -144,8 +147,8 @@ public struct EmbeddedBackend: FillBackend {
         }
         // A completion must say something, and a committed mask would never resolve.
         options.minimumFillTokens = 1
-        options.stopPenalty = settings.stopPenalty
-        options.blockLength = settings.blockLength
+        options.stopPenalty = sampling.stopPenalty
+        options.blockLength = sampling.blockLength
         options.suppressMaskToken = true
         let result = try engine.fill(context: contextTokens, suffix: suffixTokens, holeLength: attempt.holeTokens,
                                      options: options)

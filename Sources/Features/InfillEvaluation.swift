@@ -156,6 +156,8 @@ public struct InfillEvaluation {
         /// With `recordRankerCandidates`: the line holes `LineRanker` would rank (no repeated line offered, nothing
         /// after the cursor), with the model's fill as the ranker would see it.
         public var rankerHoles: [RankerHole] = []
+        /// How many fills (or offered lines) each stage of the pipeline dropped, by the stage's name.
+        public var droppedByStage: [String: Int] = [:]
 
         public var lineExactShare: Double { Double(lineExact) / Double(max(1, lineHoles)) }
         public var lineBaselineShare: Double { Double(lineExactPreviousLine) / Double(max(1, lineHoles)) }
@@ -186,7 +188,7 @@ public struct InfillEvaluation {
     /// match and the curves judge the first, `Figures.lineRightAmongSuggestions` all of them.
     public var suggestionsPerHole = 1
     /// Record every whole-line hole's `LineRanker` candidates (`Figures.rankerHoles`), with the model's fill as it is
-    /// without the ranker: set `settings.rankFileLines` to false with it.
+    /// without the ranker: set `settings.offer.rankFileLines` to false with it.
     public var recordRankerCandidates = false
 
     public init(service: CompletionService, context: any InfillContextProvider, registry: LanguageRegistry?) {
@@ -232,7 +234,7 @@ public struct InfillEvaluation {
                 let candidates = CompletionService.rankedLineCandidates(
                     text: text, line: line, linePrefix: line.prefix(upTo: line.identifierStart),
                     typed: String(decoding: text[line.identifierStart..<cursor], as: UTF8.self), modelLine: model,
-                    otherFiles: settings.repeatedLinesFromOtherFiles
+                    otherFiles: settings.offer.repeatedLinesFromOtherFiles
                         ? context.workspaceIndex.map { LineRanker.OtherFiles(index: $0, path: hole.path) } : nil)
                     .candidates
                 let got = first.map { CompletionService.firstLine(of: $0.text).trimmingCharacters(in: .whitespaces) }
@@ -281,14 +283,18 @@ public struct InfillEvaluation {
     /// The suggestions as an editor would get them, timed; with `compareExact` also the exact sampler's first.
     private func complete(_ request: CompletionRequest, into f: inout Figures) throws -> [Suggestion] {
         let started = ContinuousClock.now
+        var dropped: [String: Int] = [:]
         let suggestions = try service.complete(request, context: context, settings: settings,
-                                               cancellation: CancellationFlag())
+                                               cancellation: CancellationFlag(), trace: { event in
+            if event.outcome == .dropped { dropped[event.stage, default: 0] += 1 }
+        })
+        f.droppedByStage.merge(dropped, uniquingKeysWith: +)
         f.milliseconds.append(Self.ms(ContinuousClock.now - started))
         service.typeAhead.forget(uri: request.uri)
         if compareExact {
             var exact = settings
-            exact.useCache = false
-            exact.reuseContext = false
+            exact.sampling.useCache = false
+            exact.sampling.reuseContext = false
             let t0 = ContinuousClock.now
             let other = try service.complete(request, context: context, settings: exact,
                                              cancellation: CancellationFlag()).first

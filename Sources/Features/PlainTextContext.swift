@@ -18,8 +18,8 @@ public struct PlainTextContext: InfillContextProvider {
         let line = LineAround(text: request.text, cursor: request.cursor)
         let restOfLine = line.suffix(from: request.cursor)
         if restOfLine.contains(where: { !$0.isWhitespace }) || !line.prefix(upTo: request.cursor).allSatisfy(\.isWhitespace) {
-            return (context, HolePlan(tokens: settings.lineHoleTokens, extent: .restOfLine))
+            return (context, HolePlan(tokens: settings.hole.lineHoleTokens, extent: .restOfLine))
         }
-        return (context, HolePlan(tokens: settings.blockHoleTokens, extent: .lines))
+        return (context, HolePlan(tokens: settings.hole.blockHoleTokens, extent: .lines))
     }
 }

@@ -91,18 +91,19 @@ public struct SelectionRewriter: Sendable {
         let lineIndentation = request.text[lineStart...].prefix { $0 == 0x20 || $0 == 0x09 }.count
         let indentation = min(Self.minimumIndentation(lead + original, firstLineCounts: startsLine), lineIndentation)
         let tokens = backend.tokenizer?.encode(original, allowSpecial: false).count ?? (original.utf8.count + 2) / 3
-        let ceiling = max(8, min(256, settings.contextTokens / 2))
+        let ceiling = max(8, min(256, settings.hole.contextTokens / 2))
         // The selection's own length first (the model pads a shorter rewrite), then more room, then other seeds.
         let attempts = [
-            FillAttempt(holeTokens: tokens + 2, temperature: settings.temperature, seed: 0),
-            FillAttempt(holeTokens: tokens + tokens / 2 + 4, temperature: settings.temperature, seed: 0),
-            FillAttempt(holeTokens: tokens + 2, temperature: max(settings.temperature, 0.7), seed: 1),
-            FillAttempt(holeTokens: tokens + tokens / 2 + 4, temperature: max(settings.temperature, 0.7), seed: 2),
-        ].map { FillAttempt(holeTokens: min(ceiling, max(4, $0.holeTokens)), temperature: $0.temperature, seed: $0.seed) }
+            FillAttempt(holeTokens: tokens + 2, temperature: settings.sampling.temperature, seed: 0),
+            FillAttempt(holeTokens: tokens + tokens / 2 + 4, temperature: settings.sampling.temperature, seed: 0),
+            FillAttempt(holeTokens: tokens + 2, temperature: max(settings.sampling.temperature, 0.7), seed: 1),
+            FillAttempt(holeTokens: tokens + tokens / 2 + 4, temperature: max(settings.sampling.temperature, 0.7), seed: 2),
+        ].map { FillAttempt(holeTokens: min(ceiling, max(4, $0.holeTokens)), temperature: $0.temperature, seed: $0.seed,
+                                   canvasTokens: settings.hole.contextTokens) }
         let keepsNewline = original.hasSuffix("\n")
         for attempt in attempts {
             if cancellation.isCancelled { throw EngineError.cancelled }
-            var text = try backend.fill(context, hole: plan, attempt: attempt, settings: settings,
+            var text = try backend.fill(context, hole: plan, attempt: attempt, sampling: settings.sampling,
                                         cancellation: cancellation)
             // The line structure around the selection stays as it was: a selection of whole lines stays whole lines.
             if keepsNewline, !text.hasSuffix("\n") { text += "\n" }
@@ -139,7 +140,7 @@ public struct SelectionRewriter: Sendable {
         }
         let built = ContextBuilder(registry: registry, index: index).build(ContextRequest(
             path: request.path, text: request.text, languageID: request.languageID.isEmpty ? nil : request.languageID,
-            hole: selection, budget: ContextBudget(totalTokens: settings.contextTokens)))
+            hole: selection, budget: ContextBudget(totalTokens: settings.hole.contextTokens)))
         return InfillContext(path: built.path, prefix: built.prefix, suffix: built.suffix,
                              snippets: built.snippets.map { .init(path: $0.path, text: $0.text) })
     }

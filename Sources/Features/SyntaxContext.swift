@@ -20,7 +20,7 @@ public struct SyntaxContext: InfillContextProvider {
         let built = builder.build(ContextRequest(path: request.path, text: request.text,
                                                  languageID: request.languageID.isEmpty ? nil : request.languageID,
                                                  cursor: request.cursor,
-                                                 budget: ContextBudget(totalTokens: settings.contextTokens)),
+                                                 budget: ContextBudget(totalTokens: settings.hole.contextTokens)),
                                   tree: kept)
         // Token healing: the typed part of the word goes back into the hole (see CompletionService).
         let typedBytes = request.cursor - holeStart

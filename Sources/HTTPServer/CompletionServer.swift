@@ -113,9 +113,9 @@ public final class CompletionServer: Sendable {
     /// went away) sets the engine's cancellation flag, which stops denoising between steps.
     private func fill(_ body: CompletionBody, cacheKey: String) async throws -> [Suggestion] {
         var settings = options.settings
-        settings.blockHoleTokens = body.maxTokens
-        settings.lineHoleTokens = min(settings.lineHoleTokens, body.maxTokens)
-        if let temperature = body.temperature { settings.temperature = temperature }
+        settings.hole.blockHoleTokens = body.maxTokens
+        settings.hole.lineHoleTokens = min(settings.hole.lineHoleTokens, body.maxTokens)
+        if let temperature = body.temperature { settings.sampling.temperature = temperature }
         let text = Array(body.prompt.utf8) + Array(body.suffix.utf8)
         // One type-ahead entry per client: a client's next request that types into its last fill is served from
         // it, and clients never see each other's fills.

@@ -127,7 +127,7 @@ extension LanguageServer {
                 if let target = renameTarget {
                     let started = ContinuousClock.now
                     var suggestionSettings = RenameSuggestionSettings()
-                    suggestionSettings.contextTokens = min(settings.contextTokens, suggestionSettings.contextTokens)
+                    suggestionSettings.contextTokens = min(settings.hole.contextTokens, suggestionSettings.contextTokens)
                     let suggestions = try RenameSuggester(engine: engine, renamer: renamer)
                         .suggest(for: target, in: tree, path: path, settings: suggestionSettings, cancellation: flag)
                     logger.debug("rename suggestions for \(target.name): \(suggestions.map(\.name)) in \(ContinuousClock.now - started)")
@@ -149,7 +149,7 @@ extension LanguageServer {
                     }
                 }
                 if range.isEmpty, var suggester = try? ModelDeletionSuggester(engine: engine) {
-                    suggester.contextTokens = min(settings.contextTokens, suggester.contextTokens)
+                    suggester.contextTokens = min(settings.hole.contextTokens, suggester.contextTokens)
                     let started = ContinuousClock.now
                     let deletions = try suggester.suggest(in: tree, path: path, at: range.lowerBound, cancellation: flag)
                     logger.debug("model deletions: \(deletions.map(\.title)) in \(ContinuousClock.now - started)")

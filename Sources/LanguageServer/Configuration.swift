@@ -4,22 +4,8 @@ import JSONRPC
 import RemoteBackends
 
 /// The user's settings, from `initializationOptions` and `workspace/didChangeConfiguration` (under a `dlsp` key
-/// or at the top level):
-///
-/// ```json
-/// { "model": { "path": "/models/dream-coder", "threads": 2, "precision": "auto" | "as-stored" | "q8" },
-///   "completion": { "enabled": true, "steps": 12, "threshold": 0.9, "lineHoleTokens": 16, "blockHoleTokens": 48,
-///                   "contextTokens": 512, "temperature": 0, "cache": true, "reuseContext": true,
-///                   "stopPenalty": 0, "minConfidence": 0.4, "minConfidenceByLanguage": { "c": 0.95 },
-///                   "newLineMinConfidence": 0.94,
-///                   "invokedMinConfidence": 0, "lengthCandidates": 1, "fileLineSnapDistance": 0.3,
-///                   "repeatedLineMinBits": 12, "repeatedLinesFromOtherFiles": true, "rankFileLines": true,
-///                   "rankedLineMinProbability": 0.75 },
-///   "inlineCompletion": { "enabled": true, "count": 3 },
-///   "backend": { "kind": "embedded" | "openai-fim" | "openai-completions" | "llama.cpp" | "ollama",
-///                "url": "http://gpu-box:30000", "model": "…", "apiKeyEnv": "MY_API_KEY", "timeoutMs": 5000,
-///                "retries": 2, "fallbackToEmbedded": true } }
-/// ```
+/// or at the top level), in sections: `{ "model": { "path": "…" }, "completion": { "minConfidence": 0.5 }, … }`.
+/// `table` lists every one; README's settings list is printed from it.
 ///
 /// `model.path` is a directory, a `.gguf` file, or a name pulled with `dlsp model pull` (`ORG/NAME[@REVISION]`,
 /// resolved in the hub cache by `ModelLocator`; the server never downloads).
@@ -39,135 +25,83 @@ struct Configuration: Sendable, Equatable {
     /// Which backend fills holes (docs/remote-backends.md); the key is read from the named variable, never stored.
     var backend = BackendConfiguration()
 
-    /// Applies `options`; returns the option names it did not recognise (reported to the user once).
+    /// Every setting the server reads, as one table (name, values, default, what it does): `apply` parses from it
+    /// and README's settings list is printed from it (`dlsp settings`). The completion settings are
+    /// `CompletionSettings.table`, under `completion`.
+    static var table: [SettingKey<Configuration>] {
+        [
+            .optionalString("model.path", \.modelPath,
+                            "A model directory, `.gguf` file or pulled `ORG/NAME[@REVISION]`; null: the embedded model."),
+            .integer("model.threads", \.threads, 1...64, "Threads the engine computes with."),
+            .choice("model.precision", \.precision, WeightPrecision.allCases.map { ($0.rawValue, $0) },
+                    "How the engine keeps the weights: 8 bits for models over 100 M parameters on CPUs with AVX-512 VNNI (auto), as stored, or 8 bits."),
+            .boolean("completion.enabled", \.completionEnabled, "Answer completion requests."),
+        ] + CompletionSettings.table.map { $0.lifted(into: \.completion, section: "completion") } + [
+            .boolean("inlineCompletion.enabled", \.inlineCompletionEnabled, "Answer inline completion requests."),
+            .integer("inlineCompletion.count", \.inlineCount, 1...8,
+                     "Suggestions for an explicitly invoked inline completion, one model attempt each."),
+            .choice("backend.kind", \.backend.kind,
+                    BackendConfiguration.Kind.names.compactMap { name in BackendConfiguration.Kind(name).map { (name, $0) } },
+                    "Which backend fills holes (docs/remote-backends.md)."),
+            .optionalString("backend.url", \.backend.url, "The remote backend's base URL."),
+            .optionalString("backend.model", \.backend.model, "The model name sent to the remote backend."),
+            .optionalString("backend.apiKeyEnv", \.backend.apiKeyEnv,
+                            "The environment variable holding the remote backend's API key (the key is never stored)."),
+            .integer("backend.timeoutMs", \.backend.timeoutMilliseconds, 50...600_000,
+                     "Remote request timeout in milliseconds."),
+            .integer("backend.retries", \.backend.retries, 0...10, "Retries after a connection error or a 429/502/503/504."),
+            .boolean("backend.fallbackToEmbedded", \.backend.fallbackToEmbedded,
+                     "Fill with the embedded model while the remote backend is down."),
+        ]
+    }
+
+    /// Applies `options`; returns the option names it did not recognise or whose value it refused (reported to the
+    /// user once). A refused value leaves the setting as it was.
     mutating func apply(_ options: JSONValue?) -> [String] {
         guard var options else { return [] }
         if let nested = options["dlsp"] { options = nested }
-        guard case .object(let members) = options else { return ["(settings must be an object)"] }
+        guard case .object(let sections) = options else { return ["(settings must be an object)"] }
+        let table = Self.table
         var unknown: [String] = []
-        for (key, value) in members {
-            switch key {
-            case "model":
-                unknown += apply(value, prefix: "model") { key, value in
-                    switch key {
-                    case "path": modelPath = value.stringValue; return value.stringValue != nil || value == .null
-                    case "threads": return set(&threads, value, 1...64)
-                    case "precision":
-                        guard let name = value.stringValue, let p = WeightPrecision(rawValue: name) else { return false }
-                        precision = p
-                        return true
-                    default: return false
-                    }
+        for (section, value) in sections {
+            guard table.contains(where: { $0.name.hasPrefix(section + ".") }), case .object(let members) = value else {
+                unknown.append(section)
+                continue
+            }
+            for (name, member) in members {
+                guard let key = table.key(named: "\(section).\(name)"), let value = SettingValue(member),
+                      key.apply(value, to: &self) else {
+                    unknown.append("\(section).\(name)")
+                    continue
                 }
-            case "completion":
-                unknown += apply(value, prefix: "completion") { key, value in
-                    switch key {
-                    case "enabled": return set(&completionEnabled, value)
-                    case "steps": return set(&completion.steps, value, 1...256)
-                    case "threshold":
-                        if value == .null { completion.confidenceThreshold = nil; return true }
-                        guard let number = value.numberValue, number > 0, number <= 1 else { return false }
-                        completion.confidenceThreshold = Float(number)
-                        return true
-                    case "lineHoleTokens": return set(&completion.lineHoleTokens, value, 1...256)
-                    case "blockHoleTokens": return set(&completion.blockHoleTokens, value, 1...512)
-                    case "contextTokens": return set(&completion.contextTokens, value, 64...131_072)
-                    case "temperature": return set(&completion.temperature, value, 0...2)
-                    case "cache": return set(&completion.useCache, value)
-                    case "reuseContext": return set(&completion.reuseContext, value)
-                    case "stopPenalty": return set(&completion.stopPenalty, value, 0...20)
-                    case "minConfidence": return set(&completion.minConfidence, value)
-                    // `midLineMinConfidence` was this floor's name when it held only for the rest of a line.
-                    case "newLineMinConfidence", "midLineMinConfidence":
-                        return set(&completion.newLineMinConfidence, value)
-                    case "minConfidenceByLanguage":
-                        // Replaces the whole table: `{}` puts every language under `minConfidence`.
-                        guard case .object(let members) = value else { return false }
-                        var table: [String: Float] = [:]
-                        for (language, value) in members {
-                            var floor: Float = 0
-                            guard set(&floor, value) else { return false }
-                            table[language] = floor
-                        }
-                        completion.minConfidenceByLanguage = table
-                        return true
-                    case "invokedMinConfidence": return set(&completion.invokedMinConfidence, value)
-                    case "lengthCandidates": return set(&completion.lengthCandidates, value, 1...3)
-                    case "fileLineSnapDistance": return set(&completion.fileLineSnapDistance, value)
-                    case "repeatedLinesFromOtherFiles": return set(&completion.repeatedLinesFromOtherFiles, value)
-                    case "repeatedLineMinBits": return set(&completion.repeatedLineMinBits, value, 0...1_000)
-                    case "rankFileLines": return set(&completion.rankFileLines, value)
-                    case "rankedLineMinProbability": return set(&completion.rankedLineMinProbability, value, 0...1)
-                    default: return false
-                    }
-                }
-            case "inlineCompletion":
-                unknown += apply(value, prefix: "inlineCompletion") { key, value in
-                    switch key {
-                    case "enabled": return set(&inlineCompletionEnabled, value)
-                    case "count": return set(&inlineCount, value, 1...8)
-                    default: return false
-                    }
-                }
-            case "backend":
-                unknown += apply(value, prefix: "backend") { key, value in
-                    switch key {
-                    case "kind":
-                        guard let name = value.stringValue, let kind = BackendConfiguration.Kind(name) else {
-                            return false
-                        }
-                        backend.kind = kind
-                        return true
-                    case "url": return setOptional(&backend.url, value)
-                    case "model": return setOptional(&backend.model, value)
-                    case "apiKeyEnv": return setOptional(&backend.apiKeyEnv, value)
-                    case "timeoutMs": return set(&backend.timeoutMilliseconds, value, 50...600_000)
-                    case "retries": return set(&backend.retries, value, 0...10)
-                    case "fallbackToEmbedded": return set(&backend.fallbackToEmbedded, value)
-                    default: return false
-                    }
-                }
-            default:
-                unknown.append(key)
             }
         }
         return unknown.sorted()
     }
+}
 
-    private func apply(_ value: JSONValue, prefix: String,
-                       _ member: (String, JSONValue) -> Bool) -> [String] {
-        guard case .object(let members) = value else { return [prefix] }
-        return members.compactMap { key, value in member(key, value) ? nil : "\(prefix).\(key)" }
-    }
+/// The server's settings list, as README shows it.
+public enum ServerSettings {
+    /// Every setting in a Markdown table, with its default.
+    public static var markdown: String { Configuration.table.markdownTable(defaults: Configuration()) }
+}
 
-    private func set(_ target: inout Int, _ value: JSONValue, _ range: ClosedRange<Int>) -> Bool {
-        guard let number = value.numberValue, number.rounded() == number, range.contains(Int(number)) else {
-            return false
+extension SettingValue {
+    /// A JSON value as a setting's value; nil for arrays, which no setting takes.
+    init?(_ json: JSONValue) {
+        switch json {
+        case .null: self = .null
+        case .bool(let value): self = .bool(value)
+        case .number(let value): self = .number(value)
+        case .string(let value): self = .string(value)
+        case .array: return nil
+        case .object(let members):
+            var converted: [String: SettingValue] = [:]
+            for (key, member) in members {
+                guard let value = SettingValue(member) else { return nil }
+                converted[key] = value
+            }
+            self = .object(converted)
         }
-        target = Int(number)
-        return true
-    }
-
-    /// A probability: a number in [0, 1].
-    private func set(_ target: inout Float, _ value: JSONValue) -> Bool { set(&target, value, 0...1) }
-
-    /// A number in `range`.
-    private func set(_ target: inout Float, _ value: JSONValue, _ range: ClosedRange<Double>) -> Bool {
-        guard let number = value.numberValue, range.contains(number) else { return false }
-        target = Float(number)
-        return true
-    }
-
-    private func setOptional(_ target: inout String?, _ value: JSONValue) -> Bool {
-        if value == .null { target = nil; return true }
-        guard let string = value.stringValue else { return false }
-        target = string
-        return true
-    }
-
-    private func set(_ target: inout Bool, _ value: JSONValue) -> Bool {
-        guard let bool = value.boolValue else { return false }
-        target = bool
-        return true
     }
 }

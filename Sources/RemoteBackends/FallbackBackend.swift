@@ -71,19 +71,19 @@ public final class FallbackBackend: FillBackend {
         state.withLock { if case .closed = $0.circuit { return false } else { return true } }
     }
 
-    public func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, settings: CompletionSettings,
+    public func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
                      cancellation: CancellationFlag) throws -> String {
         try routed(hole: hole) { backend, hole in
-            try backend.fill(context, hole: hole, attempt: attempt, settings: settings, cancellation: cancellation)
+            try backend.fill(context, hole: hole, attempt: attempt, sampling: sampling, cancellation: cancellation)
         }
     }
 
     /// The confidences come from whichever backend filled: the embedded fallback reports them, a remote primary
     /// does not.
     public func scoredFill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt,
-                           settings: CompletionSettings, cancellation: CancellationFlag) throws -> ScoredFill {
+                           sampling: SamplingSettings, cancellation: CancellationFlag) throws -> ScoredFill {
         try routed(hole: hole) { backend, hole in
-            try backend.scoredFill(context, hole: hole, attempt: attempt, settings: settings,
+            try backend.scoredFill(context, hole: hole, attempt: attempt, sampling: sampling,
                                    cancellation: cancellation)
         }
     }

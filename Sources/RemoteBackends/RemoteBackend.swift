@@ -70,7 +70,7 @@ public final class RemoteBackend: FillBackend {
     public var tokenizer: Tokenizer? { nil }
     public var maskTokenID: Int? { nil }
 
-    public func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, settings: CompletionSettings,
+    public func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
                      cancellation: CancellationFlag) throws -> String {
         let parameters = FillParameters(maxTokens: attempt.holeTokens,
                                         stop: hole.extent == .restOfLine ? ["\n"] : [],

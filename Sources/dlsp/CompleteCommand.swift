@@ -16,12 +16,10 @@ struct Complete: ParsableCommand {
     @Option(help: "Cursor column, 1-based, in characters (Unicode scalars).") var column: Int
     @Option(help: "Model directory, .gguf file or pulled ORG/NAME (default: the embedded model).") var model: String?
     @Option(help: "How many distinct suggestions.") var count = 1
-    @Option(help: "Denoising steps at most.") var steps = CompletionSettings().steps
-    @Option(help: ArgumentHelp("Commit every token at least this confident each step (0 < X ≤ 1), or 'none' for a "
-                               + "fixed schedule of --steps steps (default: the server's).")) var threshold: String?
-    @Option(help: "Logit penalty on ending the fill (default: the server's).") var stopPenalty: Float?
-    @Option(help: "Decode the hole in blocks of this many positions, left to right (default: the server's).")
-    var blockLength: Int?
+    @Option(name: .customLong("set"), help: ArgumentHelp(
+        "A completion setting, as NAME=VALUE (repeatable), e.g. --set threshold=0.7 --set steps=16: \(CompletionSettings.table.map(\.name).joined(separator: ", ")). `dlsp settings` lists what each does.",
+        valueName: "name=value"))
+    var assignments: [String] = []
     @Option(help: ArgumentHelp("How the engine keeps the weights: auto (8 bits for models over 100 M parameters "
                                + "on CPUs with AVX-512 VNNI), as-stored, q8.")) var precision = "auto"
     @Flag(help: "Print JSON instead of text.") var json = false
@@ -79,17 +77,11 @@ struct Complete: ParsableCommand {
         let modelPath = fillBackend.localEngine?.source ?? fillBackend.name
         let service = CompletionService(backend: fillBackend)
         var settings = CompletionSettings()
-        settings.steps = steps
-        if let threshold {
-            if threshold == "none" { settings.confidenceThreshold = nil } else {
-                guard let value = Float(threshold), value > 0, value <= 1 else {
-                    throw ValidationError("--threshold must be in (0, 1] or 'none'")
-                }
-                settings.confidenceThreshold = value
+        for assignment in assignments {
+            do { try CompletionSettings.table.apply(assignment: assignment, to: &settings) } catch {
+                throw ValidationError("--set \(error)")
             }
         }
-        if let stopPenalty { settings.stopPenalty = stopPenalty }
-        if let blockLength { settings.blockLength = blockLength }
         let fileURL = URL(fileURLWithPath: file).standardizedFileURL
         let (context, root) = Self.contextProvider(for: fileURL)
         let relative = fileURL.path.hasPrefix(root.path + "/") ? String(fileURL.path.dropFirst(root.path.count + 1))
@@ -99,9 +91,12 @@ struct Complete: ParsableCommand {
                                         cursor: cursor, count: count, invoked: true)
         let started = ContinuousClock.now
         let explain = self.explain
+        if explain {
+            FileHandle.standardError.write(Data(("stages: " + service.pipeline.stageNames.joined(separator: " → ") + "\n").utf8))
+        }
         let suggestions = try service.complete(request, context: context, settings: settings,
-                                               cancellation: CancellationFlag(), trace: { line in
-            if explain { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+                                               cancellation: CancellationFlag(), trace: { event in
+            if explain { FileHandle.standardError.write(Data((event.description + "\n").utf8)) }
         })
         let elapsed = ContinuousClock.now - started
         if json {

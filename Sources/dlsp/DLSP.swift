@@ -15,7 +15,7 @@ struct DLSP: ParsableCommand {
         abstract: "A code-completion language server driven by a diffusion language model.",
         version: DLSPVersion.current,
         subcommands: [LSP.self, Complete.self, Model.self, Bench.self, Serve.self, Grammars.self,
-                      Doctor.self],
+                      Doctor.self, SettingsList.self],
         defaultSubcommand: LSP.self)
 }
 

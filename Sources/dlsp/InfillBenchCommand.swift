@@ -22,26 +22,12 @@ struct InfillBench: ParsableCommand {
     @Argument(help: "The holes (JSON Lines).") var holes: String
     @Option(help: "Model directory, .gguf file or pulled ORG/NAME (default: the embedded model).") var model: String?
     @Option(help: "Evaluate at most this many holes.") var limit: Int?
-    @Option(help: "Denoising steps at most.") var steps = CompletionSettings().steps
-    @Option(help: "Logit penalty on ending a fill (default: the server's).") var stopPenalty: Float?
-    @Option(help: "Decode the hole in blocks of this many positions, left to right (default: the server's).")
-    var blockLength: Int?
-    @Option(help: "Tokens of context the canvas may hold (default: the server's).") var contextTokens: Int?
-    @Option(help: "Offer only suggestions at least this confident (default 0: every suggestion is scored; the curve below shows what a floor would do).")
+    @Option(name: .customLong("set"), help: ArgumentHelp(
+        "A completion setting against its default, as NAME=VALUE (repeatable): \(CompletionSettings.table.map(\.name).joined(separator: ", ")). `dlsp settings` lists what each does.",
+        valueName: "name=value"))
+    var assignments: [String] = []
+    @Option(help: "Offer only suggestions at least this confident (default 0: every suggestion is scored; the curve below shows what a floor would do). The same as --set invokedMinConfidence=X.")
     var minConfidence: Float = 0
-    @Option(help: "Hole lengths tried per hole, the surest fill kept (1: the planned length; 3: also half and twice it).")
-    var lengthCandidates: Int?
-    @Option(help: "Tokens of a single-line hole (default: the server's).") var lineHoleTokens: Int?
-    @Option(help: "Snap a single-line fill this close to a line of the file to that line (default: the server's; 0: never).")
-    var fileLineSnapDistance: Float?
-    @Option(help: "Offer the line the file repeats between the cursor's neighbours when they carry at least this many bits of evidence (default: the server's; 0: never).")
-    var repeatedLineMinBits: Float?
-    @Option(help: "Also look for repeated lines in the workspace's other files, for holes that name one (default: the server's).")
-    var repeatedLinesFromOtherFiles: Bool?
-    @Option(help: "Rank the file's lines against the model's fill and offer the one preferred to it (default: the server's).")
-    var rankFileLines: Bool?
-    @Option(help: "The as-you-type floor of a ranked line's probability (default: the server's).")
-    var rankedLineMinProbability: Float?
     @Flag(help: "Record every whole-line hole's ranked-line candidates and features in the JSON (`rankerHoles`), with the ranker off, for Training/fit_line_ranker.py.")
     var recordRankerCandidates = false
     @Option(help: "Suggestions asked for per single-line hole, as an explicit invocation asks for several; the table then also counts holes whose line is among them.")
@@ -74,22 +60,16 @@ struct InfillBench: ParsableCommand {
             ?? PlainTextContext()
         var evaluation = InfillEvaluation(service: CompletionService(backend: try EmbeddedBackend(engine: engine)),
                                           context: context, registry: registry)
-        evaluation.settings.steps = steps
-        if let stopPenalty { evaluation.settings.stopPenalty = stopPenalty }
-        if let blockLength { evaluation.settings.blockLength = blockLength }
-        if let contextTokens { evaluation.settings.contextTokens = contextTokens }
         // The evaluation asks, as a user invoking would, so only this floor drops suggestions; the as-you-type
         // floors stay the server's and mark what typing would not offer (`ScoredOutcome.offeredAtServerFloors`).
-        evaluation.settings.invokedMinConfidence = minConfidence
-        if let lengthCandidates { evaluation.settings.lengthCandidates = max(1, lengthCandidates) }
-        if let fileLineSnapDistance { evaluation.settings.fileLineSnapDistance = max(0, fileLineSnapDistance) }
-        if let repeatedLineMinBits { evaluation.settings.repeatedLineMinBits = max(0, repeatedLineMinBits) }
-        if let repeatedLinesFromOtherFiles { evaluation.settings.repeatedLinesFromOtherFiles = repeatedLinesFromOtherFiles }
-        if let lineHoleTokens { evaluation.settings.lineHoleTokens = max(1, lineHoleTokens) }
-        if let rankFileLines { evaluation.settings.rankFileLines = rankFileLines }
-        if let rankedLineMinProbability { evaluation.settings.rankedLineMinProbability = rankedLineMinProbability }
+        evaluation.settings.offer.invokedMinConfidence = minConfidence
+        for assignment in assignments {
+            do { try CompletionSettings.table.apply(assignment: assignment, to: &evaluation.settings) } catch {
+                throw ValidationError("--set \(error)")
+            }
+        }
         if recordRankerCandidates {
-            evaluation.settings.rankFileLines = false
+            evaluation.settings.offer.rankFileLines = false
             evaluation.recordRankerCandidates = true
         }
         evaluation.compareExact = compareExact
@@ -130,12 +110,25 @@ struct InfillBench: ParsableCommand {
         printRepeated(figures)
         printRanked(figures)
         printCurves(figures)
+        printDropsByStage(figures, stages: evaluation.service.pipeline.stageNames)
         if compareExact {
             print("\n| language | holes filled both ways | same suggestion with the exact sampler | p50 ms cached | p50 ms exact |")
             print("|---|---:|---:|---:|---:|")
             for (language, f) in figures.sorted(by: { $0.key < $1.key }) {
                 print("| \(language) | \(f.exactCompared) | \(pct(f.exactAgreementShare)) | \(String(format: "%.0f", f.p50Milliseconds)) | \(String(format: "%.0f", f.exactP50Milliseconds)) |")
             }
+        }
+    }
+
+    /// Where the model's fills were dropped, stage by stage in the pipeline's order.
+    private func printDropsByStage(_ figures: [String: InfillEvaluation.Figures], stages: [String]) {
+        let languages = figures.keys.sorted()
+        print("\nfills dropped, by stage of the pipeline (every attempt at every hole)")
+        print("| stage | " + languages.joined(separator: " | ") + " | all |")
+        print("|---|" + String(repeating: "---:|", count: languages.count + 1))
+        for stage in stages where figures.values.contains(where: { $0.droppedByStage[stage] != nil }) {
+            let counts = languages.map { figures[$0]?.droppedByStage[stage] ?? 0 }
+            print("| \(stage) | " + counts.map(String.init).joined(separator: " | ") + " | \(counts.reduce(0, +)) |")
         }
     }
 
@@ -165,7 +158,7 @@ struct InfillBench: ParsableCommand {
     /// What typing would offer of the single-line suggestions with the server's own floors (per language, higher
     /// for lines the file does not have): the point of the curves below that the defaults choose.
     private func printServerFloors(_ figures: [String: InfillEvaluation.Figures]) {
-        print("\nsingle-line holes as you type, with the server's floors (completion.minConfidence per language for lines of the file, newLineMinConfidence for the others)")
+        print("\nsingle-line holes as you type, with the server's floors (completion.offer.minConfidence per language for lines of the file, newLineMinConfidence for the others)")
         print("| language | offered | right | precision | coverage |")
         print("|---|---:|---:|---:|---:|")
         for (language, outcomes, holes) in lineGroups(figures) {

@@ -81,7 +81,7 @@ struct BlockCloserTests {
                                         text: Array(source.utf8), cursor: cursor, count: 1, invoked: true)
         let fill = scored([("}", 0.9), ("\n", 0.4), ("  = = =", 0.05), (")", 0.1)])
         var settings = CompletionSettings()
-        settings.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
+        settings.offer.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
         let suggestions = try CompletionService(backend: ScoredBackend([fill]))
             .complete(request, context: PlainTextContext(), settings: settings,
                       cancellation: CancellationFlag())

@@ -16,12 +16,12 @@ final class ScoredBackend: FillBackend, @unchecked Sendable {
     var tokenizer: Tokenizer? { nil }
     var maskTokenID: Int? { nil }
 
-    func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, settings: CompletionSettings,
+    func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
               cancellation: CancellationFlag) throws -> String {
-        try scoredFill(context, hole: hole, attempt: attempt, settings: settings, cancellation: cancellation).text
+        try scoredFill(context, hole: hole, attempt: attempt, sampling: sampling, cancellation: cancellation).text
     }
 
-    func scoredFill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, settings: CompletionSettings,
+    func scoredFill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
                     cancellation: CancellationFlag) throws -> ScoredFill {
         attempts.append(attempt)
         return outputs.isEmpty ? ScoredFill(text: "") : outputs.removeFirst()
@@ -48,9 +48,9 @@ struct ConfidenceFloorTests {
     /// the model.
     static var settings: CompletionSettings {
         var settings = CompletionSettings()
-        settings.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
-        settings.minConfidence = 0.5
-        settings.newLineMinConfidence = 0  // these tests' fills are new lines; that floor has its own test
+        settings.offer.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
+        settings.offer.minConfidence = 0.5
+        settings.offer.newLineMinConfidence = 0  // these tests' fills are new lines; that floor has its own test
         return settings
     }
 
@@ -95,24 +95,24 @@ struct ConfidenceFloorTests {
         #expect(first.text == "x + 1" && first.isUnsure)
         // The floors are settings.
         var settings = CompletionSettings()
-        settings.minConfidence = 0.2
-        settings.minConfidenceByLanguage = [:]  // the shipped table has its own floor for Python
-        settings.newLineMinConfidence = 0
+        settings.offer.minConfidence = 0.2
+        settings.offer.minConfidenceByLanguage = [:]  // the shipped table has its own floor for Python
+        settings.offer.newLineMinConfidence = 0
         let relaxed = try Self.complete(ScoredBackend([unsure]), invoked: false, settings: settings)
         #expect(relaxed.first?.isUnsure == false)
-        settings.invokedMinConfidence = 0.5
-        settings.minConfidence = 0.9
+        settings.offer.invokedMinConfidence = 0.5
+        settings.offer.minConfidence = 0.9
         #expect(try Self.complete(ScoredBackend([unsure]), invoked: true, settings: settings).isEmpty)
     }
 
     @Test("a language with its own floor uses it while typing; the others keep minConfidence")
     func perLanguageFloor() throws {
         var settings = CompletionSettings()
-        settings.minConfidence = 0.9
-        settings.minConfidenceByLanguage = ["javascript": 0.6]
-        settings.newLineMinConfidence = 0
-        #expect(settings.minConfidence(forLanguage: "javascript") == 0.6)
-        #expect(settings.minConfidence(forLanguage: "python") == 0.9)
+        settings.offer.minConfidence = 0.9
+        settings.offer.minConfidenceByLanguage = ["javascript": 0.6]
+        settings.offer.newLineMinConfidence = 0
+        #expect(settings.offer.minConfidence(forLanguage: "javascript") == 0.6)
+        #expect(settings.offer.minConfidence(forLanguage: "python") == 0.9)
         func fill() -> ScoredBackend { ScoredBackend([scored([("x", 0.7)])]) }
         let offered = try #require(try Self.complete(fill(), invoked: false, settings: settings,
                                                      languageID: "javascript").first)
@@ -135,15 +135,15 @@ struct ConfidenceFloorTests {
     @Test("a line the file does not have is held to newLineMinConfidence, wherever the cursor is")
     func newLineFloor() throws {
         var settings = CompletionSettings()
-        settings.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
-        settings.minConfidence = 0.7
-        settings.minConfidenceByLanguage = ["javascript": 0.5]
-        settings.newLineMinConfidence = 0.9
-        settings.fileLineSnapDistance = 0  // `max(xs)` is near `sum(xs)`: snapping has its own tests
-        #expect(settings.minConfidence(forLanguage: "python", copiesLineOfFile: true) == 0.7)
-        #expect(settings.minConfidence(forLanguage: "python", copiesLineOfFile: false) == 0.9)
-        #expect(settings.minConfidence(forLanguage: "javascript", copiesLineOfFile: true) == 0.5)
-        #expect(settings.minConfidence(forLanguage: "javascript", copiesLineOfFile: false) == 0.9)
+        settings.offer.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
+        settings.offer.minConfidence = 0.7
+        settings.offer.minConfidenceByLanguage = ["javascript": 0.5]
+        settings.offer.newLineMinConfidence = 0.9
+        settings.offer.fileLineSnapDistance = 0  // `max(xs)` is near `sum(xs)`: snapping has its own tests
+        #expect(settings.offer.minConfidence(forLanguage: "python", copiesLineOfFile: true) == 0.7)
+        #expect(settings.offer.minConfidence(forLanguage: "python", copiesLineOfFile: false) == 0.9)
+        #expect(settings.offer.minConfidence(forLanguage: "javascript", copiesLineOfFile: true) == 0.5)
+        #expect(settings.offer.minConfidence(forLanguage: "javascript", copiesLineOfFile: false) == 0.9)
         func offered(_ before: String, _ after: String, fill: String, confidence: Float = 0.8) throws -> [String] {
             try Self.typing(before, after, fill: scored([(fill, confidence)]), settings: settings).map(\.text)
         }
@@ -162,7 +162,7 @@ struct ConfidenceFloorTests {
         #expect(try offered(mid, "\n", fill: "sum(xs)") == ["sum(xs)"])
         #expect(try offered(mid, "\n", fill: "max(xs)").isEmpty)
         // Below the language's own floor a line of the file is held back too.
-        settings.minConfidence = 0.85
+        settings.offer.minConfidence = 0.85
         #expect(try offered(mid, "\n", fill: "sum(xs)").isEmpty)
         // Asked for, a held-back line is shown, marked unsure.
         let request = CompletionRequest(uri: "file:///m.py", path: "m.py", languageID: "python",
@@ -191,8 +191,8 @@ struct ConfidenceFloorTests {
                                             text: Array((before + "\n").utf8), cursor: before.utf8.count,
                                             count: fills.count, invoked: true)
             var settings = CompletionSettings()
-            settings.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
-            settings.fileLineSnapDistance = 0  // these fills are near `sum(xs)`: snapping has its own tests
+            settings.offer.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
+            settings.offer.fileLineSnapDistance = 0  // these fills are near `sum(xs)`: snapping has its own tests
             return try CompletionService(backend: ScoredBackend(fills.map { scored([($0, 0.6)]) }))
                 .complete(request, context: PlainTextContext(), settings: settings,
                           cancellation: CancellationFlag()).map(\.text)
@@ -212,8 +212,8 @@ struct ConfidenceFloorTests {
     @Test("with three length candidates the surest fill is offered, whatever its length")
     func lengthCandidatesPickTheSurest() throws {
         var settings = CompletionSettings()
-        settings.lengthCandidates = 3
-        settings.minConfidence = 0
+        settings.hole.lengthCandidates = 3
+        settings.offer.minConfidence = 0
         let backend = ScoredBackend([scored([("y", 0.6)]), scored([("x", 0.95)]), scored([("z", 0.7)])])
         let suggestions = try Self.complete(backend, invoked: false, settings: settings)
         #expect(suggestions.map(\.text) == ["x"])
@@ -229,8 +229,8 @@ struct ConfidenceFloorTests {
     @Test("no attempt's hole takes more than half the canvas")
     func holesLeaveRoomForContext() throws {
         var settings = CompletionSettings()
-        settings.contextTokens = 64
-        settings.lineHoleTokens = 200
+        settings.hole.contextTokens = 64
+        settings.hole.lineHoleTokens = 200
         let backend = ScoredBackend([scored([("y", 0.6)]), scored([("x", 0.95)]), scored([("z", 0.7)])])
         _ = try Self.complete(backend, invoked: true, count: 3, settings: settings)
         #expect(backend.attempts.map(\.holeTokens) == [32, 32, 32])

@@ -52,7 +52,7 @@ struct DegenerateRepetitionTests {
                                         count: 2, invoked: true)
         let suggestions = try CompletionService(backend: backend).complete(
             request, context: PlainTextContext(), settings: CompletionSettings(), cancellation: CancellationFlag(),
-            trace: { lines.append($0) })
+            trace: { lines.append($0.description) })
         #expect(suggestions.map(\.text) == ["total + x"])
         #expect(lines.contains { $0.contains("\"_\" repeated") })
     }

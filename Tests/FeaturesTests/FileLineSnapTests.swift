@@ -80,8 +80,8 @@ struct FileLineSnapTests {
                                             text: Array((before + "\n").utf8), cursor: before.utf8.count,
                                             invoked: invoked)
             var settings = CompletionSettings()
-            settings.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
-            settings.fileLineSnapDistance = distance
+            settings.offer.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
+            settings.offer.fileLineSnapDistance = distance
             return try CompletionService(backend: ScoredBackend([scored([(fill, confidence)])]))
                 .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
         }

@@ -34,8 +34,8 @@ import Testing
         var evaluation = InfillEvaluation(service: CompletionService(backend: ScoredBackend(
             [scored([("y = 2", 0.99)]), scored([("y = 2", 0.3)]), scored([("#", 0.99)])])),
                                           context: PlainTextContext(), registry: ActionFixtures.registry)
-        evaluation.settings.minConfidence = 0.5
-        evaluation.settings.minConfidenceByLanguage = [:]
+        evaluation.settings.offer.minConfidence = 0.5
+        evaluation.settings.offer.minConfidenceByLanguage = [:]
         var figures: [String: InfillEvaluation.Figures] = [:]
         for _ in 0..<3 { try evaluation.score(hole, into: &figures) }
         let outcomes = try #require(figures["python"]).lineOutcomes

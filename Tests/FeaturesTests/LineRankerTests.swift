@@ -117,10 +117,10 @@ struct LineRankerTests {
             let request = CompletionRequest(uri: "file:///l.py", path: "l.py", languageID: "python", text: text,
                                             cursor: cursor, count: count, invoked: invoked)
             var settings = CompletionSettings()
-            settings.newLineMinConfidence = 0
-            settings.minConfidence = 0
-            settings.rankedLineMinProbability = floor
-            settings.rankFileLines = rank
+            settings.offer.newLineMinConfidence = 0
+            settings.offer.minConfidence = 0
+            settings.offer.rankedLineMinProbability = floor
+            settings.offer.rankFileLines = rank
             return try CompletionService(backend: ScoredBackend([scored([("if row:", modelConfidence)]),
                                                                  scored([("if not row:", 0.3)])]))
                 .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())

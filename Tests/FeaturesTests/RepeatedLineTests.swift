@@ -147,10 +147,10 @@ struct RepeatedLineTests {
             let request = CompletionRequest(uri: "file:///b.py", path: "b.py", languageID: "python", text: text,
                                             cursor: before.utf8.count)
             var settings = CompletionSettings()
-            settings.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
-            settings.repeatedLineMinBits = minimumBits
-            settings.repeatedLinesFromOtherFiles = otherFiles
-            settings.newLineMinConfidence = 0
+            settings.offer.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
+            settings.offer.repeatedLineMinBits = minimumBits
+            settings.offer.repeatedLinesFromOtherFiles = otherFiles
+            settings.offer.newLineMinConfidence = 0
             return try CompletionService(backend: ScoredBackend([scored([("x = 1", 0.99)])]))
                 .complete(request, context: IndexedContext(index: index), settings: settings,
                           cancellation: CancellationFlag())
@@ -193,9 +193,9 @@ struct RepeatedLineTests {
                                             text: Array((parts[0] + parts[1]).utf8), cursor: parts[0].utf8.count,
                                             count: count, invoked: invoked)
             var settings = CompletionSettings()
-            settings.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
-            settings.repeatedLineMinBits = minimumBits
-            settings.newLineMinConfidence = 0
+            settings.offer.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
+            settings.offer.repeatedLineMinBits = minimumBits
+            settings.offer.newLineMinConfidence = 0
             let backend = ScoredBackend([scored([("resp = None", 0.99)])])
             let suggestions = try CompletionService(backend: backend)
                 .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())

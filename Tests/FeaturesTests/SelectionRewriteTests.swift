@@ -18,7 +18,7 @@ final class ScriptedBackend: FillBackend, @unchecked Sendable {
     var tokenizer: Tokenizer? { nil }
     var maskTokenID: Int? { nil }
 
-    func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, settings: CompletionSettings,
+    func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
               cancellation: CancellationFlag) throws -> String {
         contexts.append(context)
         attempts.append(attempt)

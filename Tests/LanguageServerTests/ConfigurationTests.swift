@@ -21,54 +21,54 @@ struct ConfigurationTests {
 
     @Test func perLanguageFloorsReplaceTheTable() {
         var configuration = Configuration()
-        #expect(configuration.completion.minConfidenceByLanguage.isEmpty)
-        #expect(configuration.completion.minConfidence == 0.4)
+        #expect(configuration.completion.offer.minConfidenceByLanguage.isEmpty)
+        #expect(configuration.completion.offer.minConfidence == 0.4)
         let unknown = configuration.apply(.object(["completion": .object([
             "minConfidence": .number(0.8),
             "minConfidenceByLanguage": .object(["swift": .number(0.7), "python": .number(0.9)]),
         ])]))
         #expect(unknown.isEmpty)
-        #expect(configuration.completion.minConfidenceByLanguage == ["swift": 0.7, "python": 0.9])
-        #expect(configuration.completion.minConfidence(forLanguage: "javascript") == 0.8)
+        #expect(configuration.completion.offer.minConfidenceByLanguage == ["swift": 0.7, "python": 0.9])
+        #expect(configuration.completion.offer.minConfidence(forLanguage: "javascript") == 0.8)
 
         _ = configuration.apply(.object(["completion": .object(["minConfidenceByLanguage": .object([:])])]))
-        #expect(configuration.completion.minConfidence(forLanguage: "swift") == 0.8)
+        #expect(configuration.completion.offer.minConfidence(forLanguage: "swift") == 0.8)
 
-        let before = configuration.completion.minConfidenceByLanguage
+        let before = configuration.completion.offer.minConfidenceByLanguage
         let rejected = configuration.apply(.object(["completion": .object([
             "minConfidenceByLanguage": .object(["swift": .number(1.5)]),
         ])]))
         #expect(rejected == ["completion.minConfidenceByLanguage"])
-        #expect(configuration.completion.minConfidenceByLanguage == before)
+        #expect(configuration.completion.offer.minConfidenceByLanguage == before)
 
         #expect(configuration.apply(.object(["completion": .object(["newLineMinConfidence": .number(0.3)])])).isEmpty)
-        #expect(configuration.completion.minConfidence(forLanguage: "swift", copiesLineOfFile: false) == 0.8)
+        #expect(configuration.completion.offer.minConfidence(forLanguage: "swift", copiesLineOfFile: false) == 0.8)
         #expect(configuration.apply(.object(["completion": .object(["newLineMinConfidence": .number(2)])]))
             == ["completion.newLineMinConfidence"])
-        #expect(configuration.completion.newLineMinConfidence == 0.3)
+        #expect(configuration.completion.offer.newLineMinConfidence == 0.3)
         // The floor's earlier name still sets it.
         #expect(configuration.apply(.object(["completion": .object(["midLineMinConfidence": .number(0.95)])])).isEmpty)
-        #expect(configuration.completion.newLineMinConfidence == 0.95)
+        #expect(configuration.completion.offer.newLineMinConfidence == 0.95)
 
-        #expect(configuration.completion.fileLineSnapDistance == 0.3)
+        #expect(configuration.completion.offer.fileLineSnapDistance == 0.3)
         #expect(configuration.apply(.object(["completion": .object(["fileLineSnapDistance": .number(0)])])).isEmpty)
-        #expect(configuration.completion.fileLineSnapDistance == 0)
+        #expect(configuration.completion.offer.fileLineSnapDistance == 0)
         #expect(configuration.apply(.object(["completion": .object(["fileLineSnapDistance": .number(-1)])]))
             == ["completion.fileLineSnapDistance"])
-        #expect(configuration.completion.fileLineSnapDistance == 0)
+        #expect(configuration.completion.offer.fileLineSnapDistance == 0)
 
-        #expect(configuration.completion.repeatedLineMinBits == 12)
+        #expect(configuration.completion.offer.repeatedLineMinBits == 12)
         #expect(configuration.apply(.object(["completion": .object(["repeatedLineMinBits": .number(20)])])).isEmpty)
-        #expect(configuration.completion.repeatedLineMinBits == 20)
-        #expect(configuration.completion.rankFileLines && configuration.completion.rankedLineMinProbability == 0.75)
+        #expect(configuration.completion.offer.repeatedLineMinBits == 20)
+        #expect(configuration.completion.offer.rankFileLines && configuration.completion.offer.rankedLineMinProbability == 0.75)
         #expect(configuration.apply(.object(["completion": .object(["rankFileLines": .bool(false),
                                                                     "rankedLineMinProbability": .number(0.9)])])).isEmpty)
-        #expect(!configuration.completion.rankFileLines && configuration.completion.rankedLineMinProbability == 0.9)
+        #expect(!configuration.completion.offer.rankFileLines && configuration.completion.offer.rankedLineMinProbability == 0.9)
         #expect(configuration.apply(.object(["completion": .object(["rankedLineMinProbability": .number(2)])]))
             == ["completion.rankedLineMinProbability"])
         #expect(configuration.apply(.object(["completion": .object(["repeatedLineMinBits": .number(-1)])]))
             == ["completion.repeatedLineMinBits"])
-        #expect(configuration.completion.repeatedLineMinBits == 20)
+        #expect(configuration.completion.offer.repeatedLineMinBits == 20)
     }
 }
 

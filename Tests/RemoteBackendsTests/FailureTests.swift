@@ -224,7 +224,7 @@ import Testing
         @Sendable func fill() throws -> String {
             try breaker.fill(someContext, hole: HolePlan(tokens: 8, extent: .lines),
                              attempt: FillAttempt(holeTokens: 8, temperature: 0, seed: 0),
-                             settings: CompletionSettings(), cancellation: CancellationFlag())
+                             sampling: SamplingSettings(), cancellation: CancellationFlag())
         }
         #expect(try await blocking(fill) == "embedded")
         #expect(!breaker.isOpen)
@@ -260,7 +260,7 @@ import Testing
         @Sendable func fill() throws -> String {
             try breaker.fill(someContext, hole: HolePlan(tokens: 8, extent: .lines),
                              attempt: FillAttempt(holeTokens: 8, temperature: 0, seed: 0),
-                             settings: CompletionSettings(), cancellation: CancellationFlag())
+                             sampling: SamplingSettings(), cancellation: CancellationFlag())
         }
         await #expect(throws: RemoteBackendError.self) { try await blocking(fill) }
         do {

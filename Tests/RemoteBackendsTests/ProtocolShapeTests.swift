@@ -38,7 +38,7 @@ import Testing
         let text = try await blocking {
             try backend.fill(someContext, hole: HolePlan(tokens: 24, extent: .restOfLine),
                              attempt: FillAttempt(holeTokens: 24, temperature: 0, seed: 7),
-                             settings: CompletionSettings(), cancellation: CancellationFlag())
+                             sampling: SamplingSettings(), cancellation: CancellationFlag())
         }
         #expect(text == "a + b")
         let body = recorder.lastBody
@@ -82,7 +82,7 @@ import Testing
         let text = try await blocking {
             try backend.fill(someContext, hole: HolePlan(tokens: 48, extent: .lines),
                              attempt: FillAttempt(holeTokens: 48, temperature: 0, seed: 0),
-                             settings: CompletionSettings(), cancellation: CancellationFlag())
+                             sampling: SamplingSettings(), cancellation: CancellationFlag())
         }
         #expect(text == "a + b")
         let body = recorder.lastBody

@@ -334,7 +334,7 @@ final class GatedBackend: FillBackend {
     var supportsStepHook: Bool { false }
     var tokenizer: Tokenizer? { nil }
     var maskTokenID: Int? { nil }
-    func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, settings: CompletionSettings,
+    func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
               cancellation: CancellationFlag) throws -> String {
         gate.enter()
         return "42"
@@ -351,7 +351,7 @@ final class RecordingBackend: FillBackend {
     var supportsStepHook: Bool { false }
     var tokenizer: Tokenizer? { nil }
     var maskTokenID: Int? { nil }
-    func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, settings: CompletionSettings,
+    func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
               cancellation: CancellationFlag) throws -> String {
         seen.withLock { $0 = (context, attempt.holeTokens) }
         return answer

@@ -127,7 +127,7 @@ import Testing
         @Sendable func fill(_ service: CompletionService) throws -> String {
             try service.backend.fill(context, hole: HolePlan(tokens: 4, extent: .restOfLine),
                                      attempt: FillAttempt(holeTokens: 4, temperature: 0, seed: 0),
-                                     settings: CompletionSettings(), cancellation: CancellationFlag())
+                                     sampling: SamplingSettings(), cancellation: CancellationFlag())
         }
         let before = try await blocking { try host.service(timeout: .now() + 10).get() }
         #expect(try await blocking { try fill(before) } == "first")

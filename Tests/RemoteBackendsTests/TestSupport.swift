@@ -108,7 +108,7 @@ final class FixedBackend: FillBackend {
     var supportsStepHook: Bool { false }
     var tokenizer: Tokenizer? { nil }
     var maskTokenID: Int? { nil }
-    func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, settings: CompletionSettings,
+    func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
               cancellation: CancellationFlag) throws -> String {
         calls.add(1, ordering: .relaxed)
         return text

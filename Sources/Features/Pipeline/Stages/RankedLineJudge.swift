@@ -1,0 +1,36 @@
+import Foundation
+import Syntax
+
+/// The line of the file `LineRanker` prefers to the model's fill, when nothing follows the cursor on its line and the
+/// line keeps a parsing file parsing (`OfferPolicy.rankFileLines`, `rankedLineMinProbability`).
+public struct RankedLineJudge: LineJudge {
+    public var name: String { "ranked line" }
+    public init() {}
+
+    public func line(at site: CompletionSite, modelLine: ModelLine?) -> Suggestion? {
+        let offer = site.settings.offer
+        guard offer.rankFileLines, site.lineSuffix.utf8.allSatisfy(LineFingerprints.isBlank) else { return nil }
+        let started = ContinuousClock.now
+        let index = offer.repeatedLinesFromOtherFiles ? site.workspaceIndex : nil
+        let (before, candidates) = CompletionService.rankedLineCandidates(
+            text: site.request.text, line: site.line, linePrefix: site.linePrefix, typed: site.typed,
+            modelLine: modelLine.map { ($0.text, $0.confidence) },
+            otherFiles: index.map { LineRanker.OtherFiles(index: $0, path: site.request.path) })
+        guard let (chosen, probability) = LineRanker().choose(candidates) else {
+            site.trace(name, "ranking \(candidates.count) lines of the file: the model's fill is likelier than any")
+            return nil
+        }
+        let text = String(decoding: chosen.text.utf8.dropFirst(before.utf8.count), as: UTF8.self)
+        guard text.hasPrefix(site.typed), site.hole.validate?(text) ?? true else {
+            site.trace(name, .dropped, "ranking \(candidates.count) lines of the file: line \(chosen.line + 1) (p = \(String(format: "%.2f", probability))), but the file parsed before and would not with it")
+            return nil
+        }
+        site.trace(name, .offered, "ranking \(candidates.count) lines: line \(chosen.line + 1)\(chosen.path.map { " of \($0)" } ?? "") is likelier than the model's fill (p = \(String(format: "%.2f", probability))): \(text.debugDescription)")
+        return Suggestion(text: text, replaceStart: site.wordStart, fromTypeAheadCache: false,
+                          milliseconds: (ContinuousClock.now - started).milliseconds,
+                          confidence: probability, tokenConfidences: [probability],
+                          isUnsure: probability < offer.rankedLineMinProbability,
+                          rankedLine: RankedLineEvidence(line: chosen.line, probability: probability,
+                                                         candidates: candidates.count, path: chosen.path))
+    }
+}
