@@ -118,20 +118,20 @@ public final class CompletionService: Sendable {
         // burst of keystrokes nearly every request is, and building their contexts anyway kept the workers busy
         // with answers nobody would read.
         if cancellation.isCancelled { throw EngineError.cancelled }
-        let line = LineAround(text: request.text, cursor: request.cursor)
+        let lines = DocumentLines(text: request.text, cursor: request.cursor)
         if let rest = typeAhead.lookup(uri: request.uri, document: request.text, cursor: request.cursor) {
-            let start = line.identifierStart
+            let start = lines.identifierStart
             let typedSoFar = String(decoding: request.text[start..<request.cursor], as: UTF8.self)
             return [Suggestion(text: typedSoFar + rest, replaceStart: start, fromTypeAheadCache: true, milliseconds: 0)]
         }
         // Token healing: a half-typed word is re-generated whole, so the canvas never ends in the middle of a
         // token the model has never seen split that way; the fill must then start with what was typed.
-        let (infill, plannedHole) = context.prepare(request: request, holeStart: line.identifierStart,
+        let (infill, plannedHole) = context.prepare(request: request, holeStart: lines.identifierStart,
                                                     settings: settings, tokenizer: backend.tokenizer,
                                                     maskTokenID: backend.maskTokenID)
         var hole = plannedHole
         if !backend.supportsStepHook { hole.stepHook = nil }
-        let site = CompletionSite(request: request, settings: settings, line: line, hole: hole,
+        let site = CompletionSite(request: request, settings: settings, lines: lines, hole: hole,
                                   workspaceIndex: context.workspaceIndex, trace: trace)
         let suggestions = try pipeline.run(at: site, context: infill, backend: backend, cancellation: cancellation)
         if let best = suggestions.first, !best.isUnsure {
@@ -140,71 +140,6 @@ public final class CompletionService: Sendable {
                                fill: String(best.text.utf8.dropFirst(site.typed.utf8.count)) ?? "")
         }
         return suggestions
-    }
-}
-
-extension CompletionService {
-    /// A suggestion's first line: what is judged of it as a single line.
-    static func firstLine(of text: String) -> String {
-        text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
-    }
-
-    /// What `LineRanker` ranks at a cursor: the lines of the file that begin with the cursor line's text before the
-    /// typed word (`before`, without its indentation) and the typed word, described against the model's line
-    /// (`modelLine`: the typed word and the model's fill).
-    static func rankedLineCandidates(text: [UInt8], line: LineAround, linePrefix: String, typed: String,
-                                     modelLine: (text: String, confidence: Float?)?,
-                                     otherFiles: LineRanker.OtherFiles? = nil)
-        -> (before: String, candidates: [LineRanker.Candidate]) {
-        let before = String(decoding: Array(linePrefix.utf8)[...].trimmingLeadingBlanks, as: UTF8.self)
-        let modelFill = modelLine.map {
-            String(decoding: Array((before + Self.firstLine(of: $0.text)).utf8)[...].trimmingBlanks, as: UTF8.self)
-        }
-        return (before, LineRanker.candidates(text: text, cursorLineStart: line.lineStart, head: before + typed,
-                                              modelFill: modelFill, modelConfidence: modelLine?.confidence,
-                                              otherFiles: otherFiles))
-    }
-
-    /// Whether the cursor's line, completed (`completedLine`: its text before the hole, the typed word and the fill;
-    /// only its first line counts), reads like another line of the file, leading and trailing blanks aside. Why
-    /// suggestions that do are held to a lower floor than the others: on three sets of held-out whole lines the
-    /// model was right on 144 of 364 such suggestions and on 4 of 567 others; on held-out lines with the cursor
-    /// after their first `= ` or `(`, such suggestions at the language's floor were right 9 of 20 and 11 of 24 times,
-    /// the others 1 in 6 (`Training/JOURNAL.md`).
-    static func completesLineOfFile(_ completedLine: String, text: [UInt8], line: LineAround) -> Bool {
-        let first = completedLine.split(separator: "\n", omittingEmptySubsequences: false).first ?? ""
-        let wanted = Array(first.utf8)[...].trimmingBlanks
-        guard !wanted.isEmpty else { return false }
-        var start = 0
-        while start <= text.count {
-            var end = start
-            while end < text.count, text[end] != UInt8(ascii: "\n") { end += 1 }
-            if start != line.lineStart, text[start..<end].trimmingBlanks.elementsEqual(wanted) { return true }
-            start = end + 1
-        }
-        return false
-    }
-
-    /// A multi-line fill up to its first line (after the first) that the model was unsure of: that line's own
-    /// tokens score below `floor` (`SuggestionConfidence`). A weak model often gets a line right, a `}` or a
-    /// `return`, and then wanders; the lines after that point are noise however sure the first one was. The first
-    /// line is always kept (the suggestion's own score judges it). Unchanged without confidences (remote backends).
-    static func keepingConfidentLines(_ cleaned: String, typedBytes: Int, fill: ScoredFill, floor: Float) -> String {
-        let lines = cleaned.split(separator: "\n", omittingEmptySubsequences: false)
-        guard lines.count > 1, floor > 0 else { return cleaned }
-        var keptBytes = typedBytes + lines[0].utf8.count
-        guard var scoredTokens = fill.confidences(coveringBytes: keptBytes)?.count else { return cleaned }
-        var kept = 1
-        for line in lines.dropFirst() {
-            let end = keptBytes + 1 + line.utf8.count
-            guard let covering = fill.confidences(coveringBytes: end) else { break }
-            if let score = SuggestionConfidence.score(Array(covering.dropFirst(scoredTokens))), score < floor { break }
-            kept += 1
-            keptBytes = end
-            scoredTokens = covering.count
-        }
-        return kept == lines.count ? cleaned
-            : FillPostProcessor.trimTrailingWhitespace(lines.prefix(kept).joined(separator: "\n"))
     }
 }
 
@@ -239,70 +174,6 @@ public struct HolePlan: Sendable {
         self.extent = extent
     }
 }
-
-/// The cursor's line in a UTF-8 buffer.
-struct LineAround {
-    let text: [UInt8]
-    let cursor: Int
-    let lineStart: Int
-    let lineEnd: Int
-
-    init(text: [UInt8], cursor: Int) {
-        self.text = text
-        self.cursor = cursor
-        var start = cursor
-        while start > 0, text[start - 1] != UInt8(ascii: "\n") { start -= 1 }
-        var end = cursor
-        while end < text.count, text[end] != UInt8(ascii: "\n"), text[end] != UInt8(ascii: "\r") { end += 1 }
-        lineStart = start
-        lineEnd = end
-    }
-
-    /// The start of the identifier that ends at the cursor (ASCII letters, digits, `_`, non-ASCII bytes), at
-    /// most 64 bytes back.
-    var identifierStart: Int {
-        var index = cursor
-        while index > lineStart, cursor - index < 64, isIdentifierByte(text[index - 1]) { index -= 1 }
-        // Never start a hole on a UTF-8 continuation byte.
-        while index < cursor, text[index] & 0xC0 == 0x80 { index += 1 }
-        return index
-    }
-
-
-    func prefix(upTo cursor: Int) -> String { String(decoding: text[lineStart..<cursor], as: UTF8.self) }
-    func suffix(from cursor: Int) -> String { String(decoding: text[cursor..<lineEnd], as: UTF8.self) }
-
-    /// Up to `count` lines after the cursor's line.
-    func followingLines(_ count: Int) -> [Substring] {
-        guard lineEnd < text.count else { return [] }
-        let rest = String(decoding: text[lineEnd...].prefix(4096), as: UTF8.self)
-        return Array(rest.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().prefix(count))
-    }
-}
-
-/// Whether a UTF-8 byte can be part of an identifier as completion sees words: ASCII letters, digits, `_`, and any
-/// byte of a non-ASCII character (so `größe` and `変数` are words too).
-public func isIdentifierByte(_ byte: UInt8) -> Bool {
-    (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-        || byte == UInt8(ascii: "_") || byte >= 0x80
-}
-
-extension ArraySlice where Element == UInt8 {
-    /// The bytes without leading and trailing spaces, tabs and carriage returns: a line as the workspace index
-    /// fingerprints it (`LineFingerprints.trimmed`), so that lines compared here and there agree.
-    var trimmingBlanks: ArraySlice<UInt8> { LineFingerprints.trimmed(self) }
-
-    /// The bytes without leading spaces, tabs and carriage returns.
-    var trimmingLeadingBlanks: ArraySlice<UInt8> { drop(while: isBlankByte) }
-
-    /// The bytes without trailing spaces, tabs and carriage returns.
-    var trimmingTrailingBlanks: ArraySlice<UInt8> {
-        guard let last = lastIndex(where: { !isBlankByte($0) }) else { return self[endIndex..<endIndex] }
-        return self[...last]
-    }
-}
-
-private func isBlankByte(_ byte: UInt8) -> Bool { LineFingerprints.isBlank(byte) }
 
 extension Duration {
     /// The duration in milliseconds, as suggestions and the bench report times.

@@ -40,8 +40,8 @@ public struct FillPostProcessor: Sendable {
         }
         guard text.contains(where: { !$0.isWhitespace }) else { return nil }
         // A fill that only re-types what already follows the cursor adds nothing.
-        let rest = lineSuffix.trimmingLeadingWhitespace
-        if !rest.isEmpty, rest.hasPrefix(text.trimmingLeadingWhitespace) { return nil }
+        let rest = lineSuffix.trimmingLeadingBlanks
+        if !rest.isEmpty, rest.hasPrefix(text.trimmingLeadingBlanks) { return nil }
         return text
     }
 
@@ -240,11 +240,11 @@ public struct FillPostProcessor: Sendable {
     static func dropLinesRepeatingTheNextLines(_ fill: String, followingLines: [Substring]) -> String {
         var lines = fill.split(separator: "\n", omittingEmptySubsequences: false)
         guard lines.count > 1 else { return fill }
-        let next = followingLines.map { $0.trimmedSpaces }.filter { !$0.isEmpty }
+        let next = followingLines.map { $0.trimmingBlanks }.filter { !$0.isEmpty }
         guard let firstNext = next.first else { return fill }
         // Find the first fill line (after the first) that starts repeating the following lines.
         for start in 1..<lines.count {
-            let candidate = lines[start...].map { $0.trimmedSpaces }.filter { !$0.isEmpty }
+            let candidate = lines[start...].map { $0.trimmingBlanks }.filter { !$0.isEmpty }
             guard let first = candidate.first, first == firstNext else { continue }
             if zip(candidate, next).allSatisfy(==) {
                 lines.removeSubrange(start...)
@@ -343,19 +343,4 @@ public struct FillPostProcessor: Sendable {
     static let closers: Set<Character> = [")", "]", "}"]
     static let openerOf: [Character: Character] = [")": "(", "]": "[", "}": "{"]
     static let closerOf: [Character: Character] = ["(": ")", "[": "]", "{": "}"]
-}
-
-extension StringProtocol {
-    var trimmingLeadingWhitespace: Substring {
-        let string = Substring(self)
-        return string.drop(while: { $0 == " " || $0 == "\t" })
-    }
-
-    /// Without leading and trailing spaces, tabs and carriage returns.
-    var trimmedSpaces: String {
-        var scalars = Substring(self)
-        while let first = scalars.first, first == " " || first == "\t" { scalars = scalars.dropFirst() }
-        while let last = scalars.last, last == " " || last == "\t" || last == "\r" { scalars = scalars.dropLast() }
-        return String(scalars)
-    }
 }

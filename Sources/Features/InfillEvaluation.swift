@@ -42,8 +42,8 @@ public struct ScoredOutcome: Codable, Sendable, Equatable {
     /// Whether the as-you-type path would offer it with the server's own floors (`CompletionSettings`'s
     /// `minConfidence`, per language, `newLineMinConfidence`): the operating point the defaults choose on the curve.
     public var offeredAtServerFloors = false
-    /// Whether the suggestion completes the line into one the file already has (`CompletionService
-    /// .completesLineOfFile`): the model is right far more often on such lines, which the server's floors and the
+    /// Whether the suggestion completes the line into one the file already has (`DocumentLines
+    /// .fileHasLine`): the model is right far more often on such lines, which the server's floors and the
     /// order of several suggestions use.
     public var copiesLineOfFile = false
     /// The model's own fill, stripped (as `suggested`), when the suggestion was snapped to a line of the file
@@ -226,18 +226,20 @@ public struct InfillEvaluation {
             let want = hole.middle.trimmingCharacters(in: .whitespaces)
             if Self.previousLine(hole.prefix) == want { f.lineExactPreviousLine += 1 }
             let suggestions = try complete(request, into: &f)
-            let line = LineAround(text: text, cursor: cursor)
+            let lines = DocumentLines(text: text, cursor: cursor)
             if recordRankerCandidates, suggestions.first?.repeatedLine == nil,
-               line.suffix(from: cursor).utf8.allSatisfy(LineFingerprints.isBlank) {
+               lines.lineSuffix(from: cursor).utf8.allSatisfy(LineFingerprints.isBlank) {
                 let first = suggestions.first
-                let model = first.map { ($0.snappedFrom ?? $0.text, $0.rankedLine == nil ? $0.confidence : nil) }
-                let candidates = CompletionService.rankedLineCandidates(
-                    text: text, line: line, linePrefix: line.prefix(upTo: line.identifierStart),
-                    typed: String(decoding: text[line.identifierStart..<cursor], as: UTF8.self), modelLine: model,
+                let model = first.map {
+                    ModelLine(text: $0.snappedFrom ?? $0.text, confidence: $0.rankedLine == nil ? $0.confidence : nil)
+                }
+                let candidates = RankedLineJudge.candidates(
+                    lines: lines, linePrefix: lines.linePrefix(upTo: lines.identifierStart),
+                    typed: String(decoding: text[lines.identifierStart..<cursor], as: UTF8.self), modelLine: model,
                     otherFiles: settings.offer.repeatedLinesFromOtherFiles
                         ? context.workspaceIndex.map { LineRanker.OtherFiles(index: $0, path: hole.path) } : nil)
                     .candidates
-                let got = first.map { CompletionService.firstLine(of: $0.text).trimmingCharacters(in: .whitespaces) }
+                let got = first.map { $0.text.firstLine.trimmingCharacters(in: .whitespaces) }
                 f.rankerHoles.append(RankerHole(features: candidates.map(\.features),
                                                 right: candidates.map { $0.text == want },
                                                 modelRight: got == want, modelOffered: first.map { !$0.isUnsure } ?? false))
@@ -246,14 +248,13 @@ public struct InfillEvaluation {
             f.lineAnswered += 1
             var outcomes = suggestions.map { suggestion in
                 // The model's own line decides: a snapped suggestion is a line of the file by construction.
-                let completed = line.prefix(upTo: suggestion.replaceStart) + (suggestion.snappedFrom ?? suggestion.text)
-                let got = CompletionService.firstLine(of: suggestion.text).trimmingCharacters(in: .whitespaces)
+                let completed = lines.linePrefix(upTo: suggestion.replaceStart) + (suggestion.snappedFrom ?? suggestion.text)
+                let got = suggestion.text.firstLine.trimmingCharacters(in: .whitespaces)
                 return ScoredOutcome(tokenConfidences: suggestion.tokenConfidences, correct: got == want,
                                      suggested: got, expected: want,
                                      offeredWhileTyping: !FillPostProcessor.isBareCommentMarker(suggestion.text),
                                      offeredAtServerFloors: !suggestion.isUnsure,
-                                     copiesLineOfFile: CompletionService.completesLineOfFile(completed, text: text,
-                                                                                             line: line),
+                                     copiesLineOfFile: lines.fileHasLine(completed),
                                      snappedFrom: suggestion.snappedFrom?.trimmingCharacters(in: .whitespaces),
                                      repeatedLine: suggestion.repeatedLine.map { $0.line + 1 },
                                      repeatedFrom: suggestion.repeatedLine?.path,

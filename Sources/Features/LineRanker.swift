@@ -104,14 +104,13 @@ public struct LineRanker: Sendable {
     /// files next to the cursor's neighbours. `modelFill` is the model's line (from `head` on, trimmed; nil when it
     /// had none), `modelConfidence` how sure the model was of it (`Suggestion.confidence`): a sure model's fill is
     /// kept more often.
-    public static func candidates(text: [UInt8], cursorLineStart: Int, head: String, modelFill: String?,
+    public static func candidates(lines document: DocumentLines, head: String, modelFill: String?,
                                   modelConfidence: Float? = nil, otherFiles: OtherFiles? = nil) -> [Candidate] {
-        let lines = FileLines.near(text: text, lineStart: cursorLineStart, lines: maximumDistance)
+        let lines = TokenizedLines(document.nonBlankLines(within: maximumDistance))
         let cursor = lines.cursorPosition
         let above = (1...3).map { lines.tokens(at: cursor - $0) }
         let below = (0..<3).map { lines.tokens(at: cursor + $0) }
-        let cursorLine = text[cursorLineStart...].prefix(while: { $0 != UInt8(ascii: "\n") })
-        let indentation = Array(cursorLine.prefix(while: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }))
+        let indentation = Array(document.cursorIndentation)
         let headBytes = Array(head.utf8)
         let fill = modelFill.map { Array($0.utf8) }
         let fillTokens = fill.map { LineTokens($0[...]) }
@@ -121,7 +120,7 @@ public struct LineRanker: Sendable {
 
         /// Describes line `i` of `file` (the cursor's file when `path` is nil) and keeps it if it is the best-surrounded
         /// occurrence of its text so far. `placement`: distance, count and rarity within the cursor's file.
-        func consider(_ file: FileLines, _ i: Int, path: String?, placement: [Float]) {
+        func consider(_ file: TokenizedLines, _ i: Int, path: String?, placement: [Float]) {
             let line = file.trimmed[i]
             guard line.starts(with: headBytes) else { return }
             let up = (1...3).map { LineTokens.jaccard(above[$0 - 1], file.tokens(at: i - $0)) }
@@ -155,7 +154,7 @@ public struct LineRanker: Sendable {
         for i in lines.trimmed.indices {
             let count = Float(counts[lines.trimmed[i]] ?? 1)
             consider(lines, i, path: nil, placement: [
-                Float(Foundation.log(1 + Double(abs(lines.lineNumbers[i] - lines.cursorLineNumber)))),
+                Float(Foundation.log(1 + Double(abs(lines.lineNumbers[i] - document.cursorLine)))),
                 Float(Foundation.log(Double(count))),
                 Float(Foundation.log(Double(total / count))),
             ])
@@ -169,7 +168,8 @@ public struct LineRanker: Sendable {
                 for place in group {
                     // Only the lines a candidate's features read are split and tokenized, not the whole file. A line
                     // changed on disk since it was indexed is described as it is now.
-                    guard let (window, i) = FileLines.around(text: bytes, lineNumber: place.lineNumber, context: 3)
+                    guard let (window, i) = TokenizedLines.around(line: place.lineNumber, context: 3,
+                                                                  in: DocumentLines(text: bytes))
                     else { continue }
                     consider(window, i, path: path, placement: [0, 0, 0])
                 }
@@ -239,89 +239,42 @@ struct LineTokens: Equatable {
     }
 }
 
-/// A file's non-blank lines other than the cursor's, with their tokens: what `LineRanker` compares.
-struct FileLines {
-    var trimmed: [ArraySlice<UInt8>] = []
-    var indentation: [ArraySlice<UInt8>] = []
-    var lineNumbers: [Int] = []
-    var tokenized: [LineTokens] = []
-    /// The cursor sits between `trimmed[cursorPosition - 1]` and `trimmed[cursorPosition]`.
-    var cursorPosition = 0
-    var cursorLineNumber = 0
+/// Non-blank lines of a document with their tokens: what `LineRanker` compares.
+struct TokenizedLines {
+    let lines: NonBlankLines
+    let tokenized: [LineTokens]
 
-    /// `text`'s lines, except the one starting at byte `skipped` (the cursor's), numbered from `firstLineNumber`.
-    init(text: ArraySlice<UInt8>, firstLineNumber: Int = 0, skippingLineAt skipped: Int) {
-        var start = text.startIndex, number = firstLineNumber
-        while start <= text.endIndex {
-            var end = start
-            while end < text.endIndex, text[end] != UInt8(ascii: "\n") { end += 1 }
-            if start == skipped {
-                cursorPosition = trimmed.count
-                cursorLineNumber = number
-            } else {
-                let line = LineFingerprints.trimmed(text[start..<end])
-                if !line.isEmpty {
-                    trimmed.append(line)
-                    indentation.append(text[start..<line.startIndex])
-                    lineNumbers.append(number)
-                    tokenized.append(LineTokens(line))
-                }
-            }
-            if end >= text.endIndex { break }
-            start = end + 1
-            number += 1
-        }
+    init(_ lines: NonBlankLines) {
+        self.lines = lines
+        tokenized = lines.trimmed.map { LineTokens($0) }
     }
 
-    init(text: [UInt8], skippingLineAt skipped: Int) { self.init(text: text[...], skippingLineAt: skipped) }
+    var trimmed: [ArraySlice<UInt8>] { lines.trimmed }
+    var indentation: [ArraySlice<UInt8>] { lines.indentation }
+    var lineNumbers: [Int] { lines.lineNumbers }
+    var cursorPosition: Int { lines.cursorPosition }
 
-    /// The lines at most `lines` lines from the one starting at byte `lineStart` (which is skipped: the cursor's).
-    static func near(text: [UInt8], lineStart: Int, lines distance: Int) -> FileLines {
-        let newline = UInt8(ascii: "\n")
-        var low = lineStart, lowNumber = 0
-        for _ in 0..<distance {
-            guard low > 0 else { break }
+    /// Line `line` of `document` (0-based) with `context` non-blank lines on each side (fewer at the file's ends), and
+    /// that line's index among them; nil when the line is blank or past the end. Only those lines are tokenized.
+    static func around(line: Int, context: Int, in document: DocumentLines) -> (lines: TokenizedLines, index: Int)? {
+        guard line < document.count, !document.trimmed(line: line).isEmpty else { return nil }
+        var low = line, found = 0
+        while low > 0, found < context {
             low -= 1
-            while low > 0 && text[low - 1] != newline { low -= 1 }
+            if !document.trimmed(line: low).isEmpty { found += 1 }
         }
-        var high = lineStart
-        for _ in 0...distance {
-            guard high < text.count, let end = text[high...].firstIndex(of: newline) else { high = text.count; break }
-            high = end + 1
+        var high = line
+        found = 0
+        while high < document.count - 1, found < context {
+            high += 1
+            if !document.trimmed(line: high).isEmpty { found += 1 }
         }
-        for byte in text[..<low] where byte == newline { lowNumber += 1 }
-        return FileLines(text: text[low..<high], firstLineNumber: lowNumber, skippingLineAt: lineStart)
-    }
-
-    /// Line `lineNumber` of `text` (0-based) with `context` non-blank lines on each side (fewer at the file's ends),
-    /// and that line's index among them; nil when the file has no such non-blank line.
-    static func around(text: [UInt8], lineNumber: Int, context: Int) -> (lines: FileLines, index: Int)? {
-        let newline = UInt8(ascii: "\n")
-        var start = 0
-        for _ in 0..<lineNumber {
-            guard let end = text[start...].firstIndex(of: newline) else { return nil }
-            start = end + 1
-        }
-        var low = start, lowNumber = lineNumber, found = 0
-        while low > 0 && found < context {
-            var previous = low - 1
-            while previous > 0 && text[previous - 1] != newline { previous -= 1 }
-            if !LineFingerprints.trimmed(text[previous..<(low - 1)]).isEmpty { found += 1 }
-            low = previous
-            lowNumber -= 1
-        }
-        var high = start, after = -1
-        while high < text.count && after < context {
-            let end = text[high...].firstIndex(of: newline) ?? text.count
-            if !LineFingerprints.trimmed(text[high..<end]).isEmpty { after += 1 }
-            high = min(text.count, end + 1)
-        }
-        let lines = FileLines(text: text[low..<high], firstLineNumber: lowNumber, skippingLineAt: -1)
-        guard let index = lines.lineNumbers.firstIndex(of: lineNumber) else { return nil }
+        let lines = TokenizedLines(document.nonBlankLines(in: low...high))
+        guard let index = lines.lineNumbers.firstIndex(of: line) else { return nil }
         return (lines, index)
     }
 
-    /// The tokens of the line at `index`, or nil outside the file.
+    /// The tokens of the line at `index`, or nil outside the window.
     func tokens(at index: Int) -> LineTokens? {
         index >= 0 && index < tokenized.count ? tokenized[index] : nil
     }

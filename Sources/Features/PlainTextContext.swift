@@ -15,9 +15,9 @@ public struct PlainTextContext: InfillContextProvider {
         let context = InfillContext(path: request.path,
                                     prefix: String(decoding: request.text[prefixStart..<holeStart], as: UTF8.self),
                                     suffix: String(decoding: request.text[request.cursor..<suffixEnd], as: UTF8.self))
-        let line = LineAround(text: request.text, cursor: request.cursor)
-        let restOfLine = line.suffix(from: request.cursor)
-        if restOfLine.contains(where: { !$0.isWhitespace }) || !line.prefix(upTo: request.cursor).allSatisfy(\.isWhitespace) {
+        let lines = DocumentLines(text: request.text, cursor: request.cursor)
+        if lines.lineSuffix(from: request.cursor).contains(where: { !$0.isWhitespace })
+            || !lines.linePrefix(upTo: request.cursor).allSatisfy(\.isWhitespace) {
             return (context, HolePlan(tokens: settings.hole.lineHoleTokens, extent: .restOfLine))
         }
         return (context, HolePlan(tokens: settings.hole.blockHoleTokens, extent: .lines))

@@ -52,14 +52,14 @@ struct RepeatedLine {
     /// neighbours surround (or precede, or follow) no other line, or different lines at equally good places, or the
     /// evidence is weaker than `minimumBits`. `before` is the cursor line's text before the hole, `after` its text
     /// after the cursor.
-    func find(before: String, after: String, typed: String, text: [UInt8], line: LineAround)
+    func find(before: String, after: String, typed: String, lines document: DocumentLines)
         -> (rest: String, evidence: RepeatedLineEvidence)? {
-        let lines = NonBlankLines(text: text, skippingLineAt: line.lineStart)
+        let lines = LineIdentities(document.nonBlankLines())
         // The cursor sits between lines[above] and lines[below].
         let above = lines.cursorPosition - 1, below = lines.cursorPosition
         guard above >= 0 || below < lines.ids.count else { return nil }
-        let cursorLine = text[line.lineStart..<line.lineEnd]
-        let indentation = cursorLine.prefix(while: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
+        let indentation = document.cursorIndentation
+        let text = document.text, lineStart = document.cursorLineStart
         // Every other line at the cursor's indentation (the suggestion is inserted after it) that shares at least
         // the nearest neighbour on one side, with how far the agreement goes on each side.
         var places: [Place] = []
@@ -74,7 +74,7 @@ struct RepeatedLine {
         }
         // Of places that hold the same line, the nearest is the one named and measured.
         func nearest(_ places: [Place]) -> Place {
-            places.min { abs(lines.starts[$0.index] - line.lineStart) < abs(lines.starts[$1.index] - line.lineStart) }!
+            places.min { abs(lines.starts[$0.index] - lineStart) < abs(lines.starts[$1.index] - lineStart) }!
         }
         func bits(_ place: Place) -> Double {
             (0..<place.up).reduce(0) { $0 + lines.bits(at: above - $1) }
@@ -109,11 +109,9 @@ struct RepeatedLine {
     /// such a line was right 72 of 81, 120 of 129 and 91 of 104 times where the file had none (`Training/JOURNAL.md`).
     /// `path` is the cursor's file, left out of the search.
     func acrossFiles(index: WorkspaceIndex, path: String, before: String, after: String, typed: String,
-                     text: [UInt8], line: LineAround) -> (rest: String, evidence: RepeatedLineEvidence)? {
-        var newline = line.lineEnd  // `lineEnd` stops at a carriage return too
-        while newline < text.count, text[newline] != UInt8(ascii: "\n") { newline += 1 }
-        guard let above = Self.nearestNonBlankLine(in: text, from: line.lineStart - 1, step: -1),
-              let below = Self.nearestNonBlankLine(in: text, from: newline + 1, step: 1) else { return nil }
+                     lines: DocumentLines) -> (rest: String, evidence: RepeatedLineEvidence)? {
+        guard let above = lines.nearestNonBlankLine(from: lines.cursorLine - 1, step: -1),
+              let below = lines.nearestNonBlankLine(from: lines.cursorLine + 1, step: 1) else { return nil }
         let found = index.linesBetween(LineFingerprints.fingerprint(above), and: LineFingerprints.fingerprint(below),
                                        excluding: path)
         guard let first = found.places.first, found.places.allSatisfy({ $0.fingerprint == first.fingerprint })
@@ -146,22 +144,6 @@ struct RepeatedLine {
         return rest.isEmpty ? nil : String(decoding: rest, as: UTF8.self)
     }
 
-    /// The nearest non-blank line from the one holding byte `offset`, going by `step` (−1: up, 1: down), without
-    /// blanks at either end; `offset` is the newline that ends a line going up, a line's first byte going down.
-    static func nearestNonBlankLine(in text: [UInt8], from offset: Int, step: Int) -> ArraySlice<UInt8>? {
-        var position = offset
-        while position >= 0, position < text.count {
-            // The line containing `position`.
-            var start = position, end = position
-            while start > 0, text[start - 1] != UInt8(ascii: "\n") { start -= 1 }
-            while end < text.count, text[end] != UInt8(ascii: "\n") { end += 1 }
-            let trimmed = text[start..<end].trimmingBlanks
-            if !trimmed.isEmpty { return trimmed }
-            position = step < 0 ? start - 1 : end + 1
-        }
-        return nil
-    }
-
     /// A line that shares the cursor's neighbours: its index among the non-blank lines, and how many lines agree
     /// just above it and just below it.
     struct Place {
@@ -172,7 +154,7 @@ struct RepeatedLine {
 
     /// The places that agree best by `key`, when they all hold the same line; nil when there are none or they
     /// disagree (the file does not say which line to write).
-    private static func agreed(_ places: [Place], by key: (Place) -> (Int, Int), lines: NonBlankLines) -> [Place]? {
+    private static func agreed(_ places: [Place], by key: (Place) -> (Int, Int), lines: LineIdentities) -> [Place]? {
         guard let top = places.map(key).max(by: <) else { return nil }
         let best = places.filter { key($0) == top }
         let id = lines.ids[best[0].index]
@@ -180,30 +162,23 @@ struct RepeatedLine {
     }
 }
 
-/// A file's non-blank lines but one (the cursor's), each named by a number that equal lines share (blanks at either
-/// end aside), with where it starts, its line number and how often it occurs.
-private struct NonBlankLines {
+/// A file's non-blank lines but one (the cursor's), each named by a number that equal lines share, with where it
+/// starts, its line number and how often it occurs.
+private struct LineIdentities {
     var ids: [Int] = []
-    var starts: [Int] = []
-    var numbers: [Int] = []
     var texts: [ArraySlice<UInt8>] = []
     var occurrences: [Int] = []
+    let starts: [Int]
+    let numbers: [Int]
     /// Where the skipped line sits: the index of the first non-blank line after it.
-    var cursorPosition = 0
+    let cursorPosition: Int
 
-    init(text: [UInt8], skippingLineAt skipped: Int) {
+    init(_ lines: NonBlankLines) {
+        starts = lines.starts
+        numbers = lines.lineNumbers
+        cursorPosition = lines.cursorPosition
         var idOfText: [ArraySlice<UInt8>: Int] = [:]
-        var start = 0, number = 0
-        while start <= text.count {
-            var end = start
-            while end < text.count, text[end] != UInt8(ascii: "\n") { end += 1 }
-            defer { start = end + 1; number += 1 }
-            if start == skipped {
-                cursorPosition = ids.count
-                continue
-            }
-            let trimmed = text[start..<end].trimmingBlanks
-            guard !trimmed.isEmpty else { continue }
+        for trimmed in lines.trimmed {
             let id: Int
             if let known = idOfText[trimmed] {
                 id = known
@@ -215,8 +190,6 @@ private struct NonBlankLines {
             }
             occurrences[id] += 1
             ids.append(id)
-            starts.append(start)
-            numbers.append(number)
         }
     }
 

@@ -111,6 +111,12 @@ extension LineTable {
         return LineColumn(line: line, column: units)
     }
 
+    /// The byte range of line `line`'s content in `bytes` (the buffer the table was built from), without its
+    /// terminator.
+    public func contentRange(ofLine line: Int, in bytes: [UInt8]) -> Range<Int> {
+        bytes.withUnsafeBufferPointer { contentRange(ofLine: line, in: $0) }
+    }
+
     /// The index of the line that contains byte `offset` (binary search over line starts).
     public func line(containing offset: Int) -> Int {
         var low = 0

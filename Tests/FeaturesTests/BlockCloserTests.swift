@@ -59,18 +59,18 @@ struct BlockCloserTests {
     func keepsConfidentLines() {
         let fill = scored([("}", 0.9), ("\n", 0.9), ("  return", 0.8), (" x", 0.7), ("\n", 0.6), ("= =", 0.1),
                            (" =", 0.05)])
-        #expect(CompletionService.keepingConfidentLines(fill.text, typedBytes: 0, fill: fill, floor: 0.5)
+        #expect(ConfidentLinesCut.keepingConfidentLines(fill.text, typedBytes: 0, fill: fill, floor: 0.5)
             == "}\n  return x")
-        #expect(CompletionService.keepingConfidentLines(fill.text, typedBytes: 0, fill: fill, floor: 0.95) == "}")
+        #expect(ConfidentLinesCut.keepingConfidentLines(fill.text, typedBytes: 0, fill: fill, floor: 0.95) == "}")
         // The first line is the suggestion's own score's to judge; without confidences nothing is cut.
         let unsureFirst = scored([("x", 0.01), ("\n", 0.9), ("y", 0.9)])
-        #expect(CompletionService.keepingConfidentLines("x\ny", typedBytes: 0, fill: unsureFirst, floor: 0.5) == "x\ny")
-        #expect(CompletionService.keepingConfidentLines("x\n= =", typedBytes: 0, fill: ScoredFill(text: "x\n= ="),
+        #expect(ConfidentLinesCut.keepingConfidentLines("x\ny", typedBytes: 0, fill: unsureFirst, floor: 0.5) == "x\ny")
+        #expect(ConfidentLinesCut.keepingConfidentLines("x\n= =", typedBytes: 0, fill: ScoredFill(text: "x\n= ="),
                                                         floor: 0.5) == "x\n= =")
         // The typed word is part of the fill's first tokens.
         let typed = scored([("ret", 0.9), ("urn", 0.9), ("\n", 0.9), ("@@", 0.1)])
-        #expect(CompletionService.keepingConfidentLines("urn", typedBytes: 3, fill: typed, floor: 0.5) == "urn")
-        #expect(CompletionService.keepingConfidentLines("urn\n@@", typedBytes: 3, fill: typed, floor: 0.5) == "urn")
+        #expect(ConfidentLinesCut.keepingConfidentLines("urn", typedBytes: 3, fill: typed, floor: 0.5) == "urn")
+        #expect(ConfidentLinesCut.keepingConfidentLines("urn\n@@", typedBytes: 3, fill: typed, floor: 0.5) == "urn")
     }
 
     @Test("through the completion path: a new line in an unclosed block gets the `}`, without the noise after it")

@@ -175,12 +175,12 @@ struct ConfidenceFloorTests {
     @Test("a completed line is a line of the file when another line reads the same, blanks aside")
     func completesLineOfFile() {
         let text = Array("a = 1\n  b = f(x)  \nb = \n".utf8)
-        let line = LineAround(text: text, cursor: text.count - 1)
-        #expect(CompletionService.completesLineOfFile("b = f(x)", text: text, line: line))
-        #expect(CompletionService.completesLineOfFile("  a = 1\nnext", text: text, line: line))  // its first line
-        #expect(!CompletionService.completesLineOfFile("b = f(y)", text: text, line: line))
-        #expect(!CompletionService.completesLineOfFile("b = ", text: text, line: line))  // the cursor's own line
-        #expect(!CompletionService.completesLineOfFile("   ", text: text, line: line))
+        let lines = DocumentLines(text: text, cursor: text.count - 1)
+        #expect(lines.fileHasLine("b = f(x)"))
+        #expect(lines.fileHasLine("  a = 1\nnext"))  // its first line
+        #expect(!lines.fileHasLine("b = f(y)"))
+        #expect(!lines.fileHasLine("b = "))  // the cursor's own line
+        #expect(!lines.fileHasLine("   "))
     }
 
     @Test("asked for several, suggestions that complete the line into one of the file's come first")

@@ -8,13 +8,13 @@ struct FileLineSnapTests {
     static func snap(_ fill: String, typed: String = "", in before: String, _ after: String = "\n",
                      maxDistance: Double = 0.3, comparisonBudget: Int = 2_000_000) -> String? {
         let text = Array((before + after).utf8)
-        let line = LineAround(text: text, cursor: before.utf8.count)
+        let lines = DocumentLines(text: text, cursor: before.utf8.count)
         let holeStart = before.utf8.count - typed.utf8.count
         var snapper = FileLineSnap(maxDistance: maxDistance)
         snapper.comparisonBudget = comparisonBudget
         return snapper.snap(
-            fill, before: line.prefix(upTo: holeStart), after: line.suffix(from: before.utf8.count), typed: typed,
-            text: text, line: line)
+            fill, before: lines.linePrefix(upTo: holeStart), after: lines.lineSuffix(from: before.utf8.count),
+            typed: typed, lines: lines)
     }
 
     @Test("the distance is the share of both strings outside their longest common subsequence")

@@ -30,8 +30,7 @@ struct LineRankerTests {
 
     static func candidates(_ file: String, head: String = "", modelFill: String? = nil) -> [LineRanker.Candidate] {
         let (text, cursor) = split(file)
-        let line = LineAround(text: text, cursor: cursor)
-        return LineRanker.candidates(text: text, cursorLineStart: line.lineStart, head: head, modelFill: modelFill)
+        return LineRanker.candidates(lines: DocumentLines(text: text, cursor: cursor), head: head, modelFill: modelFill)
     }
 
     @Test("the line whose surroundings look like the cursor's wins, with a probability")
@@ -89,24 +88,25 @@ struct LineRankerTests {
     @Test("another file's line is described from a window of its lines: three non-blank lines on each side")
     func window() throws {
         let text = Array("a\n\nb\nc\n  d\n\n\ne\nf\ng\nh\n".utf8)
-        let (lines, index) = try #require(FileLines.around(text: text, lineNumber: 7, context: 3))
+        let document = DocumentLines(text: text)
+        let (lines, index) = try #require(TokenizedLines.around(line: 7, context: 3, in: document))
         #expect(lines.trimmed.map { String(decoding: $0, as: UTF8.self) } == ["b", "c", "d", "e", "f", "g", "h"])
         #expect(lines.lineNumbers == [2, 3, 4, 7, 8, 9, 10] && index == 3)
         #expect(String(decoding: lines.indentation[2], as: UTF8.self) == "  ")
         // At the file's ends, fewer; a blank line or one past the end has no window.
-        let (start, first) = try #require(FileLines.around(text: text, lineNumber: 0, context: 3))
+        let (start, first) = try #require(TokenizedLines.around(line: 0, context: 3, in: document))
         #expect(start.lineNumbers == [0, 2, 3, 4] && first == 0)
-        #expect(FileLines.around(text: text, lineNumber: 1, context: 3) == nil)
-        #expect(FileLines.around(text: text, lineNumber: 40, context: 3) == nil)
+        #expect(TokenizedLines.around(line: 1, context: 3, in: document) == nil)
+        #expect(TokenizedLines.around(line: 40, context: 3, in: document) == nil)
         // The window describes a line as the whole file does.
-        let whole = FileLines(text: text, skippingLineAt: -1)
+        let whole = TokenizedLines(document.nonBlankLines(in: 0...(document.count - 1)))
         #expect(whole.tokens(at: 4) == lines.tokens(at: index) && whole.lineNumbers[4] == 7)
         // The cursor's own file, in a long file: the lines within the distance, the cursor's skipped.
         let numbered = Array((0..<10).map { "l\($0)\n" }.joined().utf8)
-        let near = FileLines.near(text: numbered, lineStart: 15, lines: 2)
-        #expect(near.lineNumbers == [3, 4, 6, 7] && near.cursorPosition == 2 && near.cursorLineNumber == 5)
-        #expect(FileLines.near(text: numbered, lineStart: 0, lines: 2).lineNumbers == [1, 2])
-        #expect(FileLines.near(text: numbered, lineStart: 27, lines: 2).lineNumbers == [7, 8])
+        let near = DocumentLines(text: numbered, cursor: 15).nonBlankLines(within: 2)
+        #expect(near.lineNumbers == [3, 4, 6, 7] && near.cursorPosition == 2)
+        #expect(DocumentLines(text: numbered, cursor: 0).nonBlankLines(within: 2).lineNumbers == [1, 2])
+        #expect(DocumentLines(text: numbered, cursor: 27).nonBlankLines(within: 2).lineNumbers == [7, 8])
     }
 
     @Test("the service offers the ranked line first, held to its own floor while typing")
@@ -167,8 +167,8 @@ struct LineRankerTests {
 
             """
         let (text, cursor) = Self.split(file)
-        let line = LineAround(text: text, cursor: cursor)
-        let all = LineRanker.candidates(text: text, cursorLineStart: line.lineStart, head: "", modelFill: "if row:",
+        let lines = DocumentLines(text: text, cursor: cursor)
+        let all = LineRanker.candidates(lines: lines, head: "", modelFill: "if row:",
                                         otherFiles: LineRanker.OtherFiles(index: index, path: "groups.py"))
         // The cursor's line above is nowhere else; the line below it is, and the line before that one is ranked.
         let fromOther = all.filter { $0.path == "users.py" }
@@ -176,12 +176,12 @@ struct LineRankerTests {
         let fromOtherFile = try #require(LineRanker.Features.names.firstIndex(of: "fromOtherFile"))
         #expect(fromOther.first?.line == 2 && fromOther.first?.features[fromOtherFile] == 1)
         // The cursor's own file is never read as another file.
-        let excluded = LineRanker.candidates(text: text, cursorLineStart: line.lineStart, head: "", modelFill: nil,
+        let excluded = LineRanker.candidates(lines: lines, head: "", modelFill: nil,
                                              otherFiles: LineRanker.OtherFiles(index: index, path: "users.py"))
         #expect(excluded.allSatisfy { $0.path == nil })
         // The places are kept between keystrokes, until another file changes.
         func fromOtherFiles() -> [String] {
-            LineRanker.candidates(text: text, cursorLineStart: line.lineStart, head: "", modelFill: nil,
+            LineRanker.candidates(lines: lines, head: "", modelFill: nil,
                                   otherFiles: LineRanker.OtherFiles(index: index, path: "groups.py"))
                 .filter { $0.path != nil }.map(\.text)
         }

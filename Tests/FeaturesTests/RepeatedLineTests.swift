@@ -28,10 +28,10 @@ struct RepeatedLineTests {
         let parts = file.components(separatedBy: "|")
         let text = Array((parts[0] + parts[1]).utf8)
         let cursor = parts[0].utf8.count
-        let line = LineAround(text: text, cursor: cursor)
+        let lines = DocumentLines(text: text, cursor: cursor)
         return RepeatedLine(minimumBits: minimumBits).find(
-            before: line.prefix(upTo: cursor - typed.utf8.count), after: line.suffix(from: cursor), typed: typed,
-            text: text, line: line)
+            before: lines.linePrefix(upTo: cursor - typed.utf8.count), after: lines.lineSuffix(from: cursor),
+            typed: typed, lines: lines)
     }
 
     @Test("the twin's line is found, with how many lines agree and how rare they are")
@@ -177,12 +177,12 @@ struct RepeatedLineTests {
     func nearestNeighbours() {
         let before = "  first \r\n\r\n   \r\n"
         let text = Array((before + "    \r\n\r\n  last\r\n").utf8)
-        let line = LineAround(text: text, cursor: before.utf8.count + 4)
+        let lines = DocumentLines(text: text, cursor: before.utf8.count + 4)
         func string(_ bytes: ArraySlice<UInt8>?) -> String? { bytes.map { String(decoding: $0, as: UTF8.self) } }
-        #expect(string(RepeatedLine.nearestNonBlankLine(in: text, from: line.lineStart - 1, step: -1)) == "first")
-        // Going down starts after the cursor line's newline, not at its carriage return.
-        #expect(string(RepeatedLine.nearestNonBlankLine(in: text, from: line.lineEnd + 2, step: 1)) == "last")
-        #expect(RepeatedLine.nearestNonBlankLine(in: Array("\n\n".utf8), from: 0, step: -1) == nil)
+        #expect(lines.cursorLine == 3)
+        #expect(string(lines.nearestNonBlankLine(from: lines.cursorLine - 1, step: -1)) == "first")
+        #expect(string(lines.nearestNonBlankLine(from: lines.cursorLine + 1, step: 1)) == "last")
+        #expect(DocumentLines(text: Array("\n\n".utf8)).nearestNonBlankLine(from: 1, step: -1) == nil)
     }
 
     @Test("the service offers the repeated line without the model, and the model's fill after it when asked for two")

@@ -6,8 +6,8 @@ import Syntax
 public final class CompletionSite {
     public let request: CompletionRequest
     public let settings: CompletionSettings
-    /// The cursor's line.
-    let line: LineAround
+    /// The document's lines, the cursor's among them.
+    public let lines: DocumentLines
     /// Where the hole begins: the start of the half-typed word at the cursor (token healing re-generates it whole).
     public let wordStart: Int
     /// The half-typed word (`wordStart..<cursor`); every suggestion starts with it.
@@ -29,15 +29,15 @@ public final class CompletionSite {
     var offeredTexts = Set<String>()
     private var missingClosersFound: [Character]?
 
-    init(request: CompletionRequest, settings: CompletionSettings, line: LineAround, hole: HolePlan,
+    init(request: CompletionRequest, settings: CompletionSettings, lines: DocumentLines, hole: HolePlan,
          workspaceIndex: WorkspaceIndex?, trace: ((StageEvent) -> Void)?) {
         self.request = request
         self.settings = settings
-        self.line = line
-        wordStart = line.identifierStart
+        self.lines = lines
+        wordStart = lines.identifierStart
         typed = String(decoding: request.text[wordStart..<request.cursor], as: UTF8.self)
-        linePrefix = line.prefix(upTo: wordStart)
-        lineSuffix = line.suffix(from: request.cursor)
+        linePrefix = lines.linePrefix(upTo: wordStart)
+        lineSuffix = lines.lineSuffix(from: request.cursor)
         self.hole = hole
         self.workspaceIndex = workspaceIndex
         languageFloor = settings.offer.minConfidence(forLanguage: request.languageID, copiesLineOfFile: true)
@@ -63,16 +63,14 @@ public final class CompletionSite {
     func missingClosers(for text: String) -> [Character] {
         guard text.contains(where: FillPostProcessor.closers.contains) else { return [] }
         if let known = missingClosersFound { return known }
-        let found = FillPostProcessor.bracketsLeftOpen(in: request.text, lineStart: line.lineStart)
+        let found = FillPostProcessor.bracketsLeftOpen(in: request.text, lineStart: lines.cursorLineStart)
         missingClosersFound = found
         return found
     }
 
-    /// Whether the cursor's line completed with `inserted` (the typed word and what follows it) reads like another
-    /// line of the file (`CompletionService.completesLineOfFile`).
-    func completesLineOfFile(_ inserted: String) -> Bool {
-        CompletionService.completesLineOfFile(linePrefix + inserted, text: request.text, line: line)
-    }
+    /// Whether the cursor's line completed with `inserted` (the typed word and what follows it) is a line the file
+    /// already has (`DocumentLines.fileHasLine`).
+    func completesLineOfFile(_ inserted: String) -> Bool { lines.fileHasLine(linePrefix + inserted) }
 }
 
 /// What one stage did at one request, for the trace (`dlsp complete --explain`) and the bench's count of where

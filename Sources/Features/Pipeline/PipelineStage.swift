@@ -35,6 +35,11 @@ public struct ModelLine: Sendable, Equatable {
     /// The typed word and the fill as scored (before any snapping).
     public var text: String
     public var confidence: Float?
+
+    public init(text: String, confidence: Float?) {
+        self.text = text
+        self.confidence = confidence
+    }
 }
 
 /// A model fill on its way through the `FillFilter`s.

@@ -14,7 +14,7 @@ public struct FileLineSnapStage: FillFilter {
         let typed = site.typed
         guard let snapped = FileLineSnap(maxDistance: Double(distance))
             .snap(typed + candidate.text, before: site.linePrefix, after: site.lineSuffix, typed: typed,
-                  text: site.request.text, line: site.line),
+                  lines: site.lines),
             site.hole.validate?(snapped) ?? true else { return .keep }
         candidate.changed("snapped to the file's line that differs least from it: \(snapped.debugDescription)")
         candidate.snappedFrom = typed + candidate.text

@@ -12,9 +12,8 @@ public struct RankedLineJudge: LineJudge {
         guard offer.rankFileLines, site.lineSuffix.utf8.allSatisfy(LineFingerprints.isBlank) else { return nil }
         let started = ContinuousClock.now
         let index = offer.repeatedLinesFromOtherFiles ? site.workspaceIndex : nil
-        let (before, candidates) = CompletionService.rankedLineCandidates(
-            text: site.request.text, line: site.line, linePrefix: site.linePrefix, typed: site.typed,
-            modelLine: modelLine.map { ($0.text, $0.confidence) },
+        let (before, candidates) = Self.candidates(
+            lines: site.lines, linePrefix: site.linePrefix, typed: site.typed, modelLine: modelLine,
             otherFiles: index.map { LineRanker.OtherFiles(index: $0, path: site.request.path) })
         guard let (chosen, probability) = LineRanker().choose(candidates) else {
             site.trace(name, "ranking \(candidates.count) lines of the file: the model's fill is likelier than any")
@@ -32,5 +31,16 @@ public struct RankedLineJudge: LineJudge {
                           isUnsure: probability < offer.rankedLineMinProbability,
                           rankedLine: RankedLineEvidence(line: chosen.line, probability: probability,
                                                          candidates: candidates.count, path: chosen.path))
+    }
+
+    /// What `LineRanker` ranks at a cursor: the lines of the file that begin with the cursor line's text before the
+    /// typed word (`before`, without its indentation) and the typed word, described against the model's line.
+    static func candidates(lines: DocumentLines, linePrefix: String, typed: String, modelLine: ModelLine?,
+                           otherFiles: LineRanker.OtherFiles? = nil)
+        -> (before: String, candidates: [LineRanker.Candidate]) {
+        let before = String(linePrefix.trimmingLeadingBlanks)
+        let modelFill = modelLine.map { (before + $0.text.firstLine).trimmingBlanks }
+        return (before, LineRanker.candidates(lines: lines, head: before + typed, modelFill: modelFill,
+                                              modelConfidence: modelLine?.confidence, otherFiles: otherFiles))
     }
 }

@@ -14,10 +14,10 @@ public struct RepeatedLineSource: LineSource {
         let finder = RepeatedLine(minimumBits: Double(offer.repeatedLineMinBits))
         let request = site.request, typed = site.typed
         guard let (rest, evidence) = finder.find(before: site.linePrefix, after: site.lineSuffix, typed: typed,
-                                                 text: request.text, line: site.line)
+                                                 lines: site.lines)
             ?? (offer.repeatedLinesFromOtherFiles ? site.workspaceIndex : nil).flatMap({
                 finder.acrossFiles(index: $0, path: request.path, before: site.linePrefix, after: site.lineSuffix,
-                                   typed: typed, text: request.text, line: site.line)
+                                   typed: typed, lines: site.lines)
             }) else { return nil }
         let text = typed + rest
         let described = "line \(evidence.line + 1)\(evidence.path.map { " of \($0)" } ?? "") has the same \(evidence.linesAbove) line(s) above it and \(evidence.linesBelow) below as the cursor (\(String(format: "%.1f", evidence.bits)) bits)"

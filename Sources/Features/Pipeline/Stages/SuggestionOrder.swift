@@ -1,7 +1,7 @@
 /// The order of the model's suggestions. When several hole lengths were tried, the model's own signal picks among
 /// them: the surest `count` first (unscored ones keep their place, last). Then, when there are several, those that
 /// complete the line into one the file already has come first, in their order: the model is right far more often
-/// when its line is one of the file's (`CompletionService.completesLineOfFile`).
+/// when its line is one of the file's (`DocumentLines.fileHasLine`).
 public struct SuggestionOrder: Sendable {
     public var name: String { "order" }
     public init() {}
