@@ -21,7 +21,7 @@
     sh-mode bash-ts-mode swift-mode)
   "Major modes whose buffers get dlsp.")
 
-;; Sent as initializationOptions (Sources/LanguageServer/Configuration.swift lists every key). JSON false is
+;; Sent as initializationOptions (README.md, "Settings", lists every key). JSON false is
 ;; :json-false in Eglot.
 (defvar dlsp-initialization-options
   '(:model (:threads 2)

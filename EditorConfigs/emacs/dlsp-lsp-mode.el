@@ -15,7 +15,7 @@
 (defvar dlsp-program (or (getenv "DLSP_BIN") "dlsp")
   "The dlsp executable: a full path, or a name found on PATH.")
 
-;; Sent as initializationOptions (Sources/LanguageServer/Configuration.swift lists every key).
+;; Sent as initializationOptions (README.md, "Settings", lists every key).
 (defvar dlsp-initialization-options
   '(:model (:threads 2)
     :completion (:enabled t :steps 32)

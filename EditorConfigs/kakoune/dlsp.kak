@@ -7,7 +7,7 @@ hook -group dlsp global BufSetOption filetype=(python|c|cpp|javascript|typescrip
         [dlsp]
         root_globs = [".git"]
         command = "dlsp"
-        # Sent as initializationOptions (Sources/LanguageServer/Configuration.swift).
+        # Sent as initializationOptions (README.md, "Settings", lists every key).
         settings_section = "_"
         [dlsp.settings._]
         model.threads = 2

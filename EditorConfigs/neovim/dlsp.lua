@@ -11,7 +11,7 @@ local cmd = { os.getenv("DLSP_BIN") or "dlsp" }
 -- Filetypes dlsp completes (it has grammars for these; other files get plain-text context, which also works).
 local filetypes = { "python", "swift", "javascript", "typescript", "c", "cpp", "rust", "go", "java", "ruby", "sh" }
 
--- Sent as initializationOptions; every key is optional (see Sources/LanguageServer/Configuration.swift).
+-- Sent as initializationOptions; every key is optional (README.md, "Settings", lists every key).
 local init_options = {
   model = { threads = 2 },                          -- OpenBLAS threads; the editor shares the machine
   completion = { enabled = true, steps = 32 },      -- denoising steps at most per completion

@@ -158,7 +158,7 @@ struct InfillBench: ParsableCommand {
     /// What typing would offer of the single-line suggestions with the server's own floors (per language, higher
     /// for lines the file does not have): the point of the curves below that the defaults choose.
     private func printServerFloors(_ figures: [String: InfillEvaluation.Figures]) {
-        print("\nsingle-line holes as you type, with the server's floors (completion.offer.minConfidence per language for lines of the file, newLineMinConfidence for the others)")
+        print("\nsingle-line holes as you type, with the server's floors (completion.minConfidence per language for lines of the file, newLineMinConfidence for the others)")
         print("| language | offered | right | precision | coverage |")
         print("|---|---:|---:|---:|---:|")
         for (language, outcomes, holes) in lineGroups(figures) {
