@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Features
 
@@ -82,7 +83,7 @@ struct BlockCloserTests {
         let fill = scored([("}", 0.9), ("\n", 0.4), ("  = = =", 0.05), (")", 0.1)])
         var settings = CompletionSettings()
         settings.offer.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
-        let suggestions = try CompletionService(backend: ScoredBackend([fill]))
+        let suggestions = try CompletionService(backend: ScriptedBackend(fills: [fill]))
             .complete(request, context: PlainTextContext(), settings: settings,
                       cancellation: CancellationFlag())
         #expect(suggestions.map(\.text) == ["}"])
@@ -90,7 +91,7 @@ struct BlockCloserTests {
         let closed = "function f(xs) {\n  for (const x of xs) {\n    use(x)\n  \n  }\n  return 1\n}\n"
         let closedRequest = CompletionRequest(uri: "file:///g.js", path: "g.js", languageID: "javascript",
                                               text: Array(closed.utf8), cursor: cursor, count: 1, invoked: true)
-        let none = try CompletionService(backend: ScoredBackend([fill]))
+        let none = try CompletionService(backend: ScriptedBackend(fills: [fill]))
             .complete(closedRequest, context: PlainTextContext(), settings: settings,
                       cancellation: CancellationFlag())
         #expect(none.isEmpty)

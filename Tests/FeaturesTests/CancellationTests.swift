@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 import Tokenizer
 @testable import Features
@@ -25,7 +26,7 @@ struct CompletionCancellationTests {
     /// In a burst of keystrokes most requests are superseded or cancelled before a worker takes them; they must
     /// stop before building their context, or the workers spend their time on answers nobody reads.
     @Test func cancelledBeforeItStartsBuildsNoContextAndFillsNothing() throws {
-        let backend = ScoredBackend([scored([("1", 0.97)])])
+        let backend = ScriptedBackend(fills: [scored([("1", 0.97)])])
         let context = CountingContext()
         let flag = CancellationFlag()
         flag.cancel()
@@ -38,7 +39,7 @@ struct CompletionCancellationTests {
     }
 
     @Test func notCancelledBuildsItsContextOnce() throws {
-        let backend = ScoredBackend([scored([("1", 0.97)])])
+        let backend = ScriptedBackend(fills: [scored([("1", 0.97)])])
         let context = CountingContext()
         let suggestions = try CompletionService(backend: backend).complete(
             request, context: context, settings: CompletionSettings(), cancellation: CancellationFlag())

@@ -1,43 +1,9 @@
 import Engine
 import Foundation
+import TestSupport
 import Testing
 import Tokenizer
 @testable import Features
-
-/// A backend whose fills come with per-token confidences, as the embedded engine's do.
-final class ScoredBackend: FillBackend, @unchecked Sendable {
-    var outputs: [ScoredFill]
-    private(set) var attempts: [FillAttempt] = []
-
-    init(_ outputs: [ScoredFill]) { self.outputs = outputs }
-
-    var name: String { "scored" }
-    var supportsStepHook: Bool { false }
-    var tokenizer: Tokenizer? { nil }
-    var maskTokenID: Int? { nil }
-
-    func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
-              cancellation: CancellationFlag) throws -> String {
-        try scoredFill(context, hole: hole, attempt: attempt, sampling: sampling, cancellation: cancellation).text
-    }
-
-    func scoredFill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
-                    cancellation: CancellationFlag) throws -> ScoredFill {
-        attempts.append(attempt)
-        return outputs.isEmpty ? ScoredFill(text: "") : outputs.removeFirst()
-    }
-}
-
-/// Pieces of text as tokens with the given confidences.
-func scored(_ pieces: [(String, Float)]) -> ScoredFill {
-    var text = "", ends: [Int] = [], confidences: [Float] = []
-    for (piece, confidence) in pieces {
-        text += piece
-        ends.append(text.utf8.count)
-        confidences.append(confidence)
-    }
-    return ScoredFill(text: text, tokenEnds: ends, tokenConfidences: confidences)
-}
 
 @Suite("Suggestions carry the model's confidence; unsure ones are held back while typing")
 struct ConfidenceFloorTests {
@@ -54,7 +20,7 @@ struct ConfidenceFloorTests {
         return settings
     }
 
-    static func complete(_ backend: ScoredBackend, invoked: Bool, count: Int = 1,
+    static func complete(_ backend: ScriptedBackend, invoked: Bool, count: Int = 1,
                          settings: CompletionSettings = Self.settings,
                          languageID: String = "python") throws -> [Suggestion] {
         let request = CompletionRequest(uri: "file:///m.py", path: "m.py", languageID: languageID, text: text,
@@ -71,7 +37,7 @@ struct ConfidenceFloorTests {
         #expect(fill.confidences(coveringBytes: 2) == [0.9, 0.8])
         #expect(fill.confidences(coveringBytes: 3) == [0.9, 0.8, 0.01])
         #expect(ScoredFill(text: "x").confidences(coveringBytes: 1) == nil)
-        let suggestions = try Self.complete(ScoredBackend([fill]), invoked: false)
+        let suggestions = try Self.complete(ScriptedBackend(fills: [fill]), invoked: false)
         let first = try #require(suggestions.first)
         #expect(first.text == "x")
         #expect(first.tokenConfidences == [0.9])
@@ -89,8 +55,8 @@ struct ConfidenceFloorTests {
     @Test("while typing an unsure suggestion is dropped; asked for, it is shown and marked unsure")
     func floorDependsOnInvocation() throws {
         let unsure = scored([("x", 0.3), (" + 1", 0.4)])
-        #expect(try Self.complete(ScoredBackend([unsure]), invoked: false).isEmpty)
-        let shown = try Self.complete(ScoredBackend([unsure]), invoked: true)
+        #expect(try Self.complete(ScriptedBackend(fills: [unsure]), invoked: false).isEmpty)
+        let shown = try Self.complete(ScriptedBackend(fills: [unsure]), invoked: true)
         let first = try #require(shown.first)
         #expect(first.text == "x + 1" && first.isUnsure)
         // The floors are settings.
@@ -98,11 +64,11 @@ struct ConfidenceFloorTests {
         settings.offer.minConfidence = 0.2
         settings.offer.minConfidenceByLanguage = [:]  // the shipped table has its own floor for Python
         settings.offer.newLineMinConfidence = 0
-        let relaxed = try Self.complete(ScoredBackend([unsure]), invoked: false, settings: settings)
+        let relaxed = try Self.complete(ScriptedBackend(fills: [unsure]), invoked: false, settings: settings)
         #expect(relaxed.first?.isUnsure == false)
         settings.offer.invokedMinConfidence = 0.5
         settings.offer.minConfidence = 0.9
-        #expect(try Self.complete(ScoredBackend([unsure]), invoked: true, settings: settings).isEmpty)
+        #expect(try Self.complete(ScriptedBackend(fills: [unsure]), invoked: true, settings: settings).isEmpty)
     }
 
     @Test("a language with its own floor uses it while typing; the others keep minConfidence")
@@ -113,7 +79,7 @@ struct ConfidenceFloorTests {
         settings.offer.newLineMinConfidence = 0
         #expect(settings.offer.minConfidence(forLanguage: "javascript") == 0.6)
         #expect(settings.offer.minConfidence(forLanguage: "python") == 0.9)
-        func fill() -> ScoredBackend { ScoredBackend([scored([("x", 0.7)])]) }
+        func fill() -> ScriptedBackend { ScriptedBackend(fills: [scored([("x", 0.7)])]) }
         let offered = try #require(try Self.complete(fill(), invoked: false, settings: settings,
                                                      languageID: "javascript").first)
         #expect(offered.text == "x" && !offered.isUnsure)
@@ -128,7 +94,7 @@ struct ConfidenceFloorTests {
                        settings: CompletionSettings) throws -> [Suggestion] {
         let request = CompletionRequest(uri: "file:///m.py", path: "m.py", languageID: "python",
                                         text: Array((before + after).utf8), cursor: before.utf8.count)
-        return try CompletionService(backend: ScoredBackend([fill]))
+        return try CompletionService(backend: ScriptedBackend(fills: [fill]))
             .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
     }
 
@@ -167,7 +133,7 @@ struct ConfidenceFloorTests {
         // Asked for, a held-back line is shown, marked unsure.
         let request = CompletionRequest(uri: "file:///m.py", path: "m.py", languageID: "python",
                                         text: Array((start + "\n").utf8), cursor: start.utf8.count, invoked: true)
-        let shown = try CompletionService(backend: ScoredBackend([scored([("total = max(xs)", 0.8)])]))
+        let shown = try CompletionService(backend: ScriptedBackend(fills: [scored([("total = max(xs)", 0.8)])]))
             .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
         #expect(shown.map(\.isUnsure) == [true])
     }
@@ -193,7 +159,7 @@ struct ConfidenceFloorTests {
             var settings = CompletionSettings()
             settings.offer.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
             settings.offer.fileLineSnapDistance = 0  // these fills are near `sum(xs)`: snapping has its own tests
-            return try CompletionService(backend: ScoredBackend(fills.map { scored([($0, 0.6)]) }))
+            return try CompletionService(backend: ScriptedBackend(fills: fills.map { scored([($0, 0.6)]) }))
                 .complete(request, context: PlainTextContext(), settings: settings,
                           cancellation: CancellationFlag()).map(\.text)
         }
@@ -204,7 +170,7 @@ struct ConfidenceFloorTests {
 
     @Test("a backend without confidences is never held back")
     func unscoredIsOffered() throws {
-        let suggestions = try Self.complete(ScoredBackend([ScoredFill(text: "x")]), invoked: false)
+        let suggestions = try Self.complete(ScriptedBackend(fills: [ScoredFill(text: "x")]), invoked: false)
         #expect(suggestions.first?.text == "x")
         #expect(suggestions.first?.confidence == nil && suggestions.first?.isUnsure == false)
     }
@@ -214,13 +180,13 @@ struct ConfidenceFloorTests {
         var settings = CompletionSettings()
         settings.hole.lengthCandidates = 3
         settings.offer.minConfidence = 0
-        let backend = ScoredBackend([scored([("y", 0.6)]), scored([("x", 0.95)]), scored([("z", 0.7)])])
+        let backend = ScriptedBackend(fills: [scored([("y", 0.6)]), scored([("x", 0.95)]), scored([("z", 0.7)])])
         let suggestions = try Self.complete(backend, invoked: false, settings: settings)
         #expect(suggestions.map(\.text) == ["x"])
         let lengths = backend.attempts.map(\.holeTokens)
         #expect(lengths.count == 3 && Set(lengths).count == 3)
         // Asked for several, they come surest first.
-        let several = try Self.complete(ScoredBackend([scored([("y", 0.6)]), scored([("x", 0.95)]),
+        let several = try Self.complete(ScriptedBackend(fills: [scored([("y", 0.6)]), scored([("x", 0.95)]),
                                                        scored([("z", 0.7)])]),
                                         invoked: true, count: 3, settings: settings)
         #expect(several.map(\.text) == ["x", "z", "y"])
@@ -231,7 +197,7 @@ struct ConfidenceFloorTests {
         var settings = CompletionSettings()
         settings.hole.contextTokens = 64
         settings.hole.lineHoleTokens = 200
-        let backend = ScoredBackend([scored([("y", 0.6)]), scored([("x", 0.95)]), scored([("z", 0.7)])])
+        let backend = ScriptedBackend(fills: [scored([("y", 0.6)]), scored([("x", 0.95)]), scored([("z", 0.7)])])
         _ = try Self.complete(backend, invoked: true, count: 3, settings: settings)
         #expect(backend.attempts.map(\.holeTokens) == [32, 32, 32])
     }
@@ -253,11 +219,11 @@ struct ConfidenceFloorTests {
 
     @Test("a bare comment marker is not offered while typing however sure the model is, and is unsure when asked")
     func bareCommentMarker() throws {
-        #expect(try Self.complete(ScoredBackend([scored([("#", 0.99)])]), invoked: false).isEmpty)
-        let asked = try Self.complete(ScoredBackend([scored([("#", 0.99)])]), invoked: true)
+        #expect(try Self.complete(ScriptedBackend(fills: [scored([("#", 0.99)])]), invoked: false).isEmpty)
+        let asked = try Self.complete(ScriptedBackend(fills: [scored([("#", 0.99)])]), invoked: true)
         #expect(asked.map(\.text) == ["#"] && asked.allSatisfy(\.isUnsure))
         // A comment with words is a suggestion like any other.
-        let words = try Self.complete(ScoredBackend([scored([("# running", 0.99), (" total", 0.99)])]), invoked: false)
+        let words = try Self.complete(ScriptedBackend(fills: [scored([("# running", 0.99), (" total", 0.99)])]), invoked: false)
         #expect(words.map(\.text) == ["# running total"] && !words[0].isUnsure)
 
         for bare in ["#", "  ///", " *", "/**", "//", "--", " *\n *"] {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Features
 
@@ -44,7 +45,7 @@ struct DegenerateRepetitionTests {
 
     @Test("the completion path drops such a fill and offers the next attempt's")
     func completionDropsIt() throws {
-        let backend = ScoredBackend([scored([("return", 0.6), ("__________", 0.6)]),
+        let backend = ScriptedBackend(fills: [scored([("return", 0.6), ("__________", 0.6)]),
                                      scored([("total", 0.6), (" + x", 0.6)])])
         var lines: [String] = []
         let request = CompletionRequest(uri: "file:///m.py", path: "m.py", languageID: "python",

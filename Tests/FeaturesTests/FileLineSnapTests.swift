@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Features
 
@@ -82,7 +83,7 @@ struct FileLineSnapTests {
             var settings = CompletionSettings()
             settings.offer.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
             settings.offer.fileLineSnapDistance = distance
-            return try CompletionService(backend: ScoredBackend([scored([(fill, confidence)])]))
+            return try CompletionService(backend: ScriptedBackend(fills: [scored([(fill, confidence)])]))
                 .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
         }
         let asked = try complete("sums(xs)", confidence: 0.8, invoked: true)

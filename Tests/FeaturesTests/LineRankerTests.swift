@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Syntax
+import TestSupport
 import Testing
 @testable import Features
 
@@ -121,7 +122,7 @@ struct LineRankerTests {
             settings.offer.minConfidence = 0
             settings.offer.rankedLineMinProbability = floor
             settings.offer.rankFileLines = rank
-            return try CompletionService(backend: ScoredBackend([scored([("if row:", modelConfidence)]),
+            return try CompletionService(backend: ScriptedBackend(fills: [scored([("if row:", modelConfidence)]),
                                                                  scored([("if not row:", 0.3)])]))
                 .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
         }

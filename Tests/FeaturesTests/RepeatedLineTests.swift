@@ -1,5 +1,6 @@
 import Foundation
 import Syntax
+import TestSupport
 import Testing
 import Tokenizer
 @testable import Features
@@ -151,7 +152,7 @@ struct RepeatedLineTests {
             settings.offer.repeatedLineMinBits = minimumBits
             settings.offer.repeatedLinesFromOtherFiles = otherFiles
             settings.offer.newLineMinConfidence = 0
-            return try CompletionService(backend: ScoredBackend([scored([("x = 1", 0.99)])]))
+            return try CompletionService(backend: ScriptedBackend(fills: [scored([("x = 1", 0.99)])]))
                 .complete(request, context: IndexedContext(index: index), settings: settings,
                           cancellation: CancellationFlag())
         }
@@ -188,7 +189,7 @@ struct RepeatedLineTests {
     @Test("the service offers the repeated line without the model, and the model's fill after it when asked for two")
     func throughTheService() throws {
         let parts = Self.twins.components(separatedBy: "|")
-        func complete(count: Int, invoked: Bool, minimumBits: Float = 4) throws -> ([Suggestion], ScoredBackend) {
+        func complete(count: Int, invoked: Bool, minimumBits: Float = 4) throws -> ([Suggestion], ScriptedBackend) {
             let request = CompletionRequest(uri: "file:///c.py", path: "c.py", languageID: "python",
                                             text: Array((parts[0] + parts[1]).utf8), cursor: parts[0].utf8.count,
                                             count: count, invoked: invoked)
@@ -196,7 +197,7 @@ struct RepeatedLineTests {
             settings.offer.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
             settings.offer.repeatedLineMinBits = minimumBits
             settings.offer.newLineMinConfidence = 0
-            let backend = ScoredBackend([scored([("resp = None", 0.99)])])
+            let backend = ScriptedBackend(fills: [scored([("resp = None", 0.99)])])
             let suggestions = try CompletionService(backend: backend)
                 .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
             return (suggestions, backend)
