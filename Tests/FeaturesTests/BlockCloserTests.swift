@@ -8,9 +8,8 @@ import Testing
 @Suite("Closing a block the user has not closed yet; cutting a fill where the model lost its way")
 struct BlockCloserTests {
     static func leftOpen(_ marked: String) -> [Character] {
-        let parts = marked.components(separatedBy: "‸")
-        let text = Array((parts[0] + parts[1]).utf8)
-        let cursor = parts[0].utf8.count
+        let marked = MarkedText(marked)
+        let text = marked.bytes, cursor = marked.cursor
         var lineStart = cursor
         while lineStart > 0, text[lineStart - 1] != UInt8(ascii: "\n") { lineStart -= 1 }
         return FillPostProcessor.bracketsLeftOpen(in: text, lineStart: lineStart)

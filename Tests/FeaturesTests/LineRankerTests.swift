@@ -7,7 +7,7 @@ import Testing
 
 @Suite("The file's lines are ranked as the cursor's line, and one is offered when it beats the model's fill")
 struct LineRankerTests {
-    /// Two loaders written alike; the second lacks its check (the cursor's line, `|`). The lines around it only look
+    /// Two loaders written alike; the second lacks its check (the cursor's line, `‸`). The lines around it only look
     /// like the first loader's (another table, another type), so no line is repeated between identical neighbours.
     static let loaders = """
         def load_user(db, key):
@@ -18,15 +18,15 @@ struct LineRankerTests {
 
         def load_group(db, key):
             row = db.fetch("groups", key)
-            |
+            ‸
                 raise KeyError(key)
             return Group(**row)
 
         """
 
     static func split(_ file: String) -> (text: [UInt8], cursor: Int) {
-        let parts = file.components(separatedBy: "|")
-        return (Array((parts[0] + parts[1]).utf8), parts[0].utf8.count)
+        let marked = MarkedText(file)
+        return (marked.bytes, marked.cursor)
     }
 
     static func candidates(_ file: String, head: String = "", modelFill: String? = nil) -> [LineRanker.Candidate] {
@@ -64,7 +64,7 @@ struct LineRankerTests {
             import os
 
             def main():
-                |
+                ‸
             """
         let all = Self.candidates(file, modelFill: "print(os.getcwd())")
         #expect(!all.isEmpty)
@@ -162,7 +162,7 @@ struct LineRankerTests {
         let file = """
             def load_group(db, key):
                 row = db.fetch("groups", key)
-                |
+                ‸
                     raise KeyError(key)
                 return Group(**row)
 

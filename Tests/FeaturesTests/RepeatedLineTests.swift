@@ -7,7 +7,7 @@ import Tokenizer
 
 @Suite("A line the file has between the same lines as the cursor, or after them, is offered as it is")
 struct RepeatedLineTests {
-    /// A method and its async twin, the twin missing its second line (the cursor's line, `|`).
+    /// A method and its async twin, the twin missing its second line (the cursor's line, `‸`).
     static let twins = """
         class Client:
             def send(self, request):
@@ -18,18 +18,17 @@ struct RepeatedLineTests {
         class AsyncClient:
             async def send(self, request):
                 self._check(request)
-                |
+                ‸
                 return response
 
         """
 
-    /// `find` for the cursor at `|` in `file`, with `typed` the word typed just before it.
+    /// `find` for the cursor at `‸` in `file`, with `typed` the word typed just before it.
     static func find(in file: String, typed: String = "", minimumBits: Double = 4)
         -> (rest: String, evidence: RepeatedLineEvidence)? {
-        let parts = file.components(separatedBy: "|")
-        let text = Array((parts[0] + parts[1]).utf8)
-        let cursor = parts[0].utf8.count
-        let lines = DocumentLines(text: text, cursor: cursor)
+        let marked = MarkedText(file)
+        let cursor = marked.cursor
+        let lines = DocumentLines(text: marked.bytes, cursor: cursor)
         return RepeatedLine(minimumBits: minimumBits).find(
             before: lines.linePrefix(upTo: cursor - typed.utf8.count), after: lines.lineSuffix(from: cursor),
             typed: typed, lines: lines)
@@ -48,13 +47,13 @@ struct RepeatedLineTests {
 
     @Test("mid-line, the line must begin as the cursor's does; the typed word is kept")
     func midLine() throws {
-        let typedStart = Self.twins.replacingOccurrences(of: "|", with: "response = self._tr|")
+        let typedStart = Self.twins.replacingOccurrences(of: "‸", with: "response = self._tr‸")
         let found = try #require(Self.find(in: typedStart, typed: "_tr"))
         #expect(found.rest == "ansport.send(request)")
-        let otherStart = Self.twins.replacingOccurrences(of: "|", with: "result = |")
+        let otherStart = Self.twins.replacingOccurrences(of: "‸", with: "result = ‸")
         #expect(Self.find(in: otherStart) == nil)
         // What follows the cursor must end the line too.
-        let withTail = Self.twins.replacingOccurrences(of: "|", with: "response = self._transport.send(|)")
+        let withTail = Self.twins.replacingOccurrences(of: "‸", with: "response = self._transport.send(‸)")
         #expect(Self.find(in: withTail)?.rest == "request")
     }
 
@@ -71,7 +70,7 @@ struct RepeatedLineTests {
                 end(a)
             def h():
                 a = start()
-                |
+                ‸
                 end(a)
             """
         #expect(Self.find(in: ambiguous, minimumBits: 0) == nil)
@@ -95,7 +94,7 @@ struct RepeatedLineTests {
             def test_b(self):
                 client = make_client()
                 client.connect()
-                |
+                ‸
             """
         let found = try #require(Self.find(in: file))
         #expect(found.rest == "client.send(b\"a\")")
@@ -108,9 +107,9 @@ struct RepeatedLineTests {
     @Test("the cursor's own neighbours are not candidates, and blank lines are not context")
     func neighbours() {
         // Without that rule `c` below the cursor would match: above it `b` (the cursor's own above), below it `c`.
-        #expect(Self.find(in: "a\nb\n|\nc\nc\n", minimumBits: 0) == nil)
+        #expect(Self.find(in: "a\nb\n‸\nc\nc\n", minimumBits: 0) == nil)
         // Blank lines around the twin's line and the cursor's do not matter.
-        let spaced = Self.twins.replacingOccurrences(of: "        |", with: "\n        |\n")
+        let spaced = Self.twins.replacingOccurrences(of: "        ‸", with: "\n        ‸\n")
         #expect(Self.find(in: spaced)?.rest == "response = self._transport.send(request)")
     }
 
@@ -188,7 +187,7 @@ struct RepeatedLineTests {
 
     @Test("the service offers the repeated line without the model, and the model's fill after it when asked for two")
     func throughTheService() throws {
-        let parts = Self.twins.components(separatedBy: "|")
+        let parts = Self.twins.components(separatedBy: "‸")
         func complete(count: Int, invoked: Bool, minimumBits: Float = 4) throws -> ([Suggestion], ScriptedBackend) {
             let request = CompletionRequest(uri: "file:///c.py", path: "c.py", languageID: "python",
                                             text: Array((parts[0] + parts[1]).utf8), cursor: parts[0].utf8.count,
