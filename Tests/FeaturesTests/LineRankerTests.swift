@@ -112,19 +112,15 @@ struct LineRankerTests {
 
     @Test("the service offers the ranked line first, held to its own floor while typing")
     func throughTheService() throws {
-        let (text, cursor) = Self.split(Self.loaders)
         func complete(count: Int, invoked: Bool, floor: Float = 0.5, rank: Bool = true,
                       modelConfidence: Float = 0.3) throws -> [Suggestion] {
-            let request = CompletionRequest(uri: "file:///l.py", path: "l.py", languageID: "python", text: text,
-                                            cursor: cursor, count: count, invoked: invoked)
-            var settings = CompletionSettings()
-            settings.offer.newLineMinConfidence = 0
-            settings.offer.minConfidence = 0
-            settings.offer.rankedLineMinProbability = floor
+            var settings = CompletionCheck.settings
             settings.offer.rankFileLines = rank
-            return try CompletionService(backend: ScriptedBackend(fills: [scored([("if row:", modelConfidence)]),
-                                                                 scored([("if not row:", 0.3)])]))
-                .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
+            settings.offer.rankedLineMinProbability = floor
+            let backend = ScriptedBackend(fills: [scored([("if row:", modelConfidence)]),
+                                                  scored([("if not row:", 0.3)])])
+            return try CompletionCheck.complete(Self.loaders, backend: backend, settings: settings, invoked: invoked,
+                                                count: count, path: "l.py")
         }
         let typing = try complete(count: 1, invoked: false)
         #expect(typing.map(\.text) == ["if row is None:"])

@@ -142,18 +142,13 @@ struct RepeatedLineTests {
         index.index(roots: [root])
         // The cursor's file lacks the header's third line; nothing in it repeats.
         func complete(minimumBits: Float = 4, otherFiles: Bool = true, newline: String = "\n") throws -> [Suggestion] {
-            let before = header[0] + newline + header[1] + newline
-            let text = Array((before + newline + header[3] + newline + newline + "import json" + newline).utf8)
-            let request = CompletionRequest(uri: "file:///b.py", path: "b.py", languageID: "python", text: text,
-                                            cursor: before.utf8.count)
-            var settings = CompletionSettings()
-            settings.offer.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
+            let marked = header[0] + newline + header[1] + newline + "‸" + newline + header[3] + newline + newline
+                + "import json" + newline
+            var settings = CompletionCheck.settings
             settings.offer.repeatedLineMinBits = minimumBits
             settings.offer.repeatedLinesFromOtherFiles = otherFiles
-            settings.offer.newLineMinConfidence = 0
-            return try CompletionService(backend: ScriptedBackend(fills: [scored([("x = 1", 0.99)])]))
-                .complete(request, context: IndexedContext(index: index), settings: settings,
-                          cancellation: CancellationFlag())
+            return try CompletionCheck.complete(marked, backend: ScriptedBackend(fills: [scored([("x = 1", 0.99)])]),
+                                                settings: settings, path: "b.py", context: IndexedContext(index: index))
         }
         let found = try complete()
         #expect(found.map(\.text) == [header[2]])
@@ -187,18 +182,14 @@ struct RepeatedLineTests {
 
     @Test("the service offers the repeated line without the model, and the model's fill after it when asked for two")
     func throughTheService() throws {
-        let parts = Self.twins.components(separatedBy: "‸")
         func complete(count: Int, invoked: Bool, minimumBits: Float = 4) throws -> ([Suggestion], ScriptedBackend) {
-            let request = CompletionRequest(uri: "file:///c.py", path: "c.py", languageID: "python",
-                                            text: Array((parts[0] + parts[1]).utf8), cursor: parts[0].utf8.count,
-                                            count: count, invoked: invoked)
-            var settings = CompletionSettings()
-            settings.offer.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
+            var settings = CompletionCheck.settings
             settings.offer.repeatedLineMinBits = minimumBits
-            settings.offer.newLineMinConfidence = 0
+            // A typing floor that only a sure fill passes: the repeated line has no confidence to hold to it.
+            settings.offer.minConfidence = 0.95
             let backend = ScriptedBackend(fills: [scored([("resp = None", 0.99)])])
-            let suggestions = try CompletionService(backend: backend)
-                .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
+            let suggestions = try CompletionCheck.complete(Self.twins, backend: backend, settings: settings,
+                                                           invoked: invoked, count: count, path: "c.py")
             return (suggestions, backend)
         }
         // While typing, the repeated line is offered whatever the confidence floors, and the model is not asked.
@@ -206,10 +197,10 @@ struct RepeatedLineTests {
         #expect(typing.map(\.text) == ["response = self._transport.send(request)"])
         #expect(typing.first?.repeatedLine?.line == 3)
         #expect(typing.first?.confidence == nil && typing.first?.isUnsure == false)
-        #expect(typingBackend.attempts.isEmpty)
+        #expect(typingBackend.callCount == 0)
         let (asked, askedBackend) = try complete(count: 2, invoked: true)
         #expect(asked.map(\.text) == ["response = self._transport.send(request)", "resp = None"])
-        #expect(askedBackend.attempts.count == 1)
+        #expect(askedBackend.callCount == 1)
         // Too little evidence, or the setting at 0: the model's fill alone.
         #expect(try complete(count: 1, invoked: false, minimumBits: 12).0.map(\.text) == ["resp = None"])
         #expect(try complete(count: 1, invoked: false, minimumBits: 0).0.map(\.text) == ["resp = None"])
