@@ -98,7 +98,8 @@ let package = Package(
         // Replays the committed fuzz corpora and past findings, then a short seeded mutation run of each target.
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "LanguageServerTests", dependencies: [
-            "LanguageServer", "LanguageServerProtocol", "JSONRPC", "SourceText", "Engine", "TestSupport",
+            "LanguageServer", "LanguageServerProtocol", "JSONRPC", "SourceText", "Engine", "RemoteBackends",
+            "TestSupport",
         ]),
     ],
     swiftLanguageModes: [.v6]
