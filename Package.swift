@@ -74,11 +74,15 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // What the test targets share: a scripted fill backend, marked texts (`‸`, `⟨name⟩`), the completion path
+        // with every offer heuristic off. Depended on by test targets only, never by a product.
+        .target(name: "TestSupport", dependencies: ["Features", "Engine", "Tokenizer"], path: "Tests/TestSupport"),
+
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Tokenizer"]),
-        .testTarget(name: "SyntaxTests", dependencies: ["Syntax", "SourceText"], exclude: ["Fixtures"]),
-        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Engine", "Tokenizer", "Syntax"],
+        .testTarget(name: "SyntaxTests", dependencies: ["Syntax", "SourceText", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Engine", "Tokenizer", "Syntax", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "SourceTextTests", dependencies: ["SourceText"]),
         // Pulls from a stand-in hub on loopback that serves the hub's endpoints and headers, and misbehaves on cue.
@@ -88,12 +92,14 @@ let package = Package(
         // Remote backends against `dlsp serve` on loopback and against protocol-faithful test servers.
         .testTarget(name: "RemoteBackendsTests", dependencies: [
             "RemoteBackends", "HTTPServer", "Features", "Engine", "Tokenizer", "LanguageServer", "JSONRPC",
+            "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         // Replays the committed fuzz corpora and past findings, then a short seeded mutation run of each target.
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "LanguageServerTests", dependencies: [
-            "LanguageServer", "LanguageServerProtocol", "JSONRPC", "SourceText", "Engine",
+            "LanguageServer", "LanguageServerProtocol", "JSONRPC", "SourceText", "Engine", "RemoteBackends",
+            "TestSupport",
         ]),
     ],
     swiftLanguageModes: [.v6]

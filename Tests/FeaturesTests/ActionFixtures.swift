@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Syntax
+import TestSupport
 import Testing
 
 /// The code-action fixtures under `Fixtures/` and what the tests share: the grammars, the default model.
@@ -46,44 +47,24 @@ struct FixtureError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A fixture with its markers removed: `⟨name⟩` marks a position, `⟦…⟧` wraps a range (an occurrence a rename
-/// must touch).
+/// A fixture file with its markers removed (`MarkedText`): `⟨name⟩` marks a position, `⟦…⟧` wraps a range (an
+/// occurrence a rename must touch).
 struct MarkedFixture {
     let path: String
-    let bytes: [UInt8]
-    /// Named positions in order of appearance.
-    let markers: [(name: String, offset: Int)]
-    let wrapped: [Range<Int>]
+    let marked: MarkedText
 
     init(path: String, marked: String) {
         self.path = path
-        var bytes: [UInt8] = []
-        var markers: [(String, Int)] = []
-        var wrapped: [Range<Int>] = []
-        var openWrap: Int?
-        var name: String?
-        for character in marked {
-            switch character {
-            case "⟨": name = ""
-            case "⟩":
-                markers.append((name ?? "", bytes.count))
-                name = nil
-            case "⟦": openWrap = bytes.count
-            case "⟧":
-                wrapped.append(openWrap!..<bytes.count)
-                openWrap = nil
-            default:
-                if name != nil { name!.append(character) } else { bytes += Array(String(character).utf8) }
-            }
-        }
-        self.bytes = bytes
-        self.markers = markers
-        self.wrapped = wrapped
+        self.marked = MarkedText(marked)
     }
 
-    var text: String { String(decoding: bytes, as: UTF8.self) }
+    var bytes: [UInt8] { marked.bytes }
+    var text: String { marked.text }
+    /// Named positions in order of appearance.
+    var markers: [MarkedText.Marker] { marked.markers }
+    var wrapped: [Range<Int>] { marked.wrapped }
 
-    func offset(_ name: String) -> Int { markers.first { $0.name == name }!.offset }
+    func offset(_ name: String) -> Int { marked.offset(named: name) }
 
     /// The dlsp language id, from the extension.
     var languageID: String {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Features
 
@@ -7,9 +8,8 @@ import Testing
 @Suite("Closing a block the user has not closed yet; cutting a fill where the model lost its way")
 struct BlockCloserTests {
     static func leftOpen(_ marked: String) -> [Character] {
-        let parts = marked.components(separatedBy: "‸")
-        let text = Array((parts[0] + parts[1]).utf8)
-        let cursor = parts[0].utf8.count
+        let marked = MarkedText(marked)
+        let text = marked.bytes, cursor = marked.cursor
         var lineStart = cursor
         while lineStart > 0, text[lineStart - 1] != UInt8(ascii: "\n") { lineStart -= 1 }
         return FillPostProcessor.bracketsLeftOpen(in: text, lineStart: lineStart)
@@ -75,24 +75,15 @@ struct BlockCloserTests {
 
     @Test("through the completion path: a new line in an unclosed block gets the `}`, without the noise after it")
     func completionOffersTheCloser() throws {
-        let source = "function f(xs) {\n  for (const x of xs) {\n    use(x)\n  \n  return 1\n}\n"
-        let cursor = "function f(xs) {\n  for (const x of xs) {\n    use(x)\n  ".utf8.count
-        let request = CompletionRequest(uri: "file:///f.js", path: "f.js", languageID: "javascript",
-                                        text: Array(source.utf8), cursor: cursor, count: 1, invoked: true)
         let fill = scored([("}", 0.9), ("\n", 0.4), ("  = = =", 0.05), (")", 0.1)])
-        var settings = CompletionSettings()
-        settings.offer.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
-        let suggestions = try CompletionService(backend: ScoredBackend([fill]))
-            .complete(request, context: PlainTextContext(), settings: settings,
-                      cancellation: CancellationFlag())
-        #expect(suggestions.map(\.text) == ["}"])
+        func complete(_ marked: String) throws -> [Suggestion] {
+            try CompletionCheck.complete(marked, backend: ScriptedBackend(fills: [fill]), invoked: true,
+                                         languageID: "javascript", path: "f.js")
+        }
+        let open = "function f(xs) {\n  for (const x of xs) {\n    use(x)\n  ‸\n  return 1\n}\n"
+        #expect(try complete(open).map(\.text) == ["}"])
         // The same fill where the block is closed already is not offered.
-        let closed = "function f(xs) {\n  for (const x of xs) {\n    use(x)\n  \n  }\n  return 1\n}\n"
-        let closedRequest = CompletionRequest(uri: "file:///g.js", path: "g.js", languageID: "javascript",
-                                              text: Array(closed.utf8), cursor: cursor, count: 1, invoked: true)
-        let none = try CompletionService(backend: ScoredBackend([fill]))
-            .complete(closedRequest, context: PlainTextContext(), settings: settings,
-                      cancellation: CancellationFlag())
-        #expect(none.isEmpty)
+        let closed = "function f(xs) {\n  for (const x of xs) {\n    use(x)\n  ‸\n  }\n  return 1\n}\n"
+        #expect(try complete(closed).isEmpty)
     }
 }

@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 import Tokenizer
 @testable import Features
@@ -19,29 +20,26 @@ final class CountingContext: InfillContextProvider {
 
 @Suite("A cancelled request costs nothing")
 struct CompletionCancellationTests {
-    let request = CompletionRequest(uri: "file:///w/a.py", path: "a.py", languageID: "python",
-                                    text: Array("total = ".utf8), cursor: 8)
+    let marked = "total = ‸"
 
     /// In a burst of keystrokes most requests are superseded or cancelled before a worker takes them; they must
     /// stop before building their context, or the workers spend their time on answers nobody reads.
     @Test func cancelledBeforeItStartsBuildsNoContextAndFillsNothing() throws {
-        let backend = ScoredBackend([scored([("1", 0.97)])])
+        let backend = ScriptedBackend(fills: [scored([("1", 0.97)])])
         let context = CountingContext()
         let flag = CancellationFlag()
         flag.cancel()
         #expect(throws: EngineError.cancelled) {
-            try CompletionService(backend: backend).complete(request, context: context, settings: CompletionSettings(),
-                                                             cancellation: flag)
+            try CompletionCheck.complete(marked, backend: backend, context: context, cancellation: flag)
         }
         #expect(context.built.withLock { $0 } == 0)
-        #expect(backend.attempts.isEmpty)
+        #expect(backend.callCount == 0)
     }
 
     @Test func notCancelledBuildsItsContextOnce() throws {
-        let backend = ScoredBackend([scored([("1", 0.97)])])
+        let backend = ScriptedBackend(fills: [scored([("1", 0.97)])])
         let context = CountingContext()
-        let suggestions = try CompletionService(backend: backend).complete(
-            request, context: context, settings: CompletionSettings(), cancellation: CancellationFlag())
+        let suggestions = try CompletionCheck.complete(marked, backend: backend, context: context)
         #expect(context.built.withLock { $0 } == 1)
         #expect(suggestions.map(\.text) == ["1"])
     }

@@ -1,66 +1,29 @@
 import Engine
 import Foundation
+import TestSupport
 import Testing
 import Tokenizer
 @testable import Features
 
-/// A backend whose fills come with per-token confidences, as the embedded engine's do.
-final class ScoredBackend: FillBackend, @unchecked Sendable {
-    var outputs: [ScoredFill]
-    private(set) var attempts: [FillAttempt] = []
-
-    init(_ outputs: [ScoredFill]) { self.outputs = outputs }
-
-    var name: String { "scored" }
-    var supportsStepHook: Bool { false }
-    var tokenizer: Tokenizer? { nil }
-    var maskTokenID: Int? { nil }
-
-    func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
-              cancellation: CancellationFlag) throws -> String {
-        try scoredFill(context, hole: hole, attempt: attempt, sampling: sampling, cancellation: cancellation).text
-    }
-
-    func scoredFill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
-                    cancellation: CancellationFlag) throws -> ScoredFill {
-        attempts.append(attempt)
-        return outputs.isEmpty ? ScoredFill(text: "") : outputs.removeFirst()
-    }
-}
-
-/// Pieces of text as tokens with the given confidences.
-func scored(_ pieces: [(String, Float)]) -> ScoredFill {
-    var text = "", ends: [Int] = [], confidences: [Float] = []
-    for (piece, confidence) in pieces {
-        text += piece
-        ends.append(text.utf8.count)
-        confidences.append(confidence)
-    }
-    return ScoredFill(text: text, tokenEnds: ends, tokenConfidences: confidences)
-}
-
 @Suite("Suggestions carry the model's confidence; unsure ones are held back while typing")
 struct ConfidenceFloorTests {
-    static let text = Array("total = 0\nfor x in xs:\n    total += \nprint(total)\n".utf8)
-    static let cursor = "total = 0\nfor x in xs:\n    total += ".utf8.count
+    /// A Python file, the cursor after `total += `.
+    static let marked = "total = 0\nfor x in xs:\n    total += ‸\nprint(total)\n"
 
-    /// The floor these tests reason about; the shipped default is calibrated on held-out holes and moves with
-    /// the model.
+    /// The one floor these tests reason about, the as-you-type one; the shipped default is calibrated on held-out
+    /// holes and moves with the model.
     static var settings: CompletionSettings {
-        var settings = CompletionSettings()
-        settings.offer.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
+        var settings = CompletionCheck.settings
         settings.offer.minConfidence = 0.5
-        settings.offer.newLineMinConfidence = 0  // these tests' fills are new lines; that floor has its own test
         return settings
     }
 
-    static func complete(_ backend: ScoredBackend, invoked: Bool, count: Int = 1,
+    /// What the completion path offers at the cursor of `marked` for `backend`'s fills.
+    static func complete(_ backend: ScriptedBackend, invoked: Bool, count: Int = 1,
                          settings: CompletionSettings = Self.settings,
                          languageID: String = "python") throws -> [Suggestion] {
-        let request = CompletionRequest(uri: "file:///m.py", path: "m.py", languageID: languageID, text: text,
-                                        cursor: cursor, count: count, invoked: invoked)
-        return try CompletionService(backend: backend).complete(request, context: PlainTextContext(),
-                                                                settings: settings, cancellation: CancellationFlag())
+        try CompletionCheck.complete(marked, backend: backend, settings: settings, invoked: invoked, count: count,
+                                     languageID: languageID)
     }
 
     @Test("only the tokens the suggestion shows are scored: the line after it does not count")
@@ -71,7 +34,7 @@ struct ConfidenceFloorTests {
         #expect(fill.confidences(coveringBytes: 2) == [0.9, 0.8])
         #expect(fill.confidences(coveringBytes: 3) == [0.9, 0.8, 0.01])
         #expect(ScoredFill(text: "x").confidences(coveringBytes: 1) == nil)
-        let suggestions = try Self.complete(ScoredBackend([fill]), invoked: false)
+        let suggestions = try Self.complete(ScriptedBackend(fills: [fill]), invoked: false)
         let first = try #require(suggestions.first)
         #expect(first.text == "x")
         #expect(first.tokenConfidences == [0.9])
@@ -89,31 +52,28 @@ struct ConfidenceFloorTests {
     @Test("while typing an unsure suggestion is dropped; asked for, it is shown and marked unsure")
     func floorDependsOnInvocation() throws {
         let unsure = scored([("x", 0.3), (" + 1", 0.4)])
-        #expect(try Self.complete(ScoredBackend([unsure]), invoked: false).isEmpty)
-        let shown = try Self.complete(ScoredBackend([unsure]), invoked: true)
+        #expect(try Self.complete(ScriptedBackend(fills: [unsure]), invoked: false).isEmpty)
+        let shown = try Self.complete(ScriptedBackend(fills: [unsure]), invoked: true)
         let first = try #require(shown.first)
         #expect(first.text == "x + 1" && first.isUnsure)
         // The floors are settings.
-        var settings = CompletionSettings()
+        var settings = CompletionCheck.settings
         settings.offer.minConfidence = 0.2
-        settings.offer.minConfidenceByLanguage = [:]  // the shipped table has its own floor for Python
-        settings.offer.newLineMinConfidence = 0
-        let relaxed = try Self.complete(ScoredBackend([unsure]), invoked: false, settings: settings)
+        let relaxed = try Self.complete(ScriptedBackend(fills: [unsure]), invoked: false, settings: settings)
         #expect(relaxed.first?.isUnsure == false)
         settings.offer.invokedMinConfidence = 0.5
         settings.offer.minConfidence = 0.9
-        #expect(try Self.complete(ScoredBackend([unsure]), invoked: true, settings: settings).isEmpty)
+        #expect(try Self.complete(ScriptedBackend(fills: [unsure]), invoked: true, settings: settings).isEmpty)
     }
 
     @Test("a language with its own floor uses it while typing; the others keep minConfidence")
     func perLanguageFloor() throws {
-        var settings = CompletionSettings()
+        var settings = CompletionCheck.settings
         settings.offer.minConfidence = 0.9
         settings.offer.minConfidenceByLanguage = ["javascript": 0.6]
-        settings.offer.newLineMinConfidence = 0
         #expect(settings.offer.minConfidence(forLanguage: "javascript") == 0.6)
         #expect(settings.offer.minConfidence(forLanguage: "python") == 0.9)
-        func fill() -> ScoredBackend { ScoredBackend([scored([("x", 0.7)])]) }
+        func fill() -> ScriptedBackend { ScriptedBackend(fills: [scored([("x", 0.7)])]) }
         let offered = try #require(try Self.complete(fill(), invoked: false, settings: settings,
                                                      languageID: "javascript").first)
         #expect(offered.text == "x" && !offered.isUnsure)
@@ -126,20 +86,16 @@ struct ConfidenceFloorTests {
     /// What typing offers in a Python file reading `before` + `after`, the cursor between them, for one fill.
     static func typing(_ before: String, _ after: String, fill: ScoredFill,
                        settings: CompletionSettings) throws -> [Suggestion] {
-        let request = CompletionRequest(uri: "file:///m.py", path: "m.py", languageID: "python",
-                                        text: Array((before + after).utf8), cursor: before.utf8.count)
-        return try CompletionService(backend: ScoredBackend([fill]))
-            .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
+        try CompletionCheck.complete(before + "‸" + after, backend: ScriptedBackend(fills: [fill]),
+                                     settings: settings)
     }
 
     @Test("a line the file does not have is held to newLineMinConfidence, wherever the cursor is")
     func newLineFloor() throws {
-        var settings = CompletionSettings()
-        settings.offer.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
+        var settings = CompletionCheck.settings
         settings.offer.minConfidence = 0.7
         settings.offer.minConfidenceByLanguage = ["javascript": 0.5]
         settings.offer.newLineMinConfidence = 0.9
-        settings.offer.fileLineSnapDistance = 0  // `max(xs)` is near `sum(xs)`: snapping has its own tests
         #expect(settings.offer.minConfidence(forLanguage: "python", copiesLineOfFile: true) == 0.7)
         #expect(settings.offer.minConfidence(forLanguage: "python", copiesLineOfFile: false) == 0.9)
         #expect(settings.offer.minConfidence(forLanguage: "javascript", copiesLineOfFile: true) == 0.5)
@@ -165,10 +121,9 @@ struct ConfidenceFloorTests {
         settings.offer.minConfidence = 0.85
         #expect(try offered(mid, "\n", fill: "sum(xs)").isEmpty)
         // Asked for, a held-back line is shown, marked unsure.
-        let request = CompletionRequest(uri: "file:///m.py", path: "m.py", languageID: "python",
-                                        text: Array((start + "\n").utf8), cursor: start.utf8.count, invoked: true)
-        let shown = try CompletionService(backend: ScoredBackend([scored([("total = max(xs)", 0.8)])]))
-            .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
+        let shown = try CompletionCheck.complete(start + "‸\n",
+                                                 backend: ScriptedBackend(fills: [scored([("total = max(xs)", 0.8)])]),
+                                                 settings: settings, invoked: true)
         #expect(shown.map(\.isUnsure) == [true])
     }
 
@@ -187,15 +142,9 @@ struct ConfidenceFloorTests {
     func severalSuggestionsPutCopiesFirst() throws {
         func invoked(_ fills: [String]) throws -> [String] {
             let before = "def f(xs):\n    total = sum(xs)\n    return total\n\ndef g(xs):\n    total = "
-            let request = CompletionRequest(uri: "file:///m.py", path: "m.py", languageID: "python",
-                                            text: Array((before + "\n").utf8), cursor: before.utf8.count,
-                                            count: fills.count, invoked: true)
-            var settings = CompletionSettings()
-            settings.offer.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
-            settings.offer.fileLineSnapDistance = 0  // these fills are near `sum(xs)`: snapping has its own tests
-            return try CompletionService(backend: ScoredBackend(fills.map { scored([($0, 0.6)]) }))
-                .complete(request, context: PlainTextContext(), settings: settings,
-                          cancellation: CancellationFlag()).map(\.text)
+            return try CompletionCheck.complete(before + "‸\n",
+                                                backend: ScriptedBackend(fills: fills.map { scored([($0, 0.6)]) }),
+                                                invoked: true, count: fills.count).map(\.text)
         }
         // `total = sum(xs)` is a line of the file; the new lines keep their order behind it.
         #expect(try invoked(["max(xs)", "min(xs)", "sum(xs)"]) == ["sum(xs)", "max(xs)", "min(xs)"])
@@ -204,23 +153,22 @@ struct ConfidenceFloorTests {
 
     @Test("a backend without confidences is never held back")
     func unscoredIsOffered() throws {
-        let suggestions = try Self.complete(ScoredBackend([ScoredFill(text: "x")]), invoked: false)
+        let suggestions = try Self.complete(ScriptedBackend(fills: [ScoredFill(text: "x")]), invoked: false)
         #expect(suggestions.first?.text == "x")
         #expect(suggestions.first?.confidence == nil && suggestions.first?.isUnsure == false)
     }
 
     @Test("with three length candidates the surest fill is offered, whatever its length")
     func lengthCandidatesPickTheSurest() throws {
-        var settings = CompletionSettings()
+        var settings = CompletionCheck.settings
         settings.hole.lengthCandidates = 3
-        settings.offer.minConfidence = 0
-        let backend = ScoredBackend([scored([("y", 0.6)]), scored([("x", 0.95)]), scored([("z", 0.7)])])
+        let backend = ScriptedBackend(fills: [scored([("y", 0.6)]), scored([("x", 0.95)]), scored([("z", 0.7)])])
         let suggestions = try Self.complete(backend, invoked: false, settings: settings)
         #expect(suggestions.map(\.text) == ["x"])
         let lengths = backend.attempts.map(\.holeTokens)
         #expect(lengths.count == 3 && Set(lengths).count == 3)
         // Asked for several, they come surest first.
-        let several = try Self.complete(ScoredBackend([scored([("y", 0.6)]), scored([("x", 0.95)]),
+        let several = try Self.complete(ScriptedBackend(fills: [scored([("y", 0.6)]), scored([("x", 0.95)]),
                                                        scored([("z", 0.7)])]),
                                         invoked: true, count: 3, settings: settings)
         #expect(several.map(\.text) == ["x", "z", "y"])
@@ -228,10 +176,10 @@ struct ConfidenceFloorTests {
 
     @Test("no attempt's hole takes more than half the canvas")
     func holesLeaveRoomForContext() throws {
-        var settings = CompletionSettings()
+        var settings = CompletionCheck.settings
         settings.hole.contextTokens = 64
         settings.hole.lineHoleTokens = 200
-        let backend = ScoredBackend([scored([("y", 0.6)]), scored([("x", 0.95)]), scored([("z", 0.7)])])
+        let backend = ScriptedBackend(fills: [scored([("y", 0.6)]), scored([("x", 0.95)]), scored([("z", 0.7)])])
         _ = try Self.complete(backend, invoked: true, count: 3, settings: settings)
         #expect(backend.attempts.map(\.holeTokens) == [32, 32, 32])
     }
@@ -253,11 +201,12 @@ struct ConfidenceFloorTests {
 
     @Test("a bare comment marker is not offered while typing however sure the model is, and is unsure when asked")
     func bareCommentMarker() throws {
-        #expect(try Self.complete(ScoredBackend([scored([("#", 0.99)])]), invoked: false).isEmpty)
-        let asked = try Self.complete(ScoredBackend([scored([("#", 0.99)])]), invoked: true)
+        #expect(try Self.complete(ScriptedBackend(fills: [scored([("#", 0.99)])]), invoked: false).isEmpty)
+        let asked = try Self.complete(ScriptedBackend(fills: [scored([("#", 0.99)])]), invoked: true)
         #expect(asked.map(\.text) == ["#"] && asked.allSatisfy(\.isUnsure))
         // A comment with words is a suggestion like any other.
-        let words = try Self.complete(ScoredBackend([scored([("# running", 0.99), (" total", 0.99)])]), invoked: false)
+        let words = try Self.complete(ScriptedBackend(fills: [scored([("# running", 0.99), (" total", 0.99)])]),
+                                      invoked: false)
         #expect(words.map(\.text) == ["# running total"] && !words[0].isUnsure)
 
         for bare in ["#", "  ///", " *", "/**", "//", "--", " *\n *"] {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Features
 
@@ -44,15 +45,11 @@ struct DegenerateRepetitionTests {
 
     @Test("the completion path drops such a fill and offers the next attempt's")
     func completionDropsIt() throws {
-        let backend = ScoredBackend([scored([("return", 0.6), ("__________", 0.6)]),
+        let backend = ScriptedBackend(fills: [scored([("return", 0.6), ("__________", 0.6)]),
                                      scored([("total", 0.6), (" + x", 0.6)])])
         var lines: [String] = []
-        let request = CompletionRequest(uri: "file:///m.py", path: "m.py", languageID: "python",
-                                        text: ConfidenceFloorTests.text, cursor: ConfidenceFloorTests.cursor,
-                                        count: 2, invoked: true)
-        let suggestions = try CompletionService(backend: backend).complete(
-            request, context: PlainTextContext(), settings: CompletionSettings(), cancellation: CancellationFlag(),
-            trace: { lines.append($0.description) })
+        let suggestions = try CompletionCheck.complete(ConfidenceFloorTests.marked, backend: backend, invoked: true,
+                                                       count: 2, trace: { lines.append($0.description) })
         #expect(suggestions.map(\.text) == ["total + x"])
         #expect(lines.contains { $0.contains("\"_\" repeated") })
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Features
 
@@ -76,14 +77,13 @@ struct FileLineSnapTests {
     func throughTheService() throws {
         let before = "def f(xs):\n    total = sum(xs)\n    return total\n\ndef g(xs):\n    total = "
         func complete(_ fill: String, confidence: Float, invoked: Bool, distance: Float = 0.3) throws -> [Suggestion] {
-            let request = CompletionRequest(uri: "file:///m.py", path: "m.py", languageID: "python",
-                                            text: Array((before + "\n").utf8), cursor: before.utf8.count,
-                                            invoked: invoked)
-            var settings = CompletionSettings()
-            settings.offer.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
+            var settings = CompletionCheck.settings
             settings.offer.fileLineSnapDistance = distance
-            return try CompletionService(backend: ScoredBackend([scored([(fill, confidence)])]))
-                .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
+            // The two typing floors the snapped line is weighed between: lines of the file, and new lines.
+            settings.offer.minConfidence = 0.7
+            settings.offer.newLineMinConfidence = 0.94
+            let backend = ScriptedBackend(fills: [scored([(fill, confidence)])])
+            return try CompletionCheck.complete(before + "‸\n", backend: backend, settings: settings, invoked: invoked)
         }
         let asked = try complete("sums(xs)", confidence: 0.8, invoked: true)
         #expect(asked.map(\.text) == ["sum(xs)"])
@@ -91,7 +91,7 @@ struct FileLineSnapTests {
         #expect(asked.first?.confidence == 0.8)
         #expect(try complete("sums(xs)", confidence: 0.8, invoked: true, distance: 0).map(\.text) == ["sums(xs)"])
         // While typing, a snapped line is held to the new-line floor (0.94), as the model's own line would be,
-        // not to Python's floor for lines of the file (0.7).
+        // not to the floor for lines of the file (0.7).
         #expect(try complete("sums(xs)", confidence: 0.8, invoked: false).isEmpty)
         #expect(try complete("sums(xs)", confidence: 0.96, invoked: false).map(\.text) == ["sum(xs)"])
         #expect(try complete("sum(xs)", confidence: 0.8, invoked: false).map(\.text) == ["sum(xs)"])

@@ -1,13 +1,14 @@
 import Engine
 import Foundation
 import Syntax
+import TestSupport
 import Testing
 @testable import Features
 
 /// The held-out evaluation's scoring, with a scripted backend so that every answer is known.
 @Suite struct InfillEvaluationTests {
     static func evaluation(_ outputs: [String]) -> InfillEvaluation {
-        InfillEvaluation(service: CompletionService(backend: ScriptedBackend(outputs: outputs)),
+        InfillEvaluation(service: CompletionService(backend: ScriptedBackend(answers: outputs)),
                          context: PlainTextContext(), registry: ActionFixtures.registry)
     }
 
@@ -31,9 +32,10 @@ import Testing
     @Test func serverFloorsMarkWhatTypingWouldNotOffer() throws {
         let hole = EvaluationHole(language: "python", path: "m.py", prefix: "x = 1\n", middle: "y = 2",
                                   suffix: "\nprint(x)\n", kind: "line")
-        var evaluation = InfillEvaluation(service: CompletionService(backend: ScoredBackend(
-            [scored([("y = 2", 0.99)]), scored([("y = 2", 0.3)]), scored([("#", 0.99)])])),
-                                          context: PlainTextContext(), registry: ActionFixtures.registry)
+        let backend = ScriptedBackend(fills: [scored([("y = 2", 0.99)]), scored([("y = 2", 0.3)]),
+                                              scored([("#", 0.99)])])
+        var evaluation = InfillEvaluation(service: CompletionService(backend: backend), context: PlainTextContext(),
+                                          registry: ActionFixtures.registry)
         evaluation.settings.offer.minConfidence = 0.5
         evaluation.settings.offer.minConfidenceByLanguage = [:]
         var figures: [String: InfillEvaluation.Figures] = [:]
@@ -65,12 +67,12 @@ import Testing
         // Block holes still ask for one.
         let block = EvaluationHole(language: "python", path: "m.py", prefix: "x = 1\n", middle: "y = 2\nz = 3",
                                    suffix: "\n", kind: "block")
-        let scripted = ScriptedBackend(outputs: ["y = 2\nz = 3", "never asked"])
+        let scripted = ScriptedBackend(answers: ["y = 2\nz = 3", "never asked"])
         var blocks = InfillEvaluation(service: CompletionService(backend: scripted), context: PlainTextContext(),
                                       registry: ActionFixtures.registry)
         blocks.suggestionsPerHole = 3
         try blocks.score(block, into: &figures)
-        #expect(scripted.outputs == ["never asked"])
+        #expect(scripted.remaining.map(\.text) == ["never asked"])
     }
 
     @Test func multiLineHolesCountOnlyFilesThatParse() throws {

@@ -1,12 +1,13 @@
 import Engine
 import Foundation
 import Syntax
+import TestSupport
 import Testing
 @testable import Features
 
 @Suite("The file's lines are ranked as the cursor's line, and one is offered when it beats the model's fill")
 struct LineRankerTests {
-    /// Two loaders written alike; the second lacks its check (the cursor's line, `|`). The lines around it only look
+    /// Two loaders written alike; the second lacks its check (the cursor's line, `‸`). The lines around it only look
     /// like the first loader's (another table, another type), so no line is repeated between identical neighbours.
     static let loaders = """
         def load_user(db, key):
@@ -17,15 +18,15 @@ struct LineRankerTests {
 
         def load_group(db, key):
             row = db.fetch("groups", key)
-            |
+            ‸
                 raise KeyError(key)
             return Group(**row)
 
         """
 
     static func split(_ file: String) -> (text: [UInt8], cursor: Int) {
-        let parts = file.components(separatedBy: "|")
-        return (Array((parts[0] + parts[1]).utf8), parts[0].utf8.count)
+        let marked = MarkedText(file)
+        return (marked.bytes, marked.cursor)
     }
 
     static func candidates(_ file: String, head: String = "", modelFill: String? = nil) -> [LineRanker.Candidate] {
@@ -63,7 +64,7 @@ struct LineRankerTests {
             import os
 
             def main():
-                |
+                ‸
             """
         let all = Self.candidates(file, modelFill: "print(os.getcwd())")
         #expect(!all.isEmpty)
@@ -111,19 +112,15 @@ struct LineRankerTests {
 
     @Test("the service offers the ranked line first, held to its own floor while typing")
     func throughTheService() throws {
-        let (text, cursor) = Self.split(Self.loaders)
         func complete(count: Int, invoked: Bool, floor: Float = 0.5, rank: Bool = true,
                       modelConfidence: Float = 0.3) throws -> [Suggestion] {
-            let request = CompletionRequest(uri: "file:///l.py", path: "l.py", languageID: "python", text: text,
-                                            cursor: cursor, count: count, invoked: invoked)
-            var settings = CompletionSettings()
-            settings.offer.newLineMinConfidence = 0
-            settings.offer.minConfidence = 0
-            settings.offer.rankedLineMinProbability = floor
+            var settings = CompletionCheck.settings
             settings.offer.rankFileLines = rank
-            return try CompletionService(backend: ScoredBackend([scored([("if row:", modelConfidence)]),
-                                                                 scored([("if not row:", 0.3)])]))
-                .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
+            settings.offer.rankedLineMinProbability = floor
+            let backend = ScriptedBackend(fills: [scored([("if row:", modelConfidence)]),
+                                                  scored([("if not row:", 0.3)])])
+            return try CompletionCheck.complete(Self.loaders, backend: backend, settings: settings, invoked: invoked,
+                                                count: count, path: "l.py")
         }
         let typing = try complete(count: 1, invoked: false)
         #expect(typing.map(\.text) == ["if row is None:"])
@@ -161,7 +158,7 @@ struct LineRankerTests {
         let file = """
             def load_group(db, key):
                 row = db.fetch("groups", key)
-                |
+                ‸
                     raise KeyError(key)
                 return Group(**row)
 

@@ -1,12 +1,13 @@
 import Foundation
 import Syntax
+import TestSupport
 import Testing
 import Tokenizer
 @testable import Features
 
 @Suite("A line the file has between the same lines as the cursor, or after them, is offered as it is")
 struct RepeatedLineTests {
-    /// A method and its async twin, the twin missing its second line (the cursor's line, `|`).
+    /// A method and its async twin, the twin missing its second line (the cursor's line, `‸`).
     static let twins = """
         class Client:
             def send(self, request):
@@ -17,18 +18,17 @@ struct RepeatedLineTests {
         class AsyncClient:
             async def send(self, request):
                 self._check(request)
-                |
+                ‸
                 return response
 
         """
 
-    /// `find` for the cursor at `|` in `file`, with `typed` the word typed just before it.
+    /// `find` for the cursor at `‸` in `file`, with `typed` the word typed just before it.
     static func find(in file: String, typed: String = "", minimumBits: Double = 4)
         -> (rest: String, evidence: RepeatedLineEvidence)? {
-        let parts = file.components(separatedBy: "|")
-        let text = Array((parts[0] + parts[1]).utf8)
-        let cursor = parts[0].utf8.count
-        let lines = DocumentLines(text: text, cursor: cursor)
+        let marked = MarkedText(file)
+        let cursor = marked.cursor
+        let lines = DocumentLines(text: marked.bytes, cursor: cursor)
         return RepeatedLine(minimumBits: minimumBits).find(
             before: lines.linePrefix(upTo: cursor - typed.utf8.count), after: lines.lineSuffix(from: cursor),
             typed: typed, lines: lines)
@@ -47,13 +47,13 @@ struct RepeatedLineTests {
 
     @Test("mid-line, the line must begin as the cursor's does; the typed word is kept")
     func midLine() throws {
-        let typedStart = Self.twins.replacingOccurrences(of: "|", with: "response = self._tr|")
+        let typedStart = Self.twins.replacingOccurrences(of: "‸", with: "response = self._tr‸")
         let found = try #require(Self.find(in: typedStart, typed: "_tr"))
         #expect(found.rest == "ansport.send(request)")
-        let otherStart = Self.twins.replacingOccurrences(of: "|", with: "result = |")
+        let otherStart = Self.twins.replacingOccurrences(of: "‸", with: "result = ‸")
         #expect(Self.find(in: otherStart) == nil)
         // What follows the cursor must end the line too.
-        let withTail = Self.twins.replacingOccurrences(of: "|", with: "response = self._transport.send(|)")
+        let withTail = Self.twins.replacingOccurrences(of: "‸", with: "response = self._transport.send(‸)")
         #expect(Self.find(in: withTail)?.rest == "request")
     }
 
@@ -70,7 +70,7 @@ struct RepeatedLineTests {
                 end(a)
             def h():
                 a = start()
-                |
+                ‸
                 end(a)
             """
         #expect(Self.find(in: ambiguous, minimumBits: 0) == nil)
@@ -94,7 +94,7 @@ struct RepeatedLineTests {
             def test_b(self):
                 client = make_client()
                 client.connect()
-                |
+                ‸
             """
         let found = try #require(Self.find(in: file))
         #expect(found.rest == "client.send(b\"a\")")
@@ -107,9 +107,9 @@ struct RepeatedLineTests {
     @Test("the cursor's own neighbours are not candidates, and blank lines are not context")
     func neighbours() {
         // Without that rule `c` below the cursor would match: above it `b` (the cursor's own above), below it `c`.
-        #expect(Self.find(in: "a\nb\n|\nc\nc\n", minimumBits: 0) == nil)
+        #expect(Self.find(in: "a\nb\n‸\nc\nc\n", minimumBits: 0) == nil)
         // Blank lines around the twin's line and the cursor's do not matter.
-        let spaced = Self.twins.replacingOccurrences(of: "        |", with: "\n        |\n")
+        let spaced = Self.twins.replacingOccurrences(of: "        ‸", with: "\n        ‸\n")
         #expect(Self.find(in: spaced)?.rest == "response = self._transport.send(request)")
     }
 
@@ -142,18 +142,13 @@ struct RepeatedLineTests {
         index.index(roots: [root])
         // The cursor's file lacks the header's third line; nothing in it repeats.
         func complete(minimumBits: Float = 4, otherFiles: Bool = true, newline: String = "\n") throws -> [Suggestion] {
-            let before = header[0] + newline + header[1] + newline
-            let text = Array((before + newline + header[3] + newline + newline + "import json" + newline).utf8)
-            let request = CompletionRequest(uri: "file:///b.py", path: "b.py", languageID: "python", text: text,
-                                            cursor: before.utf8.count)
-            var settings = CompletionSettings()
-            settings.offer.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
+            let marked = header[0] + newline + header[1] + newline + "‸" + newline + header[3] + newline + newline
+                + "import json" + newline
+            var settings = CompletionCheck.settings
             settings.offer.repeatedLineMinBits = minimumBits
             settings.offer.repeatedLinesFromOtherFiles = otherFiles
-            settings.offer.newLineMinConfidence = 0
-            return try CompletionService(backend: ScoredBackend([scored([("x = 1", 0.99)])]))
-                .complete(request, context: IndexedContext(index: index), settings: settings,
-                          cancellation: CancellationFlag())
+            return try CompletionCheck.complete(marked, backend: ScriptedBackend(fills: [scored([("x = 1", 0.99)])]),
+                                                settings: settings, path: "b.py", context: IndexedContext(index: index))
         }
         let found = try complete()
         #expect(found.map(\.text) == [header[2]])
@@ -187,18 +182,14 @@ struct RepeatedLineTests {
 
     @Test("the service offers the repeated line without the model, and the model's fill after it when asked for two")
     func throughTheService() throws {
-        let parts = Self.twins.components(separatedBy: "|")
-        func complete(count: Int, invoked: Bool, minimumBits: Float = 4) throws -> ([Suggestion], ScoredBackend) {
-            let request = CompletionRequest(uri: "file:///c.py", path: "c.py", languageID: "python",
-                                            text: Array((parts[0] + parts[1]).utf8), cursor: parts[0].utf8.count,
-                                            count: count, invoked: invoked)
-            var settings = CompletionSettings()
-            settings.offer.rankFileLines = false  // the line ranker has its own tests (LineRankerTests)
+        func complete(count: Int, invoked: Bool, minimumBits: Float = 4) throws -> ([Suggestion], ScriptedBackend) {
+            var settings = CompletionCheck.settings
             settings.offer.repeatedLineMinBits = minimumBits
-            settings.offer.newLineMinConfidence = 0
-            let backend = ScoredBackend([scored([("resp = None", 0.99)])])
-            let suggestions = try CompletionService(backend: backend)
-                .complete(request, context: PlainTextContext(), settings: settings, cancellation: CancellationFlag())
+            // A typing floor that only a sure fill passes: the repeated line has no confidence to hold to it.
+            settings.offer.minConfidence = 0.95
+            let backend = ScriptedBackend(fills: [scored([("resp = None", 0.99)])])
+            let suggestions = try CompletionCheck.complete(Self.twins, backend: backend, settings: settings,
+                                                           invoked: invoked, count: count, path: "c.py")
             return (suggestions, backend)
         }
         // While typing, the repeated line is offered whatever the confidence floors, and the model is not asked.
@@ -206,10 +197,10 @@ struct RepeatedLineTests {
         #expect(typing.map(\.text) == ["response = self._transport.send(request)"])
         #expect(typing.first?.repeatedLine?.line == 3)
         #expect(typing.first?.confidence == nil && typing.first?.isUnsure == false)
-        #expect(typingBackend.attempts.isEmpty)
+        #expect(typingBackend.callCount == 0)
         let (asked, askedBackend) = try complete(count: 2, invoked: true)
         #expect(asked.map(\.text) == ["response = self._transport.send(request)", "resp = None"])
-        #expect(askedBackend.attempts.count == 1)
+        #expect(askedBackend.callCount == 1)
         // Too little evidence, or the setting at 0: the model's fill alone.
         #expect(try complete(count: 1, invoked: false, minimumBits: 12).0.map(\.text) == ["resp = None"])
         #expect(try complete(count: 1, invoked: false, minimumBits: 0).0.map(\.text) == ["resp = None"])

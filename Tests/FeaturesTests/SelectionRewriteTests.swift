@@ -1,30 +1,10 @@
 import Engine
 import Foundation
 import Syntax
+import TestSupport
 import Testing
 import Tokenizer
 @testable import Features
-
-/// A backend that answers from a script and records what it was asked.
-final class ScriptedBackend: FillBackend, @unchecked Sendable {
-    var outputs: [String]
-    private(set) var contexts: [InfillContext] = []
-    private(set) var attempts: [FillAttempt] = []
-
-    init(outputs: [String]) { self.outputs = outputs }
-
-    var name: String { "scripted" }
-    var supportsStepHook: Bool { false }
-    var tokenizer: Tokenizer? { nil }
-    var maskTokenID: Int? { nil }
-
-    func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
-              cancellation: CancellationFlag) throws -> String {
-        contexts.append(context)
-        attempts.append(attempt)
-        return outputs.isEmpty ? "" : outputs.removeFirst()
-    }
-}
 
 @Suite("Code actions: regenerate a selection")
 struct SelectionRewriteTests {
@@ -40,7 +20,7 @@ struct SelectionRewriteTests {
         let fixture = try ActionFixtures.load("selection/python.py")
         let request = Self.request(fixture)
         let original = String(decoding: fixture.bytes[request.selection], as: UTF8.self)
-        let backend = ScriptedBackend(outputs: ["    return (a *", original, "    return b * a"])
+        let backend = ScriptedBackend(answers: ["    return (a *", original, "    return b * a"])
         let rewriter = SelectionRewriter(backend: backend, registry: ActionFixtures.registry, index: nil)
         let edit = try rewriter.rewrite(request, settings: CompletionSettings(), cancellation: CancellationFlag())
         #expect(edit.range == request.selection)
@@ -58,7 +38,7 @@ struct SelectionRewriteTests {
     @Test("nothing acceptable is an error, not an empty edit")
     func nothingAcceptable() throws {
         let fixture = try ActionFixtures.load("selection/javascript.js")
-        let backend = ScriptedBackend(outputs: ["  return (a * ;", "   ", "  return a * b;", "}}}"])
+        let backend = ScriptedBackend(answers: ["  return (a * ;", "   ", "  return a * b;", "}}}"])
         let rewriter = SelectionRewriter(backend: backend, registry: ActionFixtures.registry, index: nil)
         #expect(throws: SelectionRewriteError.nothingAcceptable(tries: 4)) {
             try rewriter.rewrite(Self.request(fixture), settings: CompletionSettings(), cancellation: CancellationFlag())

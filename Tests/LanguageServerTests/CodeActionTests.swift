@@ -2,6 +2,7 @@ import Foundation
 import JSONRPC
 import LanguageServerProtocol
 import SourceText
+import TestSupport
 import Testing
 
 /// Initializes with the capabilities code actions look at.

@@ -2,6 +2,7 @@ import Foundation
 import JSONRPC
 import LanguageServerProtocol
 import SourceText
+import TestSupport
 import Testing
 
 private func completionParams(_ uri: String, _ position: JSONValue) -> JSONValue {

@@ -2,6 +2,7 @@ import Foundation
 import JSONRPC
 import LanguageServerProtocol
 import SourceText
+import TestSupport
 import Testing
 
 private func range(_ start: JSONValue, _ end: JSONValue) -> JSONValue {

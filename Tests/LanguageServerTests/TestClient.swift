@@ -208,29 +208,3 @@ final class TestClient: Sendable {
         return (Int(result["version"]?.numberValue ?? -1), result["text"]?.stringValue ?? "")
     }
 }
-
-/// Text with named position markers such as `⟨cursor⟩`, removed from the text and turned into LSP positions.
-struct MarkedText {
-    let text: String
-    private let offsets: [String: Int]
-
-    init(_ marked: String) {
-        var text = ""
-        var offsets: [String: Int] = [:]
-        var rest = Substring(marked)
-        while let open = rest.firstIndex(of: "⟨"), let close = rest[open...].firstIndex(of: "⟩") {
-            text += rest[..<open]
-            offsets[String(rest[rest.index(after: open)..<close])] = text.utf8.count
-            rest = rest[rest.index(after: close)...]
-        }
-        text += rest
-        self.text = text
-        self.offsets = offsets
-    }
-
-    func position(_ name: String, encoding: PositionEncoding = .utf16) -> JSONValue {
-        let document = TextDocument(uri: "", languageID: "", version: 0, text: text)
-        let position = try! document.position(ofOffset: offsets[name]!, encoding: encoding)
-        return .object(["line": .number(Double(position.line)), "character": .number(Double(position.column))])
-    }
-}

@@ -3,6 +3,7 @@ import Features
 import Foundation
 import Hummingbird
 import Synchronization
+import TestSupport
 import Testing
 @testable import RemoteBackends
 
@@ -215,7 +216,7 @@ import Testing
         }
         defer { Task { await server.stop() } }
         let remote = try Self.backend(server, retry: RetryPolicy.none)
-        let fallback = FixedBackend(text: "embedded")
+        let fallback = ScriptedBackend(always: "embedded")
         let events = Mutex<[FallbackEvent]>([])
         let clock = ManualClock()
         let breaker = FallbackBackend(primary: remote, fallback: { fallback }, failureThreshold: 2,
@@ -248,7 +249,7 @@ import Testing
             Issue.record("expected primaryDown first, got \(seen)")
         }
         #expect(seen.last == .primaryRecovered)
-        #expect(fallback.calls.load(ordering: .relaxed) == 4)
+        #expect(fallback.callCount == 4)
     }
 
     /// Without a fallback an open circuit fails fast instead of piling requests on a dead server.

@@ -3,8 +3,8 @@ import Features
 import Foundation
 import HTTPServer
 import Synchronization
+import TestSupport
 import Testing
-import Tokenizer
 @testable import RemoteBackends
 
 /// `dlsp serve` in-process on loopback with the default model, and the remote backend speaking to it in each
@@ -71,7 +71,7 @@ import Tokenizer
     /// `path` (dlsp's extension) or a generic name in the file header.
     @Test(arguments: [RemoteAPI.openAIFIM, .openAICompletions])
     func serveCarriesTheFillAndTheRequest(api: RemoteAPI) async throws {
-        let backend = RecordingBackend(answer: "a + b")
+        let backend = ScriptedBackend(always: "a + b")
         let (url, task) = try await Self.start(service: CompletionService(backend: backend))
         defer { task.cancel() }
         let remote = try RemoteBackend(endpoint: RemoteEndpoint(api: api, baseURL: url, timeout: contentTestTimeout,
@@ -82,21 +82,21 @@ import Tokenizer
                             cancellation: CancellationFlag())
         }
         #expect(text == "a + b")
-        let seen = try #require(backend.last)
+        let seen = try #require(backend.calls.last)
         #expect(seen.context.prefix == Self.prefix)
         #expect(seen.context.suffix == Self.suffix)
         #expect(seen.context.path == "untitled")
-        #expect(seen.holeTokens == 8)
+        #expect(seen.attempt.holeTokens == 8)
 
         let named = try await exchange(url.appendingPathComponent(api.path.dropFirst().description),
                                        body: jsonData(["prompt": "x = ", "path": "src/app.py", "max_tokens": 4]))
         #expect(named.status == 200)
-        #expect(backend.last?.context.path == "src/app.py")
+        #expect(backend.calls.last?.context.path == "src/app.py")
     }
 
     /// A multi-line fill streams as one event per line, which join to the non-streamed text.
     @Test func multiLineFillStreamsLineByLine() async throws {
-        let backend = RecordingBackend(answer: "    total = a + b\n    return total")
+        let backend = ScriptedBackend(always: "    total = a + b\n    return total")
         let (url, task) = try await Self.start(service: CompletionService(backend: backend))
         defer { task.cancel() }
         let fields: [String: Any] = ["prompt": "def add(a, b):\n", "suffix": "\n\nprint(add(1, 2))\n",
@@ -216,7 +216,7 @@ import Tokenizer
     @Test func fullQueueAnswers429WithRetryAfter() async throws {
         let gate = Gate()
         defer { gate.open() }  // a failed expectation must not leave the fill spinning at the gate
-        let slow = CompletionService(backend: GatedBackend(gate: gate))
+        let slow = CompletionService(backend: ScriptedBackend(always: "42", before: { _ in gate.enter() }))
         let (url, task) = try await Self.start({ $0.queueCapacity = 0; $0.retryAfterSeconds = 1 }, service: slow)
         defer { task.cancel() }
         let endpoint = url.appendingPathComponent("v1/completions")
@@ -323,37 +323,5 @@ final class Gate: Sendable {
 
     func waitUntilEntered() async throws {
         try await blocking { [entered] in entered.wait() }
-    }
-}
-
-/// A backend that waits at the gate, then answers "42".
-final class GatedBackend: FillBackend {
-    let gate: Gate
-    init(gate: Gate) { self.gate = gate }
-    var name: String { "gated" }
-    var supportsStepHook: Bool { false }
-    var tokenizer: Tokenizer? { nil }
-    var maskTokenID: Int? { nil }
-    func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
-              cancellation: CancellationFlag) throws -> String {
-        gate.enter()
-        return "42"
-    }
-}
-
-/// A backend that answers a fixed text and remembers what it was asked.
-final class RecordingBackend: FillBackend {
-    let answer: String
-    private let seen = Mutex<(context: InfillContext, holeTokens: Int)?>(nil)
-    init(answer: String) { self.answer = answer }
-    var last: (context: InfillContext, holeTokens: Int)? { seen.withLock { $0 } }
-    var name: String { "recording" }
-    var supportsStepHook: Bool { false }
-    var tokenizer: Tokenizer? { nil }
-    var maskTokenID: Int? { nil }
-    func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
-              cancellation: CancellationFlag) throws -> String {
-        seen.withLock { $0 = (context, attempt.holeTokens) }
-        return answer
     }
 }

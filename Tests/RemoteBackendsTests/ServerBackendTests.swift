@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import JSONRPC
 import Synchronization
+import TestSupport
 import Testing
 @testable import LanguageServer
 @testable import RemoteBackends
@@ -49,7 +50,7 @@ import Testing
         #expect(try configuration.endpoint() == nil)
         configuration.kind = .remote(.ollama)
         configuration.url = "http://127.0.0.1:11434"
-        #expect(throws: RemoteBackendError.self) { try configuration.makeBackend(embedded: { FixedBackend(text: "") }) }
+        #expect(throws: RemoteBackendError.self) { try configuration.makeBackend(embedded: { ScriptedBackend(always: "") }) }
     }
 
     /// The model host builds the remote backend from the settings, completions come from it, and when it goes

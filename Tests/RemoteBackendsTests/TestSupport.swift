@@ -7,7 +7,6 @@ import FoundationNetworking
 #endif
 import Hummingbird
 import Synchronization
-import Tokenizer
 
 /// A Hummingbird server on a free loopback port, stopped by cancelling its task.
 final class LoopbackServer: Sendable {
@@ -96,22 +95,6 @@ final class PauseLog: Sendable {
     var all: [Duration] { durations.withLock { $0 } }
     var pause: @Sendable (Duration, CancellationFlag) throws -> Void {
         { [self] duration, _ in self.durations.withLock { $0.append(duration) } }
-    }
-}
-
-/// A backend that answers a fixed text, counting its calls (the fallback in breaker tests).
-final class FixedBackend: FillBackend {
-    let text: String
-    let calls = Atomic<Int>(0)
-    init(text: String) { self.text = text }
-    var name: String { "fixed" }
-    var supportsStepHook: Bool { false }
-    var tokenizer: Tokenizer? { nil }
-    var maskTokenID: Int? { nil }
-    func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
-              cancellation: CancellationFlag) throws -> String {
-        calls.add(1, ordering: .relaxed)
-        return text
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Syntax
+import TestSupport
 import Testing
 
 /// The exact canvas and hole description for holes in the fixture workspaces, compared with files under

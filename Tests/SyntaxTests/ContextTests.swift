@@ -1,5 +1,6 @@
 import Foundation
 @testable import Syntax
+import TestSupport
 import Testing
 
 @Suite("Context builder")

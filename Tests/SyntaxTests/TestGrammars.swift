@@ -41,23 +41,6 @@ enum TestGrammars {
     }
 }
 
-/// Splits a fixture at its cursor marker `‸` (and an optional second one ending a selection).
-struct MarkedText {
-    var text: String
-    var bytes: [UInt8]
-    var cursor: Int
-    var selectionEnd: Int?
-
-    init(_ marked: String) {
-        let parts = marked.components(separatedBy: "‸")
-        precondition(parts.count == 2 || parts.count == 3, "fixture needs one or two ‸ markers")
-        text = parts.joined()
-        bytes = Array(text.utf8)
-        cursor = parts[0].utf8.count
-        selectionEnd = parts.count == 3 ? cursor + parts[1].utf8.count : nil
-    }
-}
-
 extension Array where Element == UInt8 {
     func string(_ range: Range<Int>) -> String { String(decoding: self[range], as: UTF8.self) }
 }
