@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # The debug build serves both the grammar install and the tests: one build, not two.
 scripts/setup.sh --with-test-tools --debug
+echo "==> format check" >&2
+# Every Swift file as the toolchain's `swift format` writes it with `.swift-format` (scripts/format.sh fixes it).
+scripts/format.sh --check
 echo "==> swift test" >&2
 # Serially: the suites start many servers and model fills, and two cores shared by all of them at once made
 # timeouts, not speed.

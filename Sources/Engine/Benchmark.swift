@@ -69,27 +69,30 @@ public enum EngineBenchmark {
     /// The default model's shape (the trainer's LLaDA layout, tied embeddings): L=4, d=256, 4 heads, ffn 704,
     /// vocab 8192.
     public static func defaultModelShape() -> ModelConfig {
-        ModelConfig(family: .llada, architecture: "LLaDAModelLM", hiddenSize: 256, numLayers: 4, numHeads: 4,
-                    numKVHeads: 4, intermediateSize: 704, vocabSize: 8192, ropeTheta: 10000, rmsNormEps: 1e-5,
-                    tiedEmbeddings: true, maxPositions: 4096)
+        ModelConfig(
+            family: .llada, architecture: "LLaDAModelLM", hiddenSize: 256, numLayers: 4, numHeads: 4,
+            numKVHeads: 4, intermediateSize: 704, vocabSize: 8192, ropeTheta: 10000, rmsNormEps: 1e-5,
+            tiedEmbeddings: true, maxPositions: 4096)
     }
 
     /// Qwen2.5-Coder-0.5B dimensions (Open-dCoder-0.5B): 24 layers, hidden 896, 14/2 heads, ffn 4864,
     /// vocab 151936, tied embeddings, Q/K/V bias, shifted logits.
     public static func openDCoderShape() -> ModelConfig {
-        ModelConfig(family: .dream, architecture: "Qwen2ForCausalLM", hiddenSize: 896, numLayers: 24, numHeads: 14,
-                    numKVHeads: 2, intermediateSize: 4864, vocabSize: 151936, ropeTheta: 1_000_000,
-                    rmsNormEps: 1e-6, tiedEmbeddings: true, maxPositions: 32768)
+        ModelConfig(
+            family: .dream, architecture: "Qwen2ForCausalLM", hiddenSize: 896, numLayers: 24, numHeads: 14,
+            numKVHeads: 2, intermediateSize: 4864, vocabSize: 151936, ropeTheta: 1_000_000,
+            rmsNormEps: 1e-6, tiedEmbeddings: true, maxPositions: 32768)
     }
 
     /// Qwen3-1.7B dimensions (Salesforce CoDA-v0, 1.7B): 28 layers, hidden 2048, 16/8 heads of head_dim 128 (so
     /// q is 2048 wide and k/v 1024), ffn 6144, vocab 151936, tied embeddings, no Q/K/V bias, per-head q/k RMSNorm,
     /// shifted logits, mask id 151669.
     public static func codaShape() -> ModelConfig {
-        var c = ModelConfig(family: .dream, architecture: "CoDALanguageModel", hiddenSize: 2048, numLayers: 28,
-                            numHeads: 16, numKVHeads: 8, headDim: 128, intermediateSize: 6144, vocabSize: 151936,
-                            ropeTheta: 1_000_000, rmsNormEps: 1e-6, tiedEmbeddings: true, maxPositions: 40960,
-                            maskTokenID: 151669)
+        var c = ModelConfig(
+            family: .dream, architecture: "CoDALanguageModel", hiddenSize: 2048, numLayers: 28,
+            numHeads: 16, numKVHeads: 8, headDim: 128, intermediateSize: 6144, vocabSize: 151936,
+            ropeTheta: 1_000_000, rmsNormEps: 1e-6, tiedEmbeddings: true, maxPositions: 40960,
+            maskTokenID: 151669)
         c.qkNorm = true
         c.attentionBias = false
         return c
@@ -111,8 +114,9 @@ public enum EngineBenchmark {
         var c = [Float](repeating: 0, count: m * n)
         let best = fastestSeconds(repeats) {
             c.withUnsafeMutableBufferPointer { cp in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k),
-                            b, Int32(n), 0, cp.baseAddress!, Int32(n))
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k),
+                    b, Int32(n), 0, cp.baseAddress!, Int32(n))
             }
         }
         return 2 * Double(m) * Double(n) * Double(k) / best / 1e9
@@ -132,7 +136,8 @@ public enum EngineBenchmark {
     /// Milliseconds of one Q8_0 matrix product (`m×k` activations, `n×k` quantised weights) beside sgemm on the
     /// same shape in f32, best of `repeats`.
     public static func quantizedMatmul(m: Int = 32, k: Int = 896, n: Int = 4864, repeats: Int = 3)
-        -> (q8Ms: Double, sgemmMs: Double) {
+        -> (q8Ms: Double, sgemmMs: Double)
+    {
         Q8_0.timeAgainstSgemm(m: m, k: k, n: n, repeats: repeats)
     }
 
@@ -144,7 +149,8 @@ public enum EngineBenchmark {
 
     private static func statusMiB(_ key: String) -> Double {
         guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = s.split(separator: "\n").first(where: { $0.hasPrefix(key) }) else { return 0 }
+            let line = s.split(separator: "\n").first(where: { $0.hasPrefix(key) })
+        else { return 0 }
         let kb = Double(line.split(separator: " ").dropFirst().first.map(String.init) ?? "") ?? 0
         return kb / 1024
     }
@@ -152,8 +158,10 @@ public enum EngineBenchmark {
     /// Measures `engine`: a hole of `hole` tokens with `context` tokens around it (three quarters before, one
     /// quarter after), `steps` Dream timesteps, greedy; with and without the dual cache; p50 over `repeats`.
     /// `uncachedRepeats` defaults to `repeats`; the uncached fill of a large model takes minutes on two cores.
-    public static func run(engine: Engine, name: String, context: Int = 1024, hole: Int = 32, steps: Int = 16,
-                           repeats: Int = 5, uncachedRepeats: Int? = nil) throws -> Figures {
+    public static func run(
+        engine: Engine, name: String, context: Int = 1024, hole: Int = 32, steps: Int = 16,
+        repeats: Int = 5, uncachedRepeats: Int? = nil
+    ) throws -> Figures {
         let c = engine.config
         var rng = SeededRNG(seed: 42)
         let limit = min(c.vocabSize, c.embeddingSize)
@@ -172,7 +180,7 @@ public enum EngineBenchmark {
         cachedOpts.maxExtraSteps = 0
         var uncachedOpts = cachedOpts
         uncachedOpts.cache = .none
-        _ = try engine.fill(context: prefix, suffix: suffix, holeLength: hole, options: cachedOpts)   // warm-up
+        _ = try engine.fill(context: prefix, suffix: suffix, holeLength: hole, options: cachedOpts)  // warm-up
         var cached: [Double] = [], uncached: [Double] = [], partial: [Double] = []
         var stepsUsed = steps
         for i in 0..<repeats {
@@ -184,8 +192,11 @@ public enum EngineBenchmark {
                 partial.append((r.timings.totalMs - fullStep) / Double(max(1, r.steps - 1)))
             }
             if i < (uncachedRepeats ?? repeats) {
-                uncached.append(try engine.fill(context: prefix, suffix: suffix, holeLength: hole,
-                                                options: uncachedOpts).timings.totalMs)
+                uncached.append(
+                    try engine.fill(
+                        context: prefix, suffix: suffix, holeLength: hole,
+                        options: uncachedOpts
+                    ).timings.totalMs)
             }
         }
         // Typing: the previous request's canvas lacked the last `typed` prefix tokens.
@@ -207,16 +218,20 @@ public enum EngineBenchmark {
         // Batching: the same forward work with stacked rows.
         let batchCanvas = (prefix + [Int](repeating: max(mask, 0), count: hole) + suffix).map(Int32.init)
         let bws = Workspace(config: c, capacity: batchCanvas.count, logitCapacity: 1)
-        batchCanvas.withUnsafeBufferPointer { engine.model.forwardAll(bws, tokens: $0.baseAddress!, count: batchCanvas.count) }
+        batchCanvas.withUnsafeBufferPointer {
+            engine.model.forwardAll(bws, tokens: $0.baseAddress!, count: batchCanvas.count)
+        }
         let single = (before..<(before + hole)).map(Int32.init)
         let double = ((before - hole)..<(before + hole)).map(Int32.init)
         var singleMs: [Double] = [], doubleMs: [Double] = []
         for _ in 0..<max(3, repeats) {
             for (rows, sink) in [(single, 0), (double, 1)] {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                batchCanvas.withUnsafeBufferPointer { cv in rows.withUnsafeBufferPointer { rp in
-                    engine.model.forwardRows(bws, tokens: cv.baseAddress!, count: batchCanvas.count, rows: rp)
-                } }
+                batchCanvas.withUnsafeBufferPointer { cv in
+                    rows.withUnsafeBufferPointer { rp in
+                        engine.model.forwardRows(bws, tokens: cv.baseAddress!, count: batchCanvas.count, rows: rp)
+                    }
+                }
                 let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
                 if sink == 0 { singleMs.append(ms) } else { doubleMs.append(ms) }
             }
@@ -238,14 +253,20 @@ public enum EngineBenchmark {
         defer { KernelRouting.current = routing }
         var sgemmFills: [Double] = [], sgemmReused: [Double] = [], sgemmForwards: [Double] = []
         for _ in 0..<max(1, repeats / 2) {
-            sgemmFills.append(try engine.fill(context: prefix, suffix: suffix, holeLength: hole,
-                                              options: cachedOpts).timings.totalMs)
+            sgemmFills.append(
+                try engine.fill(
+                    context: prefix, suffix: suffix, holeLength: hole,
+                    options: cachedOpts
+                ).timings.totalMs)
             let reuse = ContextReuse()
             var opts = cachedOpts
             opts.contextReuse = reuse
             _ = try engine.fill(context: Array(prefix.dropLast(typed)), suffix: suffix, holeLength: hole, options: opts)
-            sgemmReused.append(try engine.fill(context: prefix, suffix: suffix, holeLength: hole,
-                                               options: opts).timings.totalMs)
+            sgemmReused.append(
+                try engine.fill(
+                    context: prefix, suffix: suffix, holeLength: hole,
+                    options: opts
+                ).timings.totalMs)
             let t0 = DispatchTime.now().uptimeNanoseconds
             tokens.withUnsafeBufferPointer { engine.model.forwardAll(ws, tokens: $0.baseAddress!, count: n) }
             sgemmForwards.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
@@ -254,41 +275,49 @@ public enum EngineBenchmark {
         let gflops = fullForwardFLOPs(c, positions: n) / (fwdBest / 1e3) / 1e9
         let peak = sgemmGFLOPs()
         let fc = median(cached), fu = median(uncached), fr = median(reused)
-        return Figures(model: name, parameters: c.parameterCount, threads: matrixThreads(), contextTokens: context,
-                       holeTokens: hole, steps: stepsUsed, fillMsCached: fc, fillMsUncached: fu,
-                       fillMsCachedBest: cached.min()!, fillMsUncachedBest: uncached.min()!,
-                       stepMsCached: fc / Double(stepsUsed), stepMsUncached: fu / Double(stepsUsed),
-                       partialStepMs: partial.isEmpty ? 0 : median(partial), cacheSpeedup: fu / fc,
-                       fillMsReused: fr,
-                       reusedFirstForwardMs: mean(reusedParts.map(\.fullForwardMs)),
-                       reusedStepForwardsMs: mean(reusedParts.map(\.partialForwardMs)),
-                       reusedLogitsMs: mean(reusedParts.map(\.logitsMs)),
-                       reusedSamplingMs: mean(reusedParts.map(\.samplingMs)), reuseSpeedup: fc / fr, reuseAgreement: Double(agree) / Double(max(1, compared)),
-                       typedTokens: typed, batchOfTwoGain: 2 * median(singleMs) / median(doubleMs),
-                       fullForwardMs: fwd, fullForwardMsBest: fwdBest, fullForwardGFLOPs: gflops, sgemmGFLOPs: peak,
-                       fractionOfSgemm: gflops / peak, peakRSSMiB: peakRSSMiB(), rssMiB: rssMiB(),
-                       kernels: KernelISA.active.description, sgemmPathFillMsCached: median(sgemmFills),
-                       sgemmPathFillMsReused: median(sgemmReused), sgemmPathFullForwardMs: median(sgemmForwards))
+        return Figures(
+            model: name, parameters: c.parameterCount, threads: matrixThreads(), contextTokens: context,
+            holeTokens: hole, steps: stepsUsed, fillMsCached: fc, fillMsUncached: fu,
+            fillMsCachedBest: cached.min()!, fillMsUncachedBest: uncached.min()!,
+            stepMsCached: fc / Double(stepsUsed), stepMsUncached: fu / Double(stepsUsed),
+            partialStepMs: partial.isEmpty ? 0 : median(partial), cacheSpeedup: fu / fc,
+            fillMsReused: fr,
+            reusedFirstForwardMs: mean(reusedParts.map(\.fullForwardMs)),
+            reusedStepForwardsMs: mean(reusedParts.map(\.partialForwardMs)),
+            reusedLogitsMs: mean(reusedParts.map(\.logitsMs)),
+            reusedSamplingMs: mean(reusedParts.map(\.samplingMs)), reuseSpeedup: fc / fr,
+            reuseAgreement: Double(agree) / Double(max(1, compared)),
+            typedTokens: typed, batchOfTwoGain: 2 * median(singleMs) / median(doubleMs),
+            fullForwardMs: fwd, fullForwardMsBest: fwdBest, fullForwardGFLOPs: gflops, sgemmGFLOPs: peak,
+            fractionOfSgemm: gflops / peak, peakRSSMiB: peakRSSMiB(), rssMiB: rssMiB(),
+            kernels: KernelISA.active.description, sgemmPathFillMsCached: median(sgemmFills),
+            sgemmPathFillMsReused: median(sgemmReused), sgemmPathFullForwardMs: median(sgemmForwards))
     }
 
     /// The standard figures: the default model's shape and (when `includeLarge`) an Open-dCoder-0.5B-shaped model,
     /// both random weights (f32 and bf16 respectively), or the model at `modelPath` instead of the default shape.
-    public static func standard(modelPath: String? = nil, includeLarge: Bool = true, threads: Int = 2,
-                                repeats: Int = 5) throws -> [Figures] {
+    public static func standard(
+        modelPath: String? = nil, includeLarge: Bool = true, threads: Int = 2,
+        repeats: Int = 5
+    ) throws -> [Figures] {
         var out: [Figures] = []
         if let p = modelPath {
             let engine = try Engine.load(directory: p, threads: threads)
             // The canvas (context + 32-token hole) must fit the model's window: the default model's is 1,024.
-            out.append(try run(engine: engine, name: p, context: min(1024, engine.config.maxPositions - 32),
-                               repeats: repeats))
+            out.append(
+                try run(
+                    engine: engine, name: p, context: min(1024, engine.config.maxPositions - 32),
+                    repeats: repeats))
         } else {
             let e = try Engine.random(config: defaultModelShape(), threads: threads)
             out.append(try run(engine: e, name: "default-shape (random)", repeats: repeats))
         }
         if includeLarge {
             let e = try Engine.random(config: openDCoderShape(), bf16: true, threads: threads)
-            out.append(try run(engine: e, name: "open-dcoder-0.5B-shape (random, bf16)", repeats: max(1, repeats / 2),
-                               uncachedRepeats: 1))
+            out.append(
+                try run(
+                    engine: e, name: "open-dcoder-0.5B-shape (random, bf16)", repeats: max(1, repeats / 2),
+                    uncachedRepeats: 1))
         }
         return out
     }

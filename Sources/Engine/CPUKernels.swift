@@ -19,7 +19,9 @@ public enum KernelISA: Int32, Sendable, CustomStringConvertible, Comparable {
     /// Chooses the instruction set (clamped to what the CPU supports); returns the one now in use. The
     /// `DLSP_KERNELS=portable` (or `avx2`) environment variable makes the engine start with that one.
     @discardableResult
-    public static func select(_ isa: KernelISA) -> KernelISA { KernelISA(rawValue: dlsp_isa_select(isa.rawValue)) ?? .portable }
+    public static func select(_ isa: KernelISA) -> KernelISA {
+        KernelISA(rawValue: dlsp_isa_select(isa.rawValue)) ?? .portable
+    }
 
     public var description: String {
         switch self {
@@ -76,8 +78,9 @@ public struct KernelRouting: Sendable, Equatable {
     /// never a result beyond rounding.
     public static var current: KernelRouting {
         get {
-            KernelRouting(packedMaxRows: packedMaxRows.load(ordering: .relaxed),
-                          fusedAttentionMaxRows: fusedAttentionMaxRows.load(ordering: .relaxed))
+            KernelRouting(
+                packedMaxRows: packedMaxRows.load(ordering: .relaxed),
+                fusedAttentionMaxRows: fusedAttentionMaxRows.load(ordering: .relaxed))
         }
         set {
             packedMaxRows.store(newValue.packedMaxRows, ordering: .relaxed)
@@ -141,14 +144,18 @@ struct PackedWeights: @unchecked Sendable {
     static func supports(_ format: PanelFormat, cols: Int) -> Bool { format != .q8 || cols % 32 == 0 }
 
     /// Packs `w` into storage from `allocate` (a count of floats), as halves when `halves`.
-    static func pack(_ w: UnsafePointer<Float>, rows: Int, cols: Int, halves: Bool = false,
-                     allocate: (Int) -> UnsafeMutablePointer<Float>) -> PackedWeights {
+    static func pack(
+        _ w: UnsafePointer<Float>, rows: Int, cols: Int, halves: Bool = false,
+        allocate: (Int) -> UnsafeMutablePointer<Float>
+    ) -> PackedWeights {
         pack(w, rows: rows, cols: cols, format: halves ? .f16 : .f32, allocate: allocate)
     }
 
     /// Packs `w` into storage from `allocate` (a count of floats) in `format` (which `supports` the shape).
-    static func pack(_ w: UnsafePointer<Float>, rows: Int, cols: Int, format: PanelFormat,
-                     allocate: (Int) -> UnsafeMutablePointer<Float>) -> PackedWeights {
+    static func pack(
+        _ w: UnsafePointer<Float>, rows: Int, cols: Int, format: PanelFormat,
+        allocate: (Int) -> UnsafeMutablePointer<Float>
+    ) -> PackedWeights {
         precondition(supports(format, cols: cols), "\(format) panels need inputs in blocks of 32")
         let out = UnsafeMutableRawPointer(allocate((bytes(rows: rows, cols: cols, format: format) + 3) / 4))
         let (n, k) = (Int32(rows), Int32(cols))
@@ -162,11 +169,14 @@ struct PackedWeights: @unchecked Sendable {
     }
 
     /// Packs Q8_0 rows (GGUF's blocks: an f16 scale and 32 signed bytes) as 8-bit panels, exactly.
-    static func packQ8_0(_ blocks: UnsafeRawPointer, rows: Int, cols: Int,
-                         allocate: (Int) -> UnsafeMutablePointer<Float>) -> PackedWeights {
+    static func packQ8_0(
+        _ blocks: UnsafeRawPointer, rows: Int, cols: Int,
+        allocate: (Int) -> UnsafeMutablePointer<Float>
+    ) -> PackedWeights {
         let out = UnsafeMutableRawPointer(allocate((bytes(rows: rows, cols: cols, format: .q8) + 3) / 4))
-        dlsp_pack_q8_0(blocks.assumingMemoryBound(to: UInt8.self), Int32(rows), Int32(cols),
-                       out.assumingMemoryBound(to: UInt8.self))
+        dlsp_pack_q8_0(
+            blocks.assumingMemoryBound(to: UInt8.self), Int32(rows), Int32(cols),
+            out.assumingMemoryBound(to: UInt8.self))
         return PackedWeights(data: UnsafeRawPointer(out), rows: rows, cols: cols, format: .q8)
     }
 
@@ -205,8 +215,9 @@ struct PackedWeights: @unchecked Sendable {
 
         func run(_ p0: Int32, _ p1: Int32) {
             if let quantized {
-                dlsp_gemm_q8(quantized, m, k, packed.assumingMemoryBound(to: UInt8.self), n, y, ldy, p0, p1,
-                             accumulate)
+                dlsp_gemm_q8(
+                    quantized, m, k, packed.assumingMemoryBound(to: UInt8.self), n, y, ldy, p0, p1,
+                    accumulate)
             } else {
                 dlsp_gemm_panels(x, ldx, m, k, packed, format, n, y, ldy, p0, p1, accumulate)
             }
@@ -216,18 +227,23 @@ struct PackedWeights: @unchecked Sendable {
     /// y[i, 0..<rows] = x[i, 0..<cols] · Wᵀ (or y += that when `accumulate`) for i < m; output panels are split
     /// across `threads`. 8-bit panels quantise x first into `scratch` (`scratchBytes`; allocated for this call
     /// when nil).
-    func apply(_ x: UnsafePointer<Float>, ldx: Int, m: Int, _ y: UnsafeMutablePointer<Float>, ldy: Int,
-               accumulate: Bool = false, threads: Int, scratch: UnsafeMutableRawPointer? = nil) {
+    func apply(
+        _ x: UnsafePointer<Float>, ldx: Int, m: Int, _ y: UnsafeMutablePointer<Float>, ldy: Int,
+        accumulate: Bool = false, threads: Int, scratch: UnsafeMutableRawPointer? = nil
+    ) {
         // Parts of fewer than four panels cost more to hand over than they save.
         let parts = max(1, min(threads, panels / 4, m * panels / 8))
-        var job = Job(x: x, packed: data, y: y, quantized: nil, ldx: Int32(ldx), m: Int32(m), k: Int32(cols),
-                      n: Int32(rows), ldy: Int32(ldy), panels: Int32(panels), parts: Int32(parts),
-                      accumulate: accumulate ? 1 : 0, format: format.cFormat)
+        var job = Job(
+            x: x, packed: data, y: y, quantized: nil, ldx: Int32(ldx), m: Int32(m), k: Int32(cols),
+            n: Int32(rows), ldy: Int32(ldy), panels: Int32(panels), parts: Int32(parts),
+            accumulate: accumulate ? 1 : 0, format: format.cFormat)
         var owned: UnsafeMutableRawPointer?
         defer { owned?.deallocate() }
         if format == .q8 {
             let buffer: UnsafeMutableRawPointer
-            if let scratch { buffer = scratch } else {
+            if let scratch {
+                buffer = scratch
+            } else {
                 buffer = .allocate(byteCount: Self.scratchBytes(rows: m, cols: cols, format: .q8), alignment: 64)
                 owned = buffer
             }
@@ -260,16 +276,19 @@ enum FusedAttention {
 
     /// att[r, h·hd ..< (h+1)·hd] = softmax(scale · q_h[r] · K_gᵀ) · V_g for every active row r and query head h
     /// (g = h / group), over the `n` cached keys. `scratch` holds `scratchFloats(capacity:headDim:)` floats.
-    static func run(q: UnsafePointer<Float>, rows: Int, k: UnsafePointer<Float>, v: UnsafePointer<Float>, n: Int,
-                    heads: Int, kvHeads: Int, headDim: Int, scale: Float, scratch: UnsafeMutablePointer<Float>,
-                    out: UnsafeMutablePointer<Float>, threads: Int) {
+    static func run(
+        q: UnsafePointer<Float>, rows: Int, k: UnsafePointer<Float>, v: UnsafePointer<Float>, n: Int,
+        heads: Int, kvHeads: Int, headDim: Int, scale: Float, scratch: UnsafeMutablePointer<Float>,
+        out: UnsafeMutablePointer<Float>, threads: Int
+    ) {
         let blocks = (rows + rowsPerPart - 1) / rowsPerPart
         let parts = heads * blocks
         let lanes = max(1, min(threads, parts, ParallelPool.shared.workers + 1))
-        var job = Job(q: q, k: k, v: v, out: out, scratch: scratch, rows: rows, n: n, heads: heads,
-                      group: heads / kvHeads, headDim: headDim, qd: heads * headDim, kvd: kvHeads * headDim,
-                      blocksPerHead: blocks, lanes: lanes,
-                      scratchPerLane: Self.scratchFloatsPerLane(capacity: n, headDim: headDim), scale: scale)
+        var job = Job(
+            q: q, k: k, v: v, out: out, scratch: scratch, rows: rows, n: n, heads: heads,
+            group: heads / kvHeads, headDim: headDim, qd: heads * headDim, kvd: kvHeads * headDim,
+            blocksPerHead: blocks, lanes: lanes,
+            scratchPerLane: Self.scratchFloatsPerLane(capacity: n, headDim: headDim), scale: scale)
         // One part per lane, each walking its share of (head, block) pairs with its own scratch.
         ParallelPool.shared.run(parts: lanes, threads: lanes, job: &job) { ctx, lane in
             let j = ctx.assumingMemoryBound(to: Job.self).pointee
@@ -278,10 +297,11 @@ enum FusedAttention {
                 let head = t / j.blocksPerHead, block = t % j.blocksPerHead
                 let g = head / j.group
                 let r0 = block * FusedAttention.rowsPerPart, r1 = Swift.min(j.rows, r0 + FusedAttention.rowsPerPart)
-                dlsp_attention_rows(j.q + head * j.headDim, Int32(j.qd), Int32(r0), Int32(r1),
-                                    j.k + g * j.headDim, j.v + g * j.headDim, Int32(j.kvd), Int32(j.n),
-                                    Int32(j.headDim), j.scale, j.scratch + lane * j.scratchPerLane,
-                                    j.out + head * j.headDim, Int32(j.qd))
+                dlsp_attention_rows(
+                    j.q + head * j.headDim, Int32(j.qd), Int32(r0), Int32(r1),
+                    j.k + g * j.headDim, j.v + g * j.headDim, Int32(j.kvd), Int32(j.n),
+                    Int32(j.headDim), j.scale, j.scratch + lane * j.scratchPerLane,
+                    j.out + head * j.headDim, Int32(j.qd))
                 t += j.lanes
             }
         }

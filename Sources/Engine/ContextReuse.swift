@@ -18,7 +18,7 @@ import Synchronization
 /// Concurrent fills are safe: one fill borrows the kept workspace, any other fill meanwhile gets a fresh one.
 public final class ContextReuse: Sendable {
     /// A workspace whose K/V caches hold valid entries for `tokens` at the positions in `valid`.
-    final class Kept: @unchecked Sendable {   // owned by one fill at a time: the mutex hands it over
+    final class Kept: @unchecked Sendable {  // owned by one fill at a time: the mutex hands it over
         let workspace: Workspace
         let tokens: [Int32]
         /// Sorted, disjoint position ranges; the first starts at 0 (the context), the second is the suffix.
@@ -41,7 +41,11 @@ public final class ContextReuse: Sendable {
     public init(maxChain: Int = 8) { self.maxChain = max(0, maxChain) }
 
     /// Takes the kept workspace (if any); the caller returns one with `keep` when its fill is done.
-    func borrow() -> Kept? { kept.withLock { k in let out = k; k = nil; return out } }
+    func borrow() -> Kept? {
+        kept.withLock { k in
+            let out = k; k = nil; return out
+        }
+    }
 
     func keep(_ k: Kept) { kept.withLock { $0 = k } }
 
@@ -117,8 +121,10 @@ public final class ContextReuse: Sendable {
 
     /// The longest kept run (outside the kept common start) that matches the new canvas from one of the first
     /// `searchSpan` positions of `region` onward, if one is long enough to be worth moving.
-    private static func findRun(old: [Int32], valid: [Range<Int>], skip: Int, canvas: [Int32],
-                                in region: Range<Int>) -> Move? {
+    private static func findRun(
+        old: [Int32], valid: [Range<Int>], skip: Int, canvas: [Int32],
+        in region: Range<Int>
+    ) -> Move? {
         guard region.count >= minimumMove else { return nil }
         for a in region.lowerBound..<min(region.upperBound - anchor, region.lowerBound + searchSpan) {
             var best: Move?
@@ -128,7 +134,8 @@ public final class ContextReuse: Sendable {
                     if old[j] == canvas[a], (1..<anchor).allSatisfy({ old[j + $0] == canvas[a + $0] }) {
                         var length = anchor
                         while a + length < region.upperBound && j + length < v.upperBound
-                            && old[j + length] == canvas[a + length] { length += 1 }
+                            && old[j + length] == canvas[a + length]
+                        { length += 1 }
                         if length > (best?.count ?? 0) { best = Move(from: j, to: a, count: length) }
                     }
                     j += 1

@@ -118,7 +118,8 @@ public final class Engine: Sendable {
     /// count (process-wide) and the engine's own kernels'; `precision` whether the matrices are kept as stored or
     /// quantised to 8 bits.
     public static func load(directory: String, threads: Int = 2, precision: WeightPrecision = .automatic) throws
-        -> Engine {
+        -> Engine
+    {
         setMatrixThreads(threads)
         let dir = URL(fileURLWithPath: directory)
         var isDir: ObjCBool = false
@@ -134,8 +135,9 @@ public final class Engine: Sendable {
             let ggufs = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
                 .filter { $0.hasSuffix(".gguf") }.sorted()
             if let g = ggufs.first {
-                return try loadGGUF(path: dir.appendingPathComponent(g).path, tokenizerPath: tokenizerURL.path,
-                                    threads: threads, precision: precision)
+                return try loadGGUF(
+                    path: dir.appendingPathComponent(g).path, tokenizerPath: tokenizerURL.path,
+                    threads: threads, precision: precision)
             }
         }
         var config = try ModelConfig.load(contentsOf: configURL)
@@ -150,19 +152,24 @@ public final class Engine: Sendable {
     /// A model of the given shape with random weights (benchmarks; the mask id defaults to the last token).
     /// A model of `config`'s shape with random weights. `bf16` stores the matrices as a bf16 checkpoint would,
     /// so loading converts them as it would a real one (and memory figures match one).
-    public static func random(config: ModelConfig, seed: UInt64 = 1, bf16: Bool = false, threads: Int = 2,
-                              precision: WeightPrecision = .asStored) throws -> Engine {
+    public static func random(
+        config: ModelConfig, seed: UInt64 = 1, bf16: Bool = false, threads: Int = 2,
+        precision: WeightPrecision = .asStored
+    ) throws -> Engine {
         try random(config: config, seed: seed, std: 0.02, bf16: bf16, threads: threads, precision: precision)
     }
 
-    static func random(config: ModelConfig, seed: UInt64, std: Double, bf16: Bool = false,
-                       threads: Int, precision: WeightPrecision = .asStored) throws -> Engine {
+    static func random(
+        config: ModelConfig, seed: UInt64, std: Double, bf16: Bool = false,
+        threads: Int, precision: WeightPrecision = .asStored
+    ) throws -> Engine {
         setMatrixThreads(threads)
         var config = config
         if config.maskTokenID == nil { config.maskTokenID = config.embeddingSize - 1 }
         try config.validate(path: "random")
-        let weights = try TransformerWeights(source: RandomTensorSource(config: config, seed: seed, std: std, bf16: bf16), config: config,
-                                             names: config.family == .dream ? .dream : .llada, precision: precision)
+        let weights = try TransformerWeights(
+            source: RandomTensorSource(config: config, seed: seed, std: std, bf16: bf16), config: config,
+            names: config.family == .dream ? .dream : .llada, precision: precision)
         return Engine(config: config, weights: weights, tokenizer: nil, source: "random", threads: threads)
     }
 
@@ -177,15 +184,18 @@ public final class Engine: Sendable {
     /// a mask token: without one the model cannot denoise.
     static func resolveSpecialTokens(_ config: inout ModelConfig, tokenizer: Tokenizer?, path: String) throws {
         if config.maskTokenID == nil {
-            config.maskTokenID = tokenizer?.tokenID(for: "<|mask|>") ?? tokenizer?.tokenID(for: "[MASK]")
+            config.maskTokenID =
+                tokenizer?.tokenID(for: "<|mask|>") ?? tokenizer?.tokenID(for: "[MASK]")
                 ?? tokenizer?.tokenID(for: "<|mdm_mask|>")
         }
         if config.eosTokenID == nil { config.eosTokenID = tokenizer?.tokenID(for: "<|endoftext|>") }
         if config.fileSepTokenID == nil { config.fileSepTokenID = tokenizer?.tokenID(for: "<|file_sep|>") }
         if config.expandTokenID == nil { config.expandTokenID = tokenizer?.tokenID(for: "<|expand|>") }
         guard let mask = config.maskTokenID else {
-            throw EngineError.tokenizer(path: path, reason: "no mask token: config.json has no mask_token_id and "
-                                        + "the tokenizer has no <|mask|> token")
+            throw EngineError.tokenizer(
+                path: path,
+                reason: "no mask token: config.json has no mask_token_id and "
+                    + "the tokenizer has no <|mask|> token")
         }
         guard mask >= 0 && mask < config.embeddingSize else {
             throw EngineError.tokenizer(path: path, reason: "mask token id \(mask) outside the model's vocabulary")
@@ -203,30 +213,34 @@ public final class Engine: Sendable {
     /// Fills a hole of `holeLength` mask tokens between `context` and `suffix` (token ids). The canvas is
     /// `context + mask×holeLength + suffix` (see ARCHITECTURE.md for what the context holds).
     public func fill(context: [Int], suffix: [Int], holeLength: Int, options: FillOptions = FillOptions()) throws
-        -> FillResult {
+        -> FillResult
+    {
         guard holeLength > 0 else { throw EngineError.invalidRequest("hole length must be positive") }
         try checkIDs(context); try checkIDs(suffix)
         let mask = config.maskTokenID!
         let canvas = (context + [Int](repeating: mask, count: holeLength) + suffix).map(Int32.init)
         guard canvas.count <= config.maxPositions else {
-            throw EngineError.invalidRequest("canvas of \(canvas.count) tokens exceeds the model's "
-                                             + "\(config.maxPositions) positions")
+            throw EngineError.invalidRequest(
+                "canvas of \(canvas.count) tokens exceeds the model's "
+                    + "\(config.maxPositions) positions")
         }
         if let rule = options.variableLength {
             let out = try VariableLengthDenoiser(model: model).run(
                 context: context.map(Int32.init), suffix: suffix.map(Int32.init), initialLength: holeLength,
                 rule: rule, options: options)
             let tokens = out.hole.map(Int.init)
-            let cut = options.trimAtEndOfText
+            let cut =
+                options.trimAtEndOfText
                 ? Engine.trimmedLength(tokens, stops: [config.eosTokenID, config.padTokenID].compactMap { $0 })
                 : tokens.count
             var timings = DenoiseTimings()
             timings.totalMs = out.milliseconds
             timings.fullForwardMs = out.milliseconds
-            return FillResult(text: tokenizer?.decode(Array(tokens[..<cut]), skipSpecial: true) ?? "",
-                              tokens: Array(tokens[..<cut]), confidences: [], holeTokens: tokens, steps: out.steps,
-                              fullForwards: out.steps, partialForwards: 0, reusedPositions: 0,
-                              expansions: out.expansions, deletions: out.deletions, timings: timings)
+            return FillResult(
+                text: tokenizer?.decode(Array(tokens[..<cut]), skipSpecial: true) ?? "",
+                tokens: Array(tokens[..<cut]), confidences: [], holeTokens: tokens, steps: out.steps,
+                fullForwards: out.steps, partialForwards: 0, reusedPositions: 0,
+                expansions: out.expansions, deletions: out.deletions, timings: timings)
         }
         let slots = (0..<holeLength).map { [context.count + $0] }
         // The first row the fill computes itself: the hole, or the row before it for shifted models.
@@ -234,24 +248,30 @@ public final class Engine: Sendable {
         var ws: Workspace
         var plan: ContextReuse.Plan?
         var chain = 0
-        let reuser: ContextReuse? = { if case .dual = options.cache { return options.contextReuse }; return nil }()
+        let reuser: ContextReuse? = {
+            if case .dual = options.cache { return options.contextReuse }; return nil
+        }()
         if let reuser {
             let kept = reuser.borrow()
             if let kept, kept.workspace.capacity >= canvas.count, kept.workspace.logitCapacity >= holeLength {
                 ws = kept.workspace
                 if kept.chain < reuser.maxChain {
-                    let p = ContextReuse.plan(kept, canvas: canvas,
-                                              allowed: [0..<firstActive, (context.count + holeLength)..<canvas.count])
+                    let p = ContextReuse.plan(
+                        kept, canvas: canvas,
+                        allowed: [0..<firstActive, (context.count + holeLength)..<canvas.count])
                     if p.reused > 0 {
-                        for m in p.moves where m.from != m.to { model.moveCache(ws, from: m.from, to: m.to, count: m.count) }
+                        for m in p.moves where m.from != m.to {
+                            model.moveCache(ws, from: m.from, to: m.to, count: m.count)
+                        }
                         plan = p
                         chain = kept.chain + 1
                     }
                 }
             } else {
                 // Room to spare, so that the next canvas of a typing user (a little longer) fits the same buffers.
-                ws = Workspace(config: config, capacity: min(config.maxPositions, canvas.count + canvas.count / 4 + 16),
-                               logitCapacity: max(holeLength, 64))
+                ws = Workspace(
+                    config: config, capacity: min(config.maxPositions, canvas.count + canvas.count / 4 + 16),
+                    logitCapacity: max(holeLength, 64))
             }
         } else {
             ws = Workspace(config: config, capacity: canvas.count, logitCapacity: holeLength)
@@ -262,19 +282,23 @@ public final class Engine: Sendable {
         if let reuser {
             // Context and suffix positions never change during a fill, so their K/V match the final canvas there;
             // the hole's rows were last computed mid-denoising and are never reused.
-            reuser.keep(ContextReuse.Kept(workspace: ws, tokens: out.canvas,
-                                          valid: [0..<firstActive, (context.count + holeLength)..<canvas.count],
-                                          chain: chain))
+            reuser.keep(
+                ContextReuse.Kept(
+                    workspace: ws, tokens: out.canvas,
+                    valid: [0..<firstActive, (context.count + holeLength)..<canvas.count],
+                    chain: chain))
             reuser.record(reusedPositions: out.reusedPositions)
         }
         let hole = out.slotTokens.map(Int.init)
-        let cut = options.trimAtEndOfText
+        let cut =
+            options.trimAtEndOfText
             ? Engine.trimmedLength(hole, stops: [config.eosTokenID, config.padTokenID].compactMap { $0 }) : hole.count
         let tokens = Array(hole[..<cut])
-        return FillResult(text: tokenizer?.decode(tokens, skipSpecial: true) ?? "", tokens: tokens,
-                          confidences: Array(out.slotConfidence[..<cut]), holeTokens: hole, steps: out.steps,
-                          fullForwards: out.fullForwards, partialForwards: out.partialForwards,
-                          reusedPositions: out.reusedPositions, expansions: 0, deletions: 0, timings: out.timings)
+        return FillResult(
+            text: tokenizer?.decode(tokens, skipSpecial: true) ?? "", tokens: tokens,
+            confidences: Array(out.slotConfidence[..<cut]), holeTokens: hole, steps: out.steps,
+            fullForwards: out.fullForwards, partialForwards: out.partialForwards,
+            reusedPositions: out.reusedPositions, expansions: 0, deletions: 0, timings: out.timings)
     }
 
     /// Where a hole's text ends: at its first end-of-text / pad token. The canvas format pads a middle shorter
@@ -288,12 +312,13 @@ public final class Engine: Sendable {
     /// other mask tokens in `canvas` are filled independently. A group's token at offset i is chosen from the sum
     /// of the log-probabilities of offset i in all of its spans.
     public func decideTiedSpans(canvas: [Int], groups: [[Range<Int>]], options: FillOptions = FillOptions()) throws
-        -> TiedSpansResult {
+        -> TiedSpansResult
+    {
         try checkIDs(canvas)
         let mask = config.maskTokenID!
         var claimed = [Bool](repeating: false, count: canvas.count)
         var slots: [[Int]] = []
-        var groupSlots: [[Int]] = []    // per group, per offset: the slot's first position
+        var groupSlots: [[Int]] = []  // per group, per offset: the slot's first position
         for g in groups {
             guard let len = g.first?.count, len > 0, g.allSatisfy({ $0.count == len }) else {
                 throw EngineError.invalidRequest("tied spans of a group must be non-empty and of equal length")
@@ -356,11 +381,16 @@ public final class Engine: Sendable {
     /// Fills every hole with and without the dual cache (same options otherwise) and reports how often the final
     /// tokens agree, and the time each took.
     public func measureCacheAgreement(holes: [HoleSpec], options: FillOptions = FillOptions()) throws
-        -> CacheAgreement {
+        -> CacheAgreement
+    {
         var same = 0, total = 0, exact = 0
         var cachedMs = 0.0, uncachedMs = 0.0
         for h in holes {
-            var a = options; a.cache = .dual(refreshEvery: { if case .dual(let r) = options.cache { return r }; return 0 }())
+            var a = options;
+            a.cache = .dual(
+                refreshEvery: {
+                    if case .dual(let r) = options.cache { return r }; return 0
+                }())
             var b = options; b.cache = .none
             a.trimAtEndOfText = false; b.trimAtEndOfText = false
             let ra = try fill(context: h.context, suffix: h.suffix, holeLength: h.length, options: a)
@@ -370,9 +400,10 @@ public final class Engine: Sendable {
             same += zip(ra.holeTokens, rb.holeTokens).filter { $0 == $1 }.count
             if ra.holeTokens == rb.holeTokens { exact += 1 }
         }
-        return CacheAgreement(tokenAgreement: total == 0 ? 1 : Double(same) / Double(total),
-                              exactHoles: holes.isEmpty ? 1 : Double(exact) / Double(holes.count),
-                              holes: holes.count, cachedMs: cachedMs, uncachedMs: uncachedMs)
+        return CacheAgreement(
+            tokenAgreement: total == 0 ? 1 : Double(same) / Double(total),
+            exactHoles: holes.isEmpty ? 1 : Double(exact) / Double(holes.count),
+            holes: holes.count, cachedMs: cachedMs, uncachedMs: uncachedMs)
     }
 }
 
@@ -404,12 +435,13 @@ extension Engine {
     /// A summary of the model for `dlsp model info`.
     public var info: ModelInfo {
         let c = config
-        return ModelInfo(architecture: c.architecture, family: c.family.rawValue, parameters: c.parameterCount,
-                         layers: c.numLayers, hiddenSize: c.hiddenSize, heads: c.numHeads, kvHeads: c.numKVHeads,
-                         intermediateSize: c.intermediateSize, vocabSize: c.vocabSize, contextLength: c.maxPositions,
-                         tiedEmbeddings: c.tiedEmbeddings, shiftLogits: c.shiftLogits, dtypes: dtypeSummary,
-                         tokenizer: tokenizer.map { "tokenizer.json (\($0.vocabularySize) tokens)" } ?? "none",
-                         maskTokenID: c.maskTokenID, eosTokenID: c.eosTokenID, padTokenID: c.padTokenID,
-                         fileSepTokenID: c.fileSepTokenID)
+        return ModelInfo(
+            architecture: c.architecture, family: c.family.rawValue, parameters: c.parameterCount,
+            layers: c.numLayers, hiddenSize: c.hiddenSize, heads: c.numHeads, kvHeads: c.numKVHeads,
+            intermediateSize: c.intermediateSize, vocabSize: c.vocabSize, contextLength: c.maxPositions,
+            tiedEmbeddings: c.tiedEmbeddings, shiftLogits: c.shiftLogits, dtypes: dtypeSummary,
+            tokenizer: tokenizer.map { "tokenizer.json (\($0.vocabularySize) tokens)" } ?? "none",
+            maskTokenID: c.maskTokenID, eosTokenID: c.eosTokenID, padTokenID: c.padTokenID,
+            fileSepTokenID: c.fileSepTokenID)
     }
 }

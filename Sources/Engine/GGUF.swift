@@ -78,16 +78,20 @@ struct GGUFFile: TensorSource {
             case 30: dtype = .bf16
             default: throw EngineError.unsupportedDType(path: path, tensor: t.name, dtype: "ggml type \(t.type)")
             }
-            guard let count = elementCount(t.shape) else { throw r.corrupt("tensor '\(t.name)' shape \(t.shape) is too large") }
+            guard let count = elementCount(t.shape) else {
+                throw r.corrupt("tensor '\(t.name)' shape \(t.shape) is too large")
+            }
             if dtype == .q8_0 && (t.shape.last ?? 0) % 32 != 0 {
                 throw r.corrupt("Q8_0 tensor '\(t.name)' rows are not a multiple of 32")
             }
             let bytes = dtype.byteCount(elements: count)
             guard t.offset < UInt64(file.size), dataStart + Int(t.offset) + bytes <= file.size else {
-                throw r.corrupt("tensor '\(t.name)' data [\(t.offset), +\(bytes)] beyond the end of the file: truncated?")
+                throw r.corrupt(
+                    "tensor '\(t.name)' data [\(t.offset), +\(bytes)] beyond the end of the file: truncated?")
             }
-            tensors[t.name] = TensorSlice(owner: file, path: path, pointer: file.base + dataStart + Int(t.offset),
-                                          dtype: dtype, shape: t.shape)
+            tensors[t.name] = TensorSlice(
+                owner: file, path: path, pointer: file.base + dataStart + Int(t.offset),
+                dtype: dtype, shape: t.shape)
         }
         self.metadata = metadata
         self.tensors = tensors
@@ -129,7 +133,8 @@ struct GGUFFile: TensorSource {
         var vocab = embed.shape[0]
         if let v = metadata["\(arch).vocab_size"]?.int {
             guard v > 0 && v <= vocab else {
-                throw EngineError.invalidConfig(path: path, reason: "\(arch).vocab_size \(v) but \(vocab) embedding rows")
+                throw EngineError.invalidConfig(
+                    path: path, reason: "\(arch).vocab_size \(v) but \(vocab) embedding rows")
             }
             vocab = v
         }
@@ -166,8 +171,12 @@ struct GGUFFile: TensorSource {
                 throw corrupt("header runs past the end of the file at byte \(offset): truncated?")
             }
         }
-        mutating func u32() throws -> UInt32 { try need(4); defer { offset += 4 }; return file.load(UInt32.self, at: offset) }
-        mutating func u64() throws -> UInt64 { try need(8); defer { offset += 8 }; return file.load(UInt64.self, at: offset) }
+        mutating func u32() throws -> UInt32 {
+            try need(4); defer { offset += 4 }; return file.load(UInt32.self, at: offset)
+        }
+        mutating func u64() throws -> UInt64 {
+            try need(8); defer { offset += 8 }; return file.load(UInt64.self, at: offset)
+        }
         mutating func string() throws -> String {
             let n = try u64()
             guard n < 1 << 24 else { throw corrupt("string of \(n) bytes") }
@@ -212,12 +221,15 @@ extension Engine {
 
     /// Loads a GGUF file (architectures `dream`, `llada`; f32, f16, bf16 and Q8_0 tensors; Q8_0 matrices stay
     /// quantised and run through the Q8_0 kernel). The tokenizer comes from a `tokenizer.json` beside it if any.
-    public static func loadGGUF(path: String, tokenizerPath: String? = nil, threads: Int = 2,
-                                precision: WeightPrecision = .automatic) throws -> Engine {
+    public static func loadGGUF(
+        path: String, tokenizerPath: String? = nil, threads: Int = 2,
+        precision: WeightPrecision = .automatic
+    ) throws -> Engine {
         setMatrixThreads(threads)
         let gguf = try GGUFFile(path: path)
         var config = try gguf.config()
-        let tokPath = tokenizerPath
+        let tokPath =
+            tokenizerPath
             ?? URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("tokenizer.json").path
         let tokenizer = try loadTokenizer(path: tokPath)
         try resolveSpecialTokens(&config, tokenizer: tokenizer, path: path)

@@ -39,10 +39,13 @@ struct GGUFWriter {
     /// `byteCount` bytes (checked). Returns the file's size. The file is created or truncated; callers that must
     /// not leave a partial file behind write to a temporary name and rename it.
     @discardableResult
-    static func write(path: String, metadata: [(String, Value)], tensors: [Tensor],
-                      data: (Int, (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> Int {
+    static func write(
+        path: String, metadata: [(String, Value)], tensors: [Tensor],
+        data: (Int, (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) throws -> Int {
         guard FileManager.default.createFile(atPath: path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: path) else {
+            let handle = FileHandle(forWritingAtPath: path)
+        else {
             throw EngineError.io(path: path, reason: "cannot create")
         }
         defer { try? handle.close() }
@@ -88,8 +91,10 @@ struct GGUFWriter {
             let begin = written
             try data(i, put)
             guard written - begin == t.byteCount else {
-                throw EngineError.io(path: path, reason: "tensor '\(t.name)' produced \(written - begin) bytes, "
-                                     + "its description says \(t.byteCount)")
+                throw EngineError.io(
+                    path: path,
+                    reason: "tensor '\(t.name)' produced \(written - begin) bytes, "
+                        + "its description says \(t.byteCount)")
             }
         }
         // The last tensor is padded too, as llama.cpp's writer does: readers may map whole aligned blocks.

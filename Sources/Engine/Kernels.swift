@@ -23,8 +23,10 @@ enum Kernels {
     // MARK: RMSNorm
 
     /// y[i,:] = x[i,:] / sqrt(mean(x[i,:]²) + eps) * w, for `rows` rows of width `d` (y may alias x).
-    static func rmsNorm(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                        rows: Int, d: Int, eps: Float) {
+    static func rmsNorm(
+        _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+        rows: Int, d: Int, eps: Float
+    ) {
         for r in 0..<rows {
             let xr = x + r * d, yr = y + r * d
             var acc = FVec()
@@ -64,8 +66,10 @@ enum Kernels {
     /// Fills cos/sin tables (`count` positions × headDim/2) the way Hugging Face computes them: inverse
     /// frequencies and angles in f32, the trigonometry of that f32 angle. Matching the rounding matters at
     /// 1e-4 parity.
-    static func ropeTables(cos: UnsafeMutablePointer<Float>, sin: UnsafeMutablePointer<Float>, count: Int,
-                           headDim: Int, theta: Double, linearFactor: Double) {
+    static func ropeTables(
+        cos: UnsafeMutablePointer<Float>, sin: UnsafeMutablePointer<Float>, count: Int,
+        headDim: Int, theta: Double, linearFactor: Double
+    ) {
         let half = headDim / 2
         for p in 0..<count {
             for i in 0..<half {
@@ -78,9 +82,11 @@ enum Kernels {
     }
 
     /// Rotates `heads` heads of each of `rows` rows in place; row r is at canvas position `positions[r]`.
-    static func rope(_ x: UnsafeMutablePointer<Float>, rows: Int, heads: Int, headDim: Int, rowStride: Int,
-                     positions: UnsafePointer<Int32>, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
-                     style: RopeStyle) {
+    static func rope(
+        _ x: UnsafeMutablePointer<Float>, rows: Int, heads: Int, headDim: Int, rowStride: Int,
+        positions: UnsafePointer<Int32>, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
+        style: RopeStyle
+    ) {
         let half = headDim / 2
         for r in 0..<rows {
             let c = cos + Int(positions[r]) * half, s = sin + Int(positions[r]) * half
@@ -269,31 +275,39 @@ enum Kernels {
     // MARK: matrix products
 
     /// C[m×n] = A[m×k] · B[n×k]ᵀ (every weight matrix is stored output-major, as PyTorch's Linear does).
-    static func gemmNT(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
-                       _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int,
-                       alpha: Float = 1, beta: Float = 0) {
+    static func gemmNT(
+        _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+        _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int,
+        alpha: Float = 1, beta: Float = 0
+    ) {
         if m == 1 {
             cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), alpha, b, Int32(ldb), a, 1, beta, c, 1)
         } else {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), alpha,
-                        a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), alpha,
+                a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
         }
     }
 
     /// C[m×n] = A[m×k] · B[k×n].
-    static func gemmNN(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
-                       _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
-                    a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+    static func gemmNN(
+        _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+        _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int
+    ) {
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
+            a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
     }
 
     static func referenceMatmulNT(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int) -> [Float] {
         var c = [Float](repeating: 0, count: m * n)
-        for i in 0..<m { for j in 0..<n {
-            var s: Double = 0
-            for t in 0..<k { s += Double(a[i * k + t]) * Double(b[j * k + t]) }
-            c[i * n + j] = Float(s)
-        } }
+        for i in 0..<m {
+            for j in 0..<n {
+                var s: Double = 0
+                for t in 0..<k { s += Double(a[i * k + t]) * Double(b[j * k + t]) }
+                c[i * n + j] = Float(s)
+            }
+        }
         return c
     }
 }

@@ -55,13 +55,15 @@ public struct ModelConfig: Sendable, Equatable {
     /// Q/K/V projections carry a bias: Qwen2 (Dream family) always does; Qwen3 only with `attention_bias`.
     public var attentionBias: Bool
 
-    public init(family: ModelFamily, architecture: String, hiddenSize: Int, numLayers: Int, numHeads: Int,
-                numKVHeads: Int, headDim: Int? = nil, intermediateSize: Int, vocabSize: Int,
-                embeddingSize: Int? = nil, ropeTheta: Double = 10000, ropeLinearFactor: Double = 1,
-                ropeStyle: RopeStyle = .rotateHalf, rmsNormEps: Float = 1e-6, tiedEmbeddings: Bool,
-                shiftLogits: Bool? = nil, maxPositions: Int = 4096, maskTokenID: Int? = nil,
-                eosTokenID: Int? = nil, padTokenID: Int? = nil, bosTokenID: Int? = nil,
-                fileSepTokenID: Int? = nil) {
+    public init(
+        family: ModelFamily, architecture: String, hiddenSize: Int, numLayers: Int, numHeads: Int,
+        numKVHeads: Int, headDim: Int? = nil, intermediateSize: Int, vocabSize: Int,
+        embeddingSize: Int? = nil, ropeTheta: Double = 10000, ropeLinearFactor: Double = 1,
+        ropeStyle: RopeStyle = .rotateHalf, rmsNormEps: Float = 1e-6, tiedEmbeddings: Bool,
+        shiftLogits: Bool? = nil, maxPositions: Int = 4096, maskTokenID: Int? = nil,
+        eosTokenID: Int? = nil, padTokenID: Int? = nil, bosTokenID: Int? = nil,
+        fileSepTokenID: Int? = nil
+    ) {
         self.family = family
         self.architecture = architecture
         self.hiddenSize = hiddenSize
@@ -121,7 +123,8 @@ public struct ModelConfig: Sendable, Equatable {
         let modelType = (json["model_type"] as? String) ?? ""
         let arch = architectures.first ?? modelType
 
-        let llada = architectures.contains { $0.hasPrefix("LLaDA") } || modelType == "llada"
+        let llada =
+            architectures.contains { $0.hasPrefix("LLaDA") } || modelType == "llada"
             || (architectures.isEmpty && json["d_model"] != nil)
         // Qwen3 layout, CoDA's backbone. What CoDA's checkpoints hold, from Salesforce's CoDA repository
         // (CoDALanguageModel/model_config.py, modeling_coda.py, attention.py; save_hf_model.py saves it with
@@ -134,16 +137,20 @@ public struct ModelConfig: Sendable, Equatable {
         // is bidirectional (its attention module calls SDPA with is_causal=False and no mask), and training
         // scores logits[:, :-1] against input_ids[:, 1:], so row i predicts position i+1: Dream's shift.
         let coda = architectures.contains { $0.hasPrefix("CoDA") } || modelType.lowercased() == "coda"
-        let qwen3 = coda || architectures.contains { $0 == "Qwen3ForCausalLM" || $0 == "Qwen3Model" }
+        let qwen3 =
+            coda || architectures.contains { $0 == "Qwen3ForCausalLM" || $0 == "Qwen3Model" }
             || modelType == "qwen3"
-        let dream = architectures.contains { $0 == "DreamModel" || $0 == "Qwen2ForCausalLM" || $0 == "Qwen2Model" }
+        let dream =
+            architectures.contains { $0 == "DreamModel" || $0 == "Qwen2ForCausalLM" || $0 == "Qwen2Model" }
             || modelType == "Dream" || modelType == "dream" || modelType == "qwen2" || qwen3
         if llada {
             let d = try reader.int("d_model")
             let heads = try reader.int("n_heads")
             let vocab = try reader.int("vocab_size")
             let ffn: Int
-            if let m = reader.optionalInt("mlp_hidden_size") { ffn = m } else {
+            if let m = reader.optionalInt("mlp_hidden_size") {
+                ffn = m
+            } else {
                 let size = (reader.optionalDouble("mlp_ratio") ?? 4) * Double(d)
                 guard size.isFinite, size >= 1, size <= Double(Self.limits.ffn) else {
                     throw EngineError.invalidConfig(path: path, reason: "mlp_ratio gives an MLP of \(size) units")
@@ -209,19 +216,23 @@ public struct ModelConfig: Sendable, Equatable {
 
     /// The largest dimensions accepted: far beyond any released diffusion model (LLaDA-8B: hidden 4096, 32
     /// layers, MLP 12288, vocabulary 126464), and small enough that sizes computed from them cannot overflow.
-    static let limits = (hidden: 1 << 16, layers: 1 << 10, heads: 1 << 10, headDim: 1 << 12, ffn: 1 << 20,
-                         vocab: 1 << 24, positions: 1 << 24)
+    static let limits = (
+        hidden: 1 << 16, layers: 1 << 10, heads: 1 << 10, headDim: 1 << 12, ffn: 1 << 20,
+        vocab: 1 << 24, positions: 1 << 24
+    )
 
     /// Rejects dimensions the forward pass cannot run, before any tensor is read.
     func validate(path: String) throws {
         func fail(_ reason: String) -> EngineError { .invalidConfig(path: path, reason: reason) }
         let limits = Self.limits
-        for (name, value, limit) in [("hidden size", hiddenSize, limits.hidden), ("layers", numLayers, limits.layers),
-                                     ("heads", numHeads, limits.heads), ("kv heads", numKVHeads, limits.heads),
-                                     ("head dim", headDim, limits.headDim), ("ffn size", intermediateSize, limits.ffn),
-                                     ("vocab size", vocabSize, limits.vocab),
-                                     ("embedding rows", embeddingSize, limits.vocab),
-                                     ("max positions", maxPositions, limits.positions)] {
+        for (name, value, limit) in [
+            ("hidden size", hiddenSize, limits.hidden), ("layers", numLayers, limits.layers),
+            ("heads", numHeads, limits.heads), ("kv heads", numKVHeads, limits.heads),
+            ("head dim", headDim, limits.headDim), ("ffn size", intermediateSize, limits.ffn),
+            ("vocab size", vocabSize, limits.vocab),
+            ("embedding rows", embeddingSize, limits.vocab),
+            ("max positions", maxPositions, limits.positions),
+        ] {
             if value <= 0 { throw fail("\(name) must be positive, got \(value)") }
             if value > limit { throw fail("\(name) \(value) is beyond what this engine accepts (\(limit))") }
         }

@@ -99,7 +99,7 @@ public enum ModelQuantizer {
         func u32(_ v: Int) -> GGUFWriter.Value { .uint32(UInt32(v)) }
         var m: [(String, GGUFWriter.Value)] = [
             ("general.architecture", .string(arch)), ("general.name", .string(name)),
-            ("general.file_type", .uint32(7)),             // LLAMA_FTYPE_MOSTLY_Q8_0
+            ("general.file_type", .uint32(7)),  // LLAMA_FTYPE_MOSTLY_Q8_0
             ("general.quantization_version", .uint32(2)),  // GGML_QNT_VERSION
             ("\(arch).vocab_size", u32(c.vocabSize)), ("\(arch).context_length", u32(c.maxPositions)),
             ("\(arch).embedding_length", u32(c.hiddenSize)), ("\(arch).block_count", u32(c.numLayers)),
@@ -112,15 +112,19 @@ public enum ModelQuantizer {
             ("diffusion.shift_logits", .bool(c.shiftLogits)),
         ]
         if c.ropeLinearFactor != 1 {
-            m += [("\(arch).rope.scaling.type", .string("linear")),
-                  ("\(arch).rope.scaling.factor", .float32(Float(c.ropeLinearFactor)))]
+            m += [
+                ("\(arch).rope.scaling.type", .string("linear")),
+                ("\(arch).rope.scaling.factor", .float32(Float(c.ropeLinearFactor))),
+            ]
         }
-        for (key, id) in [("tokenizer.ggml.bos_token_id", c.bosTokenID), ("tokenizer.ggml.eos_token_id", c.eosTokenID),
-                          ("tokenizer.ggml.padding_token_id", c.padTokenID),
-                          ("tokenizer.ggml.mask_token_id", c.maskTokenID),
-                          ("tokenizer.ggml.fim_sep_token_id", c.fileSepTokenID),
-                          // No llama.cpp key exists for DreamOn's expand token.
-                          ("dlsp.expand_token_id", c.expandTokenID)] {
+        for (key, id) in [
+            ("tokenizer.ggml.bos_token_id", c.bosTokenID), ("tokenizer.ggml.eos_token_id", c.eosTokenID),
+            ("tokenizer.ggml.padding_token_id", c.padTokenID),
+            ("tokenizer.ggml.mask_token_id", c.maskTokenID),
+            ("tokenizer.ggml.fim_sep_token_id", c.fileSepTokenID),
+            // No llama.cpp key exists for DreamOn's expand token.
+            ("dlsp.expand_token_id", c.expandTokenID),
+        ] {
             if let id, id >= 0, id <= Int(UInt32.max) { m.append((key, u32(id))) }
         }
         return m
@@ -146,7 +150,9 @@ struct QuantizerSource {
         let dir = isDir.boolValue ? url : url.deletingLastPathComponent()
         // As `Engine.load`: a directory without config.json may hold one GGUF file instead.
         if isDir.boolValue && !fm.fileExists(atPath: dir.appendingPathComponent("config.json").path),
-           let g = ((try? fm.contentsOfDirectory(atPath: dir.path)) ?? []).filter({ $0.hasSuffix(".gguf") }).sorted().first {
+            let g = ((try? fm.contentsOfDirectory(atPath: dir.path)) ?? []).filter({ $0.hasSuffix(".gguf") }).sorted()
+                .first
+        {
             ggufPath = dir.appendingPathComponent(g).path
         }
         let tokPath = dir.appendingPathComponent("tokenizer.json").path
@@ -181,8 +187,9 @@ struct QuantizerSource {
         case (.llada, .rotateHalf): permute = true
         case (.llada, .interleaved), (.dream, .rotateHalf): permute = false
         case (.dream, .interleaved):
-            throw EngineError.invalidConfig(path: tensors.description,
-                                            reason: "a Dream model with interleaved rotary pairs has no GGUF layout")
+            throw EngineError.invalidConfig(
+                path: tensors.description,
+                reason: "a Dream model with interleaved rotary pairs has no GGUF layout")
         }
         let gguf = TensorNames.gguf
         var plan: [QuantizedTensor] = []
@@ -193,10 +200,14 @@ struct QuantizerSource {
             guard s.shape == shape else {
                 throw EngineError.shapeMismatch(path: s.path, tensor: from, expected: shape, found: s.shape)
             }
-            let type: GGUFWriter.TensorType = shape.count == 1 ? .f32
+            let type: GGUFWriter.TensorType =
+                shape.count == 1
+                ? .f32
                 : shape[1] % Q8_0.blockSize == 0 ? .q8_0 : .f16
-            plan.append(QuantizedTensor(tensor: .init(name: out, shape: shape, type: type), sourceName: from, source: s,
-                                        permuteHeads: permute ? heads : nil))
+            plan.append(
+                QuantizedTensor(
+                    tensor: .init(name: out, shape: shape, type: type), sourceName: from, source: s,
+                    permuteHeads: permute ? heads : nil))
         }
         try add(gguf.embed, names.embed, [c.embeddingSize, d])
         for i in 0..<c.numLayers {
@@ -249,8 +260,10 @@ struct QuantizedTensor {
             // Already Q8_0 (a GGUF input): the blocks are copied, not requantised.
             let rowBytes = TensorDType.q8_0.byteCount(elements: cols)
             for r in 0..<rows {
-                try write(UnsafeRawBufferPointer(start: source.pointer + sourceRow(r, rows: rows) * rowBytes,
-                                                 count: rowBytes))
+                try write(
+                    UnsafeRawBufferPointer(
+                        start: source.pointer + sourceRow(r, rows: rows) * rowBytes,
+                        count: rowBytes))
             }
             return
         }
@@ -290,15 +303,17 @@ struct QuantizedTensor {
     /// Refuses values the file's type cannot hold: NaN or infinity anywhere (Q8_0's rounding would trap on them),
     /// and magnitudes whose f16 (an F16 weight, or a Q8_0 block's scale, max|w|/127) would overflow.
     private func check(_ floats: [Float], count: Int, firstRow: Int) throws {
-        let limit: Float = switch tensor.type {
-        case .f32: .greatestFiniteMagnitude
-        case .f16: Float(Float16.greatestFiniteMagnitude)
-        case .q8_0: Float(Float16.greatestFiniteMagnitude) * 127
-        }
+        let limit: Float =
+            switch tensor.type {
+            case .f32: .greatestFiniteMagnitude
+            case .f16: Float(Float16.greatestFiniteMagnitude)
+            case .q8_0: Float(Float16.greatestFiniteMagnitude) * 127
+            }
         for i in 0..<count where !(abs(floats[i]) <= limit) {
             let cols = tensor.shape.count == 2 ? tensor.shape[1] : 1
-            throw EngineError.invalidRequest("tensor '\(sourceName)' row \(firstRow + i / cols) holds \(floats[i]), "
-                                             + "which \(tensor.type) cannot store")
+            throw EngineError.invalidRequest(
+                "tensor '\(sourceName)' row \(firstRow + i / cols) holds \(floats[i]), "
+                    + "which \(tensor.type) cannot store")
         }
     }
 }

@@ -27,14 +27,14 @@ final class ParallelPool: @unchecked Sendable {
     typealias Part = @convention(c) (UnsafeMutableRawPointer, Int) -> Void
     private var task: Part?
     private var context: UnsafeMutableRawPointer?
-    private var lanes = 0        // threads taking part in the current region (caller included)
-    private var total = 0        // parts in the current region
+    private var lanes = 0  // threads taking part in the current region (caller included)
+    private var total = 0  // parts in the current region
     /// One per worker: the number of the last region handed to it.
     private final class Ticket: Sendable { let region = Atomic<Int>(0) }
     private let tickets: [Ticket]
-    private var region = 0       // regions started (only the caller holding `busy` writes it)
+    private var region = 0  // regions started (only the caller holding `busy` writes it)
     private let pending = Atomic<Int>(0)
-    private var sleepers = 0     // under `condition`
+    private var sleepers = 0  // under `condition`
 
     init(workers: Int) {
         self.workers = workers
@@ -81,7 +81,9 @@ final class ParallelPool: @unchecked Sendable {
 
     /// Runs `part` over `parts` parts with `job` as the argument block.
     func run<Job>(parts: Int, threads: Int, job: inout Job, _ part: Part) {
-        withUnsafeMutablePointer(to: &job) { run(parts: parts, threads: threads, context: UnsafeMutableRawPointer($0), part) }
+        withUnsafeMutablePointer(to: &job) {
+            run(parts: parts, threads: threads, context: UnsafeMutableRawPointer($0), part)
+        }
     }
 
     /// Waits for a ticket after `seen`: spinning first, then asleep on the condition.

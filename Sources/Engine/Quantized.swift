@@ -9,8 +9,10 @@ enum Q8_0 {
     /// y[m×n] = x[m×k] · Wᵀ for W (n rows of k) in Q8_0, working from the quantised bytes directly: each block
     /// is widened once per tile of 4 activation rows and used against all of them, so the weights stream through
     /// the cache once per tile and never exist as a dequantised matrix. Output rows are split across `threads`.
-    static func matmul(_ x: UnsafePointer<Float>, m: Int, k: Int, weights: UnsafeRawPointer, n: Int,
-                       _ y: UnsafeMutablePointer<Float>, accumulate: Bool = false, threads: Int) {
+    static func matmul(
+        _ x: UnsafePointer<Float>, m: Int, k: Int, weights: UnsafeRawPointer, n: Int,
+        _ y: UnsafeMutablePointer<Float>, accumulate: Bool = false, threads: Int
+    ) {
         let chunks = max(1, min(threads, n / 64))
         var job = Job(x: x, y: y, w: weights, m: m, k: k, n: n, per: (n + chunks - 1) / chunks, accumulate: accumulate)
         ParallelPool.shared.run(parts: chunks, threads: chunks, job: &job) { ctx, c in
@@ -52,8 +54,12 @@ enum Q8_0 {
                             let off = 16 * c
                             a0 += wv * xb.loadUnaligned(fromByteOffset: off, as: FVec.self)
                             if rows > 1 { a1 += wv * xb.loadUnaligned(fromByteOffset: off + rowBytesX, as: FVec.self) }
-                            if rows > 2 { a2 += wv * xb.loadUnaligned(fromByteOffset: off + 2 * rowBytesX, as: FVec.self) }
-                            if rows > 3 { a3 += wv * xb.loadUnaligned(fromByteOffset: off + 3 * rowBytesX, as: FVec.self) }
+                            if rows > 2 {
+                                a2 += wv * xb.loadUnaligned(fromByteOffset: off + 2 * rowBytesX, as: FVec.self)
+                            }
+                            if rows > 3 {
+                                a3 += wv * xb.loadUnaligned(fromByteOffset: off + 3 * rowBytesX, as: FVec.self)
+                            }
                         }
                     }
                     store(a0.sum(), row: i0, col: j)
@@ -105,8 +111,9 @@ enum Q8_0 {
         weights.withUnsafeBytes { raw in
             wf.withUnsafeMutableBufferPointer { dst in
                 for j in 0..<n {
-                    dequantizeRow(raw.baseAddress! + j * (k / blockSize) * blockBytes, k: k,
-                                  into: dst.baseAddress! + j * k)
+                    dequantizeRow(
+                        raw.baseAddress! + j * (k / blockSize) * blockBytes, k: k,
+                        into: dst.baseAddress! + j * k)
                 }
             }
         }
@@ -125,14 +132,23 @@ extension Q8_0 {
         var y = [Float](repeating: 0, count: m * n)
         func best(_ body: () -> Void) -> Double { EngineBenchmark.fastestSeconds(repeats, body) * 1e3 }
         let tq = best {
-            x.withUnsafeBufferPointer { xp in q.withUnsafeBytes { qp in y.withUnsafeMutableBufferPointer { yp in
-                matmul(xp.baseAddress!, m: m, k: k, weights: qp.baseAddress!, n: n, yp.baseAddress!, threads: 2)
-            } } }
+            x.withUnsafeBufferPointer { xp in
+                q.withUnsafeBytes { qp in
+                    y.withUnsafeMutableBufferPointer { yp in
+                        matmul(xp.baseAddress!, m: m, k: k, weights: qp.baseAddress!, n: n, yp.baseAddress!, threads: 2)
+                    }
+                }
+            }
         }
         let ts = best {
-            x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in y.withUnsafeMutableBufferPointer { yp in
-                Kernels.gemmNT(xp.baseAddress!, lda: k, wp.baseAddress!, ldb: k, yp.baseAddress!, ldc: n, m: m, n: n, k: k)
-            } } }
+            x.withUnsafeBufferPointer { xp in
+                w.withUnsafeBufferPointer { wp in
+                    y.withUnsafeMutableBufferPointer { yp in
+                        Kernels.gemmNT(
+                            xp.baseAddress!, lda: k, wp.baseAddress!, ldb: k, yp.baseAddress!, ldc: n, m: m, n: n, k: k)
+                    }
+                }
+            }
         }
         return (tq, ts)
     }

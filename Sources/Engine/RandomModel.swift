@@ -22,16 +22,18 @@ final class RandomTensorSource: TensorSource, @unchecked Sendable {
             }
             if bf16 && shape.count == 2 {
                 let p = UnsafeMutablePointer<UInt16>.allocate(capacity: n)
-                for i in 0..<n { p[i] = UInt16(value().bitPattern >> 16) }   // truncated, as a bf16 cast
+                for i in 0..<n { p[i] = UInt16(value().bitPattern >> 16) }  // truncated, as a bf16 cast
                 storage.buffers.append(UnsafeMutableRawPointer(p))
-                tensors[name] = TensorSlice(owner: storage, path: "random", pointer: UnsafeRawPointer(p), dtype: .bf16,
-                                            shape: shape)
+                tensors[name] = TensorSlice(
+                    owner: storage, path: "random", pointer: UnsafeRawPointer(p), dtype: .bf16,
+                    shape: shape)
             } else {
                 let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
                 for i in 0..<n { p[i] = value() }
                 storage.buffers.append(UnsafeMutableRawPointer(p))
-                tensors[name] = TensorSlice(owner: storage, path: "random", pointer: UnsafeRawPointer(p), dtype: .f32,
-                                            shape: shape)
+                tensors[name] = TensorSlice(
+                    owner: storage, path: "random", pointer: UnsafeRawPointer(p), dtype: .f32,
+                    shape: shape)
             }
         }
         add(names.embed, [c.embeddingSize, d])
@@ -40,7 +42,8 @@ final class RandomTensorSource: TensorSource, @unchecked Sendable {
         for l in 0..<c.numLayers {
             let p = names.layerPrefix(l)
             add(p + names.attnNorm, [d], ones: true); add(p + names.ffnNorm, [d], ones: true)
-            add(p + names.q, [qd, d]); add(p + names.k, [kvd, d]); add(p + names.v, [kvd, d]); add(p + names.o, [d, qd])
+            add(p + names.q, [qd, d]); add(p + names.k, [kvd, d]); add(p + names.v, [kvd, d]);
+            add(p + names.o, [d, qd])
             if c.attentionBias { add(p + names.qBias, [qd]); add(p + names.kBias, [kvd]); add(p + names.vBias, [kvd]) }
             if c.qkNorm { add(p + names.qNorm, [c.headDim], ones: true); add(p + names.kNorm, [c.headDim], ones: true) }
             add(p + names.gate, [f, d]); add(p + names.up, [f, d]); add(p + names.down, [d, f])

@@ -27,14 +27,18 @@ enum ReferenceForward {
             return (0..<heads).flatMap { h in norm(Array(v[h * hd..<(h + 1) * hd]), g) }
         }
         func rope(_ v: inout [Double], heads: Int, pos: Int) {
-            for h in 0..<heads { for i in 0..<hd / 2 {
-                let angle = Double(pos) / c.ropeLinearFactor * pow(c.ropeTheta, -Double(2 * i) / Double(hd))
-                let (ia, ib) = c.ropeStyle == .rotateHalf ? (h * hd + i, h * hd + i + hd / 2)
-                                                           : (h * hd + 2 * i, h * hd + 2 * i + 1)
-                let a = v[ia], b = v[ib]
-                v[ia] = a * cos(angle) - b * sin(angle)
-                v[ib] = b * cos(angle) + a * sin(angle)
-            } }
+            for h in 0..<heads {
+                for i in 0..<hd / 2 {
+                    let angle = Double(pos) / c.ropeLinearFactor * pow(c.ropeTheta, -Double(2 * i) / Double(hd))
+                    let (ia, ib) =
+                        c.ropeStyle == .rotateHalf
+                        ? (h * hd + i, h * hd + i + hd / 2)
+                        : (h * hd + 2 * i, h * hd + 2 * i + 1)
+                    let a = v[ia], b = v[ib]
+                    v[ia] = a * cos(angle) - b * sin(angle)
+                    v[ib] = b * cos(angle) + a * sin(angle)
+                }
+            }
         }
         var x = tokens.map { t in
             let row = UnsafeMutablePointer<Float>.allocate(capacity: d)

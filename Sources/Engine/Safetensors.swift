@@ -81,7 +81,8 @@ struct SafetensorsFile: TensorSource {
         let dataStart = 8 + Int(headerLength)
         let headerData = Data(bytes: file.base + 8, count: Int(headerLength))
         guard let object = try? JSONSerialization.jsonObject(with: headerData),
-              let header = object as? [String: Any] else {
+            let header = object as? [String: Any]
+        else {
             throw corrupt("header is not a JSON object")
         }
         let dataSize = file.size - dataStart
@@ -95,9 +96,10 @@ struct SafetensorsFile: TensorSource {
                 continue
             }
             guard let entry = value as? [String: Any],
-                  let dtypeName = entry["dtype"] as? String,
-                  let shapeValues = entry["shape"] as? [NSNumber],
-                  let offsets = (entry["data_offsets"] as? [NSNumber])?.compactMap(\.exactInt), offsets.count == 2 else {
+                let dtypeName = entry["dtype"] as? String,
+                let shapeValues = entry["shape"] as? [NSNumber],
+                let offsets = (entry["data_offsets"] as? [NSNumber])?.compactMap(\.exactInt), offsets.count == 2
+            else {
                 throw corrupt("entry for tensor '\(name)' lacks dtype, shape or data_offsets")
             }
             guard let dtype = TensorDType(rawValue: dtypeName), dtype != .q8_0 else {
@@ -109,16 +111,19 @@ struct SafetensorsFile: TensorSource {
             }
             let (begin, end) = (offsets[0], offsets[1])
             guard begin >= 0, end >= begin, end <= dataSize else {
-                throw corrupt("tensor '\(name)' data_offsets [\(begin), \(end)] outside the data section "
-                              + "(\(dataSize) bytes): truncated file?")
+                throw corrupt(
+                    "tensor '\(name)' data_offsets [\(begin), \(end)] outside the data section "
+                        + "(\(dataSize) bytes): truncated file?")
             }
             let count = elementCount(shape)
             guard let count, dtype.byteCount(elements: count) == end - begin else {
-                throw corrupt("tensor '\(name)' shape \(shape) as \(dtypeName) needs "
-                              + "\(count.map { dtype.byteCount(elements: $0) } ?? -1) bytes, offsets give \(end - begin)")
+                throw corrupt(
+                    "tensor '\(name)' shape \(shape) as \(dtypeName) needs "
+                        + "\(count.map { dtype.byteCount(elements: $0) } ?? -1) bytes, offsets give \(end - begin)")
             }
-            tensors[name] = TensorSlice(owner: file, path: path, pointer: file.base + dataStart + begin, dtype: dtype,
-                                        shape: shape)
+            tensors[name] = TensorSlice(
+                owner: file, path: path, pointer: file.base + dataStart + begin, dtype: dtype,
+                shape: shape)
         }
         self.tensors = tensors
         self.metadata = metadata
@@ -146,15 +151,17 @@ struct SafetensorsCheckpoint: TensorSource {
                 throw EngineError.io(path: indexURL.path, reason: "cannot read")
             }
             guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let map = object["weight_map"] as? [String: String] else {
+                let map = object["weight_map"] as? [String: String]
+            else {
                 throw EngineError.corruptHeader(path: indexURL.path, reason: "no 'weight_map' object")
             }
             let shardNames = Array(Set(map.values)).sorted()
             try self.init(paths: shardNames.map { directory.appendingPathComponent($0).path })
             for (tensor, shard) in map {
                 guard let i = shardNames.firstIndex(of: shard), files[i].tensors[tensor] != nil else {
-                    throw EngineError.corruptHeader(path: indexURL.path,
-                                                    reason: "tensor '\(tensor)' is not in shard '\(shard)'")
+                    throw EngineError.corruptHeader(
+                        path: indexURL.path,
+                        reason: "tensor '\(tensor)' is not in shard '\(shard)'")
                 }
             }
         } else if fm.fileExists(atPath: single.path) {

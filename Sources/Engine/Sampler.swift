@@ -41,8 +41,10 @@ struct Denoiser {
     /// `reuse`: the workspace's K/V caches already hold every position of this canvas except `rows` (kept from an
     /// earlier fill, `positions` of them); the first forward then computes only `rows`, which must include every
     /// row the steps compute.
-    func run(canvas initial: [Int32], slots unsorted: [[Int]], options o: FillOptions,
-             reuse: (rows: [Int32], positions: Int)? = nil) throws -> DenoiseOutcome {
+    func run(
+        canvas initial: [Int32], slots unsorted: [[Int]], options o: FillOptions,
+        reuse: (rows: [Int32], positions: Int)? = nil
+    ) throws -> DenoiseOutcome {
         let c = model.config
         guard let maskID = c.maskTokenID.map(Int32.init) else {
             throw EngineError.invalidRequest("the model has no mask token id")
@@ -114,17 +116,21 @@ struct Denoiser {
                         let t = 1 - Double(j) / Double(budget) * (1 - eps)
                         let s = 1 - Double(j + 1) / Double(budget) * (1 - eps)
                         k = Int(Double(remaining) * (1 - s / t))
-                    } else { k = remaining }
+                    } else {
+                        k = remaining
+                    }
                 case .evenSplit:
                     if j < budget {
                         k = initialMasked / budget + (j < initialMasked % budget ? 1 : 0)
-                    } else { k = remaining }
+                    } else {
+                        k = remaining
+                    }
                 case .threshold:
                     k = j < budget ? -1 : remaining
                 }
                 k = min(k, remaining)
                 if !hookEnabled && steps >= stepLimit { k = remaining }
-                if k == 0 { j += 1; continue }   // the reference runs a forward here but commits nothing
+                if k == 0 { j += 1; continue }  // the reference runs a forward here but commits nothing
 
                 // Forward.
                 let f0 = Self.now()
@@ -140,25 +146,30 @@ struct Denoiser {
                     outputCount += 1
                     needed[Int(r)] = false
                 }
-                canvas.withUnsafeBufferPointer { cv in outputRows.withUnsafeBufferPointer { out in
-                    let wanted = UnsafeBufferPointer(rebasing: out[0..<outputCount])
-                    if reusePending {
-                        // The kept positions stay; only the others are computed.
-                        reuseRows.withUnsafeBufferPointer { rows in
-                            model.forwardRows(ws, tokens: cv.baseAddress!, count: n, rows: rows, outputRows: wanted)
-                        }
-                    } else if full {
-                        model.forwardAll(ws, tokens: cv.baseAddress!, count: n, outputRows: wanted)
-                    } else {
-                        activeRows.withUnsafeBufferPointer { rows in
-                            model.forwardRows(ws, tokens: cv.baseAddress!, count: n, rows: rows, outputRows: wanted)
+                canvas.withUnsafeBufferPointer { cv in
+                    outputRows.withUnsafeBufferPointer { out in
+                        let wanted = UnsafeBufferPointer(rebasing: out[0..<outputCount])
+                        if reusePending {
+                            // The kept positions stay; only the others are computed.
+                            reuseRows.withUnsafeBufferPointer { rows in
+                                model.forwardRows(ws, tokens: cv.baseAddress!, count: n, rows: rows, outputRows: wanted)
+                            }
+                        } else if full {
+                            model.forwardAll(ws, tokens: cv.baseAddress!, count: n, outputRows: wanted)
+                        } else {
+                            activeRows.withUnsafeBufferPointer { rows in
+                                model.forwardRows(ws, tokens: cv.baseAddress!, count: n, rows: rows, outputRows: wanted)
+                            }
                         }
                     }
-                } }
+                }
                 let f1 = Self.now()
                 if reusePending { full = true; reusePending = false }
-                if full { fullForwards += 1; sinceRefresh = 1; timings.fullForwardMs += Double(f1 - f0) / 1e6 }
-                else { partialForwards += 1; sinceRefresh += 1; timings.partialForwardMs += Double(f1 - f0) / 1e6 }
+                if full {
+                    fullForwards += 1; sinceRefresh = 1; timings.fullForwardMs += Double(f1 - f0) / 1e6
+                } else {
+                    partialForwards += 1; sinceRefresh += 1; timings.partialForwardMs += Double(f1 - f0) / 1e6
+                }
 
                 // Logits for every member of every masked slot of this block.
                 var rowsUsed = 0
@@ -176,11 +187,13 @@ struct Denoiser {
                 for s in s0..<s1 {
                     stepConf[s] = -.infinity
                     guard masked[s] else { continue }
-                    let banned = BannedTokens(mask: o.suppressMaskToken ? Int(maskID) : nil,
-                                              stops: s < o.minimumFillTokens ? stopIDs : (nil, nil),
-                                              stopPenalty: o.stopPenalty, penalized: stopIDs)
-                    let (tok, conf) = score(rows: rowOfSlot[s], members: slots[s].count, scratch: scratch,
-                                            vocab: V, options: o, banned: banned, rng: &rng)
+                    let banned = BannedTokens(
+                        mask: o.suppressMaskToken ? Int(maskID) : nil,
+                        stops: s < o.minimumFillTokens ? stopIDs : (nil, nil),
+                        stopPenalty: o.stopPenalty, penalized: stopIDs)
+                    let (tok, conf) = score(
+                        rows: rowOfSlot[s], members: slots[s].count, scratch: scratch,
+                        vocab: V, options: o, banned: banned, rng: &rng)
                     stepToken[s] = tok
                     stepConf[s] = conf
                 }
@@ -210,9 +223,13 @@ struct Denoiser {
                 j += 1
 
                 if hookEnabled, let hook = o.stepHook {
-                    if steps >= stepLimit { hookEnabled = false } else {
-                        let again = hook(StepState(step: steps, canvas: canvas, fillPositions: fillPositions,
-                                                   maskTokenID: maskID))
+                    if steps >= stepLimit {
+                        hookEnabled = false
+                    } else {
+                        let again = hook(
+                            StepState(
+                                step: steps, canvas: canvas, fillPositions: fillPositions,
+                                maskTokenID: maskID))
                         for p in again where p >= 0 && p < n && slotOf[p] >= 0 {
                             let s = slotOf[p]
                             masked[s] = true
@@ -223,9 +240,10 @@ struct Denoiser {
             }
         }
         timings.totalMs = Double(Self.now() - start) / 1e6
-        return DenoiseOutcome(canvas: canvas, slotTokens: slotTokens, slotConfidence: slotConf, steps: steps,
-                              fullForwards: fullForwards, partialForwards: partialForwards, reusedPositions: reused,
-                              timings: timings)
+        return DenoiseOutcome(
+            canvas: canvas, slotTokens: slotTokens, slotConfidence: slotConf, steps: steps,
+            fullForwards: fullForwards, partialForwards: partialForwards, reusedPositions: reused,
+            timings: timings)
     }
 
     /// Chooses a token for one slot whose member logit rows start at `rows`, and scores its confidence.
@@ -238,8 +256,10 @@ struct Denoiser {
         var penalized: (Int?, Int?) = (nil, nil)
     }
 
-    private func score(rows r0: Int, members: Int, scratch: UnsafeMutablePointer<Float>, vocab V: Int,
-                       options o: FillOptions, banned: BannedTokens, rng: inout SeededRNG) -> (Int32, Float) {
+    private func score(
+        rows r0: Int, members: Int, scratch: UnsafeMutablePointer<Float>, vocab V: Int,
+        options o: FillOptions, banned: BannedTokens, rng: inout SeededRNG
+    ) -> (Int32, Float) {
         // Slot logits: a member's own row, or the sum of the members' log-softmax rows.
         let p = scratch
         if members == 1 {

@@ -103,9 +103,11 @@ public struct FillOptions: Sendable {
     /// Same, as a flag another thread sets.
     public var cancellation: CancellationFlag? = nil
 
-    public init(temperature: Float = 0, topK: Int = 0, topP: Float = 1, seed: UInt64 = 0,
-                confidence: ConfidenceMeasure = .maxProbability, schedule: CommitSchedule = .timesteps(steps: 16),
-                blockLength: Int? = nil, cache: CacheMode = .dual(), trimAtEndOfText: Bool = true) {
+    public init(
+        temperature: Float = 0, topK: Int = 0, topP: Float = 1, seed: UInt64 = 0,
+        confidence: ConfidenceMeasure = .maxProbability, schedule: CommitSchedule = .timesteps(steps: 16),
+        blockLength: Int? = nil, cache: CacheMode = .dual(), trimAtEndOfText: Bool = true
+    ) {
         self.temperature = temperature
         self.topK = topK
         self.topP = topP

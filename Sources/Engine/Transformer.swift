@@ -13,8 +13,10 @@ struct Transformer: @unchecked Sendable {
     /// Afterwards row r of `ws.x` holds position r's final (pre-norm) hidden state; or, when `outputRows` (sorted
     /// canvas positions) is given, row j holds position outputRows[j]'s: the last layer then computes only the
     /// keys and values of the other rows, which is all later steps need of them (exact, and about 1/L cheaper).
-    func forwardAll(_ ws: Workspace, tokens: UnsafePointer<Int32>, count n: Int,
-                    outputRows: UnsafeBufferPointer<Int32>? = nil) {
+    func forwardAll(
+        _ ws: Workspace, tokens: UnsafePointer<Int32>, count n: Int,
+        outputRows: UnsafeBufferPointer<Int32>? = nil
+    ) {
         for r in 0..<n { ws.positions[r] = Int32(r); ws.compact[r] = Int32(r) }
         run(ws, tokens: tokens, active: n, keyCount: n, finalRows: outputRows)
         ws.cacheValid = true
@@ -24,16 +26,20 @@ struct Transformer: @unchecked Sendable {
     /// other position of the `n`-position canvas; requires a prior `forwardAll` over the same canvas length.
     /// Afterwards active row j (position rows[j]) is row j of `ws.x`; or, with `outputRows` (a sorted subset of
     /// `rows`), row j holds position outputRows[j]'s, the last layer computing only K/V for the others.
-    func forwardRows(_ ws: Workspace, tokens: UnsafePointer<Int32>, count n: Int, rows: UnsafeBufferPointer<Int32>,
-                     outputRows: UnsafeBufferPointer<Int32>? = nil) {
+    func forwardRows(
+        _ ws: Workspace, tokens: UnsafePointer<Int32>, count n: Int, rows: UnsafeBufferPointer<Int32>,
+        outputRows: UnsafeBufferPointer<Int32>? = nil
+    ) {
         precondition(ws.cacheValid, "forwardRows needs a cache filled by forwardAll")
         for r in 0..<n { ws.compact[r] = -1 }
         for (j, p) in rows.enumerated() { ws.positions[j] = p; ws.compact[Int(p)] = Int32(j) }
         run(ws, tokens: tokens, active: rows.count, keyCount: n, finalRows: outputRows)
     }
 
-    private func run(_ ws: Workspace, tokens: UnsafePointer<Int32>, active: Int, keyCount n: Int,
-                     finalRows: UnsafeBufferPointer<Int32>? = nil) {
+    private func run(
+        _ ws: Workspace, tokens: UnsafePointer<Int32>, active: Int, keyCount n: Int,
+        finalRows: UnsafeBufferPointer<Int32>? = nil
+    ) {
         var a = active
         let c = config
         let d = c.hiddenSize, hd = c.headDim, nh = c.numHeads, nkv = c.numKVHeads
@@ -54,8 +60,9 @@ struct Transformer: @unchecked Sendable {
             // Qwen3 (CoDA): each key head normalised over its own head_dim, before RoPE. In place: a row of
             // `kvd` floats is `nkv` heads of `hd`.
             if let g = w.kNorm { Kernels.rmsNorm(ws.kNew, g, ws.kNew, rows: a * nkv, d: hd, eps: c.rmsNormEps) }
-            Kernels.rope(ws.kNew, rows: a, heads: nkv, headDim: hd, rowStride: kvd, positions: ws.positions,
-                         cos: ws.ropeCos, sin: ws.ropeSin, style: c.ropeStyle)
+            Kernels.rope(
+                ws.kNew, rows: a, heads: nkv, headDim: hd, rowStride: kvd, positions: ws.positions,
+                cos: ws.ropeCos, sin: ws.ropeSin, style: c.ropeStyle)
             let kc = ws.kCache[l], vc = ws.vCache[l]
             for j in 0..<a {
                 let p = Int(ws.positions[j])
@@ -84,12 +91,14 @@ struct Transformer: @unchecked Sendable {
             w.wq.apply(ws.h, m: a, ws.q, threads: threads, scratch: scratch)
             if let b = w.bq { Kernels.addBias(ws.q, b, rows: a, n: qd) }
             if let g = w.qNorm { Kernels.rmsNorm(ws.q, g, ws.q, rows: a * nh, d: hd, eps: c.rmsNormEps) }
-            Kernels.rope(ws.q, rows: a, heads: nh, headDim: hd, rowStride: qd, positions: ws.positions,
-                         cos: ws.ropeCos, sin: ws.ropeSin, style: c.ropeStyle)
+            Kernels.rope(
+                ws.q, rows: a, heads: nh, headDim: hd, rowStride: qd, positions: ws.positions,
+                cos: ws.ropeCos, sin: ws.ropeSin, style: c.ropeStyle)
             // Attention: the fused kernel (scores, softmax and values per block of keys) or sgemm, as routed.
             if a <= KernelRouting.current.fusedAttentionMaxRows {
-                FusedAttention.run(q: ws.q, rows: a, k: kc, v: vc, n: n, heads: nh, kvHeads: nkv, headDim: hd,
-                                   scale: scale, scratch: ws.attentionScratch, out: ws.att, threads: threads)
+                FusedAttention.run(
+                    q: ws.q, rows: a, k: kc, v: vc, n: n, heads: nh, kvHeads: nkv, headDim: hd,
+                    scale: scale, scratch: ws.attentionScratch, out: ws.att, threads: threads)
             } else {
                 Self.attentionBySgemm(ws, config: c, layer: l, rows: a, keyCount: n, threads: threads)
             }
@@ -103,8 +112,10 @@ struct Transformer: @unchecked Sendable {
     }
 
     /// Attention through sgemm: per head, scores = Q·Kᵀ, softmax, then scores·V.
-    static func attentionBySgemm(_ ws: Workspace, config c: ModelConfig, layer l: Int, rows a: Int, keyCount n: Int,
-                                 threads: Int) {
+    static func attentionBySgemm(
+        _ ws: Workspace, config c: ModelConfig, layer l: Int, rows a: Int, keyCount n: Int,
+        threads: Int
+    ) {
         let hd = c.headDim, nh = c.numHeads, nkv = c.numKVHeads
         let qd = nh * hd, kvd = nkv * hd, group = nh / nkv
         let scale = 1 / Float(hd).squareRoot()
@@ -117,11 +128,13 @@ struct Transformer: @unchecked Sendable {
                 var q0 = 0
                 while q0 < a {
                     let rows = min(ws.queryChunk, a - q0)
-                    Kernels.gemmNT(ws.q + q0 * qd + head * hd, lda: qd, kc + head * hd, ldb: kvd, ws.scores,
-                                   ldc: n, m: rows, n: n, k: hd, alpha: scale)
+                    Kernels.gemmNT(
+                        ws.q + q0 * qd + head * hd, lda: qd, kc + head * hd, ldb: kvd, ws.scores,
+                        ldc: n, m: rows, n: n, k: hd, alpha: scale)
                     Kernels.softmaxRows(ws.scores, rows: rows, n: n, stride: n, threads: threads)
-                    Kernels.gemmNN(ws.scores, lda: n, vc + head * hd, ldb: kvd, ws.att + q0 * qd + head * hd,
-                                   ldc: qd, m: rows, n: hd, k: n)
+                    Kernels.gemmNN(
+                        ws.scores, lda: n, vc + head * hd, ldb: kvd, ws.att + q0 * qd + head * hd,
+                        ldc: qd, m: rows, n: hd, k: n)
                     q0 += rows
                 }
             }
@@ -135,11 +148,13 @@ struct Transformer: @unchecked Sendable {
                         let head = g * group + v / a, r = v % a
                         (ws.qStack + (v - v0) * hd).update(from: ws.q + r * qd + head * hd, count: hd)
                     }
-                    Kernels.gemmNT(ws.qStack, lda: hd, kc + g * hd, ldb: kvd, ws.scores, ldc: n,
-                                   m: rows, n: n, k: hd, alpha: scale)
+                    Kernels.gemmNT(
+                        ws.qStack, lda: hd, kc + g * hd, ldb: kvd, ws.scores, ldc: n,
+                        m: rows, n: n, k: hd, alpha: scale)
                     Kernels.softmaxRows(ws.scores, rows: rows, n: n, stride: n, threads: threads)
-                    Kernels.gemmNN(ws.scores, lda: n, vc + g * hd, ldb: kvd, ws.oStack, ldc: hd,
-                                   m: rows, n: hd, k: n)
+                    Kernels.gemmNN(
+                        ws.scores, lda: n, vc + g * hd, ldb: kvd, ws.oStack, ldc: hd,
+                        m: rows, n: hd, k: n)
                     for v in v0..<(v0 + rows) {
                         let head = g * group + v / a, r = v % a
                         (ws.att + r * qd + head * hd).update(from: ws.oStack + (v - v0) * hd, count: hd)
@@ -172,8 +187,9 @@ struct Transformer: @unchecked Sendable {
             for i in order {
                 (kc + (to + i) * kvd).update(from: kc + (from + i) * kvd, count: kvd)
                 (vc + (to + i) * kvd).update(from: vc + (from + i) * kvd, count: kvd)
-                Kernels.rope(kc + (to + i) * kvd, rows: 1, heads: c.numKVHeads, headDim: c.headDim, rowStride: kvd,
-                             positions: zero, cos: cos, sin: sin, style: c.ropeStyle)
+                Kernels.rope(
+                    kc + (to + i) * kvd, rows: 1, heads: c.numKVHeads, headDim: c.headDim, rowStride: kvd,
+                    positions: zero, cos: cos, sin: sin, style: c.ropeStyle)
             }
         }
     }
@@ -193,9 +209,11 @@ struct Transformer: @unchecked Sendable {
             precondition(j >= 0, "logits asked for a row the last forward did not compute")
             (ws.logitRows + i * d).update(from: ws.x + j * d, count: d)
         }
-        Kernels.rmsNorm(ws.logitRows, weights.finalNorm, ws.logitRows, rows: positions.count, d: d,
-                        eps: config.rmsNormEps)
-        weights.head.apply(ws.logitRows, m: positions.count, ws.logits, threads: threads,
-                           scratch: weights.hasEightBitPanels ? ws.quantizedActivations : nil)
+        Kernels.rmsNorm(
+            ws.logitRows, weights.finalNorm, ws.logitRows, rows: positions.count, d: d,
+            eps: config.rmsNormEps)
+        weights.head.apply(
+            ws.logitRows, m: positions.count, ws.logits, threads: threads,
+            scratch: weights.hasEightBitPanels ? ws.quantizedActivations : nil)
     }
 }

@@ -33,8 +33,10 @@ public enum TypingBenchmark {
         public var rssMiB: Double
     }
 
-    public static func run(engine: Engine, name: String, context: Int = 1024, hole: Int = 16, steps: Int = 16,
-                           keystrokes: Int = 12, coldRepeats: Int = 3) throws -> Figures {
+    public static func run(
+        engine: Engine, name: String, context: Int = 1024, hole: Int = 16, steps: Int = 16,
+        keystrokes: Int = 12, coldRepeats: Int = 3
+    ) throws -> Figures {
         let c = engine.config
         var rng = SeededRNG(seed: 7)
         let limit = min(c.vocabSize, c.embeddingSize)
@@ -59,9 +61,10 @@ public enum TypingBenchmark {
         for _ in 0..<max(1, coldRepeats) {
             var o = options
             o.contextReuse = ContextReuse()
-            cold.append(try milliseconds {
-                _ = try engine.fill(context: typedPrefix, suffix: suffix, holeLength: hole, options: o)
-            })
+            cold.append(
+                try milliseconds {
+                    _ = try engine.fill(context: typedPrefix, suffix: suffix, holeLength: hole, options: o)
+                })
         }
 
         let reuse = ContextReuse()
@@ -73,10 +76,12 @@ public enum TypingBenchmark {
         var parts: [DenoiseTimings] = []
         for i in 1...keystrokes {
             var result: FillResult?
-            typed.append(try milliseconds {
-                result = try engine.fill(context: Array(typedPrefix[..<(start + i)]), suffix: suffix,
-                                         holeLength: hole, options: o)
-            })
+            typed.append(
+                try milliseconds {
+                    result = try engine.fill(
+                        context: Array(typedPrefix[..<(start + i)]), suffix: suffix,
+                        holeLength: hole, options: o)
+                })
             parts.append(result!.timings)
         }
         func quantile(_ xs: [Double], _ q: Double) -> Double {
@@ -84,11 +89,12 @@ public enum TypingBenchmark {
             return s[min(s.count - 1, Int((Double(s.count - 1) * q).rounded()))]
         }
         func mean(_ xs: [Double]) -> Double { xs.reduce(0, +) / Double(max(1, xs.count)) }
-        return Figures(model: name, weights: engine.panelSummary, kernels: KernelISA.active.description,
-                       threads: matrixThreads(), contextTokens: context, holeTokens: hole, steps: steps,
-                       keystrokes: keystrokes, typingMsP50: quantile(typed, 0.5), typingMsP95: quantile(typed, 0.95),
-                       coldMs: quantile(cold, 0.5), firstForwardMs: mean(parts.map(\.fullForwardMs)),
-                       stepForwardsMs: mean(parts.map(\.partialForwardMs)), logitsMs: mean(parts.map(\.logitsMs)),
-                       samplingMs: mean(parts.map(\.samplingMs)), rssMiB: EngineBenchmark.rssMiB())
+        return Figures(
+            model: name, weights: engine.panelSummary, kernels: KernelISA.active.description,
+            threads: matrixThreads(), contextTokens: context, holeTokens: hole, steps: steps,
+            keystrokes: keystrokes, typingMsP50: quantile(typed, 0.5), typingMsP95: quantile(typed, 0.95),
+            coldMs: quantile(cold, 0.5), firstForwardMs: mean(parts.map(\.fullForwardMs)),
+            stepForwardsMs: mean(parts.map(\.partialForwardMs)), logitsMs: mean(parts.map(\.logitsMs)),
+            samplingMs: mean(parts.map(\.samplingMs)), rssMiB: EngineBenchmark.rssMiB())
     }
 }

@@ -34,7 +34,8 @@ struct VariableLengthDenoiser {
     }
 
     func run(context: [Int32], suffix: [Int32], initialLength: Int, rule: VariableLength, options o: FillOptions)
-        throws -> Outcome {
+        throws -> Outcome
+    {
         let c = model.config
         guard let mask = c.maskTokenID.map(Int32.init) else {
             throw EngineError.invalidRequest("the model has no mask token id")
@@ -46,12 +47,13 @@ struct VariableLengthDenoiser {
         let maxLength = max(rule.maxLength, initialLength, 1)
         let capacity = context.count + maxLength + suffix.count
         guard capacity <= c.maxPositions else {
-            throw EngineError.invalidRequest("canvas of up to \(capacity) tokens exceeds the model's \(c.maxPositions) positions")
+            throw EngineError.invalidRequest(
+                "canvas of up to \(capacity) tokens exceeds the model's \(c.maxPositions) positions")
         }
         let start = DispatchTime.now().uptimeNanoseconds
         let ws = Workspace(config: c, capacity: capacity, logitCapacity: maxLength)
         var hole = [Int32](repeating: mask, count: max(1, initialLength))
-        hole.reserveCapacity(maxLength + 1)   // grows in place: the loop does not allocate
+        hole.reserveCapacity(maxLength + 1)  // grows in place: the loop does not allocate
         var canvas = [Int32](repeating: 0, count: capacity)
         var rows = [Int32](repeating: 0, count: maxLength)
         var positions = [Int32](repeating: 0, count: maxLength)
@@ -77,10 +79,13 @@ struct VariableLengthDenoiser {
                 let r = Int32(model.sourceRow(for: Int(positions[j])))
                 if rowCount == 0 || rows[rowCount - 1] != r { rows[rowCount] = r; rowCount += 1 }
             }
-            canvas.withUnsafeBufferPointer { cv in rows.withUnsafeBufferPointer { rp in
-                model.forwardAll(ws, tokens: cv.baseAddress!, count: n,
-                                 outputRows: UnsafeBufferPointer(rebasing: rp[0..<rowCount]))
-            } }
+            canvas.withUnsafeBufferPointer { cv in
+                rows.withUnsafeBufferPointer { rp in
+                    model.forwardAll(
+                        ws, tokens: cv.baseAddress!, count: n,
+                        outputRows: UnsafeBufferPointer(rebasing: rp[0..<rowCount]))
+                }
+            }
             positions.withUnsafeBufferPointer { pp in
                 model.logits(ws, positions: UnsafeBufferPointer(rebasing: pp[0..<count]))
             }
@@ -123,7 +128,8 @@ struct VariableLengthDenoiser {
         }
         // Past the step limit (never reached by the rules above), whatever is still masked is dropped.
         hole.removeAll { $0 == mask }
-        return Outcome(hole: hole, steps: steps, expansions: expansions, deletions: deletions,
-                       milliseconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        return Outcome(
+            hole: hole, steps: steps, expansions: expansions, deletions: deletions,
+            milliseconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
     }
 }

@@ -36,8 +36,10 @@ struct WeightMatrix: @unchecked Sendable {
 
     /// y[m×rows] = x[m×cols] · Wᵀ, or y += that when `accumulate`. `scratch` (`PackedWeights.scratchBytes`)
     /// holds 8-bit panels' quantised activations; without it they are allocated for the call.
-    func apply(_ x: UnsafePointer<Float>, m: Int, _ y: UnsafeMutablePointer<Float>, accumulate: Bool = false,
-               threads: Int, scratch: UnsafeMutableRawPointer? = nil) {
+    func apply(
+        _ x: UnsafePointer<Float>, m: Int, _ y: UnsafeMutablePointer<Float>, accumulate: Bool = false,
+        threads: Int, scratch: UnsafeMutableRawPointer? = nil
+    ) {
         if let p = packed, m <= KernelRouting.current.packedMaxRows || storage.isPackedOnly {
             p.apply(x, ldx: cols, m: m, y, ldy: rows, accumulate: accumulate, threads: threads, scratch: scratch)
             return
@@ -46,8 +48,9 @@ struct WeightMatrix: @unchecked Sendable {
         case .packedOnly:
             preconditionFailure("packed-only weights without their packed copy")
         case .f32(let w):
-            Kernels.gemmNT(x, lda: cols, w, ldb: cols, y, ldc: rows, m: m, n: rows, k: cols,
-                           beta: accumulate ? 1 : 0)
+            Kernels.gemmNT(
+                x, lda: cols, w, ldb: cols, y, ldc: rows, m: m, n: rows, k: cols,
+                beta: accumulate ? 1 : 0)
         case .q8_0(let w):
             Q8_0.matmul(x, m: m, k: cols, weights: w, n: rows, y, accumulate: accumulate, threads: threads)
         }
@@ -174,8 +177,10 @@ struct TransformerWeights: @unchecked Sendable {
 
     /// `plainCopyLimit`: parameters above which converted f32 copies are dropped once packed (tests lower it).
     /// `precision`: the weights as stored, or quantised to 8 bits at load (on CPUs with VNNI).
-    init(source: TensorSource, config: ModelConfig, names: TensorNames,
-         plainCopyLimit: Int = TransformerWeights.plainCopyLimit, precision: WeightPrecision = .asStored) throws {
+    init(
+        source: TensorSource, config: ModelConfig, names: TensorNames,
+        plainCopyLimit: Int = TransformerWeights.plainCopyLimit, precision: WeightPrecision = .asStored
+    ) throws {
         let arena = WeightArena()
         self.arena = arena
         let d = config.hiddenSize, hd = config.headDim
@@ -244,12 +249,14 @@ struct TransformerWeights: @unchecked Sendable {
         // than the float panels, so a Q8_0 file keeps its own product and a request for 8 bits is not honoured.
         let eightBitPanels = KernelISA.active >= .avx512
         let storedInQ8_0 = source.tensor(names.layerPrefix(0) + names.gate)?.dtype == .q8_0
-        let precision = precision.resolved(parameters: config.parameterCount, storedInQ8_0: storedInQ8_0,
-                                           eightBitPanels: eightBitPanels)
+        let precision = precision.resolved(
+            parameters: config.parameterCount, storedInQ8_0: storedInQ8_0,
+            eightBitPanels: eightBitPanels)
         let largeModel = config.parameterCount > plainCopyLimit
         // 8-bit panels keep no f32 copy at any size: the products must all go through them, or the model would
         // answer with different weights depending on a product's height.
-        let dropPlain = (largeModel || (precision == .q8 && eightBitPanels)) && KernelRouting.current.packedMaxRows == .max
+        let dropPlain =
+            (largeModel || (precision == .q8 && eightBitPanels)) && KernelRouting.current.packedMaxRows == .max
         // Matrices a checkpoint stored in f16 or bf16 are packed as such: exact, and half the bytes per product (a
         // typing fill of the default model measured about 10% faster than with f32 panels). With `precision` .q8
         // every matrix whose inputs come in blocks of 32 is quantised to 8 bits.
@@ -258,18 +265,20 @@ struct TransformerWeights: @unchecked Sendable {
             switch m.fileDType {
             case .f16: return .f16
             case .bf16: return .bf16
-            case .q8_0: return .f32   // a Q8_0 embedding used as the tied head, dequantised
+            case .q8_0: return .f32  // a Q8_0 embedding used as the tied head, dequantised
             case .f32: return .f32
             }
         }
         func packedIfWorthIt(_ m: WeightMatrix) -> WeightMatrix {
             guard packing, case .f32(let w) = m.storage else { return m }
             var m = m
-            m.packed = PackedWeights.pack(w, rows: m.rows, cols: m.cols, format: panelFormat(m),
-                                          allocate: arena.allocate)
+            m.packed = PackedWeights.pack(
+                w, rows: m.rows, cols: m.cols, format: panelFormat(m),
+                allocate: arena.allocate)
             if dropPlain && arena.free(w) {
-                m = WeightMatrix(storage: .packedOnly, rows: m.rows, cols: m.cols, fileDType: m.fileDType,
-                                 packed: m.packed)
+                m = WeightMatrix(
+                    storage: .packedOnly, rows: m.rows, cols: m.cols, fileDType: m.fileDType,
+                    packed: m.packed)
             }
             return m
         }
@@ -278,8 +287,9 @@ struct TransformerWeights: @unchecked Sendable {
             let s = try slice(name, [rows, cols])
             if s.dtype == .q8_0 {
                 guard cols % 32 == 0 else {
-                    throw EngineError.shapeMismatch(path: s.path, tensor: name, expected: [rows, cols / 32 * 32],
-                                                    found: s.shape)
+                    throw EngineError.shapeMismatch(
+                        path: s.path, tensor: name, expected: [rows, cols / 32 * 32],
+                        found: s.shape)
                 }
                 if packing && eightBitPanels && precision == .q8 {
                     // Repacked exactly into the 8-bit panels; the file's bytes are not kept. (As stored, Q8_0
@@ -302,27 +312,31 @@ struct TransformerWeights: @unchecked Sendable {
         let embeddingFloats = floats(embedSlice)
         // The tied head is the embedding: when only its packed copy is kept, the gather reads rows from it.
         // Packed first, so its f32 conversion is gone before the layers' are made (a lower peak).
-        let tiedHead = config.tiedEmbeddings
-            ? packedIfWorthIt(WeightMatrix(storage: .f32(embeddingFloats), rows: config.embeddingSize, cols: d,
-                                           fileDType: embedSlice.dtype))
+        let tiedHead =
+            config.tiedEmbeddings
+            ? packedIfWorthIt(
+                WeightMatrix(
+                    storage: .f32(embeddingFloats), rows: config.embeddingSize, cols: d,
+                    fileDType: embedSlice.dtype))
             : nil
         embedding = tiedHead?.storage.isPackedOnly == true ? nil : embeddingFloats
         var layers: [LayerWeights] = []
         for i in 0..<config.numLayers {
             let p = names.layerPrefix(i)
             let hasBias = source.tensor(p + names.qBias) != nil
-            layers.append(LayerWeights(
-                attnNorm: try vector(p + names.attnNorm, d),
-                wq: try matrix(p + names.q, qd, d), wk: try matrix(p + names.k, kvd, d),
-                wv: try matrix(p + names.v, kvd, d), wo: try matrix(p + names.o, d, qd),
-                bq: hasBias ? try vector(p + names.qBias, qd) : nil,
-                bk: hasBias ? try vector(p + names.kBias, kvd) : nil,
-                bv: hasBias ? try vector(p + names.vBias, kvd) : nil,
-                qNorm: config.qkNorm ? try vector(p + names.qNorm, hd) : nil,
-                kNorm: config.qkNorm ? try vector(p + names.kNorm, hd) : nil,
-                ffnNorm: try vector(p + names.ffnNorm, d),
-                gate: try matrix(p + names.gate, ffn, d), up: try matrix(p + names.up, ffn, d),
-                down: try matrix(p + names.down, d, ffn)))
+            layers.append(
+                LayerWeights(
+                    attnNorm: try vector(p + names.attnNorm, d),
+                    wq: try matrix(p + names.q, qd, d), wk: try matrix(p + names.k, kvd, d),
+                    wv: try matrix(p + names.v, kvd, d), wo: try matrix(p + names.o, d, qd),
+                    bq: hasBias ? try vector(p + names.qBias, qd) : nil,
+                    bk: hasBias ? try vector(p + names.kBias, kvd) : nil,
+                    bv: hasBias ? try vector(p + names.vBias, kvd) : nil,
+                    qNorm: config.qkNorm ? try vector(p + names.qNorm, hd) : nil,
+                    kNorm: config.qkNorm ? try vector(p + names.kNorm, hd) : nil,
+                    ffnNorm: try vector(p + names.ffnNorm, d),
+                    gate: try matrix(p + names.gate, ffn, d), up: try matrix(p + names.up, ffn, d),
+                    down: try matrix(p + names.down, d, ffn)))
         }
         self.layers = layers
         finalNorm = try vector(names.finalNorm, d)
@@ -332,7 +346,9 @@ struct TransformerWeights: @unchecked Sendable {
         let matrices = layers.flatMap { [$0.wq, $0.wk, $0.wv, $0.wo, $0.gate, $0.up, $0.down] } + [head]
         var formats: [PanelFormat: Int] = [:]
         for m in matrices { if let f = m.packed?.format { formats[f, default: 0] += 1 } }
-        panelSummary = formats.isEmpty ? "none"
+        panelSummary =
+            formats.isEmpty
+            ? "none"
             : formats.sorted { $0.value > $1.value }.map { "\($0.key)×\($0.value)" }.joined(separator: ", ")
         hasEightBitPanels = formats[.q8] != nil
     }

@@ -1,31 +1,31 @@
 /// Every buffer one request needs, allocated once for a canvas length and reused by every denoising step, so the
 /// loop itself never touches the heap. A workspace belongs to one request at a time (not Sendable).
 final class Workspace {
-    let capacity: Int          // canvas positions
-    let logitCapacity: Int     // rows of logits computed at once
+    let capacity: Int  // canvas positions
+    let logitCapacity: Int  // rows of logits computed at once
     let vocab: Int
     let queryChunk: Int
 
-    let x: UnsafeMutablePointer<Float>        // residual stream, active rows compacted at the front
-    let h: UnsafeMutablePointer<Float>        // normed input / projection output
+    let x: UnsafeMutablePointer<Float>  // residual stream, active rows compacted at the front
+    let h: UnsafeMutablePointer<Float>  // normed input / projection output
     let q: UnsafeMutablePointer<Float>
-    let kNew: UnsafeMutablePointer<Float>     // this step's K/V rows before they are scattered into the cache
+    let kNew: UnsafeMutablePointer<Float>  // this step's K/V rows before they are scattered into the cache
     let vNew: UnsafeMutablePointer<Float>
     let att: UnsafeMutablePointer<Float>
     let gate: UnsafeMutablePointer<Float>
     let up: UnsafeMutablePointer<Float>
-    let scores: UnsafeMutablePointer<Float>   // queryChunk × capacity
-    let qStack: UnsafeMutablePointer<Float>   // queryChunk × headDim: one GQA group's queries, stacked
+    let scores: UnsafeMutablePointer<Float>  // queryChunk × capacity
+    let qStack: UnsafeMutablePointer<Float>  // queryChunk × headDim: one GQA group's queries, stacked
     let oStack: UnsafeMutablePointer<Float>
-    let attentionScratch: UnsafeMutablePointer<Float> // score rows and a key block per thread (fused attention)
-    let kCache: [UnsafeMutablePointer<Float>] // per layer, capacity × kvDim, row = canvas position
+    let attentionScratch: UnsafeMutablePointer<Float>  // score rows and a key block per thread (fused attention)
+    let kCache: [UnsafeMutablePointer<Float>]  // per layer, capacity × kvDim, row = canvas position
     let vCache: [UnsafeMutablePointer<Float>]
     let ropeCos: UnsafeMutablePointer<Float>  // capacity × headDim/2
     let ropeSin: UnsafeMutablePointer<Float>
-    let positions: UnsafeMutablePointer<Int32> // canvas position of each active row
-    let compact: UnsafeMutablePointer<Int32>   // canvas position → active row (or −1)
-    let logitRows: UnsafeMutablePointer<Float> // logitCapacity × d
-    let logits: UnsafeMutablePointer<Float>    // logitCapacity × vocab
+    let positions: UnsafeMutablePointer<Int32>  // canvas position of each active row
+    let compact: UnsafeMutablePointer<Int32>  // canvas position → active row (or −1)
+    let logitRows: UnsafeMutablePointer<Float>  // logitCapacity × d
+    let logits: UnsafeMutablePointer<Float>  // logitCapacity × vocab
     /// Set after a full forward: K/V of every canvas position are present in the caches.
     var cacheValid = false
     private var allocations: [UnsafeMutableRawPointer] = []
@@ -71,8 +71,9 @@ final class Workspace {
         positions = i(capacity); compact = i(capacity)
         logitRows = f(logitCapacity * d); logits = f(logitCapacity * c.embeddingSize)
         allocations = allocs
-        Kernels.ropeTables(cos: ropeCos, sin: ropeSin, count: capacity, headDim: c.headDim, theta: c.ropeTheta,
-                           linearFactor: c.ropeLinearFactor)
+        Kernels.ropeTables(
+            cos: ropeCos, sin: ropeSin, count: capacity, headDim: c.headDim, theta: c.ropeTheta,
+            linearFactor: c.ropeLinearFactor)
     }
 
     deinit { for p in allocations { p.deallocate() } }

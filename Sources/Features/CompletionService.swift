@@ -23,8 +23,10 @@ public struct CompletionRequest: Sendable {
     /// documents); without it the syntax layer parses `text` itself.
     public var tree: TreeSnapshot?
 
-    public init(uri: String, path: String, languageID: String, text: [UInt8], cursor: Int, count: Int = 1,
-                invoked: Bool = false, tree: TreeSnapshot? = nil) {
+    public init(
+        uri: String, path: String, languageID: String, text: [UInt8], cursor: Int, count: Int = 1,
+        invoked: Bool = false, tree: TreeSnapshot? = nil
+    ) {
         self.invoked = invoked
         self.tree = tree.flatMap { $0.tree.text == text ? $0 : nil }
         self.uri = uri
@@ -61,10 +63,12 @@ public struct Suggestion: Sendable, Equatable {
     /// `confidence` is then the ranker's probability.
     public var rankedLine: RankedLineEvidence? = nil
 
-    public init(text: String, replaceStart: Int, fromTypeAheadCache: Bool, milliseconds: Double,
-                confidence: Float? = nil, tokenConfidences: [Float] = [], isUnsure: Bool = false,
-                snappedFrom: String? = nil, repeatedLine: RepeatedLineEvidence? = nil,
-                rankedLine: RankedLineEvidence? = nil) {
+    public init(
+        text: String, replaceStart: Int, fromTypeAheadCache: Bool, milliseconds: Double,
+        confidence: Float? = nil, tokenConfidences: [Float] = [], isUnsure: Bool = false,
+        snappedFrom: String? = nil, repeatedLine: RepeatedLineEvidence? = nil,
+        rankedLine: RankedLineEvidence? = nil
+    ) {
         self.rankedLine = rankedLine
         self.snappedFrom = snappedFrom
         self.repeatedLine = repeatedLine
@@ -111,9 +115,11 @@ public final class CompletionService: Sendable {
     /// Suggestions for the cursor, best first; empty when the model has nothing worth offering.
     /// `trace`, when given, hears what each stage of the pipeline did (the raw fill and why it was kept or dropped):
     /// `dlsp complete --explain` prints it, for a user asking why nothing was offered.
-    public func complete(_ request: CompletionRequest, context: InfillContextProvider,
-                         settings: CompletionSettings, cancellation: CancellationFlag,
-                         trace: ((StageEvent) -> Void)? = nil) throws -> [Suggestion] {
+    public func complete(
+        _ request: CompletionRequest, context: InfillContextProvider,
+        settings: CompletionSettings, cancellation: CancellationFlag,
+        trace: ((StageEvent) -> Void)? = nil
+    ) throws -> [Suggestion] {
         // A request cancelled or superseded while it waited for a worker stops before building its context: in a
         // burst of keystrokes nearly every request is, and building their contexts anyway kept the workers busy
         // with answers nobody would read.
@@ -126,18 +132,21 @@ public final class CompletionService: Sendable {
         }
         // Token healing: a half-typed word is re-generated whole, so the canvas never ends in the middle of a
         // token the model has never seen split that way; the fill must then start with what was typed.
-        let (infill, plannedHole) = context.prepare(request: request, holeStart: lines.identifierStart,
-                                                    settings: settings, tokenizer: backend.tokenizer,
-                                                    maskTokenID: backend.maskTokenID)
+        let (infill, plannedHole) = context.prepare(
+            request: request, holeStart: lines.identifierStart,
+            settings: settings, tokenizer: backend.tokenizer,
+            maskTokenID: backend.maskTokenID)
         var hole = plannedHole
         if !backend.supportsStepHook { hole.stepHook = nil }
-        let site = CompletionSite(request: request, settings: settings, lines: lines, hole: hole,
-                                  workspaceIndex: context.workspaceIndex, trace: trace)
+        let site = CompletionSite(
+            request: request, settings: settings, lines: lines, hole: hole,
+            workspaceIndex: context.workspaceIndex, trace: trace)
         let suggestions = try pipeline.run(at: site, context: infill, backend: backend, cancellation: cancellation)
         if let best = suggestions.first, !best.isUnsure {
             // The cache continues what follows the cursor, so it keeps the fill without the typed part.
-            typeAhead.remember(uri: request.uri, document: request.text, anchor: request.cursor,
-                               fill: String(best.text.utf8.dropFirst(site.typed.utf8.count)) ?? "")
+            typeAhead.remember(
+                uri: request.uri, document: request.text, anchor: request.cursor,
+                fill: String(best.text.utf8.dropFirst(site.typed.utf8.count)) ?? "")
         }
         return suggestions
     }
@@ -146,8 +155,10 @@ public final class CompletionService: Sendable {
 /// What the completion needs from the syntax layer: the context around the hole and the hole's shape.
 /// `holeStart` is where the hole begins (the start of a half-typed word, which the fill re-generates).
 public protocol InfillContextProvider: Sendable {
-    func prepare(request: CompletionRequest, holeStart: Int, settings: CompletionSettings,
-                 tokenizer: Tokenizer?, maskTokenID: Int?) -> (InfillContext, HolePlan)
+    func prepare(
+        request: CompletionRequest, holeStart: Int, settings: CompletionSettings,
+        tokenizer: Tokenizer?, maskTokenID: Int?
+    ) -> (InfillContext, HolePlan)
     /// The workspace's index, when the context has one: where completion looks for lines other files repeat
     /// (`RepeatedLine.acrossFiles`).
     var workspaceIndex: WorkspaceIndex? { get }

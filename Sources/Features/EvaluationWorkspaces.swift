@@ -23,7 +23,9 @@ public final class EvaluationWorkspaces {
     public func context(for hole: EvaluationHole) throws -> SyntaxContext? {
         guard let workspace = hole.workspace else { return nil }
         if opened[workspace] == nil {
-            let root = (workspace.hasPrefix("/") ? URL(fileURLWithPath: workspace)
+            let root =
+                (workspace.hasPrefix("/")
+                ? URL(fileURLWithPath: workspace)
                 : base.appendingPathComponent(workspace)).standardizedFileURL
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue

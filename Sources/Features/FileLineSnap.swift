@@ -35,7 +35,8 @@ struct FileLineSnap {
         for line in 0..<lines.count where line != lines.cursorLine {
             let other = lines.trimmed(line: line)
             guard other.count >= head.count + tail.count, other.starts(with: head),
-                  other.suffix(tail.count).elementsEqual(tail) else { continue }
+                other.suffix(tail.count).elementsEqual(tail)
+            else { continue }
             let middle = other.dropFirst(head.count).dropLast(tail.count).trimmingTrailingBlanks
             // A middle that is not the rest of the typed word cannot be offered (a suggestion starts with it).
             guard !middle.isEmpty, middle.starts(with: typedBytes) else { continue }

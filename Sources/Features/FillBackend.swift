@@ -33,22 +33,30 @@ public protocol FillBackend: Sendable {
     /// How often fills reused the previous fill's keys and values, where the backend keeps them (for logs).
     var contextReuseStatistics: (fills: Int, reusedFills: Int, reusedPositions: Int)? { get }
     /// The raw fill text for the hole (before trimming and post-processing).
-    func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
-              cancellation: CancellationFlag) throws -> String
+    func fill(
+        _ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
+        cancellation: CancellationFlag
+    ) throws -> String
     /// The raw fill with the model's confidence in each of its tokens, where the backend knows them. The default
     /// calls `fill` and reports no confidences: such suggestions are never held back as unsure.
-    func scoredFill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
-                    cancellation: CancellationFlag) throws -> ScoredFill
+    func scoredFill(
+        _ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
+        cancellation: CancellationFlag
+    ) throws -> ScoredFill
 }
 
 extension FillBackend {
     public var localEngine: Engine? { nil }
     public var contextReuseStatistics: (fills: Int, reusedFills: Int, reusedPositions: Int)? { nil }
 
-    public func scoredFill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt,
-                           sampling: SamplingSettings, cancellation: CancellationFlag) throws -> ScoredFill {
-        ScoredFill(text: try fill(context, hole: hole, attempt: attempt, sampling: sampling,
-                                  cancellation: cancellation))
+    public func scoredFill(
+        _ context: InfillContext, hole: HolePlan, attempt: FillAttempt,
+        sampling: SamplingSettings, cancellation: CancellationFlag
+    ) throws -> ScoredFill {
+        ScoredFill(
+            text: try fill(
+                context, hole: hole, attempt: attempt, sampling: sampling,
+                cancellation: cancellation))
     }
 }
 
@@ -122,17 +130,22 @@ public struct EmbeddedBackend: FillBackend {
     public var localEngine: Engine? { engine }
     public var contextReuseStatistics: (fills: Int, reusedFills: Int, reusedPositions: Int)? { contextReuse.statistics }
 
-    public func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
-                     cancellation: CancellationFlag) throws -> String {
+    public func fill(
+        _ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
+        cancellation: CancellationFlag
+    ) throws -> String {
         try scoredFill(context, hole: hole, attempt: attempt, sampling: sampling, cancellation: cancellation).text
     }
 
-    public func scoredFill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt,
-                           sampling: SamplingSettings, cancellation: CancellationFlag) throws -> ScoredFill {
+    public func scoredFill(
+        _ context: InfillContext, hole: HolePlan, attempt: FillAttempt,
+        sampling: SamplingSettings, cancellation: CancellationFlag
+    ) throws -> ScoredFill {
         let (contextTokens, suffixTokens) = assembler.assemble(
             context, holeLength: attempt.holeTokens, budget: min(attempt.canvasTokens, engine.config.maxPositions))
         var options = FillOptions()
-        options.schedule = sampling.confidenceThreshold.map { .threshold($0, maxSteps: sampling.steps) }
+        options.schedule =
+            sampling.confidenceThreshold.map { .threshold($0, maxSteps: sampling.steps) }
             ?? .timesteps(steps: sampling.steps)
         options.cache = sampling.useCache ? .dual() : .none
         options.contextReuse = sampling.reuseContext ? contextReuse : nil
@@ -142,16 +155,18 @@ public struct EmbeddedBackend: FillBackend {
         options.stepHook = hole.stepHook
         // A DreamOn-style model sizes the hole itself: it may grow to twice the planned length, or shrink.
         if let expand = engine.config.expandTokenID, let eos = engine.config.eosTokenID {
-            options.variableLength = VariableLength(expandTokenID: expand, deleteTokenID: eos,
-                                                    maxLength: max(8, 2 * attempt.holeTokens))
+            options.variableLength = VariableLength(
+                expandTokenID: expand, deleteTokenID: eos,
+                maxLength: max(8, 2 * attempt.holeTokens))
         }
         // A completion must say something, and a committed mask would never resolve.
         options.minimumFillTokens = 1
         options.stopPenalty = sampling.stopPenalty
         options.blockLength = sampling.blockLength
         options.suppressMaskToken = true
-        let result = try engine.fill(context: contextTokens, suffix: suffixTokens, holeLength: attempt.holeTokens,
-                                     options: options)
+        let result = try engine.fill(
+            context: contextTokens, suffix: suffixTokens, holeLength: attempt.holeTokens,
+            options: options)
         guard let tokenizer = engine.tokenizer, result.confidences.count == result.tokens.count else {
             return ScoredFill(text: result.text)
         }
@@ -159,7 +174,8 @@ public struct EmbeddedBackend: FillBackend {
         let ends = (0..<result.tokens.count).map {
             tokenizer.decode(Array(result.tokens[...$0]), skipSpecial: true).utf8.count
         }
-        return ScoredFill(text: result.text, tokenEnds: ends, tokenConfidences: result.confidences,
-                          steps: result.steps)
+        return ScoredFill(
+            text: result.text, tokenEnds: ends, tokenConfidences: result.confidences,
+            steps: result.steps)
     }
 }

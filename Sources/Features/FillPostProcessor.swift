@@ -25,8 +25,10 @@ public struct FillPostProcessor: Sendable {
     ///   - followingLines: the document's lines after the current one (a few suffice).
     ///   - missingClosers: brackets open before the cursor's line that nothing in the document closes, innermost
     ///     last (`bracketsLeftOpen(in:lineStart:)`): a fill may close them once its own line's brackets are closed.
-    public func process(_ fill: String, linePrefix: String, lineSuffix: String, followingLines: [Substring],
-                        extent: Extent, missingClosers: [Character] = []) -> String? {
+    public func process(
+        _ fill: String, linePrefix: String, lineSuffix: String, followingLines: [Substring],
+        extent: Extent, missingClosers: [Character] = []
+    ) -> String? {
         var text = fill.replacingOccurrences(of: "\r\n", with: "\n")
         if extent == .restOfLine, let newline = text.firstIndex(of: "\n") { text = String(text[..<newline]) }
         text = Self.cutAtScopeExit(text, linePrefix: linePrefix)
@@ -35,8 +37,9 @@ public struct FillPostProcessor: Sendable {
         text = Self.balanceClosers(text, linePrefix: linePrefix, missingClosers: missingClosers)
         text = Self.trimTrailingWhitespace(text)
         if extent == .restOfLine {
-            text = Self.closeOpenBrackets(text, linePrefix: linePrefix, lineSuffix: lineSuffix,
-                                          followingLines: followingLines)
+            text = Self.closeOpenBrackets(
+                text, linePrefix: linePrefix, lineSuffix: lineSuffix,
+                followingLines: followingLines)
         }
         guard text.contains(where: { !$0.isWhitespace }) else { return nil }
         // A fill that only re-types what already follows the cursor adds nothing.
@@ -104,13 +107,17 @@ public struct FillPostProcessor: Sendable {
     /// leave the file broken. Left alone when text follows the cursor, when the fill ends in a separator or an
     /// operator (the expression goes on), inside a string, and when the next non-blank line is indented deeper
     /// than this one (a call or literal continued over several lines).
-    static func closeOpenBrackets(_ fill: String, linePrefix: String, lineSuffix: String,
-                                  followingLines: [Substring]) -> String {
+    static func closeOpenBrackets(
+        _ fill: String, linePrefix: String, lineSuffix: String,
+        followingLines: [Substring]
+    ) -> String {
         guard lineSuffix.allSatisfy(\.isWhitespace), let last = fill.last(where: { !$0.isWhitespace }),
-              !",;:=+-*/%&|<>.\\([{".contains(last) else { return fill }
+            !",;:=+-*/%&|<>.\\([{".contains(last)
+        else { return fill }
         let indentation = { (line: Substring) in line.prefix { $0 == " " || $0 == "\t" }.count }
         if let next = followingLines.first(where: { $0.contains { !$0.isWhitespace } }),
-           indentation(next) > indentation(Substring(linePrefix)) {
+            indentation(next) > indentation(Substring(linePrefix))
+        {
             return fill
         }
         var stack: [Character] = []
@@ -154,14 +161,16 @@ public struct FillPostProcessor: Sendable {
     /// block's `}`. One pass over the bytes; strings (`"`, `'`, `` ` ``, a backslash escaping) and `//` and
     /// `/* */` comments are skipped, a rough lexer for every language, so a bracket in a `#` comment still counts.
     public static func bracketsLeftOpen(in text: [UInt8], lineStart: Int) -> [Character] {
-        var open: [UInt8] = []          // brackets open at lineStart, innermost last
-        var later: [UInt8] = []         // brackets opened after lineStart
+        var open: [UInt8] = []  // brackets open at lineStart, innermost last
+        var later: [UInt8] = []  // brackets opened after lineStart
         var quote: UInt8?
         var lineComment = false
         var blockComment = false
         var index = 0
-        let (slash, star, newline, backslash) = (UInt8(ascii: "/"), UInt8(ascii: "*"), UInt8(ascii: "\n"),
-                                                 UInt8(ascii: "\\"))
+        let (slash, star, newline, backslash) = (
+            UInt8(ascii: "/"), UInt8(ascii: "*"), UInt8(ascii: "\n"),
+            UInt8(ascii: "\\")
+        )
         while index < text.count {
             let byte = text[index]
             defer { index += 1 }
@@ -190,7 +199,7 @@ public struct FillPostProcessor: Sendable {
             case UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "{"):
                 if index < lineStart { open.append(byte) } else { later.append(byte) }
             case UInt8(ascii: ")"), UInt8(ascii: "]"), UInt8(ascii: "}"):
-                let opener = byte == UInt8(ascii: ")") ? UInt8(ascii: "(") : byte - 2   // `[` `]`, `{` `}` are 2 apart
+                let opener = byte == UInt8(ascii: ")") ? UInt8(ascii: "(") : byte - 2  // `[` `]`, `{` `}` are 2 apart
                 if let last = later.last {
                     if last == opener { later.removeLast() }
                 } else if open.last == opener {
@@ -311,7 +320,8 @@ public struct FillPostProcessor: Sendable {
                 let unit = text[start..<start + period]
                 var repeats = 1
                 while start + (repeats + 1) * period <= n,
-                      text[(start + repeats * period)..<(start + (repeats + 1) * period)].elementsEqual(unit) {
+                    text[(start + repeats * period)..<(start + (repeats + 1) * period)].elementsEqual(unit)
+                {
                     repeats += 1
                 }
                 if repeats >= times, isNoise(unit, repeats: repeats) { return unit }

@@ -16,8 +16,10 @@ public struct EvaluationHole: Codable, Sendable, Equatable {
     /// other files; without it the file is completed alone. `path` is then relative to this folder.
     public var workspace: String?
 
-    public init(language: String, path: String, prefix: String, middle: String, suffix: String, kind: String,
-                workspace: String? = nil) {
+    public init(
+        language: String, path: String, prefix: String, middle: String, suffix: String, kind: String,
+        workspace: String? = nil
+    ) {
         self.language = language
         self.path = path
         self.prefix = prefix
@@ -107,8 +109,10 @@ public struct CurvePoint: Sendable, Equatable {
     public var precision: Double
 
     /// The curve over `outcomes` out of `holes` holes at each threshold.
-    public static func curve(_ outcomes: [ScoredOutcome], holes: Int, summary: ConfidenceSummary,
-                             thresholds: [Float]) -> [CurvePoint] {
+    public static func curve(
+        _ outcomes: [ScoredOutcome], holes: Int, summary: ConfidenceSummary,
+        thresholds: [Float]
+    ) -> [CurvePoint] {
         // A repeated line is offered at every floor: its evidence is the file's, not the model's confidence.
         let scored = outcomes.filter(\.offeredWhileTyping).map {
             ($0.repeatedLine == nil ? summary.score($0.tokenConfidences) : .infinity, $0.correct)
@@ -116,8 +120,9 @@ public struct CurvePoint: Sendable, Equatable {
         return thresholds.map { t in
             let kept = scored.filter { $0.0 >= t }
             let right = kept.filter(\.1).count
-            return CurvePoint(threshold: t, offered: kept.count, coverage: Double(kept.count) / Double(max(1, holes)),
-                              precision: kept.isEmpty ? 0 : Double(right) / Double(kept.count))
+            return CurvePoint(
+                threshold: t, offered: kept.count, coverage: Double(kept.count) / Double(max(1, holes)),
+                precision: kept.isEmpty ? 0 : Double(right) / Double(kept.count))
         }
     }
 }
@@ -206,7 +211,8 @@ public struct InfillEvaluation {
     /// Whether `text` parses with no ERROR or MISSING node; nil without a grammar for the language.
     func parsesCleanly(_ text: String, language: String, path: String) -> Bool? {
         guard let registry, let lang = registry.language(id: language) ?? registry.language(forPath: path),
-              let parser = try? Parser(language: lang) else { return nil }
+            let parser = try? Parser(language: lang)
+        else { return nil }
         return !parser.parse(text).hasError
     }
 
@@ -218,9 +224,10 @@ public struct InfillEvaluation {
         let cursor = hole.prefix.utf8.count
         // Asked for, so that exact match counts every line the model can give; the curve then keeps what the
         // as-you-type path would offer (`ScoredOutcome.offeredWhileTyping`).
-        let request = CompletionRequest(uri: "file:///eval/\(hole.path)", path: hole.path, languageID: hole.language,
-                                        text: text, cursor: cursor, count: hole.kind == "line" ? suggestionsPerHole : 1,
-                                        invoked: true)
+        let request = CompletionRequest(
+            uri: "file:///eval/\(hole.path)", path: hole.path, languageID: hole.language,
+            text: text, cursor: cursor, count: hole.kind == "line" ? suggestionsPerHole : 1,
+            invoked: true)
         if hole.kind == "line" {
             f.lineHoles += 1
             let want = hole.middle.trimmingCharacters(in: .whitespaces)
@@ -228,7 +235,8 @@ public struct InfillEvaluation {
             let suggestions = try complete(request, into: &f)
             let lines = DocumentLines(text: text, cursor: cursor)
             if recordRankerCandidates, suggestions.first?.repeatedLine == nil,
-               lines.lineSuffix(from: cursor).utf8.allSatisfy(LineFingerprints.isBlank) {
+                lines.lineSuffix(from: cursor).utf8.allSatisfy(LineFingerprints.isBlank)
+            {
                 let first = suggestions.first
                 let model = first.map {
                     ModelLine(text: $0.snappedFrom ?? $0.text, confidence: $0.rankedLine == nil ? $0.confidence : nil)
@@ -237,28 +245,33 @@ public struct InfillEvaluation {
                     lines: lines, linePrefix: lines.linePrefix(upTo: lines.identifierStart),
                     typed: String(decoding: text[lines.identifierStart..<cursor], as: UTF8.self), modelLine: model,
                     otherFiles: settings.offer.repeatedLinesFromOtherFiles
-                        ? context.workspaceIndex.map { LineRanker.OtherFiles(index: $0, path: hole.path) } : nil)
-                    .candidates
+                        ? context.workspaceIndex.map { LineRanker.OtherFiles(index: $0, path: hole.path) } : nil
+                )
+                .candidates
                 let got = first.map { $0.text.firstLine.trimmingCharacters(in: .whitespaces) }
-                f.rankerHoles.append(RankerHole(features: candidates.map(\.features),
-                                                right: candidates.map { $0.text == want },
-                                                modelRight: got == want, modelOffered: first.map { !$0.isUnsure } ?? false))
+                f.rankerHoles.append(
+                    RankerHole(
+                        features: candidates.map(\.features),
+                        right: candidates.map { $0.text == want },
+                        modelRight: got == want, modelOffered: first.map { !$0.isUnsure } ?? false))
             }
             guard !suggestions.isEmpty else { return }
             f.lineAnswered += 1
             var outcomes = suggestions.map { suggestion in
                 // The model's own line decides: a snapped suggestion is a line of the file by construction.
-                let completed = lines.linePrefix(upTo: suggestion.replaceStart) + (suggestion.snappedFrom ?? suggestion.text)
+                let completed =
+                    lines.linePrefix(upTo: suggestion.replaceStart) + (suggestion.snappedFrom ?? suggestion.text)
                 let got = suggestion.text.firstLine.trimmingCharacters(in: .whitespaces)
-                return ScoredOutcome(tokenConfidences: suggestion.tokenConfidences, correct: got == want,
-                                     suggested: got, expected: want,
-                                     offeredWhileTyping: !FillPostProcessor.isBareCommentMarker(suggestion.text),
-                                     offeredAtServerFloors: !suggestion.isUnsure,
-                                     copiesLineOfFile: lines.fileHasLine(completed),
-                                     snappedFrom: suggestion.snappedFrom?.trimmingCharacters(in: .whitespaces),
-                                     repeatedLine: suggestion.repeatedLine.map { $0.line + 1 },
-                                     repeatedFrom: suggestion.repeatedLine?.path,
-                                     rankedLine: suggestion.rankedLine.map { $0.line + 1 })
+                return ScoredOutcome(
+                    tokenConfidences: suggestion.tokenConfidences, correct: got == want,
+                    suggested: got, expected: want,
+                    offeredWhileTyping: !FillPostProcessor.isBareCommentMarker(suggestion.text),
+                    offeredAtServerFloors: !suggestion.isUnsure,
+                    copiesLineOfFile: lines.fileHasLine(completed),
+                    snappedFrom: suggestion.snappedFrom?.trimmingCharacters(in: .whitespaces),
+                    repeatedLine: suggestion.repeatedLine.map { $0.line + 1 },
+                    repeatedFrom: suggestion.repeatedLine?.path,
+                    rankedLine: suggestion.rankedLine.map { $0.line + 1 })
             }
             if outcomes[0].correct { f.lineExact += 1 }
             if outcomes.contains(where: \.correct) { f.lineRightAmongSuggestions += 1 }
@@ -266,16 +279,21 @@ public struct InfillEvaluation {
             f.lineOutcomes.append(outcomes[0])
         } else {
             // Only holes in files that parse to begin with say anything about the fill.
-            guard parsesCleanly(hole.prefix + hole.middle + hole.suffix, language: hole.language,
-                                path: hole.path) == true else { return }
+            guard
+                parsesCleanly(
+                    hole.prefix + hole.middle + hole.suffix, language: hole.language,
+                    path: hole.path) == true
+            else { return }
             f.blockHoles += 1
             let emptyParses = parsesCleanly(hole.prefix + hole.suffix, language: hole.language, path: hole.path) == true
             if emptyParses { f.blockParsesEmpty += 1 }
             guard let suggestion = try complete(request, into: &f).first else { return }
             f.blockAnswered += 1
             if emptyParses { f.blockAnsweredEmptyParses += 1 }
-            if parsesCleanly(hole.prefix + suggestion.text + hole.suffix, language: hole.language,
-                             path: hole.path) == true {
+            if parsesCleanly(
+                hole.prefix + suggestion.text + hole.suffix, language: hole.language,
+                path: hole.path) == true
+            {
                 f.blockParses += 1
             }
         }
@@ -285,10 +303,12 @@ public struct InfillEvaluation {
     private func complete(_ request: CompletionRequest, into f: inout Figures) throws -> [Suggestion] {
         let started = ContinuousClock.now
         var dropped: [String: Int] = [:]
-        let suggestions = try service.complete(request, context: context, settings: settings,
-                                               cancellation: CancellationFlag(), trace: { event in
-            if event.outcome == .dropped { dropped[event.stage, default: 0] += 1 }
-        })
+        let suggestions = try service.complete(
+            request, context: context, settings: settings,
+            cancellation: CancellationFlag(),
+            trace: { event in
+                if event.outcome == .dropped { dropped[event.stage, default: 0] += 1 }
+            })
         f.droppedByStage.merge(dropped, uniquingKeysWith: +)
         f.milliseconds.append(Self.ms(ContinuousClock.now - started))
         service.typeAhead.forget(uri: request.uri)
@@ -297,8 +317,10 @@ public struct InfillEvaluation {
             exact.sampling.useCache = false
             exact.sampling.reuseContext = false
             let t0 = ContinuousClock.now
-            let other = try service.complete(request, context: context, settings: exact,
-                                             cancellation: CancellationFlag()).first
+            let other = try service.complete(
+                request, context: context, settings: exact,
+                cancellation: CancellationFlag()
+            ).first
             f.exactMilliseconds.append(Self.ms(ContinuousClock.now - t0))
             service.typeAhead.forget(uri: request.uri)
             f.exactCompared += 1

@@ -50,8 +50,10 @@ public struct LineRanker: Sendable {
         /// Fitted on the first held-out set of whole lines, pooled as the plain bench sees it and with each hole's
         /// repository open as a workspace (`Training/fit_line_ranker.py`).
         public static let fitted = Weights(
-            features: [4.786, 2.131, 1.009, 3.587, 1.447, 1.077, -1.309, -1.263, 1.265, 3.318, 1.255, 0.124, 0.432,
-                       -0.163, -0.958, -1.664, -3.381, -0.132, -4.384],
+            features: [
+                4.786, 2.131, 1.009, 3.587, 1.447, 1.077, -1.309, -1.263, 1.265, 3.318, 1.255, 0.124, 0.432,
+                -0.163, -0.958, -1.664, -3.381, -0.132, -4.384,
+            ],
             keepModel: 3.071)
     }
 
@@ -104,8 +106,10 @@ public struct LineRanker: Sendable {
     /// files next to the cursor's neighbours. `modelFill` is the model's line (from `head` on, trimmed; nil when it
     /// had none), `modelConfidence` how sure the model was of it (`Suggestion.confidence`): a sure model's fill is
     /// kept more often.
-    public static func candidates(lines document: DocumentLines, head: String, modelFill: String?,
-                                  modelConfidence: Float? = nil, otherFiles: OtherFiles? = nil) -> [Candidate] {
+    public static func candidates(
+        lines document: DocumentLines, head: String, modelFill: String?,
+        modelConfidence: Float? = nil, otherFiles: OtherFiles? = nil
+    ) -> [Candidate] {
         let lines = TokenizedLines(document.nonBlankLines(within: maximumDistance))
         let cursor = lines.cursorPosition
         let above = (1...3).map { lines.tokens(at: cursor - $0) }
@@ -144,8 +148,12 @@ public struct LineRanker: Sendable {
                 path == nil ? 0 : 1,
                 modelConfidence ?? 0,
             ]
-            best[line] = (context, Candidate(text: String(decoding: line, as: UTF8.self), line: file.lineNumbers[i],
-                                             path: path, features: features))
+            best[line] = (
+                context,
+                Candidate(
+                    text: String(decoding: line, as: UTF8.self), line: file.lineNumbers[i],
+                    path: path, features: features)
+            )
         }
 
         var counts: [ArraySlice<UInt8>: Int] = [:]
@@ -153,23 +161,28 @@ public struct LineRanker: Sendable {
         let total = Float(lines.trimmed.count)
         for i in lines.trimmed.indices {
             let count = Float(counts[lines.trimmed[i]] ?? 1)
-            consider(lines, i, path: nil, placement: [
-                Float(Foundation.log(1 + Double(abs(lines.lineNumbers[i] - document.cursorLine)))),
-                Float(Foundation.log(Double(count))),
-                Float(Foundation.log(Double(total / count))),
-            ])
+            consider(
+                lines, i, path: nil,
+                placement: [
+                    Float(Foundation.log(1 + Double(abs(lines.lineNumbers[i] - document.cursorLine)))),
+                    Float(Foundation.log(Double(count))),
+                    Float(Foundation.log(Double(total / count))),
+                ])
         }
         if let other = otherFiles, aboveLine != nil || belowLine != nil {
-            let places = other.index.linesNextTo(above: aboveLine.map(LineFingerprints.fingerprint),
-                                                 below: belowLine.map(LineFingerprints.fingerprint),
-                                                 excluding: other.path, limit: other.limit)
+            let places = other.index.linesNextTo(
+                above: aboveLine.map(LineFingerprints.fingerprint),
+                below: belowLine.map(LineFingerprints.fingerprint),
+                excluding: other.path, limit: other.limit)
             for (path, group) in Dictionary(grouping: places, by: \.path).sorted(by: { $0.key < $1.key }) {
                 guard let bytes = other.index.textOnDisk(path: path) else { continue }
                 for place in group {
                     // Only the lines a candidate's features read are split and tokenized, not the whole file. A line
                     // changed on disk since it was indexed is described as it is now.
-                    guard let (window, i) = TokenizedLines.around(line: place.lineNumber, context: 3,
-                                                                  in: DocumentLines(text: bytes))
+                    guard
+                        let (window, i) = TokenizedLines.around(
+                            line: place.lineNumber, context: 3,
+                            in: DocumentLines(text: bytes))
                     else { continue }
                     consider(window, i, path: path, placement: [0, 0, 0])
                 }
@@ -231,8 +244,13 @@ struct LineTokens: Equatable {
         if a.hashes.isEmpty && b.hashes.isEmpty { return 1 }
         var i = 0, j = 0, common = 0
         while i < a.hashes.count && j < b.hashes.count {
-            if a.hashes[i] == b.hashes[j] { common += 1; i += 1; j += 1 }
-            else if a.hashes[i] < b.hashes[j] { i += 1 } else { j += 1 }
+            if a.hashes[i] == b.hashes[j] {
+                common += 1; i += 1; j += 1
+            } else if a.hashes[i] < b.hashes[j] {
+                i += 1
+            } else {
+                j += 1
+            }
         }
         let union = a.hashes.count + b.hashes.count - common
         return union == 0 ? 1 : Float(common) / Float(union)

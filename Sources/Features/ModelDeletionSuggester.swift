@@ -32,16 +32,20 @@ public struct ModelDeletionSuggester {
     public var contextTokens = 512
 
     public init(engine: Engine) throws {
-        let backend = try EmbeddedBackend(engine: engine)   // checks the tokenizer and the file separator
+        let backend = try EmbeddedBackend(engine: engine)  // checks the tokenizer and the file separator
         self.engine = engine
-        assembler = CanvasAssembler(tokenizer: backend.tokenizer!, fileSeparator: engine.config.fileSepTokenID
-            ?? backend.tokenizer!.tokenID(for: "<|file_sep|>")!)
+        assembler = CanvasAssembler(
+            tokenizer: backend.tokenizer!,
+            fileSeparator: engine.config.fileSepTokenID
+                ?? backend.tokenizer!.tokenID(for: "<|file_sep|>")!)
     }
 
     /// Node types that hold a sequence of statements, across the supported grammars.
-    static let blockTypes: Set<String> = ["block", "statements", "statement_block", "compound_statement",
-                                          "class_body", "declaration_list", "module", "program", "source_file",
-                                          "translation_unit", "function_body", "constructor_body"]
+    static let blockTypes: Set<String> = [
+        "block", "statements", "statement_block", "compound_statement",
+        "class_body", "declaration_list", "module", "program", "source_file",
+        "translation_unit", "function_body", "constructor_body",
+    ]
 
     /// The statements of the innermost statement sequence holding `offset`, nearest to it first.
     static func candidates(in tree: SyntaxTree, at offset: Int, maxLines: Int, limit: Int) -> [SyntaxNode] {
@@ -60,8 +64,10 @@ public struct ModelDeletionSuggester {
     }
 
     /// Scores the statements near `offset`; returns those at or above the threshold, most likely deletion first.
-    public func suggest(in tree: SyntaxTree, path: String, at offset: Int,
-                        cancellation: CancellationFlag = CancellationFlag()) throws -> [Suggestion] {
+    public func suggest(
+        in tree: SyntaxTree, path: String, at offset: Int,
+        cancellation: CancellationFlag = CancellationFlag()
+    ) throws -> [Suggestion] {
         let text = tree.text
         guard let eos = engine.config.eosTokenID, let mask = engine.config.maskTokenID else { return [] }
         var found: [Suggestion] = []
@@ -70,10 +76,12 @@ public struct ModelDeletionSuggester {
             let range = statement.byteRange
             // The hole is the statement's text; its indentation stays in the prefix and its newline in the suffix,
             // as in training.
-            let context = InfillContext(path: path, prefix: String(decoding: text[..<range.lowerBound], as: UTF8.self),
-                                        suffix: String(decoding: text[range.upperBound...], as: UTF8.self))
-            let (before, after) = assembler.assemble(context, holeLength: holeTokens,
-                                                      budget: min(contextTokens, engine.config.maxPositions))
+            let context = InfillContext(
+                path: path, prefix: String(decoding: text[..<range.lowerBound], as: UTF8.self),
+                suffix: String(decoding: text[range.upperBound...], as: UTF8.self))
+            let (before, after) = assembler.assemble(
+                context, holeLength: holeTokens,
+                budget: min(contextTokens, engine.config.maxPositions))
             let ids = before + [Int](repeating: mask, count: holeTokens) + after
             let row = engine.config.shiftLogits ? max(0, before.count - 1) : before.count
             guard let logits = try engine.forward(ids, rows: [row]).first else { continue }
@@ -81,10 +89,11 @@ public struct ModelDeletionSuggester {
             guard p >= threshold else { continue }
             let shown = statement.text.split(separator: "\n").first.map(String.init) ?? ""
             let label = shown.count > 40 ? String(shown.prefix(39)) + "…" : shown
-            found.append(Suggestion(
-                range: range, edit: Self.deletion(of: range, in: text),
-                probabilityEmpty: p,
-                title: "Remove `\(label)` (the model expects nothing there: \(Int((p * 100).rounded()))%)"))
+            found.append(
+                Suggestion(
+                    range: range, edit: Self.deletion(of: range, in: text),
+                    probabilityEmpty: p,
+                    title: "Remove `\(label)` (the model expects nothing there: \(Int((p * 100).rounded()))%)"))
         }
         return found.sorted { ($0.probabilityEmpty, $1.range.lowerBound) > ($1.probabilityEmpty, $0.range.lowerBound) }
     }

@@ -11,14 +11,17 @@ import ModelHub
 /// pulled with `dlsp model pull`: it resolves to its snapshot in the hub cache (`HF_HUB_CACHE` / `HF_HOME`).
 /// Nothing is ever downloaded here; a name not in the cache is an error that says how to pull it.
 public enum ModelLocator {
-    public static func locate(explicit: String? = nil,
-                              environment: [String: String] = ProcessInfo.processInfo.environment,
-                              executablePath: String = executablePath()) -> Result<String, ModelLocatorError> {
+    public static func locate(
+        explicit: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        executablePath: String = executablePath()
+    ) -> Result<String, ModelLocatorError> {
         if let explicit, !explicit.isEmpty { return check(explicit, environment: environment) }
         if let fromEnvironment = environment["DLSP_MODEL"], !fromEnvironment.isEmpty {
             return check(fromEnvironment, environment: environment)
         }
-        let executableFolder = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
+        let executableFolder = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath()
+            .deletingLastPathComponent()
         var searched: [String] = []
         var folder = executableFolder
         while true {

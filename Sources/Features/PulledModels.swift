@@ -38,7 +38,9 @@ public enum PulledModels {
         public var description: String {
             switch self {
             case .safetensors(let family, let architecture, let parameters):
-                let size = parameters >= 1_000_000_000 ? String(format: "%.1fB", Double(parameters) / 1e9)
+                let size =
+                    parameters >= 1_000_000_000
+                    ? String(format: "%.1fB", Double(parameters) / 1e9)
                     : String(format: "%.0fM", Double(parameters) / 1e6)
                 return "\(family) (\(architecture), \(size) parameters)"
             case .gguf(let file): return "gguf (\(file))"
@@ -54,11 +56,12 @@ public enum PulledModels {
         cache.entries().flatMap { entry in
             entry.snapshots.map { snapshot in
                 let folder = cache.snapshotFolder(entry.repoID, commit: snapshot.commit)
-                return Row(repoID: entry.repoID,
-                           revisions: entry.refs.filter { $0.value == snapshot.commit }.map(\.key).sorted(),
-                           commit: snapshot.commit, files: snapshot.files, bytesOnDisk: entry.bytesOnDisk,
-                           bytesIncomplete: entry.bytesIncomplete,
-                           loadability: loadability(of: folder, files: snapshot.files), path: folder.path)
+                return Row(
+                    repoID: entry.repoID,
+                    revisions: entry.refs.filter { $0.value == snapshot.commit }.map(\.key).sorted(),
+                    commit: snapshot.commit, files: snapshot.files, bytesOnDisk: entry.bytesOnDisk,
+                    bytesIncomplete: entry.bytesIncomplete,
+                    loadability: loadability(of: folder, files: snapshot.files), path: folder.path)
             }
         }
     }
@@ -77,8 +80,9 @@ public enum PulledModels {
             guard files.contains("tokenizer.json") else { return .no("no tokenizer.json") }
             do {
                 let config = try ModelConfig.load(contentsOf: folder.appendingPathComponent("config.json"))
-                return .safetensors(family: config.family.rawValue, architecture: config.architecture,
-                                    parameters: config.parameterCount)
+                return .safetensors(
+                    family: config.family.rawValue, architecture: config.architecture,
+                    parameters: config.parameterCount)
             } catch {
                 return .no("\(error)")
             }
@@ -94,8 +98,10 @@ public enum PulledModels {
         for row in rows {
             var size = formatBytes(row.bytesOnDisk)
             if row.bytesIncomplete > 0 { size += " (+\(formatBytes(row.bytesIncomplete)) partial)" }
-            lines.append([row.name, row.revisions.isEmpty ? "-" : row.revisions.joined(separator: ","),
-                          String(row.commit.prefix(10)), size, row.loadability.description])
+            lines.append([
+                row.name, row.revisions.isEmpty ? "-" : row.revisions.joined(separator: ","),
+                String(row.commit.prefix(10)), size, row.loadability.description,
+            ])
         }
         let widths = header.indices.map { column in lines.map { $0[column].count }.max() ?? 0 }
         return lines.map { line in

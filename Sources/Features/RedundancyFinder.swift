@@ -54,7 +54,8 @@ public struct RedundancyFinder: Sendable {
     func unusedImports(_ tree: SyntaxTree, path: String) -> [RedundantCode] {
         let language = tree.language.id
         guard ["python", "javascript", "typescript", "tsx"].contains(language),
-              !path.hasSuffix("__init__.py"), let query = registry.query(.imports, for: tree.language) else { return [] }
+            !path.hasSuffix("__init__.py"), let query = registry.query(.imports, for: tree.language)
+        else { return [] }
         // Per import statement: the names it binds (none for a side-effect import, which is never reported), or nil
         // when it must be left alone.
         var bound: [Range<Int>: (statement: SyntaxNode, names: [String]?)] = [:]
@@ -70,7 +71,7 @@ public struct RedundancyFinder: Sendable {
             } else if let imported = match.node("import.name") {
                 name = imported.text
             } else if language == "python", statement.type == "import_statement", !module.isEmpty {
-                name = String(module.split(separator: ".").first ?? "")   // `import a.b` binds `a`
+                name = String(module.split(separator: ".").first ?? "")  // `import a.b` binds `a`
             } else {
                 name = nil
             }
@@ -97,22 +98,28 @@ public struct RedundancyFinder: Sendable {
         var partial: [RedundantCode] = []
         for (statement, names) in bound.values {
             guard let names, names.contains(where: used.contains),
-                  let nodes = nameNodes[statement.byteRange] else { continue }
+                let nodes = nameNodes[statement.byteRange]
+            else { continue }
             for (name, node) in nodes where !used.contains(name) {
                 guard let range = Self.listItemDeletion(node) else { continue }
-                partial.append(RedundantCode(kind: .unusedImport, title: "Remove unused name `\(name)` from the import",
-                                             range: node.byteRange, edit: ByteRangeEdit(range: range, newText: "")))
+                partial.append(
+                    RedundantCode(
+                        kind: .unusedImport, title: "Remove unused name `\(name)` from the import",
+                        range: node.byteRange, edit: ByteRangeEdit(range: range, newText: "")))
             }
         }
-        return partial + bound.values.compactMap { statement, names in
-            guard let names, !names.isEmpty, names.allSatisfy({ !used.contains($0) }) else { return nil }
-            let list = names.map { "`\($0)`" }.joined(separator: ", ")
-            return RedundantCode(kind: .unusedImport,
-                                 title: names.count == 1 ? "Remove unused import \(list)" : "Remove unused imports \(list)",
-                                 range: statement.byteRange,
-                                 edit: ByteRangeEdit(range: Self.deletionRange(statement.byteRange, in: tree.text),
-                                                     newText: ""))
-        }
+        return partial
+            + bound.values.compactMap { statement, names in
+                guard let names, !names.isEmpty, names.allSatisfy({ !used.contains($0) }) else { return nil }
+                let list = names.map { "`\($0)`" }.joined(separator: ", ")
+                return RedundantCode(
+                    kind: .unusedImport,
+                    title: names.count == 1 ? "Remove unused import \(list)" : "Remove unused imports \(list)",
+                    range: statement.byteRange,
+                    edit: ByteRangeEdit(
+                        range: Self.deletionRange(statement.byteRange, in: tree.text),
+                        newText: ""))
+            }
     }
 
     // MARK: - Unused local variables
@@ -135,26 +142,32 @@ public struct RedundancyFinder: Sendable {
             for capture in match.captures where capture.name == "local.definition" {
                 let name = capture.node
                 guard seen.insert(name.byteRange).inserted,
-                      let (statement, value) = Self.simpleDeclaration(of: name, language: tree.language.id),
-                      range.map({ statement.byteRange.lowerBound <= $0.upperBound
-                                  && $0.lowerBound <= statement.byteRange.upperBound }) ?? true,
-                      !statement.hasError,
-                      let scope = Renamer.enclosingDeclaration(of: statement), Self.isFunctionLike(scope.type),
-                      let occurrences = ScopeResolver.occurrences(at: name.startByte, in: tree, registry: registry),
-                      occurrences.occurrences == [name.byteRange], !occurrences.mayBeUsedInOtherFiles
+                    let (statement, value) = Self.simpleDeclaration(of: name, language: tree.language.id),
+                    range.map({
+                        statement.byteRange.lowerBound <= $0.upperBound
+                            && $0.lowerBound <= statement.byteRange.upperBound
+                    }) ?? true,
+                    !statement.hasError,
+                    let scope = Renamer.enclosingDeclaration(of: statement), Self.isFunctionLike(scope.type),
+                    let occurrences = ScopeResolver.occurrences(at: name.startByte, in: tree, registry: registry),
+                    occurrences.occurrences == [name.byteRange], !occurrences.mayBeUsedInOtherFiles
                 else { continue }
                 if let value, !Self.hasNoSideEffects(value) {
                     // The value does something (a call, an await): the variable goes, the evaluation stays.
                     guard let kept = Self.evaluationOnly(value, statement: statement, language: tree.language.id)
                     else { continue }
-                    result.append(RedundantCode(
-                        kind: .unusedVariable, title: "Remove unused variable `\(name.text)`, keeping its value",
-                        range: statement.byteRange, edit: ByteRangeEdit(range: statement.byteRange, newText: kept)))
+                    result.append(
+                        RedundantCode(
+                            kind: .unusedVariable, title: "Remove unused variable `\(name.text)`, keeping its value",
+                            range: statement.byteRange, edit: ByteRangeEdit(range: statement.byteRange, newText: kept)))
                     continue
                 }
-                result.append(RedundantCode(
-                    kind: .unusedVariable, title: "Remove unused variable `\(name.text)`", range: statement.byteRange,
-                    edit: ByteRangeEdit(range: Self.deletionRange(statement.byteRange, in: tree.text), newText: "")))
+                result.append(
+                    RedundantCode(
+                        kind: .unusedVariable, title: "Remove unused variable `\(name.text)`",
+                        range: statement.byteRange,
+                        edit: ByteRangeEdit(range: Self.deletionRange(statement.byteRange, in: tree.text), newText: ""))
+                )
             }
         }
         return result
@@ -167,16 +180,19 @@ public struct RedundancyFinder: Sendable {
         switch language {
         case "python":
             guard parent.type == "assignment", parent.child(field: "left")?.isSame(as: name) == true,
-                  grand.type == "expression_statement", grand.namedChildCount == 1 else { return nil }
+                grand.type == "expression_statement", grand.namedChildCount == 1
+            else { return nil }
             return (grand, parent.child(field: "right"))
         case "javascript", "typescript", "tsx":
             guard parent.type == "variable_declarator", parent.child(field: "name")?.isSame(as: name) == true,
-                  grand.type == "lexical_declaration" || grand.type == "variable_declaration",
-                  grand.namedChildren.filter({ $0.type == "variable_declarator" }).count == 1 else { return nil }
+                grand.type == "lexical_declaration" || grand.type == "variable_declaration",
+                grand.namedChildren.filter({ $0.type == "variable_declarator" }).count == 1
+            else { return nil }
             return (grand, parent.child(field: "value"))
         case "swift":
             guard parent.type == "pattern", parent.namedChildCount == 1, grand.type == "property_declaration",
-                  grand.namedChildren.filter({ $0.type == "pattern" }).count == 1 else { return nil }
+                grand.namedChildren.filter({ $0.type == "pattern" }).count == 1
+            else { return nil }
             return (grand, grand.child(field: "value"))
         default:
             return nil
@@ -201,8 +217,10 @@ public struct RedundancyFinder: Sendable {
     /// Whether evaluating `node` can do nothing but produce a value: no call, await, yield, assignment, update,
     /// `new`, `delete`, `throw`, `try` or macro anywhere inside.
     static func hasNoSideEffects(_ node: SyntaxNode) -> Bool {
-        let effects = ["call", "await", "yield", "new_expression", "assignment", "update", "augmented", "delete",
-                       "throw", "try", "macro", "named_expression", "ERROR"]
+        let effects = [
+            "call", "await", "yield", "new_expression", "assignment", "update", "augmented", "delete",
+            "throw", "try", "macro", "named_expression", "ERROR",
+        ]
         var clean = true
         node.walk { child in
             if effects.contains(where: { child.type.contains($0) }) || child.isMissing { clean = false }
@@ -213,8 +231,10 @@ public struct RedundancyFinder: Sendable {
 
     // MARK: - Unreachable statements
 
-    static let terminators: Set<String> = ["return_statement", "raise_statement", "throw_statement",
-                                           "break_statement", "continue_statement", "control_transfer_statement"]
+    static let terminators: Set<String> = [
+        "return_statement", "raise_statement", "throw_statement",
+        "break_statement", "continue_statement", "control_transfer_statement",
+    ]
 
     func unreachable(_ tree: SyntaxTree) -> [RedundantCode] {
         var result: [RedundantCode] = []
@@ -233,15 +253,20 @@ public struct RedundancyFinder: Sendable {
                 sibling = current.nextNamedSibling
             }
             guard let first = dead.first, let last = dead.last else { return true }
-            let keyword = node.text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == ";" || $0 == "(" })
+            let keyword =
+                node.text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == ";" || $0 == "(" })
                 .first.map(String.init) ?? node.type
-            let title = dead.count == 1
+            let title =
+                dead.count == 1
                 ? "Remove unreachable statement `\(Self.excerpt(first.text))` after `\(keyword)`"
                 : "Remove \(dead.count) unreachable statements after `\(keyword)`"
             let code = first.startByte..<last.endByte
-            result.append(RedundantCode(kind: .unreachable, title: title, range: code,
-                                        edit: ByteRangeEdit(range: Self.deletionRange(code, in: tree.text),
-                                                            newText: "")))
+            result.append(
+                RedundantCode(
+                    kind: .unreachable, title: title, range: code,
+                    edit: ByteRangeEdit(
+                        range: Self.deletionRange(code, in: tree.text),
+                        newText: "")))
             return true
         }
         return result
@@ -253,15 +278,19 @@ public struct RedundancyFinder: Sendable {
         var result: [RedundantCode] = []
         tree.root.walk { node in
             let type = node.type
-            guard ["block", "module", "program", "statements", "source_file", "body"].contains(where: { type.contains($0) })
+            guard
+                ["block", "module", "program", "statements", "source_file", "body"].contains(where: {
+                    type.contains($0)
+                })
             else { return true }
             let statements = node.namedChildren.filter { !$0.type.contains("comment") }
             for (earlier, later) in zip(statements, statements.dropFirst())
             where earlier.text == later.text && !later.hasError && Self.isIdempotent(later) {
-                result.append(RedundantCode(
-                    kind: .duplicate, title: "Remove duplicated statement `\(Self.excerpt(later.text))`",
-                    range: later.byteRange,
-                    edit: ByteRangeEdit(range: Self.deletionRange(later.byteRange, in: tree.text), newText: "")))
+                result.append(
+                    RedundantCode(
+                        kind: .duplicate, title: "Remove duplicated statement `\(Self.excerpt(later.text))`",
+                        range: later.byteRange,
+                        edit: ByteRangeEdit(range: Self.deletionRange(later.byteRange, in: tree.text), newText: "")))
             }
             return true
         }
@@ -273,18 +302,24 @@ public struct RedundancyFinder: Sendable {
     /// with no side effects.
     static func isIdempotent(_ statement: SyntaxNode) -> Bool {
         if statement.type.contains("import") { return true }
-        let assignmentTypes: Set<String> = ["assignment", "assignment_expression", "variable_declarator",
-                                            "property_declaration"]
+        let assignmentTypes: Set<String> = [
+            "assignment", "assignment_expression", "variable_declarator",
+            "property_declaration",
+        ]
         var candidates = [statement] + statement.namedChildren
         candidates += statement.namedChildren.flatMap(\.namedChildren)
         if let assignment = candidates.first(where: { assignmentTypes.contains($0.type) }) {
             // Some grammars (Swift) give `x += 1` the same node type as `x = 1`.
-            let compound: Set<String> = ["+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>=", "**=", "//=",
-                                         "@=", "&&=", "||=", "??=", ">>>="]
+            let compound: Set<String> = [
+                "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>=", "**=", "//=",
+                "@=", "&&=", "||=", "??=", ">>>=",
+            ]
             if assignment.children.contains(where: { compound.contains($0.text) }) { return false }
-            let target = assignment.child(field: "left") ?? assignment.child(field: "name")
+            let target =
+                assignment.child(field: "left") ?? assignment.child(field: "name")
                 ?? assignment.child(field: "target")
-            let value = assignment.child(field: "right") ?? assignment.child(field: "value")
+            let value =
+                assignment.child(field: "right") ?? assignment.child(field: "value")
                 ?? assignment.child(field: "result")
             guard let target else { return false }
             guard let value else { return true }
@@ -325,11 +360,15 @@ public struct RedundancyFinder: Sendable {
         if let comma = item.nextSibling, comma.type == "," {
             // Up to the next item, or over a trailing comma.
             if let next = comma.nextNamedSibling, next.parent?.isSame(as: list) == true,
-               next.type != "comment" { return item.startByte..<next.startByte }
+                next.type != "comment"
+            {
+                return item.startByte..<next.startByte
+            }
             return item.startByte..<comma.endByte
         }
         if let comma = item.previousSibling, comma.type == ",", let previous = comma.previousNamedSibling,
-           previous.startByte > (list.child(field: "module_name")?.endByte ?? -1) {
+            previous.startByte > (list.child(field: "module_name")?.endByte ?? -1)
+        {
             return previous.endByte..<item.endByte
         }
         return nil

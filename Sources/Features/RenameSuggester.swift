@@ -55,15 +55,19 @@ public struct RenameSuggester: Sendable {
 
     /// The best names for `target` (best first), each valid, unreserved, different from the old name, unused in
     /// the scope and keeping the file's syntax. May be empty when the model proposes nothing acceptable.
-    public func suggest(for target: RenameTarget, in tree: SyntaxTree, path: String,
-                        settings: RenameSuggestionSettings = RenameSuggestionSettings(),
-                        cancellation: CancellationFlag = CancellationFlag()) throws -> [RenameSuggestion] {
+    public func suggest(
+        for target: RenameTarget, in tree: SyntaxTree, path: String,
+        settings: RenameSuggestionSettings = RenameSuggestionSettings(),
+        cancellation: CancellationFlag = CancellationFlag()
+    ) throws -> [RenameSuggestion] {
         guard let tokenizer = engine.tokenizer, let separator = engine.config.fileSepTokenID,
-              let mask = engine.config.maskTokenID else { return [] }
-        let builder = TiedSpanCanvas(tokenizer: tokenizer, fileSeparator: separator, maskTokenID: mask,
-                                     text: tree.text, path: path, occurrences: target.occurrences,
-                                     targetIndex: target.occurrences.firstIndex(of: target.target) ?? 0,
-                                     budget: min(settings.contextTokens, engine.config.maxPositions))
+            let mask = engine.config.maskTokenID
+        else { return [] }
+        let builder = TiedSpanCanvas(
+            tokenizer: tokenizer, fileSeparator: separator, maskTokenID: mask,
+            text: tree.text, path: path, occurrences: target.occurrences,
+            targetIndex: target.occurrences.firstIndex(of: target.target) ?? 0,
+            budget: min(settings.contextTokens, engine.config.maxPositions))
         let allowed = Self.identifierPieces(tokenizer, count: engine.config.embeddingSize)
         var best: [String: RenameSuggestion] = [:]
         var tries: [(length: Int, temperature: Double, seed: UInt64)] = settings.spanLengths.map { ($0, 0, 0) }
@@ -72,10 +76,11 @@ public struct RenameSuggester: Sendable {
             if index >= settings.spanLengths.count, best.count >= settings.maxSuggestions { break }
             if cancellation.isCancelled { throw EngineError.cancelled }
             guard let (canvas, spans) = builder.canvas(spanLength: attempt.length) else { continue }
-            let (tokens, logProbabilities) = try decide(canvas: canvas, spans: spans, allowed: allowed,
-                                                        threshold: settings.commitThreshold,
-                                                        temperature: attempt.temperature, seed: attempt.seed,
-                                                        cancellation: cancellation)
+            let (tokens, logProbabilities) = try decide(
+                canvas: canvas, spans: spans, allowed: allowed,
+                threshold: settings.commitThreshold,
+                temperature: attempt.temperature, seed: attempt.seed,
+                cancellation: cancellation)
             let name = tokenizer.decode(tokens, skipSpecial: true)
             guard let edits = try? renamer.edits(renaming: target, to: name, in: tree) else { continue }
             let score = logProbabilities.reduce(0, +) / Double(logProbabilities.count)
@@ -89,8 +94,10 @@ public struct RenameSuggester: Sendable {
     /// of its spans over the allowed tokens, and commits the offsets at least `threshold` probable (always the
     /// most probable one) into every span. Returns the group's tokens and the log-probability each was
     /// committed with.
-    func decide(canvas initial: [Int], spans: [Range<Int>], allowed: [Bool], threshold: Double,
-                temperature: Double, seed: UInt64, cancellation: CancellationFlag) throws -> ([Int], [Double]) {
+    func decide(
+        canvas initial: [Int], spans: [Range<Int>], allowed: [Bool], threshold: Double,
+        temperature: Double, seed: UInt64, cancellation: CancellationFlag
+    ) throws -> ([Int], [Double]) {
         var canvas = initial
         let length = spans[0].count
         var tokens = [Int?](repeating: nil, count: length)
@@ -106,8 +113,9 @@ public struct RenameSuggester: Sendable {
             for (k, offset) in open.enumerated() {
                 var summed = [Double](repeating: 0, count: allowed.count)
                 for j in spans.indices { Self.addLogSoftmax(logits[k * spans.count + j], into: &summed) }
-                choices.append(Self.choose(summed, allowed: allowed, temperature: temperature, generator: &generator)
-                    .map { (offset, $0.token, $0.logProbability) } ?? (offset, 0, -.infinity))
+                choices.append(
+                    Self.choose(summed, allowed: allowed, temperature: temperature, generator: &generator)
+                        .map { (offset, $0.token, $0.logProbability) } ?? (offset, 0, -.infinity))
             }
             let ranked = choices.sorted { $0.logProbability > $1.logProbability }
             let commits = ranked.enumerated().filter { $0.offset == 0 || $0.element.logProbability >= log(threshold) }
@@ -132,7 +140,8 @@ public struct RenameSuggester: Sendable {
     /// The allowed token to commit (argmax, or a draw at `temperature`) and its log-probability renormalised over
     /// the allowed tokens.
     static func choose(_ summed: [Double], allowed: [Bool], temperature: Double, generator: inout SeededRNG)
-        -> (token: Int, logProbability: Double)? {
+        -> (token: Int, logProbability: Double)?
+    {
         let candidates = summed.indices.filter { allowed[$0] }
         guard let maximum = candidates.map({ summed[$0] }).max(), maximum.isFinite else { return nil }
         let normaliser = maximum + log(candidates.reduce(0.0) { $0 + exp(summed[$1] - maximum) })
@@ -153,7 +162,8 @@ public struct RenameSuggester: Sendable {
     static func identifierPieces(_ tokenizer: Tokenizer, count: Int) -> [Bool] {
         (0..<count).map { id in
             guard !tokenizer.isSpecial(id), let bytes = tokenizer.bytes(for: id), !bytes.isEmpty,
-                  let text = String(validating: bytes, as: UTF8.self) else { return false }
+                let text = String(validating: bytes, as: UTF8.self)
+            else { return false }
             return text.unicodeScalars.allSatisfy { $0 == "_" || $0.properties.isXIDContinue }
         }
     }
@@ -175,8 +185,10 @@ struct TiedSpanCanvas {
     let tails: [[Int]]
     let whole: [Bool]
 
-    init(tokenizer: Tokenizer, fileSeparator: Int, maskTokenID: Int, text: [UInt8], path: String,
-         occurrences: [Range<Int>], targetIndex: Int, budget: Int) {
+    init(
+        tokenizer: Tokenizer, fileSeparator: Int, maskTokenID: Int, text: [UInt8], path: String,
+        occurrences: [Range<Int>], targetIndex: Int, budget: Int
+    ) {
         header = [fileSeparator] + tokenizer.encode(path + "\n", allowSpecial: false)
         self.maskTokenID = maskTokenID
         self.budget = budget

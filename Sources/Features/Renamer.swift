@@ -67,7 +67,8 @@ public struct Renamer: Sendable {
 
     /// The symbol at `offset`, or why there is none to rename.
     public func target(in text: [UInt8], languageID: String, path: String, at offset: Int) throws(RenameError)
-        -> RenameTarget {
+        -> RenameTarget
+    {
         guard let language = language(languageID: languageID, path: path), let parser = try? Parser(language: language)
         else { throw .noGrammar(languageID.isEmpty ? path : languageID) }
         return try target(in: parser.parse(text), at: offset)
@@ -76,24 +77,31 @@ public struct Renamer: Sendable {
     /// The symbol at `offset` in a parsed document.
     public func target(in tree: SyntaxTree, at offset: Int) throws(RenameError) -> RenameTarget {
         guard let found = ScopeResolver.occurrences(at: offset, in: tree, registry: registry),
-              !found.occurrences.isEmpty, found.occurrences.contains(found.target) else { throw .notAnIdentifier }
+            !found.occurrences.isEmpty, found.occurrences.contains(found.target)
+        else { throw .notAnIdentifier }
         // Names bound by an import belong to another module: renaming them here would break the import.
         for range in found.occurrences {
-            if let node = tree.namedNode(covering: range), node.ancestors.contains(where: { $0.type.contains("import") }) {
+            if let node = tree.namedNode(covering: range),
+                node.ancestors.contains(where: { $0.type.contains("import") })
+            {
                 throw .imported(found.name)
             }
         }
-        let covering = tree.namedNode(covering: found.occurrences.first!.lowerBound..<found.occurrences.last!.upperBound)
+        let covering = tree.namedNode(
+            covering: found.occurrences.first!.lowerBound..<found.occurrences.last!.upperBound)
         let scope = covering.flatMap(Self.enclosingDeclaration)?.byteRange ?? tree.root.byteRange
-        return RenameTarget(name: found.name, target: found.target, occurrences: found.occurrences,
-                            scope: found.mayBeUsedInOtherFiles ? tree.root.byteRange : scope,
-                            languageID: tree.language.id, mayBeUsedInOtherFiles: found.mayBeUsedInOtherFiles)
+        return RenameTarget(
+            name: found.name, target: found.target, occurrences: found.occurrences,
+            scope: found.mayBeUsedInOtherFiles ? tree.root.byteRange : scope,
+            languageID: tree.language.id, mayBeUsedInOtherFiles: found.mayBeUsedInOtherFiles)
     }
 
     /// The innermost node (itself included) that declares a scope of names: a function, class, closure or file.
     static func enclosingDeclaration(of node: SyntaxNode) -> SyntaxNode? {
-        let scopeWords = ["function", "method", "class", "lambda", "closure", "struct", "impl", "module", "program",
-                          "source_file", "translation_unit", "init_declaration", "arrow_function"]
+        let scopeWords = [
+            "function", "method", "class", "lambda", "closure", "struct", "impl", "module", "program",
+            "source_file", "translation_unit", "init_declaration", "arrow_function",
+        ]
         return ([node] + node.ancestors).first { candidate in scopeWords.contains { candidate.type.contains($0) } }
     }
 
@@ -101,7 +109,8 @@ public struct Renamer: Sendable {
     /// unreserved identifier, different from the old one, unused in the scope, that the file parses no worse, and
     /// that the renamed occurrences still resolve to exactly one symbol.
     public func edits(renaming target: RenameTarget, to newName: String, in tree: SyntaxTree) throws(RenameError)
-        -> [ByteRangeEdit] {
+        -> [ByteRangeEdit]
+    {
         if let problem = IdentifierRules.problem(with: newName, languageID: target.languageID) {
             throw .invalidName(problem)
         }
@@ -118,7 +127,8 @@ public struct Renamer: Sendable {
             (range.lowerBound + index * shift)..<(range.lowerBound + index * shift + newName.utf8.count)
         }
         guard let check = ScopeResolver.occurrences(at: expected[0].lowerBound, in: after, registry: registry),
-              check.occurrences == expected else { throw .changesMeaning(newName) }
+            check.occurrences == expected
+        else { throw .changesMeaning(newName) }
         return edits
     }
 

@@ -53,7 +53,8 @@ struct RepeatedLine {
     /// evidence is weaker than `minimumBits`. `before` is the cursor line's text before the hole, `after` its text
     /// after the cursor.
     func find(before: String, after: String, typed: String, lines document: DocumentLines)
-        -> (rest: String, evidence: RepeatedLineEvidence)? {
+        -> (rest: String, evidence: RepeatedLineEvidence)?
+    {
         let lines = LineIdentities(document.nonBlankLines())
         // The cursor sits between lines[above] and lines[below].
         let above = lines.cursorPosition - 1, below = lines.cursorPosition
@@ -69,7 +70,8 @@ struct RepeatedLine {
             guard up > 0 || down > 0 else { continue }
             let raw = text[lines.starts[place]...]
             guard raw.starts(with: indentation), let next = raw.dropFirst(indentation.count).first,
-                  next != UInt8(ascii: " "), next != UInt8(ascii: "\t") else { continue }
+                next != UInt8(ascii: " "), next != UInt8(ascii: "\t")
+            else { continue }
             places.append(Place(index: place, up: up, down: down))
         }
         // Of places that hold the same line, the nearest is the one named and measured.
@@ -83,8 +85,10 @@ struct RepeatedLine {
         // Both sides shared first: the place that agrees furthest on its weaker side, then on both together. Then,
         // where that gives nothing, each side on its own, the better evidenced of the two.
         var choices: [Place] = []
-        if let best = Self.agreed(places.filter { $0.up > 0 && $0.down > 0 },
-                                  by: { (min($0.up, $0.down), $0.up + $0.down) }, lines: lines) {
+        if let best = Self.agreed(
+            places.filter { $0.up > 0 && $0.down > 0 },
+            by: { (min($0.up, $0.down), $0.up + $0.down) }, lines: lines)
+        {
             choices.append(nearest(best))
         }
         let aboveOnly = Self.agreed(places.filter { $0.up > 0 }, by: { ($0.up, 0) }, lines: lines)
@@ -96,9 +100,12 @@ struct RepeatedLine {
         // It must also fit what the cursor's line says around the hole.
         guard let rest = Self.rest(of: lines.text(at: choice.index), before: before, typed: typed, after: after)
         else { return nil }
-        return (rest,
-                RepeatedLineEvidence(line: lines.numbers[choice.index], linesAbove: choice.up,
-                                     linesBelow: choice.down, bits: bits(choice)))
+        return (
+            rest,
+            RepeatedLineEvidence(
+                line: lines.numbers[choice.index], linesAbove: choice.up,
+                linesBelow: choice.down, bits: bits(choice))
+        )
     }
 
     /// The same across the workspace's other files, for a cursor whose file repeats nothing: a line that sits between
@@ -108,12 +115,16 @@ struct RepeatedLine {
     /// on the three sets of held-out whole lines written with their repositories (`eval_infill.py --workspaces`),
     /// such a line was right 72 of 81, 120 of 129 and 91 of 104 times where the file had none (`Training/JOURNAL.md`).
     /// `path` is the cursor's file, left out of the search.
-    func acrossFiles(index: WorkspaceIndex, path: String, before: String, after: String, typed: String,
-                     lines: DocumentLines) -> (rest: String, evidence: RepeatedLineEvidence)? {
+    func acrossFiles(
+        index: WorkspaceIndex, path: String, before: String, after: String, typed: String,
+        lines: DocumentLines
+    ) -> (rest: String, evidence: RepeatedLineEvidence)? {
         guard let above = lines.nearestNonBlankLine(from: lines.cursorLine - 1, step: -1),
-              let below = lines.nearestNonBlankLine(from: lines.cursorLine + 1, step: 1) else { return nil }
-        let found = index.linesBetween(LineFingerprints.fingerprint(above), and: LineFingerprints.fingerprint(below),
-                                       excluding: path)
+            let below = lines.nearestNonBlankLine(from: lines.cursorLine + 1, step: 1)
+        else { return nil }
+        let found = index.linesBetween(
+            LineFingerprints.fingerprint(above), and: LineFingerprints.fingerprint(below),
+            excluding: path)
         guard let first = found.places.first, found.places.allSatisfy({ $0.fingerprint == first.fingerprint })
         else { return nil }
         let total = Double(found.lineCount)
@@ -126,8 +137,12 @@ struct RepeatedLine {
             let repeated = LineFingerprints.trimmed(raw[...])
             guard LineFingerprints.fingerprint(repeated) == place.fingerprint else { continue }
             guard let rest = Self.rest(of: repeated, before: before, typed: typed, after: after) else { return nil }
-            return (rest, RepeatedLineEvidence(line: place.lineNumber, linesAbove: 1, linesBelow: 1, bits: bits,
-                                               path: place.path))
+            return (
+                rest,
+                RepeatedLineEvidence(
+                    line: place.lineNumber, linesAbove: 1, linesBelow: 1, bits: bits,
+                    path: place.path)
+            )
         }
         return nil
     }
@@ -139,7 +154,8 @@ struct RepeatedLine {
         let head = Array(before.utf8)[...].trimmingLeadingBlanks + Array(typed.utf8)
         let tail = Array(after.utf8)[...].trimmingTrailingBlanks
         guard repeated.count > head.count + tail.count, repeated.starts(with: head),
-              repeated.suffix(tail.count).elementsEqual(tail) else { return nil }
+            repeated.suffix(tail.count).elementsEqual(tail)
+        else { return nil }
         let rest = repeated.dropFirst(head.count).dropLast(tail.count).trimmingTrailingBlanks
         return rest.isEmpty ? nil : String(decoding: rest, as: UTF8.self)
     }

@@ -55,8 +55,10 @@ public struct SelectionRewriter: Sendable {
 
     /// The replacement for the selection: the first try (greedy, then other hole lengths and seeds) whose text
     /// differs from the selection and keeps a file that parsed cleanly parsing.
-    public func rewrite(_ request: SelectionRewriteRequest, settings: CompletionSettings,
-                        cancellation: CancellationFlag) throws -> ByteRangeEdit {
+    public func rewrite(
+        _ request: SelectionRewriteRequest, settings: CompletionSettings,
+        cancellation: CancellationFlag
+    ) throws -> ByteRangeEdit {
         let selection = request.selection.clamped(to: 0..<request.text.count)
         guard !selection.isEmpty else { throw SelectionRewriteError.emptySelection }
         let original = String(decoding: request.text[selection], as: UTF8.self)
@@ -69,9 +71,10 @@ public struct SelectionRewriter: Sendable {
         var document: ParsedDocument?
         if let language {
             if backend.supportsStepHook, let tokenizer = backend.tokenizer, let mask = backend.maskTokenID {
-                guardian = SyntaxGuard(text: request.text, holeStart: selection.lowerBound,
-                                       cursor: selection.upperBound, language: language, tokenizer: tokenizer,
-                                       maskTokenID: mask)
+                guardian = SyntaxGuard(
+                    text: request.text, holeStart: selection.lowerBound,
+                    cursor: selection.upperBound, language: language, tokenizer: tokenizer,
+                    maskTokenID: mask)
             }
             document = try? ParsedDocument(text: request.text, language: language)
         }
@@ -97,20 +100,26 @@ public struct SelectionRewriter: Sendable {
             FillAttempt(holeTokens: tokens + 2, temperature: settings.sampling.temperature, seed: 0),
             FillAttempt(holeTokens: tokens + tokens / 2 + 4, temperature: settings.sampling.temperature, seed: 0),
             FillAttempt(holeTokens: tokens + 2, temperature: max(settings.sampling.temperature, 0.7), seed: 1),
-            FillAttempt(holeTokens: tokens + tokens / 2 + 4, temperature: max(settings.sampling.temperature, 0.7), seed: 2),
-        ].map { FillAttempt(holeTokens: min(ceiling, max(4, $0.holeTokens)), temperature: $0.temperature, seed: $0.seed,
-                                   canvasTokens: settings.hole.contextTokens) }
+            FillAttempt(
+                holeTokens: tokens + tokens / 2 + 4, temperature: max(settings.sampling.temperature, 0.7), seed: 2),
+        ].map {
+            FillAttempt(
+                holeTokens: min(ceiling, max(4, $0.holeTokens)), temperature: $0.temperature, seed: $0.seed,
+                canvasTokens: settings.hole.contextTokens)
+        }
         let keepsNewline = original.hasSuffix("\n")
         for attempt in attempts {
             if cancellation.isCancelled { throw EngineError.cancelled }
-            var text = try backend.fill(context, hole: plan, attempt: attempt, sampling: settings.sampling,
-                                        cancellation: cancellation)
+            var text = try backend.fill(
+                context, hole: plan, attempt: attempt, sampling: settings.sampling,
+                cancellation: cancellation)
             // The line structure around the selection stays as it was: a selection of whole lines stays whole lines.
             if keepsNewline, !text.hasSuffix("\n") { text += "\n" }
             if !keepsNewline, text.hasSuffix("\n") { text = String(text.dropLast()) }
             guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, text != original,
-                  Self.minimumIndentation(lead + text, firstLineCounts: startsLine) >= indentation,
-                  keepsParsing(text) else { continue }
+                Self.minimumIndentation(lead + text, firstLineCounts: startsLine) >= indentation,
+                keepsParsing(text)
+            else { continue }
             return ByteRangeEdit(range: selection, newText: text)
         }
         throw SelectionRewriteError.nothingAcceptable(tries: attempts.count)
@@ -126,22 +135,32 @@ public struct SelectionRewriter: Sendable {
 
     /// The context around the selection: the syntax layer's window and snippets when there is a registry, else the
     /// plain text around it.
-    func infillContext(_ request: SelectionRewriteRequest, selection: Range<Int>,
-                       settings: CompletionSettings) -> InfillContext {
+    func infillContext(
+        _ request: SelectionRewriteRequest, selection: Range<Int>,
+        settings: CompletionSettings
+    ) -> InfillContext {
         guard let registry else {
             let window = 16 * 1024
             return InfillContext(
                 path: request.path,
-                prefix: String(decoding: request.text[max(0, selection.lowerBound - window)..<selection.lowerBound],
-                               as: UTF8.self),
-                suffix: String(decoding: request.text[selection.upperBound..<min(request.text.count,
-                                                                               selection.upperBound + window)],
-                               as: UTF8.self))
+                prefix: String(
+                    decoding: request.text[max(0, selection.lowerBound - window)..<selection.lowerBound],
+                    as: UTF8.self),
+                suffix: String(
+                    decoding: request.text[
+                        selection
+                            .upperBound..<min(
+                                request.text.count,
+                                selection.upperBound + window)],
+                    as: UTF8.self))
         }
-        let built = ContextBuilder(registry: registry, index: index).build(ContextRequest(
-            path: request.path, text: request.text, languageID: request.languageID.isEmpty ? nil : request.languageID,
-            hole: selection, budget: ContextBudget(totalTokens: settings.hole.contextTokens)))
-        return InfillContext(path: built.path, prefix: built.prefix, suffix: built.suffix,
-                             snippets: built.snippets.map { .init(path: $0.path, text: $0.text) })
+        let built = ContextBuilder(registry: registry, index: index).build(
+            ContextRequest(
+                path: request.path, text: request.text,
+                languageID: request.languageID.isEmpty ? nil : request.languageID,
+                hole: selection, budget: ContextBudget(totalTokens: settings.hole.contextTokens)))
+        return InfillContext(
+            path: built.path, prefix: built.prefix, suffix: built.suffix,
+            snippets: built.snippets.map { .init(path: $0.path, text: $0.text) })
     }
 }

@@ -13,32 +13,39 @@ public struct SyntaxContext: InfillContextProvider {
 
     public var workspaceIndex: WorkspaceIndex? { builder.index }
 
-    public func prepare(request: CompletionRequest, holeStart: Int, settings: CompletionSettings,
-                        tokenizer: Tokenizer?, maskTokenID: Int?) -> (InfillContext, HolePlan) {
+    public func prepare(
+        request: CompletionRequest, holeStart: Int, settings: CompletionSettings,
+        tokenizer: Tokenizer?, maskTokenID: Int?
+    ) -> (InfillContext, HolePlan) {
         // The kept tree is read here and then by the syntax guard, one after the other on this thread.
         let kept = request.tree?.tree
-        let built = builder.build(ContextRequest(path: request.path, text: request.text,
-                                                 languageID: request.languageID.isEmpty ? nil : request.languageID,
-                                                 cursor: request.cursor,
-                                                 budget: ContextBudget(totalTokens: settings.hole.contextTokens)),
-                                  tree: kept)
+        let built = builder.build(
+            ContextRequest(
+                path: request.path, text: request.text,
+                languageID: request.languageID.isEmpty ? nil : request.languageID,
+                cursor: request.cursor,
+                budget: ContextBudget(totalTokens: settings.hole.contextTokens)),
+            tree: kept)
         // Token healing: the typed part of the word goes back into the hole (see CompletionService).
         let typedBytes = request.cursor - holeStart
         let prefixBytes = Array(built.prefix.utf8)
         let prefix = String(decoding: prefixBytes.dropLast(min(typedBytes, prefixBytes.count)), as: UTF8.self)
-        let context = InfillContext(path: built.path, prefix: prefix, suffix: built.suffix,
-                                    snippets: built.snippets.map { .init(path: $0.path, text: $0.text) })
+        let context = InfillContext(
+            path: built.path, prefix: prefix, suffix: built.suffix,
+            snippets: built.snippets.map { .init(path: $0.path, text: $0.text) })
         let hole = built.hole
         // Room for the re-generated typed word, then the syntax layer's estimate, within its ceiling.
         let tokens = min(max(hole.suggestedTokens, 4), max(4, hole.maxTokens)) + (typedBytes + 2) / 3
         var plan = HolePlan(tokens: tokens, extent: hole.isSingleLine ? .restOfLine : .lines)
         plan.trim = { hole.trim($0) }
         if let tokenizer, let maskTokenID,
-           let language = builder.registry.language(lspLanguageId: request.languageID)
-            ?? builder.registry.language(forPath: request.path),
-           let guardian = SyntaxGuard(text: request.text, tree: kept.flatMap { $0.language.id == language.id ? $0 : nil },
-                                      holeStart: holeStart, cursor: request.cursor, language: language,
-                                      tokenizer: tokenizer, maskTokenID: maskTokenID) {
+            let language = builder.registry.language(lspLanguageId: request.languageID)
+                ?? builder.registry.language(forPath: request.path),
+            let guardian = SyntaxGuard(
+                text: request.text, tree: kept.flatMap { $0.language.id == language.id ? $0 : nil },
+                holeStart: holeStart, cursor: request.cursor, language: language,
+                tokenizer: tokenizer, maskTokenID: maskTokenID)
+        {
             plan.stepHook = { guardian.remask($0) }
             plan.validate = { guardian.keepsFileParsing(insertedText: $0) }
         }
@@ -63,8 +70,10 @@ final class SyntaxGuard: @unchecked Sendable {
 
     /// `tree`, when given, describes `text`: the typed word is then removed by an incremental reparse of a copy
     /// instead of parsing the whole file again.
-    init?(text: [UInt8], tree: SyntaxTree? = nil, holeStart: Int, cursor: Int, language: Language,
-          tokenizer: Tokenizer, maskTokenID: Int) {
+    init?(
+        text: [UInt8], tree: SyntaxTree? = nil, holeStart: Int, cursor: Int, language: Language,
+        tokenizer: Tokenizer, maskTokenID: Int
+    ) {
         let document: ParsedDocument
         if let tree, tree.text == text, let kept = try? ParsedDocument(tree: tree.copy()) {
             if cursor > holeStart { kept.apply(TextEdit(range: holeStart..<cursor, replacement: [UInt8]())) }
@@ -85,7 +94,7 @@ final class SyntaxGuard: @unchecked Sendable {
     func remask(_ state: StepState) -> [Int] {
         guard rounds < maxRounds else { return [] }
         let tokens = state.fillPositions.map { state.canvas[$0] }
-        guard !tokens.contains(maskTokenID) else { return [] }   // judge complete candidates only
+        guard !tokens.contains(maskTokenID) else { return [] }  // judge complete candidates only
         // Byte span of each hole token in the decoded fill (up to the first end-of-text).
         var fill: [UInt8] = []
         var spans: [(position: Int, bytes: Range<Int>)] = []

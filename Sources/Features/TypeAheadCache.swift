@@ -22,8 +22,9 @@ public final class TypeAheadCache: Sendable {
     /// Remembers a fill shown at `anchor` in `document` (UTF-8 bytes).
     public func remember(uri: String, document: [UInt8], anchor: Int, fill: String) {
         let start = max(0, anchor - contextLength)
-        let entry = Entry(uri: uri, anchor: anchor, contextBeforeAnchor: Array(document[start..<anchor]),
-                          fill: Array(fill.utf8))
+        let entry = Entry(
+            uri: uri, anchor: anchor, contextBeforeAnchor: Array(document[start..<anchor]),
+            fill: Array(fill.utf8))
         entries.withLock { $0[uri] = entry }
     }
 
@@ -34,7 +35,8 @@ public final class TypeAheadCache: Sendable {
         guard typed > 0, typed < entry.fill.count, cursor <= document.count else { return nil }
         let start = entry.anchor - entry.contextBeforeAnchor.count
         guard start >= 0, document[start..<entry.anchor].elementsEqual(entry.contextBeforeAnchor),
-              document[entry.anchor..<cursor].elementsEqual(entry.fill[0..<typed]) else { return nil }
+            document[entry.anchor..<cursor].elementsEqual(entry.fill[0..<typed])
+        else { return nil }
         let rest = entry.fill[typed...]
         // Never split a UTF-8 sequence: the cursor must sit on a character boundary of the fill.
         if let first = rest.first, first & 0xC0 == 0x80 { return nil }

@@ -22,8 +22,10 @@ extension Renamer {
     /// skipped) are this symbol when the file declares no such name itself and, in languages with per-file
     /// imports (Python, JavaScript, TypeScript), imports it from a module named like `definingPath`. Import
     /// statements are renamed with the rest (`from util import helper` → `from util import double`).
-    public func edits(in file: WorkspaceFile, renaming target: RenameTarget, definedIn definingPath: String,
-                      to newName: String) throws(RenameError) -> [ByteRangeEdit]? {
+    public func edits(
+        in file: WorkspaceFile, renaming target: RenameTarget, definedIn definingPath: String,
+        to newName: String
+    ) throws(RenameError) -> [ByteRangeEdit]? {
         guard let language = language(languageID: "", path: file.path), let parser = try? Parser(language: language)
         else { return nil }
         let tree = parser.parse(file.text)
@@ -38,8 +40,9 @@ extension Renamer {
                 guard Self.mentionsModule(statement.text, module) else { return nil }
                 imported = true
             } else if let resolved = ScopeResolver.occurrences(at: range.lowerBound, in: tree, registry: registry),
-                      resolved.definitions.contains(range) {
-                return nil    // declared here: this file's own symbol
+                resolved.definitions.contains(range)
+            {
+                return nil  // declared here: this file's own symbol
             }
         }
         if ["python", "javascript", "typescript", "tsx"].contains(language.id), !imported { return nil }
@@ -56,7 +59,8 @@ extension Renamer {
     static func mentionsModule(_ statement: String, _ module: String) -> Bool {
         var searchRange = statement.startIndex..<statement.endIndex
         while let found = statement.range(of: module, range: searchRange) {
-            let before = found.lowerBound == statement.startIndex ? nil : statement[statement.index(before: found.lowerBound)]
+            let before =
+                found.lowerBound == statement.startIndex ? nil : statement[statement.index(before: found.lowerBound)]
             let after = found.upperBound == statement.endIndex ? nil : statement[found.upperBound]
             let isBoundary: (Character?) -> Bool = { $0 == nil || !($0!.isLetter || $0!.isNumber || $0 == "_") }
             if isBoundary(before) && isBoundary(after) { return true }

@@ -45,7 +45,8 @@ public final class FuzzResources: @unchecked Sendable {
         // block layer, not the reader, would set the pace.
         let shm = URL(fileURLWithPath: "/dev/shm")
         let base = FileManager.default.isWritableFile(atPath: shm.path) ? shm : FileManager.default.temporaryDirectory
-        scratch = base
+        scratch =
+            base
             .appendingPathComponent("dlsp-fuzz-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     }

@@ -9,10 +9,12 @@ enum HTTPBodyTarget {
     static func run(_ input: [UInt8]) throws(FuzzFinding) {
         guard let body = try? CompletionBody(json: Data(input), maxTokensLimit: maxTokensLimit) else { return }
         guard (1...maxTokensLimit).contains(body.maxTokens), (1...8).contains(body.n),
-              body.stop.count <= 4, !body.stop.contains(""),
-              body.temperature.map({ (0...2).contains($0) }) ?? true else {
-            throw FuzzFinding("http-body: accepted out-of-range fields: max_tokens \(body.maxTokens), n \(body.n), "
-                              + "stop \(body.stop), temperature \(String(describing: body.temperature))")
+            body.stop.count <= 4, !body.stop.contains(""),
+            body.temperature.map({ (0...2).contains($0) }) ?? true
+        else {
+            throw FuzzFinding(
+                "http-body: accepted out-of-range fields: max_tokens \(body.maxTokens), n \(body.n), "
+                    + "stop \(body.stop), temperature \(String(describing: body.temperature))")
         }
     }
 }

@@ -13,7 +13,8 @@ enum HubRevisionTarget {
         for file in revision.files {
             let parts = file.path.split(separator: "/", omittingEmptySubsequences: false)
             guard !file.path.isEmpty, !file.path.hasPrefix("/"), !parts.contains("..") else {
-                throw FuzzFinding("hub-revision: accepted a file name outside the snapshot: \(file.path.debugDescription)")
+                throw FuzzFinding(
+                    "hub-revision: accepted a file name outside the snapshot: \(file.path.debugDescription)")
             }
             if let size = file.size, size < 0 {
                 throw FuzzFinding("hub-revision: accepted size \(size) for \(file.path.debugDescription)")

@@ -9,10 +9,12 @@ import Foundation
 enum ModelFileTargets {
     static func safetensors(_ input: [UInt8], resources: FuzzResources) throws(FuzzFinding) {
         let dir = resources.scratch.appendingPathComponent("safetensors")
-        write(dir, [
-            "config.json": resources.safetensorsConfig,
-            "model.safetensors": Data(input) + resources.safetensorsData,
-        ])
+        write(
+            dir,
+            [
+                "config.json": resources.safetensorsConfig,
+                "model.safetensors": Data(input) + resources.safetensorsData,
+            ])
         loadAndRun { try Engine.load(directory: dir.path, threads: 1) }
     }
 
@@ -24,10 +26,12 @@ enum ModelFileTargets {
 
     static func config(_ input: [UInt8], resources: FuzzResources) throws(FuzzFinding) {
         let dir = resources.scratch.appendingPathComponent("config")
-        write(dir, [
-            "config.json": Data(input),
-            "model.safetensors": resources.safetensorsHeader + resources.safetensorsData,
-        ])
+        write(
+            dir,
+            [
+                "config.json": Data(input),
+                "model.safetensors": resources.safetensorsHeader + resources.safetensorsData,
+            ])
         loadAndRun { try Engine.load(directory: dir.path, threads: 1) }
     }
 

@@ -29,8 +29,10 @@ public struct MutationLoop {
     private var mutator: Mutator
     private var random: SeededRNG
 
-    public init(target: FuzzTarget, resources: FuzzResources, corpus: [[UInt8]], seed: UInt64,
-                maximumLength: Int = 8192) {
+    public init(
+        target: FuzzTarget, resources: FuzzResources, corpus: [[UInt8]], seed: UInt64,
+        maximumLength: Int = 8192
+    ) {
         self.target = target
         self.resources = resources
         self.corpus = corpus.isEmpty ? [[]] : corpus
@@ -47,8 +49,10 @@ public struct MutationLoop {
 
     /// Runs `count` mutants (or until `deadline`), calling `willRun` before each so a driver can keep the input
     /// for a crash report. Returns the number run; the first finding is thrown with its input.
-    public mutating func run(count: Int, deadline: Date = .distantFuture,
-                             willRun: ([UInt8]) -> Void = { _ in }) throws(FuzzFailure) -> Int {
+    public mutating func run(
+        count: Int, deadline: Date = .distantFuture,
+        willRun: ([UInt8]) -> Void = { _ in }
+    ) throws(FuzzFailure) -> Int {
         var executed = 0
         while executed < count {
             if executed % 64 == 0 && Date() >= deadline { break }

@@ -13,15 +13,16 @@ public struct Mutator {
         self.maximumLength = maximumLength
     }
 
-    static let tokens: [[UInt8]] = [
-        "{", "}", "[", "]", ":", ",", "\"", "\\", "\\u0000", "\\ud800", "null", "true", "-1", "0", "1e400",
-        "-9223372036854775809", "18446744073709551616", "4294967296", "\r\n", "\n", "\r\n\r\n", "Content-Length: ",
-        "\"dtype\":\"F16\"", "\"shape\":[", "\"data_offsets\":[", "hidden_size", "vocab_size", "num_hidden_layers",
-        "<|mask|>", "😀", "\u{301}", "\u{FEFF}",
-    ].map { Array($0.utf8) } + [
-        [0], [0xFF], [0xFF, 0xFF, 0xFF, 0xFF], [0, 0, 0, 0x80], [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F],
-        [0xC3], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80],
-    ]
+    static let tokens: [[UInt8]] =
+        [
+            "{", "}", "[", "]", ":", ",", "\"", "\\", "\\u0000", "\\ud800", "null", "true", "-1", "0", "1e400",
+            "-9223372036854775809", "18446744073709551616", "4294967296", "\r\n", "\n", "\r\n\r\n", "Content-Length: ",
+            "\"dtype\":\"F16\"", "\"shape\":[", "\"data_offsets\":[", "hidden_size", "vocab_size", "num_hidden_layers",
+            "<|mask|>", "😀", "\u{301}", "\u{FEFF}",
+        ].map { Array($0.utf8) } + [
+            [0], [0xFF], [0xFF, 0xFF, 0xFF, 0xFF], [0, 0, 0, 0x80], [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F],
+            [0xC3], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80],
+        ]
 
     /// A mutant of `input`; `other` is another corpus entry to splice from.
     public mutating func mutate(_ input: [UInt8], other: [UInt8]) -> [UInt8] {
@@ -35,8 +36,9 @@ public struct Mutator {
                 data[index(data.count)] = UInt8(truncatingIfNeeded: random.next())
             case 2:
                 let count = 1 + Int(random.next() % 8)
-                data.insert(contentsOf: (0..<count).map { _ in UInt8(truncatingIfNeeded: random.next()) },
-                            at: index(data.count + 1))
+                data.insert(
+                    contentsOf: (0..<count).map { _ in UInt8(truncatingIfNeeded: random.next()) },
+                    at: index(data.count + 1))
             case 3 where !data.isEmpty:
                 let start = index(data.count), count = 1 + Int(random.next() % 16)
                 data.removeSubrange(start..<min(data.count, start + count))

@@ -8,8 +8,11 @@ enum SeedInputs {
             let body = #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}"#
             return [
                 [3] + bytes("Content-Length: \(body.utf8.count)\r\n\r\n\(body)"),
-                [1] + bytes("content-length: 5\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n{}{}x"),
-                [0] + bytes("Content-Length: 300\r\n\r\n" + String(repeating: "x", count: 300) + "Content-Length: 2\n\n{}"),
+                [1]
+                    + bytes("content-length: 5\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n{}{}x"),
+                [0]
+                    + bytes(
+                        "Content-Length: 300\r\n\r\n" + String(repeating: "x", count: 300) + "Content-Length: 2\n\n{}"),
                 [2] + bytes("Content-Length: -1\r\n\r\nContent-Length: abc\r\n\r\ngarbageContent-Length: 2\r\n\r\n[]"),
             ]
         case .jsonrpc:

@@ -30,8 +30,9 @@ enum TextDocumentTarget {
             let length = min(Int(header[5]), rest.count)
             let replacement = String(decoding: rest.prefix(length), as: UTF8.self)
             rest = rest.dropFirst(length)
-            let range = ClosedRangeOfPositions(start: LineColumn(line: value(header[0]), column: value(header[1])),
-                                               end: LineColumn(line: value(header[2]), column: value(header[3])))
+            let range = ClosedRangeOfPositions(
+                start: LineColumn(line: value(header[0]), column: value(header[1])),
+                end: LineColumn(line: value(header[2]), column: value(header[3])))
             group.append(TextChange(range: range, text: replacement))
             if header[4] & 1 == 1 && !rest.isEmpty { continue }
 
@@ -71,13 +72,16 @@ enum TextDocumentTarget {
     }
 
     /// The model's `apply`: every edit of the group against the text the previous one left, or nil if any fails.
-    private static func apply(_ changes: [TextChange], to text: [Unicode.Scalar],
-                              encoding: PositionEncoding) -> [Unicode.Scalar]? {
+    private static func apply(
+        _ changes: [TextChange], to text: [Unicode.Scalar],
+        encoding: PositionEncoding
+    ) -> [Unicode.Scalar]? {
         var text = text
         for change in changes {
             guard let range = change.range else { text = Array(change.text.unicodeScalars); continue }
             guard let start = index(of: range.start, in: text, encoding: encoding),
-                  let end = index(of: range.end, in: text, encoding: encoding), start <= end else { return nil }
+                let end = index(of: range.end, in: text, encoding: encoding), start <= end
+            else { return nil }
             text.replaceSubrange(start..<end, with: Array(change.text.unicodeScalars))
         }
         return text
@@ -120,8 +124,10 @@ enum TextDocumentTarget {
     /// follows: no position names the middle of a line break). At most 8 offsets spread over the text: checking
     /// every one (then 64) after every edit made the check itself quadratic on one long line (libFuzzer timeouts
     /// of the harness, not of the reader, whose conversions walk one line each).
-    private static func checkPositionsRoundTrip(_ document: TextDocument,
-                                                encoding: PositionEncoding) throws(FuzzFinding) {
+    private static func checkPositionsRoundTrip(
+        _ document: TextDocument,
+        encoding: PositionEncoding
+    ) throws(FuzzFinding) {
         let bytes = document.bytes
         let stride = max(1, bytes.count / 8)
         for offset in Swift.stride(from: 0, through: bytes.count, by: stride)

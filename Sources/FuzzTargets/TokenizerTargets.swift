@@ -17,9 +17,10 @@ enum TokenizerTargets {
                 }
                 let decoded = tokenizer.decode(ids, skipSpecial: false)
                 guard Array(decoded.unicodeScalars) == Array(expected.unicodeScalars) else {
-                    throw FuzzFinding("tokenizer: decode(encode(text)) differs (allowSpecial \(allowSpecial), "
-                                      + "normalizing \(normalizes)): \(expected.debugDescription.prefix(200)) became "
-                                      + "\(decoded.debugDescription.prefix(200))")
+                    throw FuzzFinding(
+                        "tokenizer: decode(encode(text)) differs (allowSpecial \(allowSpecial), "
+                            + "normalizing \(normalizes)): \(expected.debugDescription.prefix(200)) became "
+                            + "\(decoded.debugDescription.prefix(200))")
                 }
                 var streaming = tokenizer.makeStreamingDecoder(skipSpecial: false)
                 let streamed = ids.map { streaming.push($0) }.joined() + streaming.finish()

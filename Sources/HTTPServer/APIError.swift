@@ -23,29 +23,34 @@ package struct APIError: Error, Sendable {
     }
 
     static func unknownModel(_ name: String) -> APIError {
-        APIError(status: .notFound, message: "The model '\(name)' does not exist", type: "invalid_request_error",
-                 param: "model", code: "model_not_found")
+        APIError(
+            status: .notFound, message: "The model '\(name)' does not exist", type: "invalid_request_error",
+            param: "model", code: "model_not_found")
     }
 
-    static let unauthorized = APIError(status: .unauthorized, message: "Missing or invalid bearer token",
-                                       type: "invalid_request_error", code: "invalid_api_key")
+    static let unauthorized = APIError(
+        status: .unauthorized, message: "Missing or invalid bearer token",
+        type: "invalid_request_error", code: "invalid_api_key")
 
     static func queueFull(retryAfter: Int) -> APIError {
-        APIError(status: .tooManyRequests, message: "The server is busy; try again shortly", type: "requests",
-                 code: "rate_limit_exceeded", retryAfter: retryAfter)
+        APIError(
+            status: .tooManyRequests, message: "The server is busy; try again shortly", type: "requests",
+            code: "rate_limit_exceeded", retryAfter: retryAfter)
     }
 
     static func tooLarge(_ limit: Int) -> APIError {
-        APIError(status: .contentTooLarge, message: "The request body exceeds \(limit) bytes",
-                 type: "invalid_request_error", code: "request_too_large")
+        APIError(
+            status: .contentTooLarge, message: "The request body exceeds \(limit) bytes",
+            type: "invalid_request_error", code: "request_too_large")
     }
 
     static func server(_ message: String) -> APIError {
         APIError(status: .internalServerError, message: message, type: "server_error")
     }
 
-    static let notFound = APIError(status: .notFound, message: "Unknown endpoint", type: "invalid_request_error",
-                                   code: "unknown_url")
+    static let notFound = APIError(
+        status: .notFound, message: "Unknown endpoint", type: "invalid_request_error",
+        code: "unknown_url")
 
     var response: Response {
         var error: [String: Any] = ["message": message, "type": type]
@@ -61,8 +66,10 @@ package struct APIError: Error, Sendable {
 /// Turns every error a handler throws — ours, the router's 404, the body limit's 413 — into an OpenAI-style body,
 /// so no client ever sees an empty or HTML error, and nothing a request does takes the server down.
 struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context,
-                next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as APIError {
@@ -72,8 +79,10 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             case .notFound: return APIError.notFound.response
             case .contentTooLarge: return APIError.tooLarge(context.maxUploadSize).response
             default:
-                return APIError(status: error.status, message: error.status.reasonPhrase,
-                                type: error.status.code < 500 ? "invalid_request_error" : "server_error").response
+                return APIError(
+                    status: error.status, message: error.status.reasonPhrase,
+                    type: error.status.code < 500 ? "invalid_request_error" : "server_error"
+                ).response
             }
         } catch {
             context.logger.error("request failed: \(error)")

@@ -20,7 +20,8 @@ package struct CompletionBody: Sendable {
 
     package init(json data: Data, maxTokensLimit: Int) throws(APIError) {
         let fields: [String: JSONField]
-        do { fields = try JSONDecoder().decode([String: JSONField].self, from: data) } catch DecodingError.typeMismatch {
+        do { fields = try JSONDecoder().decode([String: JSONField].self, from: data) } catch DecodingError.typeMismatch
+        {
             throw .invalidRequest("The request body must be a JSON object", code: "invalid_json")
         } catch {
             throw .invalidRequest("The request body is not valid JSON", code: "invalid_json")
@@ -67,10 +68,12 @@ package struct CompletionBody: Sendable {
     }
 
     private static func integer(_ fields: [String: JSONField], _ name: String, _ range: ClosedRange<Int>)
-        throws(APIError) -> Int? {
+        throws(APIError) -> Int?
+    {
         switch fields[name] {
         case nil, .null?: return nil
-        case .number(let number)? where number.rounded() == number && number >= Double(range.lowerBound)
+        case .number(let number)?
+        where number.rounded() == number && number >= Double(range.lowerBound)
             && number <= Double(range.upperBound):
             return Int(number)
         default: throw .wrongType(name, "an integer from \(range.lowerBound) to \(range.upperBound)")

@@ -33,19 +33,30 @@ public final class CompletionServer: Sendable {
     /// Serves until the calling task is cancelled or, with `stopOnSignals`, until SIGTERM or SIGINT: then it stops
     /// accepting connections, lets the requests in flight finish and returns, so that a supervisor's stop (systemd,
     /// a container runtime) never cuts a fill in half. `onListening` gets the bound port (useful with port 0).
-    public func run(stopOnSignals: Bool = false,
-                    onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    public func run(
+        stopOnSignals: Bool = false,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
         let router = Router(context: ServeRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
         if let token = options.bearerToken { router.add(middleware: BearerTokenMiddleware(token: token)) }
         router.get("/health") { [self] _, _ in
             let load = queue.load
-            return try json(["status": "ok", "model": options.modelName, "running": load.running,
-                             "waiting": load.waiting])
+            return try json([
+                "status": "ok", "model": options.modelName, "running": load.running,
+                "waiting": load.waiting,
+            ])
         }
         router.get("/v1/models") { [self] _, _ in
-            try json(["object": "list", "data": [["id": options.modelName, "object": "model", "created": 0,
-                                                 "owned_by": "dlsp"]]])
+            try json([
+                "object": "list",
+                "data": [
+                    [
+                        "id": options.modelName, "object": "model", "created": 0,
+                        "owned_by": "dlsp",
+                    ]
+                ],
+            ])
         }
         router.post("/v1/completions") { [self] request, context in try await complete(request, context) }
         router.post("/v1/fim/completions") { [self] request, context in try await complete(request, context) }
@@ -66,8 +77,10 @@ public final class CompletionServer: Sendable {
     private func complete(_ request: Request, _ context: ServeRequestContext) async throws -> Response {
         var request = request
         let bytes: ByteBuffer
-        do { bytes = try await request.collectBody(upTo: options.maxBodyBytes) } catch let error as any HTTPResponseError
-            where error.status == .contentTooLarge {
+        do { bytes = try await request.collectBody(upTo: options.maxBodyBytes) } catch let error
+            as any HTTPResponseError
+            where error.status == .contentTooLarge
+        {
             throw APIError.tooLarge(options.maxBodyBytes)
         }
         let body = try CompletionBody(json: Data(bytes.readableBytesView), maxTokensLimit: options.maxTokensLimit)
@@ -95,17 +108,20 @@ public final class CompletionServer: Sendable {
         if body.stream {
             return streamResponse(choices, id: String(id), created: created, model: model)
         }
-        let promptTokens = service.backend.tokenizer.map {
-            $0.encode(body.prompt, allowSpecial: false).count + $0.encode(body.suffix, allowSpecial: false).count
-        } ?? 0
+        let promptTokens =
+            service.backend.tokenizer.map {
+                $0.encode(body.prompt, allowSpecial: false).count + $0.encode(body.suffix, allowSpecial: false).count
+            } ?? 0
         let completionTokens = choices.reduce(0) { $0 + $1.tokens }
         return try json([
             "id": String(id), "object": "text_completion", "created": created, "model": model,
             "choices": choices.enumerated().map { index, choice in
                 ["text": choice.text, "index": index, "logprobs": NSNull(), "finish_reason": choice.finishReason]
             },
-            "usage": ["prompt_tokens": promptTokens, "completion_tokens": completionTokens,
-                      "total_tokens": promptTokens + completionTokens],
+            "usage": [
+                "prompt_tokens": promptTokens, "completion_tokens": completionTokens,
+                "total_tokens": promptTokens + completionTokens,
+            ],
         ])
     }
 
@@ -119,22 +135,27 @@ public final class CompletionServer: Sendable {
         let text = Array(body.prompt.utf8) + Array(body.suffix.utf8)
         // One type-ahead entry per client: a client's next request that types into its last fill is served from
         // it, and clients never see each other's fills.
-        let request = CompletionRequest(uri: "serve://\(cacheKey)", path: body.path ?? "untitled",
-                                        languageID: "", text: text, cursor: body.prompt.utf8.count, count: body.n,
-                                        invoked: true)
+        let request = CompletionRequest(
+            uri: "serve://\(cacheKey)", path: body.path ?? "untitled",
+            languageID: "", text: text, cursor: body.prompt.utf8.count, count: body.n,
+            invoked: true)
         let flag = CancellationFlag()
         let service = self.service
         let requestSettings = settings
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 workers.async {
-                    continuation.resume(with: Result {
-                        try service.complete(request, context: PlainTextContext(), settings: requestSettings,
-                                             cancellation: flag)
-                    })
+                    continuation.resume(
+                        with: Result {
+                            try service.complete(
+                                request, context: PlainTextContext(), settings: requestSettings,
+                                cancellation: flag)
+                        })
                 }
             }
-        } onCancel: { flag.cancel() }
+        } onCancel: {
+            flag.cancel()
+        }
     }
 
     struct Choice {
@@ -155,8 +176,9 @@ public final class CompletionServer: Sendable {
                 stopped = true
             }
             let tokens = tokenizer?.encode(text, allowSpecial: false).count ?? 0
-            return Choice(text: text, finishReason: !stopped && tokens >= body.maxTokens ? "length" : "stop",
-                          tokens: tokens)
+            return Choice(
+                text: text, finishReason: !stopped && tokens >= body.maxTokens ? "length" : "stop",
+                tokens: tokens)
         }
     }
 
@@ -168,8 +190,12 @@ public final class CompletionServer: Sendable {
         func event(_ index: Int, _ text: String, _ finish: String?) {
             let chunk: [String: Any] = [
                 "id": id, "object": "text_completion", "created": created, "model": model,
-                "choices": [["text": text, "index": index, "logprobs": NSNull(),
-                             "finish_reason": finish.map { $0 as Any } ?? NSNull()]],
+                "choices": [
+                    [
+                        "text": text, "index": index, "logprobs": NSNull(),
+                        "finish_reason": finish.map { $0 as Any } ?? NSNull(),
+                    ]
+                ],
             ]
             if let data = try? JSONSerialization.data(withJSONObject: chunk, options: [.sortedKeys]) {
                 events.append("data: " + String(decoding: data, as: UTF8.self) + "\n\n")
@@ -186,17 +212,19 @@ public final class CompletionServer: Sendable {
         }
         events.append("data: [DONE]\n\n")
         let buffers = events.map { ByteBuffer(string: $0) }
-        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
-                        body: ResponseBody { writer in
-                            try await writer.write(contentsOf: buffers)
-                            try await writer.finish(nil)
-                        })
+        return Response(
+            status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+            body: ResponseBody { writer in
+                try await writer.write(contentsOf: buffers)
+                try await writer.finish(nil)
+            })
     }
 
     private func json(_ object: [String: Any]) throws -> Response {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        return Response(status: .ok, headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 
@@ -215,8 +243,10 @@ struct ServeRequestContext: RequestContext {
 struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: String
 
-    func handle(_ request: Request, context: Context,
-                next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         if request.uri.path == "/health" { return try await next(request, context) }
         let presented = request.headers[.authorization] ?? ""
         guard Self.constantTimeEqual(Array(presented.utf8), Array("Bearer \(token)".utf8)) else {

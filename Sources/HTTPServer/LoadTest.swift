@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import Synchronization
 
@@ -57,7 +57,9 @@ public struct LoadTest: Sendable {
                         request.httpBody = bodies[index % bodies.count]
                         request.timeoutInterval = 120
                         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-                        if let bearerToken { request.setValue("Bearer \(bearerToken)", forHTTPHeaderField: "Authorization") }
+                        if let bearerToken {
+                            request.setValue("Bearer \(bearerToken)", forHTTPHeaderField: "Authorization")
+                        }
                         index += clients
                         let sent = ContinuousClock.now
                         do {
@@ -66,7 +68,8 @@ public struct LoadTest: Sendable {
                             let status = (response as? HTTPURLResponse)?.statusCode ?? 0
                             if status == 200 {
                                 if Self.isCompletion(data) {
-                                    let ms = Double(elapsed.components.seconds) * 1e3
+                                    let ms =
+                                        Double(elapsed.components.seconds) * 1e3
                                         + Double(elapsed.components.attoseconds) / 1e15
                                     results.state.withLock { $0.latencies.append(ms) }
                                 } else {
@@ -93,11 +96,12 @@ public struct LoadTest: Sendable {
         func percentile(_ p: Double) -> Double {
             sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((p * Double(sorted.count - 1)).rounded()))]
         }
-        return Report(clients: clients, seconds: seconds, succeeded: sorted.count, refused: measured.refused,
-                      failed: measured.failed, malformed: measured.malformed,
-                      requestsPerSecond: Double(sorted.count) / max(seconds, 1e-9),
-                      p50Milliseconds: percentile(0.5), p95Milliseconds: percentile(0.95),
-                      maxMilliseconds: sorted.last ?? 0)
+        return Report(
+            clients: clients, seconds: seconds, succeeded: sorted.count, refused: measured.refused,
+            failed: measured.failed, malformed: measured.malformed,
+            requestsPerSecond: Double(sorted.count) / max(seconds, 1e-9),
+            p50Milliseconds: percentile(0.5), p95Milliseconds: percentile(0.95),
+            maxMilliseconds: sorted.last ?? 0)
     }
 
     private final class Tally: Sendable {
@@ -106,7 +110,8 @@ public struct LoadTest: Sendable {
 
     static func isCompletion(_ data: Data) -> Bool {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let choices = object["choices"] as? [[String: Any]], let first = choices.first else { return false }
+            let choices = object["choices"] as? [[String: Any]], let first = choices.first
+        else { return false }
         return first["text"] is String && first["finish_reason"] is String
     }
 }

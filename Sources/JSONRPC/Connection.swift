@@ -2,11 +2,11 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A JSON-RPC connection over two file descriptors: a reader thread that frames and parses incoming messages, and a
@@ -137,8 +137,10 @@ public final class Connection: Sendable {
     }
 
     /// Sends a request to the peer; `completion` gets its result (or an error when the connection closes first).
-    public func request<P: Encodable>(_ method: String, _ params: P,
-                                      completion: @escaping @Sendable (Result<RawJSON, ResponseError>) -> Void) {
+    public func request<P: Encodable>(
+        _ method: String, _ params: P,
+        completion: @escaping @Sendable (Result<RawJSON, ResponseError>) -> Void
+    ) {
         let id: RequestID? = state.withLock { state in
             guard !state.closed else { return nil }
             let id = RequestID.string("dlsp-\(state.nextRequestID)")

@@ -59,7 +59,7 @@ public enum Message: Sendable {
     static func describe(_ error: DecodingError) -> String {
         switch error {
         case .typeMismatch(_, let context), .valueNotFound(_, let context),
-             .keyNotFound(_, let context), .dataCorrupted(let context):
+            .keyNotFound(_, let context), .dataCorrupted(let context):
             let path = context.codingPath.map(\.stringValue).joined(separator: ".")
             return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
         @unknown default:
@@ -156,14 +156,18 @@ public enum MessageEncoder {
     }
 
     public static func response<R: Encodable>(id: RequestID?, result: R) throws -> Data {
-        try encoder().encode(Outgoing<Never, R>(id: id, method: nil, params: nil, result: result, error: nil,
-                                                 writeNullID: id == nil))
+        try encoder().encode(
+            Outgoing<Never, R>(
+                id: id, method: nil, params: nil, result: result, error: nil,
+                writeNullID: id == nil))
     }
 
     public static func response(id: RequestID?, error: ResponseError) -> Data {
         // A ResponseError always encodes; the fallback only guards against an encoder failure we cannot cause.
-        (try? encoder().encode(Outgoing<Never, Never>(id: id, method: nil, params: nil, result: nil, error: error,
-                                                       writeNullID: true)))
+        (try? encoder().encode(
+            Outgoing<Never, Never>(
+                id: id, method: nil, params: nil, result: nil, error: error,
+                writeNullID: true)))
             ?? Data(#"{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"encoding failed"}}"#.utf8)
     }
 
@@ -180,14 +184,22 @@ public enum MessageEncoder {
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode("2.0", forKey: .jsonrpc)
-            if let id { try container.encode(id, forKey: .id) } else if writeNullID { try container.encodeNil(forKey: .id) }
+            if let id {
+                try container.encode(id, forKey: .id)
+            } else if writeNullID {
+                try container.encodeNil(forKey: .id)
+            }
             try container.encodeIfPresent(method, forKey: .method)
             try container.encodeIfPresent(params, forKey: .params)
             if let error {
                 try container.encode(error, forKey: .error)
             } else if method == nil {
                 // A successful response must carry "result", null included.
-                if let result { try container.encode(result, forKey: .result) } else { try container.encodeNil(forKey: .result) }
+                if let result {
+                    try container.encode(result, forKey: .result)
+                } else {
+                    try container.encodeNil(forKey: .result)
+                }
             }
         }
     }

@@ -35,7 +35,8 @@ public struct MessageFramer: Sendable {
         compactIfWorthIt()
         while true {
             if resynchronising {
-                guard let start = Self.find(Self.contentLengthName, in: buffer, from: readIndex, caseInsensitive: true) else {
+                guard let start = Self.find(Self.contentLengthName, in: buffer, from: readIndex, caseInsensitive: true)
+                else {
                     // Keep a tail that could be the start of the header name.
                     readIndex = max(readIndex, buffer.count - Self.contentLengthName.count)
                     return nil
@@ -94,7 +95,10 @@ public struct MessageFramer: Sendable {
                 // "\n\n" or "\n\r\n" ends the block.
                 if index + 1 < buffer.count, buffer[index + 1] == UInt8(ascii: "\n") { return (index, index + 2) }
                 if index + 2 < buffer.count, buffer[index + 1] == UInt8(ascii: "\r"),
-                   buffer[index + 2] == UInt8(ascii: "\n") { return (index, index + 3) }
+                    buffer[index + 2] == UInt8(ascii: "\n")
+                {
+                    return (index, index + 3)
+                }
             }
             index += 1
         }
@@ -109,7 +113,9 @@ public struct MessageFramer: Sendable {
         for rawLine in text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             let line = rawLine.trimmingCharacters(in: "\r ")
             if line.isEmpty { continue }
-            guard let colon = line.firstIndex(of: ":") else { return .failure(.malformedHeader(String(line.prefix(80)))) }
+            guard let colon = line.firstIndex(of: ":") else {
+                return .failure(.malformedHeader(String(line.prefix(80))))
+            }
             let name = line[..<colon].trimmingCharacters(in: " \t").lowercased()
             guard !name.isEmpty, name.unicodeScalars.allSatisfy(isHeaderTokenCharacter) else {
                 return .failure(.malformedHeader(String(line.prefix(80))))
@@ -130,7 +136,8 @@ public struct MessageFramer: Sendable {
     /// RFC 9110 token characters: what a header name may contain.
     static func isHeaderTokenCharacter(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar {
-        case "a"..."z", "0"..."9", "-", "!", "#", "$", "%", "&", "'", "*", "+", ".", "^", "_", "`", "|", "~": return true
+        case "a"..."z", "0"..."9", "-", "!", "#", "$", "%", "&", "'", "*", "+", ".", "^", "_", "`", "|", "~":
+            return true
         default: return false
         }
     }

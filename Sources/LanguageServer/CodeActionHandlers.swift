@@ -34,8 +34,10 @@ extension LanguageServer {
             (try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(self))) ?? .null
         }
 
-        init(uri: DocumentURI, version: Int, kind: Kind, range: Swift.Range<Int>, name: String? = nil,
-             newName: String? = nil, title: String? = nil) {
+        init(
+            uri: DocumentURI, version: Int, kind: Kind, range: Swift.Range<Int>, name: String? = nil,
+            newName: String? = nil, title: String? = nil
+        ) {
             self.uri = uri
             self.version = version
             self.kind = kind
@@ -48,7 +50,7 @@ extension LanguageServer {
 
         init?(_ json: JSONValue?) {
             guard let json, let data = try? JSONEncoder().encode(json),
-                  let decoded = try? JSONDecoder().decode(ActionData.self, from: data), decoded.start <= decoded.end
+                let decoded = try? JSONDecoder().decode(ActionData.self, from: data), decoded.start <= decoded.end
             else { return nil }
             self = decoded
         }
@@ -70,14 +72,19 @@ extension LanguageServer {
         let codeAction = capabilities?.textDocument?.codeAction
         let properties = codeAction?.resolveSupport?["properties"]
         let resolvesEdit: Bool
-        if case .array(let names)? = properties { resolvesEdit = names.contains(.string("edit")) } else { resolvesEdit = false }
+        if case .array(let names)? = properties {
+            resolvesEdit = names.contains(.string("edit"))
+        } else {
+            resolvesEdit = false
+        }
         var tagged = false
         if case .array(let values)? = codeAction?.tagSupport?["valueSet"] {
             tagged = values.contains(.number(Double(CodeActionTag.llmGenerated)))
         }
-        return ActionClient(encoding: encoding, resolvesEdits: resolvesEdit && codeAction?.dataSupport == true,
-                            showsLLMTag: tagged,
-                            versionedEdits: capabilities?.workspace?.workspaceEdit?.documentChanges == true)
+        return ActionClient(
+            encoding: encoding, resolvesEdits: resolvesEdit && codeAction?.dataSupport == true,
+            showsLLMTag: tagged,
+            versionedEdits: capabilities?.workspace?.workspaceEdit?.documentChanges == true)
     }
 
     // MARK: - textDocument/codeAction
@@ -97,81 +104,103 @@ extension LanguageServer {
         let scope = workspaceSnapshot(excluding: document.uri)
         let kept = trees.snapshot(of: document)
         // Eager edits may reach other open files, which must then not change meanwhile either.
-        runOffQueue(document, reply: reply, what: "code actions",
-                    alsoUnchanged: client.resolvesEdits ? [] : Array(scope.openByPath.values)) {
+        runOffQueue(
+            document, reply: reply, what: "code actions",
+            alsoUnchanged: client.resolvesEdits ? [] : Array(scope.openByPath.values)
+        ) {
             [connection] flag -> [CodeAction] in
             var actions: [CodeAction] = []
-            let tree = kept?.tree ?? registry.flatMap { registry in
-                Renamer(registry: registry).language(languageID: document.languageID, path: path)
-                    .flatMap { try? Parser(language: $0) }?.parse(document.bytes)
-            }
+            let tree =
+                kept?.tree
+                ?? registry.flatMap { registry in
+                    Renamer(registry: registry).language(languageID: document.languageID, path: path)
+                        .flatMap { try? Parser(language: $0) }?.parse(document.bytes)
+                }
             if let registry, let tree, CodeActionKind.matches(CodeActionKind.quickFix, only: only) {
                 for finding in RedundancyFinder(registry: registry).find(in: tree, path: path, touching: range) {
-                    let data = ActionData(uri: document.uri, version: document.version, kind: .remove,
-                                          range: finding.range, title: finding.title)
-                    actions.append(CodeAction(
-                        title: finding.title, kind: CodeActionKind.quickFix,
-                        edit: client.resolvesEdits ? nil : workspaceEdit([finding.edit], document, client),
-                        data: data.json))
+                    let data = ActionData(
+                        uri: document.uri, version: document.version, kind: .remove,
+                        range: finding.range, title: finding.title)
+                    actions.append(
+                        CodeAction(
+                            title: finding.title, kind: CodeActionKind.quickFix,
+                            edit: client.resolvesEdits ? nil : workspaceEdit([finding.edit], document, client),
+                            data: data.json))
                 }
             }
             // The identifier the range lies on, if any: rename suggestions are for it.
             let renamer = registry.map(Renamer.init)
             let renameTarget = tree.flatMap { tree in (try? renamer?.target(in: tree, at: range.lowerBound)) ?? nil }
-                .flatMap { $0.target.lowerBound <= range.lowerBound && range.upperBound <= $0.target.upperBound ? $0 : nil }
+                .flatMap {
+                    $0.target.lowerBound <= range.lowerBound && range.upperBound <= $0.target.upperBound ? $0 : nil
+                }
             guard invoked, CodeActionKind.matches(CodeActionKind.refactorRewrite, only: only),
-                  renameTarget != nil || !range.isEmpty || tree != nil,
-                  case .success(let service) = model.service(timeout: .now() + 10) else { return actions }
+                renameTarget != nil || !range.isEmpty || tree != nil,
+                case .success(let service) = model.service(timeout: .now() + 10)
+            else { return actions }
             let tags = client.showsLLMTag ? [CodeActionTag.llmGenerated] : nil
             if let renamer, let tree, let engine = service.backend.localEngine {
                 if let target = renameTarget {
                     let started = ContinuousClock.now
                     var suggestionSettings = RenameSuggestionSettings()
-                    suggestionSettings.contextTokens = min(settings.hole.contextTokens, suggestionSettings.contextTokens)
+                    suggestionSettings.contextTokens = min(
+                        settings.hole.contextTokens, suggestionSettings.contextTokens)
                     let suggestions = try RenameSuggester(engine: engine, renamer: renamer)
                         .suggest(for: target, in: tree, path: path, settings: suggestionSettings, cancellation: flag)
-                    logger.debug("rename suggestions for \(target.name): \(suggestions.map(\.name)) in \(ContinuousClock.now - started)")
+                    logger.debug(
+                        "rename suggestions for \(target.name): \(suggestions.map(\.name)) in \(ContinuousClock.now - started)"
+                    )
                     for suggestion in suggestions {
-                        let data = ActionData(uri: document.uri, version: document.version, kind: .rename,
-                                              range: target.target, name: target.name, newName: suggestion.name)
+                        let data = ActionData(
+                            uri: document.uri, version: document.version, kind: .rename,
+                            range: target.target, name: target.name, newName: suggestion.name)
                         var edit: WorkspaceEdit?
                         if !client.resolvesEdits {
                             // Eager: the same edit resolve would give, other files included; a name another file
                             // already uses is not offered.
-                            guard let files = try? renameAcrossFiles(
-                                target, in: tree, document: document, path: path, to: suggestion.name,
-                                renamer: renamer, workspace: scope, connection: connection) else { continue }
+                            guard
+                                let files = try? renameAcrossFiles(
+                                    target, in: tree, document: document, path: path, to: suggestion.name,
+                                    renamer: renamer, workspace: scope, connection: connection)
+                            else { continue }
                             edit = workspaceEdit(files: files, client)
                         }
-                        actions.append(CodeAction(
-                            title: "Rename `\(target.name)` → `\(suggestion.name)`", kind: CodeActionKind.refactorRewrite,
-                            edit: edit, data: data.json, tags: tags))
+                        actions.append(
+                            CodeAction(
+                                title: "Rename `\(target.name)` → `\(suggestion.name)`",
+                                kind: CodeActionKind.refactorRewrite,
+                                edit: edit, data: data.json, tags: tags))
                     }
                 }
                 if range.isEmpty, var suggester = try? ModelDeletionSuggester(engine: engine) {
                     suggester.contextTokens = min(settings.hole.contextTokens, suggester.contextTokens)
                     let started = ContinuousClock.now
-                    let deletions = try suggester.suggest(in: tree, path: path, at: range.lowerBound, cancellation: flag)
+                    let deletions = try suggester.suggest(
+                        in: tree, path: path, at: range.lowerBound, cancellation: flag)
                     logger.debug("model deletions: \(deletions.map(\.title)) in \(ContinuousClock.now - started)")
                     for deletion in deletions.prefix(2) {
-                        let data = ActionData(uri: document.uri, version: document.version, kind: .delete,
-                                              range: deletion.range, title: deletion.title)
-                        actions.append(CodeAction(
-                            title: deletion.title, kind: CodeActionKind.refactorRewrite,
-                            edit: client.resolvesEdits ? nil : workspaceEdit([deletion.edit], document, client),
-                            data: data.json, tags: tags))
+                        let data = ActionData(
+                            uri: document.uri, version: document.version, kind: .delete,
+                            range: deletion.range, title: deletion.title)
+                        actions.append(
+                            CodeAction(
+                                title: deletion.title, kind: CodeActionKind.refactorRewrite,
+                                edit: client.resolvesEdits ? nil : workspaceEdit([deletion.edit], document, client),
+                                data: data.json, tags: tags))
                     }
                 }
             }
             if !range.isEmpty {
                 let data = ActionData(uri: document.uri, version: document.version, kind: .rewrite, range: range)
-                var action = CodeAction(title: "Regenerate the selection with the model",
-                                        kind: CodeActionKind.refactorRewrite, data: data.json, tags: tags)
+                var action = CodeAction(
+                    title: "Regenerate the selection with the model",
+                    kind: CodeActionKind.refactorRewrite, data: data.json, tags: tags)
                 if !client.resolvesEdits {
                     // A client that cannot resolve gets the edit now; without one, the action is not offered.
                     let rewriter = SelectionRewriter(backend: service.backend, registry: registry, index: index)
-                    let request = SelectionRewriteRequest(path: path, languageID: document.languageID,
-                                                          text: document.bytes, selection: range)
+                    let request = SelectionRewriteRequest(
+                        path: path, languageID: document.languageID,
+                        text: document.bytes, selection: range)
                     guard let edit = try? rewriter.rewrite(request, settings: settings, cancellation: flag) else {
                         return actions
                     }
@@ -191,10 +220,13 @@ extension LanguageServer {
         }
         let document = try document(data.uri)
         guard document.version == data.version else {
-            throw .contentModified("\(data.uri) changed since the action was offered (version \(data.version), "
-                                   + "now \(document.version))")
+            throw .contentModified(
+                "\(data.uri) changed since the action was offered (version \(data.version), "
+                    + "now \(document.version))")
         }
-        guard data.end <= document.bytes.count else { throw .invalidParams("the action's range is outside the document") }
+        guard data.end <= document.bytes.count else {
+            throw .invalidParams("the action's range is outside the document")
+        }
         let client = actionClient
         let path = relativePath(document.uri)
         let settings = configuration.completion
@@ -202,8 +234,10 @@ extension LanguageServer {
         let model = self.model
         let scope = workspaceSnapshot(excluding: document.uri)
         let kept = trees.snapshot(of: document)
-        runOffQueue(document, reply: reply, what: "resolving the code action",
-                    alsoUnchanged: data.kind == .rename ? Array(scope.openByPath.values) : []) {
+        runOffQueue(
+            document, reply: reply, what: "resolving the code action",
+            alsoUnchanged: data.kind == .rename ? Array(scope.openByPath.values) : []
+        ) {
             [connection] flag -> CodeAction in
             var files: [(TextDocument, [ByteRangeEdit])] = []
             switch data.kind {
@@ -211,7 +245,8 @@ extension LanguageServer {
                 guard let registry else { throw ResponseError.requestFailed("the grammars are not set up") }
                 let renamer = Renamer(registry: registry)
                 guard let language = renamer.language(languageID: document.languageID, path: path),
-                      let tree = kept?.tree ?? (try? Parser(language: language))?.parse(document.bytes) else {
+                    let tree = kept?.tree ?? (try? Parser(language: language))?.parse(document.bytes)
+                else {
                     throw ResponseError.requestFailed("no grammar for \(document.languageID)")
                 }
                 if data.kind == .rename {
@@ -219,11 +254,16 @@ extension LanguageServer {
                     guard target.name == data.name, let newName = data.newName else {
                         throw ResponseError.contentModified("the identifier is no longer `\(data.name ?? "")`")
                     }
-                    files = try renameAcrossFiles(target, in: tree, document: document, path: path, to: newName,
-                                                  renamer: renamer, workspace: scope, connection: connection)
+                    files = try renameAcrossFiles(
+                        target, in: tree, document: document, path: path, to: newName,
+                        renamer: renamer, workspace: scope, connection: connection)
                 } else {
-                    guard let finding = RedundancyFinder(registry: registry).find(in: tree, path: path, touching: data.range)
-                        .first(where: { $0.range == data.range && $0.title == data.title }) else {
+                    guard
+                        let finding = RedundancyFinder(registry: registry).find(
+                            in: tree, path: path, touching: data.range
+                        )
+                        .first(where: { $0.range == data.range && $0.title == data.title })
+                    else {
                         throw ResponseError.requestFailed("“\(data.title ?? "")” no longer applies")
                     }
                     files = [(document, [finding.edit])]
@@ -235,9 +275,18 @@ extension LanguageServer {
                 case .failure(let reason): throw ResponseError.requestFailed("the model is unavailable: \(reason)")
                 case .success(let service):
                     let rewriter = SelectionRewriter(backend: service.backend, registry: registry, index: index)
-                    files = [(document, [try rewriter.rewrite(SelectionRewriteRequest(path: path, languageID: document.languageID,
-                                                                          text: document.bytes, selection: data.range),
-                                                  settings: settings, cancellation: flag)])]
+                    files = [
+                        (
+                            document,
+                            [
+                                try rewriter.rewrite(
+                                    SelectionRewriteRequest(
+                                        path: path, languageID: document.languageID,
+                                        text: document.bytes, selection: data.range),
+                                    settings: settings, cancellation: flag)
+                            ]
+                        )
+                    ]
                 }
             }
             var resolved = action
@@ -257,7 +306,8 @@ extension LanguageServer {
         runOffQueue(document, reply: reply, what: "prepareRename") { _ -> PrepareRenameResult in
             let target = try renamer.target(in: document.bytes, languageID: document.languageID, path: path, at: offset)
             guard let start = document.lspPosition(ofOffset: target.target.lowerBound, encoding: encoding),
-                  let end = document.lspPosition(ofOffset: target.target.upperBound, encoding: encoding) else {
+                let end = document.lspPosition(ofOffset: target.target.upperBound, encoding: encoding)
+            else {
                 throw ResponseError.internalError("the identifier's range is not a valid position")
             }
             return PrepareRenameResult(range: .init(start: start, end: end), placeholder: target.name)
@@ -276,13 +326,15 @@ extension LanguageServer {
         runOffQueue(document, reply: reply, what: "rename", alsoUnchanged: Array(scope.openByPath.values)) {
             [connection] _ -> WorkspaceEdit in
             guard let language = renamer.language(languageID: document.languageID, path: path),
-                  let tree = kept.flatMap({ $0.tree.language.id == language.id ? $0.tree : nil })
-                    ?? (try? Parser(language: language))?.parse(document.bytes) else {
+                let tree = kept.flatMap({ $0.tree.language.id == language.id ? $0.tree : nil })
+                    ?? (try? Parser(language: language))?.parse(document.bytes)
+            else {
                 throw RenameError.noGrammar(document.languageID)
             }
             let target = try renamer.target(in: tree, at: offset)
-            let files = try renameAcrossFiles(target, in: tree, document: document, path: path, to: params.newName,
-                                              renamer: renamer, workspace: scope, connection: connection)
+            let files = try renameAcrossFiles(
+                target, in: tree, document: document, path: path, to: params.newName,
+                renamer: renamer, workspace: scope, connection: connection)
             return workspaceEdit(files: files, client)
         }
     }
@@ -290,8 +342,9 @@ extension LanguageServer {
     /// The open documents (by workspace-relative path) and folders a rename across files reads, taken on the queue.
     func workspaceSnapshot(excluding uri: DocumentURI) -> WorkspaceSnapshot {
         WorkspaceSnapshot(
-            openByPath: Dictionary(documents.values.filter { $0.uri != uri }.map { (relativePath($0.uri), $0) },
-                                   uniquingKeysWith: { first, _ in first }),
+            openByPath: Dictionary(
+                documents.values.filter { $0.uri != uri }.map { (relativePath($0.uri), $0) },
+                uniquingKeysWith: { first, _ in first }),
             roots: workspaceFolders.compactMap { URL(string: $0.uri) }.filter(\.isFileURL), index: syntax.index)
     }
 
@@ -303,7 +356,8 @@ extension LanguageServer {
 
     private func renamer() throws(ResponseError) -> Renamer {
         guard let registry = syntax.registry else {
-            throw .requestFailed("renaming needs the grammars, which are not set up (\(syntax.unavailableReason ?? "unknown"))")
+            throw .requestFailed(
+                "renaming needs the grammars, which are not set up (\(syntax.unavailableReason ?? "unknown"))")
         }
         return Renamer(registry: registry)
     }
@@ -311,7 +365,8 @@ extension LanguageServer {
     // MARK: - Shared
 
     private func byteRange(_ range: LanguageServerProtocol.Range, in document: TextDocument) throws(ResponseError)
-        -> Swift.Range<Int> {
+        -> Swift.Range<Int>
+    {
         do {
             return try document.byteRange(of: ClosedRangeOfPositions(range), encoding: encoding)
         } catch {
@@ -348,30 +403,40 @@ extension LanguageServer {
 
 /// The LSP edit for byte-range edits of one document version: versioned `documentChanges` when the client
 /// supports them (so it refuses them for any other version), else `changes`.
-private func workspaceEdit(_ edits: [ByteRangeEdit], _ document: TextDocument,
-                           _ client: LanguageServer.ActionClient) -> WorkspaceEdit {
+private func workspaceEdit(
+    _ edits: [ByteRangeEdit], _ document: TextDocument,
+    _ client: LanguageServer.ActionClient
+) -> WorkspaceEdit {
     workspaceEdit(files: [(document, edits)], client)
 }
 
 /// The same for several documents; a document with a negative version (read from disk, not open) gets an
 /// unversioned entry.
-private func workspaceEdit(files: [(TextDocument, [ByteRangeEdit])],
-                           _ client: LanguageServer.ActionClient) -> WorkspaceEdit {
+private func workspaceEdit(
+    files: [(TextDocument, [ByteRangeEdit])],
+    _ client: LanguageServer.ActionClient
+) -> WorkspaceEdit {
     let converted = files.map { document, edits in (document, lspEdits(edits, document, client)) }
     if client.versionedEdits {
-        return WorkspaceEdit(documentChanges: converted.map { document, edits in
-            TextDocumentEdit(textDocument: .init(uri: document.uri, version: document.version < 0 ? nil : document.version),
-                             edits: edits)
-        })
+        return WorkspaceEdit(
+            documentChanges: converted.map { document, edits in
+                TextDocumentEdit(
+                    textDocument: .init(uri: document.uri, version: document.version < 0 ? nil : document.version),
+                    edits: edits)
+            })
     }
     return WorkspaceEdit(changes: Dictionary(converted.map { ($0.0.uri, $0.1) }, uniquingKeysWith: +))
 }
 
-private func lspEdits(_ edits: [ByteRangeEdit], _ document: TextDocument,
-                      _ client: LanguageServer.ActionClient) -> [LanguageServerProtocol.TextEdit] {
-    let textEdits = edits.sorted { $0.range.lowerBound < $1.range.lowerBound }.compactMap { edit -> LanguageServerProtocol.TextEdit? in
+private func lspEdits(
+    _ edits: [ByteRangeEdit], _ document: TextDocument,
+    _ client: LanguageServer.ActionClient
+) -> [LanguageServerProtocol.TextEdit] {
+    let textEdits = edits.sorted { $0.range.lowerBound < $1.range.lowerBound }.compactMap {
+        edit -> LanguageServerProtocol.TextEdit? in
         guard let start = document.lspPosition(ofOffset: edit.range.lowerBound, encoding: client.encoding),
-              let end = document.lspPosition(ofOffset: edit.range.upperBound, encoding: client.encoding) else { return nil }
+            let end = document.lspPosition(ofOffset: edit.range.upperBound, encoding: client.encoding)
+        else { return nil }
         return LanguageServerProtocol.TextEdit(range: .init(start: start, end: end), newText: edit.newText)
     }
     return textEdits
@@ -386,9 +451,11 @@ private func otherFiles(mentioning target: RenameTarget, index: WorkspaceIndex?,
 /// The edits of a rename: the document's, and for a top-level symbol those of the other workspace files that import
 /// it (open ones at their editor version; others as on disk, unversioned). Files that mention the name but are not
 /// judged to mean this symbol are left alone, and the user is told which.
-private func renameAcrossFiles(_ target: RenameTarget, in tree: SyntaxTree, document: TextDocument, path: String,
-                               to newName: String, renamer: Renamer, workspace: LanguageServer.WorkspaceSnapshot,
-                               connection: Connection) throws -> [(TextDocument, [ByteRangeEdit])] {
+private func renameAcrossFiles(
+    _ target: RenameTarget, in tree: SyntaxTree, document: TextDocument, path: String,
+    to newName: String, renamer: Renamer, workspace: LanguageServer.WorkspaceSnapshot,
+    connection: Connection
+) throws -> [(TextDocument, [ByteRangeEdit])] {
     var files = [(document, try renamer.edits(renaming: target, to: newName, in: tree))]
     var leftAlone: [String] = []
     for other in otherFiles(mentioning: target, index: workspace.index, path: path) {
@@ -396,16 +463,20 @@ private func renameAcrossFiles(_ target: RenameTarget, in tree: SyntaxTree, docu
         if let open = workspace.openByPath[other] {
             file = open
         } else if let url = workspace.roots.map({ $0.appendingPathComponent(other) })
-                    .first(where: { FileManager.default.fileExists(atPath: $0.path) }),
-                  let data = FileManager.default.contents(atPath: url.path) {
-            file = TextDocument(uri: url.absoluteString, languageID: "", version: -1,
-                                text: String(decoding: data, as: UTF8.self))
+            .first(where: { FileManager.default.fileExists(atPath: $0.path) }),
+            let data = FileManager.default.contents(atPath: url.path)
+        {
+            file = TextDocument(
+                uri: url.absoluteString, languageID: "", version: -1,
+                text: String(decoding: data, as: UTF8.self))
         } else {
             leftAlone.append(other)
             continue
         }
-        if let edits = try renamer.edits(in: WorkspaceFile(path: other, text: file.bytes), renaming: target,
-                                         definedIn: path, to: newName) {
+        if let edits = try renamer.edits(
+            in: WorkspaceFile(path: other, text: file.bytes), renaming: target,
+            definedIn: path, to: newName)
+        {
             files.append((file, edits))
         } else {
             leftAlone.append(other)
@@ -413,10 +484,13 @@ private func renameAcrossFiles(_ target: RenameTarget, in tree: SyntaxTree, docu
     }
     if !leftAlone.isEmpty {
         let listed = leftAlone.prefix(3).joined(separator: ", ") + (leftAlone.count > 3 ? ", …" : "")
-        connection.notify("window/showMessage", MessageParams(
-            type: .warning, message: "dlsp renamed `\(target.name)` in \(files.count) file(s); "
-                + "\(leftAlone.count) other file(s) mention the name but were left alone "
-                + "(not imported from \(path)): \(listed)"))
+        connection.notify(
+            "window/showMessage",
+            MessageParams(
+                type: .warning,
+                message: "dlsp renamed `\(target.name)` in \(files.count) file(s); "
+                    + "\(leftAlone.count) other file(s) mention the name but were left alone "
+                    + "(not imported from \(path)): \(listed)"))
     }
     return files
 }

@@ -23,13 +23,16 @@ extension LanguageServer {
         runCompletion(snapshot, count: 1, invoked: invoked, reply: reply) { [encoding] suggestions, document in
             let items = suggestions.compactMap { suggestion -> CompletionItem? in
                 guard let start = document.lspPosition(ofOffset: suggestion.replaceStart, encoding: encoding),
-                      let cursor = document.lspPosition(ofOffset: snapshot.cursor, encoding: encoding) else { return nil }
+                    let cursor = document.lspPosition(ofOffset: snapshot.cursor, encoding: encoding)
+                else { return nil }
                 let edit: CompletionTextEdit
                 let insert = LanguageServerProtocol.Range(start: start, end: cursor)
                 if supportsInsertReplace {
                     let wordEnd = document.lspPosition(ofOffset: snapshot.identifierEnd, encoding: encoding) ?? cursor
-                    edit = .insertReplace(.init(newText: suggestion.text, insert: insert,
-                                                replace: .init(start: start, end: wordEnd)))
+                    edit = .insertReplace(
+                        .init(
+                            newText: suggestion.text, insert: insert,
+                            replace: .init(start: start, end: wordEnd)))
                 } else {
                     edit = .textEdit(.init(range: insert, newText: suggestion.text))
                 }
@@ -55,12 +58,15 @@ extension LanguageServer {
         let invoked = params.context?.triggerKind == 1
         let count = invoked ? configuration.inlineCount : 1
         runCompletion(snapshot, count: count, invoked: invoked, reply: reply) { [encoding] suggestions, document in
-            InlineCompletionList(items: suggestions.compactMap { suggestion in
-                guard let start = document.lspPosition(ofOffset: suggestion.replaceStart, encoding: encoding),
-                      let cursor = document.lspPosition(ofOffset: snapshot.cursor, encoding: encoding) else { return nil }
-                return InlineCompletionItem(insertText: suggestion.text, filterText: nil,
-                                            range: .init(start: start, end: cursor))
-            })
+            InlineCompletionList(
+                items: suggestions.compactMap { suggestion in
+                    guard let start = document.lspPosition(ofOffset: suggestion.replaceStart, encoding: encoding),
+                        let cursor = document.lspPosition(ofOffset: snapshot.cursor, encoding: encoding)
+                    else { return nil }
+                    return InlineCompletionItem(
+                        insertText: suggestion.text, filterText: nil,
+                        range: .init(start: start, end: cursor))
+                })
         }
     }
 
@@ -75,10 +81,14 @@ extension LanguageServer {
         if suggestion.isUnsure { parts.append("unsure") }
         if let draft = suggestion.snappedFrom { parts.append("a line of the file; the model wrote \(draft)") }
         if let repeated = suggestion.repeatedLine {
-            parts.append("repeats line \(repeated.line + 1)\(repeated.path.map { " of \($0)" } ?? ""), found among the same lines as around the cursor")
+            parts.append(
+                "repeats line \(repeated.line + 1)\(repeated.path.map { " of \($0)" } ?? ""), found among the same lines as around the cursor"
+            )
         }
         if let ranked = suggestion.rankedLine {
-            parts.append("line \(ranked.line + 1)\(ranked.path.map { " of \($0)" } ?? ""), whose surroundings look like the cursor's; the confidence is the ranker's")
+            parts.append(
+                "line \(ranked.line + 1)\(ranked.path.map { " of \($0)" } ?? ""), whose surroundings look like the cursor's; the confidence is the ranker's"
+            )
         }
         return parts.joined(separator: " · ")
     }
@@ -120,22 +130,28 @@ extension LanguageServer {
         let flag = CancellationFlag()
         if let older = latestCompletion[uri], let request = inFlight[older] {
             request.flag.cancel()
-            request.reply.finish(Result<CompletionList, ResponseError>.success(CompletionList(isIncomplete: true, items: [])))
+            request.reply.finish(
+                Result<CompletionList, ResponseError>.success(CompletionList(isIncomplete: true, items: [])))
         }
         latestCompletion[uri] = reply.id
         inFlight[reply.id] = (reply, flag)
         let settings = configuration.completion
         let contextProvider = syntax.contextProvider
-        let request = CompletionRequest(uri: uri, path: snapshot.path, languageID: snapshot.document.languageID,
-                                        text: snapshot.document.bytes, cursor: snapshot.cursor, count: count,
-                                        invoked: invoked, tree: trees.snapshot(of: snapshot.document))
-        answerOffQueue(reply, documents: [snapshot.document], what: "the completion", finished: { [self] in
-            if latestCompletion[uri] == reply.id { latestCompletion.removeValue(forKey: uri) }
-        }) { [self] in
+        let request = CompletionRequest(
+            uri: uri, path: snapshot.path, languageID: snapshot.document.languageID,
+            text: snapshot.document.bytes, cursor: snapshot.cursor, count: count,
+            invoked: invoked, tree: trees.snapshot(of: snapshot.document))
+        answerOffQueue(
+            reply, documents: [snapshot.document], what: "the completion",
+            finished: { [self] in
+                if latestCompletion[uri] == reply.id { latestCompletion.removeValue(forKey: uri) }
+            }
+        ) { [self] in
             // Indexing the workspace pauses meanwhile: the user waits for this, not for the index.
             syntax.foregroundWork {
-                complete(request, contextProvider: contextProvider, settings: settings, flag: flag, render: render,
-                         document: snapshot.document)
+                complete(
+                    request, contextProvider: contextProvider, settings: settings, flag: flag, render: render,
+                    document: snapshot.document)
             }
         }
     }
@@ -150,10 +166,13 @@ extension LanguageServer {
             return .failure(.requestFailed("completion unavailable: \(reason)"))
         case .success(let service):
             do {
-                let suggestions = try service.complete(request, context: contextProvider, settings: settings,
-                                                       cancellation: flag)
+                let suggestions = try service.complete(
+                    request, context: contextProvider, settings: settings,
+                    cancellation: flag)
                 if let s = service.backend.contextReuseStatistics {
-                    logger.debug("completion: \(suggestions.count) suggestions; context reuse so far: \(s.reusedFills) of \(s.fills) fills, \(s.reusedPositions) positions")
+                    logger.debug(
+                        "completion: \(suggestions.count) suggestions; context reuse so far: \(s.reusedFills) of \(s.fills) fills, \(s.reusedPositions) positions"
+                    )
                 }
                 return .success(render(suggestions, document))
             } catch EngineError.cancelled {

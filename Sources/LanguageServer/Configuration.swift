@@ -30,28 +30,38 @@ struct Configuration: Sendable, Equatable {
     /// `CompletionSettings.table`, under `completion`.
     static var table: [SettingKey<Configuration>] {
         [
-            .optionalString("model.path", \.modelPath,
-                            "A model directory, `.gguf` file or pulled `ORG/NAME[@REVISION]`; null: the embedded model."),
+            .optionalString(
+                "model.path", \.modelPath,
+                "A model directory, `.gguf` file or pulled `ORG/NAME[@REVISION]`; null: the embedded model."),
             .integer("model.threads", \.threads, 1...64, "Threads the engine computes with."),
-            .choice("model.precision", \.precision, WeightPrecision.allCases.map { ($0.rawValue, $0) },
-                    "How the engine keeps the weights: 8 bits for models over 100 M parameters on CPUs with AVX-512 VNNI (auto), as stored, or 8 bits."),
+            .choice(
+                "model.precision", \.precision, WeightPrecision.allCases.map { ($0.rawValue, $0) },
+                "How the engine keeps the weights: 8 bits for models over 100 M parameters on CPUs with AVX-512 VNNI (auto), as stored, or 8 bits."
+            ),
             .boolean("completion.enabled", \.completionEnabled, "Answer completion requests."),
         ] + CompletionSettings.table.map { $0.lifted(into: \.completion, section: "completion") } + [
             .boolean("inlineCompletion.enabled", \.inlineCompletionEnabled, "Answer inline completion requests."),
-            .integer("inlineCompletion.count", \.inlineCount, 1...8,
-                     "Suggestions for an explicitly invoked inline completion, one model attempt each."),
-            .choice("backend.kind", \.backend.kind,
-                    BackendConfiguration.Kind.names.compactMap { name in BackendConfiguration.Kind(name).map { (name, $0) } },
-                    "Which backend fills holes (docs/remote-backends.md)."),
+            .integer(
+                "inlineCompletion.count", \.inlineCount, 1...8,
+                "Suggestions for an explicitly invoked inline completion, one model attempt each."),
+            .choice(
+                "backend.kind", \.backend.kind,
+                BackendConfiguration.Kind.names.compactMap { name in BackendConfiguration.Kind(name).map { (name, $0) }
+                },
+                "Which backend fills holes (docs/remote-backends.md)."),
             .optionalString("backend.url", \.backend.url, "The remote backend's base URL."),
             .optionalString("backend.model", \.backend.model, "The model name sent to the remote backend."),
-            .optionalString("backend.apiKeyEnv", \.backend.apiKeyEnv,
-                            "The environment variable holding the remote backend's API key (the key is never stored)."),
-            .integer("backend.timeoutMs", \.backend.timeoutMilliseconds, 50...600_000,
-                     "Remote request timeout in milliseconds."),
-            .integer("backend.retries", \.backend.retries, 0...10, "Retries after a connection error or a 429/502/503/504."),
-            .boolean("backend.fallbackToEmbedded", \.backend.fallbackToEmbedded,
-                     "Fill with the embedded model while the remote backend is down."),
+            .optionalString(
+                "backend.apiKeyEnv", \.backend.apiKeyEnv,
+                "The environment variable holding the remote backend's API key (the key is never stored)."),
+            .integer(
+                "backend.timeoutMs", \.backend.timeoutMilliseconds, 50...600_000,
+                "Remote request timeout in milliseconds."),
+            .integer(
+                "backend.retries", \.backend.retries, 0...10, "Retries after a connection error or a 429/502/503/504."),
+            .boolean(
+                "backend.fallbackToEmbedded", \.backend.fallbackToEmbedded,
+                "Fill with the embedded model while the remote backend is down."),
         ]
     }
 
@@ -70,7 +80,8 @@ struct Configuration: Sendable, Equatable {
             }
             for (name, member) in members {
                 guard let key = table.key(named: "\(section).\(name)"), let value = SettingValue(member),
-                      key.apply(value, to: &self) else {
+                    key.apply(value, to: &self)
+                else {
                     unknown.append("\(section).\(name)")
                     continue
                 }

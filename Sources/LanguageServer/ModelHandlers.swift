@@ -21,13 +21,17 @@ extension LanguageServer {
     /// first load has finished; `loadModel` calls it again then, so a change made while loading is not lost).
     func switchBackendIfChanged() {
         guard let loaded = model.backendConfiguration, loaded != configuration.backend else { return }
-        model.reconfigure(path: configuration.modelPath, threads: configuration.threads,
-                          precision: configuration.precision, backend: configuration.backend, notice: { [self] event in backendNotice(event) }) { [self] outcome in
+        model.reconfigure(
+            path: configuration.modelPath, threads: configuration.threads,
+            precision: configuration.precision, backend: configuration.backend,
+            notice: { [self] event in backendNotice(event) }
+        ) { [self] outcome in
             switch outcome {
             case .success(let name):
                 logger.info("completions now come from \(name)")
-                connection.notify("window/logMessage",
-                                  MessageParams(type: .info, message: "dlsp: completions now come from \(name)"))
+                connection.notify(
+                    "window/logMessage",
+                    MessageParams(type: .info, message: "dlsp: completions now come from \(name)"))
             case .failure(let error):
                 logger.error("backend change failed: \(error)")
                 queue.async { self.showOnce(.error, "dlsp: the new backend settings cannot be used: \(error)") }
@@ -41,36 +45,44 @@ extension LanguageServer {
             switch event {
             case .primaryDown(let reason, let usingFallback):
                 logger.warning("remote backend down: \(reason)")
-                showOnce(.warning, usingFallback
-                    ? "dlsp: the remote model is unreachable; completions come from the embedded model until it is back"
-                    : "dlsp: the remote model is unreachable; completions are paused until it is back")
+                showOnce(
+                    .warning,
+                    usingFallback
+                        ? "dlsp: the remote model is unreachable; completions come from the embedded model until it is back"
+                        : "dlsp: the remote model is unreachable; completions are paused until it is back")
             case .primaryRecovered:
                 logger.info("remote backend recovered")
-                connection.notify("window/logMessage",
-                                  MessageParams(type: .info, message: "dlsp: the remote model is reachable again"))
+                connection.notify(
+                    "window/logMessage",
+                    MessageParams(type: .info, message: "dlsp: the remote model is reachable again"))
             }
         }
     }
 
     /// Loads the model once, with work-done progress when the client shows it.
     func loadModel() {
-        let progress = ProgressReporter(connection: connection,
-                                        enabled: capabilities?.window?.workDoneProgress == true)
+        let progress = ProgressReporter(
+            connection: connection,
+            enabled: capabilities?.window?.workDoneProgress == true)
         progress.begin(title: "dlsp: loading the model")
-        model.load(path: configuration.modelPath, threads: configuration.threads, precision: configuration.precision,
-                   backend: configuration.backend,
-                   notice: { [self] event in backendNotice(event) }) { [self] outcome in
+        model.load(
+            path: configuration.modelPath, threads: configuration.threads, precision: configuration.precision,
+            backend: configuration.backend,
+            notice: { [self] event in backendNotice(event) }
+        ) { [self] outcome in
             switch outcome {
             case .success(let path):
                 logger.info("model loaded from \(path)")
-                connection.notify("window/logMessage", MessageParams(type: .info, message: "dlsp: model loaded from \(path)"))
+                connection.notify(
+                    "window/logMessage", MessageParams(type: .info, message: "dlsp: model loaded from \(path)"))
                 progress.end("model ready")
                 queue.async { self.switchBackendIfChanged() }
             case .failure(let error):
                 logger.error("model failed to load: \(error)")
                 progress.end("model unavailable")
                 queue.async {
-                    self.showOnce(.error, "dlsp: completions are unavailable because the model failed to load: \(error)")
+                    self.showOnce(
+                        .error, "dlsp: completions are unavailable because the model failed to load: \(error)")
                 }
             }
         }

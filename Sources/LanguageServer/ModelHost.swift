@@ -27,10 +27,12 @@ final class ModelHost: Sendable {
     /// Starts loading on a background thread; `done` gets the outcome (for progress and messages). With a remote
     /// `backend`, the service fills through it (behind the circuit breaker, whose events go to `notice`) and the
     /// embedded model is loaded only if the remote fails and the configuration allows falling back to it.
-    func load(path explicitPath: String?, threads: Int, precision: WeightPrecision = .automatic,
-              backend: BackendConfiguration = BackendConfiguration(),
-              notice: @escaping @Sendable (FallbackEvent) -> Void = { _ in },
-              done: @escaping @Sendable (Result<String, Error>) -> Void) {
+    func load(
+        path explicitPath: String?, threads: Int, precision: WeightPrecision = .automatic,
+        backend: BackendConfiguration = BackendConfiguration(),
+        notice: @escaping @Sendable (FallbackEvent) -> Void = { _ in },
+        done: @escaping @Sendable (Result<String, Error>) -> Void
+    ) {
         guard case .remote = backend.kind else {
             loadedBackend.withLock { $0 = backend }
             return loadEmbedded(path: explicitPath, threads: threads, precision: precision, done: done)
@@ -45,11 +47,14 @@ final class ModelHost: Sendable {
         DispatchQueue.global().async { [self] in
             let outcome: Result<String, Error>
             do {
-                let fill = try backend.makeBackend(embedded: {
-                    let path = try ModelLocator.locate(explicit: explicitPath).get()
-                    return try EmbeddedBackend(engine: try SharedEngines.load(directory: path, threads: threads,
-                                                                              precision: precision))
-                }, onEvent: notice)
+                let fill = try backend.makeBackend(
+                    embedded: {
+                        let path = try ModelLocator.locate(explicit: explicitPath).get()
+                        return try EmbeddedBackend(
+                            engine: try SharedEngines.load(
+                                directory: path, threads: threads,
+                                precision: precision))
+                    }, onEvent: notice)
                 state.withLock { $0 = .ready(CompletionService(backend: fill)) }
                 outcome = .success(fill.name)
             } catch {
@@ -61,8 +66,10 @@ final class ModelHost: Sendable {
         }
     }
 
-    private func loadEmbedded(path explicitPath: String?, threads: Int, precision: WeightPrecision,
-                              done: @escaping @Sendable (Result<String, Error>) -> Void) {
+    private func loadEmbedded(
+        path explicitPath: String?, threads: Int, precision: WeightPrecision,
+        done: @escaping @Sendable (Result<String, Error>) -> Void
+    ) {
         let shouldStart = state.withLock { state -> Bool in
             guard case .notStarted = state else { return false }
             state = .loading
@@ -77,8 +84,10 @@ final class ModelHost: Sendable {
                 outcome = .failure(error)
             case .success(let path):
                 do {
-                    let service = try CompletionService(engine: try SharedEngines.load(directory: path, threads: threads,
-                                                                                       precision: precision))
+                    let service = try CompletionService(
+                        engine: try SharedEngines.load(
+                            directory: path, threads: threads,
+                            precision: precision))
                     state.withLock { $0 = .ready(service) }
                     outcome = .success(path)
                 } catch {
@@ -95,10 +104,12 @@ final class ModelHost: Sendable {
     /// off the message queue and replaces the old one, which requests in flight keep using. On failure the old
     /// service stays. Does nothing before the first load has finished (that load's outcome is checked by the
     /// caller) or when `backend` is already in use.
-    func reconfigure(path explicitPath: String?, threads: Int, precision: WeightPrecision = .automatic,
-                     backend: BackendConfiguration,
-                     notice: @escaping @Sendable (FallbackEvent) -> Void,
-                     done: @escaping @Sendable (Result<String, Error>) -> Void) {
+    func reconfigure(
+        path explicitPath: String?, threads: Int, precision: WeightPrecision = .automatic,
+        backend: BackendConfiguration,
+        notice: @escaping @Sendable (FallbackEvent) -> Void,
+        done: @escaping @Sendable (Result<String, Error>) -> Void
+    ) {
         let shouldSwitch = state.withLock { state -> Bool in
             guard case .ready = state else { return false }
             return loadedBackend.withLock { loaded in
@@ -110,11 +121,14 @@ final class ModelHost: Sendable {
         guard shouldSwitch else { return }
         DispatchQueue.global().async { [self] in
             do {
-                let fill = try backend.makeBackend(embedded: {
-                    let path = try ModelLocator.locate(explicit: explicitPath).get()
-                    return try EmbeddedBackend(engine: try SharedEngines.load(directory: path, threads: threads,
-                                                                              precision: precision))
-                }, onEvent: notice)
+                let fill = try backend.makeBackend(
+                    embedded: {
+                        let path = try ModelLocator.locate(explicit: explicitPath).get()
+                        return try EmbeddedBackend(
+                            engine: try SharedEngines.load(
+                                directory: path, threads: threads,
+                                precision: precision))
+                    }, onEvent: notice)
                 state.withLock { $0 = .ready(CompletionService(backend: fill)) }
                 done(.success(fill.name))
             } catch {

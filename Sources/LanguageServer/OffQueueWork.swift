@@ -20,8 +20,9 @@ extension LanguageServer {
                 finished()
                 let changed = snapshot.contains { documents[$0.uri]?.version != $0.version }
                 if case .success = result, changed, let first = snapshot.first {
-                    reply.finish(Result<R, ResponseError>.failure(
-                        .contentModified("\(first.uri) changed while computing \(what)")))
+                    reply.finish(
+                        Result<R, ResponseError>.failure(
+                            .contentModified("\(first.uri) changed while computing \(what)")))
                 } else {
                     reply.finish(result)
                 }

@@ -22,10 +22,13 @@ final class OpenDocumentTrees {
     /// Parses a newly opened (or replaced) document; documents without a grammar get no tree.
     func open(_ document: TextDocument, path: String) {
         parsed[document.uri] = nil
-        guard let registry, let language = registry.language(lspLanguageId: document.languageID)
-            ?? registry.language(forPath: path) else { return }
+        guard let registry,
+            let language = registry.language(lspLanguageId: document.languageID)
+                ?? registry.language(forPath: path)
+        else { return }
         do {
-            parsed[document.uri] = try ParsedDocument(text: document.bytes, language: language, version: document.version)
+            parsed[document.uri] = try ParsedDocument(
+                text: document.bytes, language: language, version: document.version)
         } catch {
             log("syntax: cannot parse \(document.uri): \(error)")
         }
@@ -54,7 +57,8 @@ final class OpenDocumentTrees {
     /// A copy of the tree of `document`, if one is kept for exactly its version and text.
     func snapshot(of document: TextDocument) -> TreeSnapshot? {
         guard let kept = parsed[document.uri], kept.version == document.version,
-              kept.text.count == document.bytes.count else { return nil }
+            kept.text.count == document.bytes.count
+        else { return nil }
         return TreeSnapshot(copying: kept.tree)
     }
 

@@ -26,7 +26,8 @@ final class ProgressReporter: Sendable {
 
     func begin(title: String) {
         guard enabled else { return }
-        connection.request("window/workDoneProgress/create", WorkDoneProgressCreateParams(token: token)) { [self] result in
+        connection.request("window/workDoneProgress/create", WorkDoneProgressCreateParams(token: token)) {
+            [self] result in
             var accepted = false
             if case .success = result { accepted = true }
             let pendingEnd = state.withLock { state -> String?? in

@@ -53,8 +53,9 @@ final class Reply: Sendable {
 
     private func succeedIfUnanswered<R: Encodable>(_ result: R) {
         guard let body = try? MessageEncoder.response(id: id, result: result) else {
-            send(MessageEncoder.response(id: id, error: .internalError("could not encode the result of \(method)")),
-                 duplicateIsBug: false)
+            send(
+                MessageEncoder.response(id: id, error: .internalError("could not encode the result of \(method)")),
+                duplicateIsBug: false)
             return
         }
         send(body, duplicateIsBug: false)

@@ -70,7 +70,8 @@ public final class LanguageServer: @unchecked Sendable {
             logger.warning("invalid message: \(error)")
         case .repairedInvalidUTF8:
             logger.warning("message body was not valid UTF-8; invalid bytes were replaced with U+FFFD")
-            showOnce(.warning, "dlsp received text that is not valid UTF-8; the invalid bytes were replaced with U+FFFD.")
+            showOnce(
+                .warning, "dlsp received text that is not valid UTF-8; the invalid bytes were replaced with U+FFFD.")
         case .framingError(let error):
             logger.error("framing: \(error)")
         case .closed:
@@ -198,7 +199,8 @@ public final class LanguageServer: @unchecked Sendable {
         }
         applyConfiguration(params.initializationOptions)
         lifecycle = .running
-        logger.info("initialize from \(params.clientInfo?.name ?? "unknown client"); position encoding \(encoding.rawValue)")
+        logger.info(
+            "initialize from \(params.clientInfo?.name ?? "unknown client"); position encoding \(encoding.rawValue)")
         return InitializeResult(
             capabilities: ServerCapabilities(
                 positionEncoding: encoding.rawValue,
@@ -231,11 +233,13 @@ public final class LanguageServer: @unchecked Sendable {
             return
         }
         if params.textDocument.version <= document.version {
-            logger.warning("didChange for \(uri) goes from version \(document.version) to \(params.textDocument.version)")
+            logger.warning(
+                "didChange for \(uri) goes from version \(document.version) to \(params.textDocument.version)")
         }
         do {
-            let applied = try document.apply(params.contentChanges.map(TextChange.init),
-                                             version: params.textDocument.version, encoding: encoding)
+            let applied = try document.apply(
+                params.contentChanges.map(TextChange.init),
+                version: params.textDocument.version, encoding: encoding)
             documents[uri] = document
             trees.change(document, path: relativePath(uri), changes: applied)
             reindex(uri: uri, text: document.bytes)
@@ -244,7 +248,8 @@ public final class LanguageServer: @unchecked Sendable {
             logger.error("didChange for \(uri) refused: \(error)")
             // The reason stays in the log: with it in the message, every refused edit was a new message, and a
             // client sending a stream of bad edits raised a popup per keystroke. Once per document is enough.
-            showOnce(.error, "dlsp could not apply an edit to \(uri); reopen the file to resynchronise (the log says why).")
+            showOnce(
+                .error, "dlsp could not apply an edit to \(uri); reopen the file to resynchronise (the log says why).")
         }
     }
 
@@ -272,8 +277,9 @@ public final class LanguageServer: @unchecked Sendable {
     private func documentState(_ params: DocumentStateParams) throws(ResponseError) -> DocumentStateResult {
         let document = try document(params.textDocument.uri)
         let tree = trees.describe(document.uri)
-        return DocumentStateResult(version: document.version, text: document.text, languageId: document.languageID,
-                                   treeVersion: tree?.version, tree: tree?.sExpression)
+        return DocumentStateResult(
+            version: document.version, text: document.text, languageId: document.languageID,
+            treeVersion: tree?.version, tree: tree?.sExpression)
     }
 
     // MARK: - Messages to the user

@@ -78,13 +78,16 @@ extension LanguageServer {
         guard let index = syntax.index else { return }
         let roots = workspaceFolders.compactMap { URL(string: $0.uri) }.filter(\.isFileURL)
         guard !roots.isEmpty else { return }
-        let progress = ProgressReporter(connection: connection,
-                                        enabled: capabilities?.window?.workDoneProgress == true)
+        let progress = ProgressReporter(
+            connection: connection,
+            enabled: capabilities?.window?.workDoneProgress == true)
         progress.begin(title: "dlsp: indexing the workspace")
         work.async { [logger, syntax] in
             // On a large workspace this takes seconds of both cores; a completion asked meanwhile goes first.
             let summary = index.index(roots: roots, pauseWhile: { syntax.isForegroundBusy })
-            logger.info("indexed \(summary.files) files, \(summary.definitions) definitions in \(String(format: "%.1f", summary.seconds)) s")
+            logger.info(
+                "indexed \(summary.files) files, \(summary.definitions) definitions in \(String(format: "%.1f", summary.seconds)) s"
+            )
             progress.end("\(summary.files) files, \(summary.definitions) definitions")
         }
     }
@@ -92,7 +95,8 @@ extension LanguageServer {
     /// Keeps the index current with a file's new text (edited, saved, changed on disk, or closed).
     func reindex(uri: DocumentURI, text: [UInt8]?) {
         guard let index = syntax.index, let url = URL(string: uri), url.isFileURL,
-              let path = index.relativePath(for: url) else { return }
+            let path = index.relativePath(for: url)
+        else { return }
         syntax.scheduleUpdate(path: path, text: text)
     }
 
@@ -100,7 +104,9 @@ extension LanguageServer {
     func reportSyntaxAvailability(languageID: String) {
         if let reason = syntax.plainTextReason(lspLanguageID: languageID) {
             logger.warning("syntax: \(languageID) files get plain-text context: \(reason)")
-            showOnce(.info, "dlsp: \(languageID) files get plain-text context only: \(reason). Run `dlsp grammars install` to fix.")
+            showOnce(
+                .info,
+                "dlsp: \(languageID) files get plain-text context only: \(reason). Run `dlsp grammars install` to fix.")
         }
     }
 }

@@ -63,8 +63,10 @@ public struct CodeAction: Codable, Sendable {
         public init(reason: String) { self.reason = reason }
     }
 
-    public init(title: String, kind: String?, isPreferred: Bool? = nil, edit: WorkspaceEdit? = nil,
-                data: JSONValue? = nil, tags: [Int]? = nil) {
+    public init(
+        title: String, kind: String?, isPreferred: Bool? = nil, edit: WorkspaceEdit? = nil,
+        data: JSONValue? = nil, tags: [Int]? = nil
+    ) {
         self.title = title
         self.kind = kind
         self.isPreferred = isPreferred

@@ -30,9 +30,11 @@ public struct CompletionItem: Codable, Sendable {
     public var textEdit: CompletionTextEdit?
     /// 1 = plain text (never a snippet: the model's text is inserted as it is).
     public var insertTextFormat: Int?
-    public init(label: String, kind: Int? = nil, detail: String? = nil, documentation: String? = nil,
-                sortText: String? = nil, filterText: String? = nil, preselect: Bool? = nil,
-                textEdit: CompletionTextEdit? = nil) {
+    public init(
+        label: String, kind: Int? = nil, detail: String? = nil, documentation: String? = nil,
+        sortText: String? = nil, filterText: String? = nil, preselect: Bool? = nil,
+        textEdit: CompletionTextEdit? = nil
+    ) {
         self.label = label
         self.kind = kind
         self.detail = detail
@@ -63,7 +65,9 @@ public enum CompletionTextEdit: Codable, Sendable, Hashable {
     case insertReplace(InsertReplaceEdit)
 
     public init(from decoder: any Decoder) throws {
-        if let edit = try? InsertReplaceEdit(from: decoder) { self = .insertReplace(edit) } else {
+        if let edit = try? InsertReplaceEdit(from: decoder) {
+            self = .insertReplace(edit)
+        } else {
             self = .textEdit(try TextEdit(from: decoder))
         }
     }

@@ -90,10 +90,12 @@ public struct ServerCapabilities: Codable, Sendable {
     public var renameProvider: RenameOptions?
     public var workspace: WorkspaceCapabilities?
 
-    public init(positionEncoding: String, textDocumentSync: TextDocumentSyncOptions,
-                completionProvider: CompletionOptions?, inlineCompletionProvider: Bool?,
-                codeActionProvider: CodeActionOptions? = nil, renameProvider: RenameOptions? = nil,
-                workspace: WorkspaceCapabilities?) {
+    public init(
+        positionEncoding: String, textDocumentSync: TextDocumentSyncOptions,
+        completionProvider: CompletionOptions?, inlineCompletionProvider: Bool?,
+        codeActionProvider: CodeActionOptions? = nil, renameProvider: RenameOptions? = nil,
+        workspace: WorkspaceCapabilities?
+    ) {
         self.positionEncoding = positionEncoding
         self.textDocumentSync = textDocumentSync
         self.completionProvider = completionProvider

@@ -1,9 +1,9 @@
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One file's download into `blobs/<hash>.incomplete`: resumes from the bytes already there, hashes everything it
@@ -41,7 +41,9 @@ final class BlobDownload {
                 throw HubError.io("cannot create \(incomplete)")
             }
         }
-        guard let handle = FileHandle(forUpdatingAtPath: incomplete) else { throw HubError.io("cannot open \(incomplete)") }
+        guard let handle = FileHandle(forUpdatingAtPath: incomplete) else {
+            throw HubError.io("cannot open \(incomplete)")
+        }
         self.handle = handle
         do {
             // What earlier runs left is hashed again: only the bytes' digest, not their trust, carries over.
@@ -55,8 +57,10 @@ final class BlobDownload {
     deinit { try? handle.close() }
 
     /// One GET of the rest of the file (`Range: bytes=<received>-` when something is on disk already).
-    func attempt(url: URL, headers: [String: String], token: String?, idleTimeout: TimeInterval,
-                 events: @escaping (PullEvent) -> Void) -> AttemptResult {
+    func attempt(
+        url: URL, headers: [String: String], token: String?, idleTimeout: TimeInterval,
+        events: @escaping (PullEvent) -> Void
+    ) -> AttemptResult {
         var headers = headers
         if received > 0 { headers["Range"] = "bytes=\(received)-" }
         var verdict: AttemptResult?
@@ -65,64 +69,69 @@ final class BlobDownload {
         var lastReported = received
         let path = file.path, size = size
         // The session keeps its delegate (and so these closures) a little beyond the transfer's end, so they escape.
-        let outcome = HTTPTransfer.get(url, headers: headers, token: token, idleTimeout: idleTimeout, onHead: { response in
-            status = response.statusCode
-            switch status {
-            case 206:
-                let range = Self.contentRange(response.header("Content-Range"))
-                if let total = range?.total, total != size {
-                    verdict = .failed(.lengthMismatch(file: path, expected: size, announced: total))
-                    return false
-                }
-                if range?.start != self.received {
-                    // A range other than the one asked for: start over rather than splice bytes at a guess.
+        let outcome = HTTPTransfer.get(
+            url, headers: headers, token: token, idleTimeout: idleTimeout,
+            onHead: { response in
+                status = response.statusCode
+                switch status {
+                case 206:
+                    let range = Self.contentRange(response.header("Content-Range"))
+                    if let total = range?.total, total != size {
+                        verdict = .failed(.lengthMismatch(file: path, expected: size, announced: total))
+                        return false
+                    }
+                    if range?.start != self.received {
+                        // A range other than the one asked for: start over rather than splice bytes at a guess.
+                        self.restart()
+                        verdict = .retryable(
+                            "the server answered a different range (\(response.header("Content-Range") ?? "none"))")
+                        return false
+                    }
+                    return true
+                case 200:
+                    if self.received > 0 {
+                        // The server ignored `Range` and sends the whole file: what is on disk is dropped.
+                        self.restart()
+                        events(.restarted(path: path))
+                    }
+                    let length = response.expectedContentLength
+                    if length >= 0, length != size {
+                        verdict = .failed(.lengthMismatch(file: path, expected: size, announced: length))
+                        return false
+                    }
+                    return true
+                case 416:
                     self.restart()
-                    verdict = .retryable("the server answered a different range (\(response.header("Content-Range") ?? "none"))")
+                    verdict = .retryable("the server could not serve the range asked for (HTTP 416)")
+                    return false
+                default:
+                    return true
+                }
+            },
+            onBody: { data in
+                guard status == 200 || status == 206 else {
+                    if errorBody.count < 64 << 10 { errorBody.append(data) }
+                    return true
+                }
+                if self.received + Int64(data.count) > size {
+                    verdict = .failed(
+                        .sizeMismatch(file: path, expected: size, received: self.received + Int64(data.count)))
                     return false
                 }
-                return true
-            case 200:
-                if self.received > 0 {
-                    // The server ignored `Range` and sends the whole file: what is on disk is dropped.
-                    self.restart()
-                    events(.restarted(path: path))
-                }
-                let length = response.expectedContentLength
-                if length >= 0, length != size {
-                    verdict = .failed(.lengthMismatch(file: path, expected: size, announced: length))
+                do {
+                    try self.handle.write(contentsOf: data)
+                } catch {
+                    verdict = .failed(.io("cannot write \(self.incompletePath): \(error.localizedDescription)"))
                     return false
                 }
+                self.digest.update(data)
+                self.received += Int64(data.count)
+                if self.received - lastReported >= 1 << 18 || self.received == size {
+                    lastReported = self.received
+                    events(.progress(path: path, received: self.received, size: size))
+                }
                 return true
-            case 416:
-                self.restart()
-                verdict = .retryable("the server could not serve the range asked for (HTTP 416)")
-                return false
-            default:
-                return true
-            }
-        }, onBody: { data in
-            guard status == 200 || status == 206 else {
-                if errorBody.count < 64 << 10 { errorBody.append(data) }
-                return true
-            }
-            if self.received + Int64(data.count) > size {
-                verdict = .failed(.sizeMismatch(file: path, expected: size, received: self.received + Int64(data.count)))
-                return false
-            }
-            do {
-                try self.handle.write(contentsOf: data)
-            } catch {
-                verdict = .failed(.io("cannot write \(self.incompletePath): \(error.localizedDescription)"))
-                return false
-            }
-            self.digest.update(data)
-            self.received += Int64(data.count)
-            if self.received - lastReported >= 1 << 18 || self.received == size {
-                lastReported = self.received
-                events(.progress(path: path, received: self.received, size: size))
-            }
-            return true
-        })
+            })
         if let verdict { return verdict }
         if let error = outcome.error { return .retryable(ModelPuller.describe(error)) }
         guard let response = outcome.response else { return .retryable("no response") }
@@ -154,8 +163,9 @@ final class BlobDownload {
         let actual = digest.finalizeHex()
         guard actual == digest.expected else {
             discard()
-            throw HubError.checksumMismatch(file: file.path, algorithm: file.checkDescription,
-                                            expected: digest.expected, actual: actual)
+            throw HubError.checksumMismatch(
+                file: file.path, algorithm: file.checkDescription,
+                expected: digest.expected, actual: actual)
         }
         guard rename(incompletePath, blob) == 0 else {
             throw HubError.io("cannot move \(incompletePath) to \(blob): errno \(errno)")

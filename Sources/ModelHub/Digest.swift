@@ -72,7 +72,9 @@ struct BlockBuffer {
         var tail: [UInt8] = [0x80]
         let padded = (pendingCount + 1 + 8 + 63) / 64 * 64
         tail += [UInt8](repeating: 0, count: padded - pendingCount - 1 - 8)
-        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
+        }
         let total = totalBytes
         tail.withUnsafeBytes { feed($0, block: block) }
         totalBytes = total
@@ -92,8 +94,10 @@ private func hexString(_ words: [UInt32]) -> String {
 
 /// SHA-256: what the hub records for every LFS file (`lfs.sha256`, the `X-Linked-Etag` of its download).
 public struct SHA256Digest: StreamingDigest {
-    private var state: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
+    private var state: [UInt32] = [
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+    ]
     private var buffer = BlockBuffer()
 
     private static let k: [UInt32] = [

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Which of a repository's files a pull downloads: what the engine loads, nothing else.
@@ -14,14 +14,20 @@ public struct FileSelection: Sendable, Equatable {
     public var selected: [String]
     public var skipped: [String]
 
-    static let metadataFiles: Set<String> = ["config.json", "tokenizer.json", "tokenizer_config.json",
-                                             "generation_config.json"]
+    static let metadataFiles: Set<String> = [
+        "config.json", "tokenizer.json", "tokenizer_config.json",
+        "generation_config.json",
+    ]
 
     /// Chooses among `files` (paths inside the repository). `include` holds shell globs (`*` also crosses `/`, as
     /// the hub's client's `allow_patterns` do).
-    public static func choose(from files: [String], include: [String], reference: ModelReference) throws -> FileSelection {
+    public static func choose(from files: [String], include: [String], reference: ModelReference) throws
+        -> FileSelection
+    {
         let metadata = files.filter { metadataFiles.contains($0) }
-        let safetensors = files.filter { !$0.contains("/") && ($0.hasSuffix(".safetensors") || $0.hasSuffix(".safetensors.index.json")) }
+        let safetensors = files.filter {
+            !$0.contains("/") && ($0.hasSuffix(".safetensors") || $0.hasSuffix(".safetensors.index.json"))
+        }
         let ggufs = files.filter { !$0.contains("/") && $0.hasSuffix(".gguf") }
         var chosen: [String]
         if !include.isEmpty {

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// One HTTP GET run to completion on a `URLSession`, with the body handed over piece by piece as it arrives, so a
@@ -32,8 +32,10 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     // Written only on the session's serial delegate queue, read after `finished` is signalled.
     private var outcome = Outcome(response: nil, error: nil, stopped: false)
 
-    private init(headers: [String: String], authorizedHost: String?, onHead: @escaping HeadHandler,
-                 onBody: @escaping BodyHandler) {
+    private init(
+        headers: [String: String], authorizedHost: String?, onHead: @escaping HeadHandler,
+        onBody: @escaping BodyHandler
+    ) {
         self.originalHeaders = headers
         self.authorizedHost = authorizedHost
         self.onHead = onHead
@@ -42,12 +44,15 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
 
     /// Sends a GET to `url` and waits for the transfer to end. `token` is sent as a bearer token to `url`'s host
     /// (and to redirects on that host only).
-    static func get(_ url: URL, headers: [String: String], token: String?, idleTimeout: TimeInterval,
-                    onHead: @escaping HeadHandler, onBody: @escaping BodyHandler) -> Outcome {
+    static func get(
+        _ url: URL, headers: [String: String], token: String?, idleTimeout: TimeInterval,
+        onHead: @escaping HeadHandler, onBody: @escaping BodyHandler
+    ) -> Outcome {
         var headers = headers
         if let token { headers["Authorization"] = "Bearer \(token)" }
-        let transfer = HTTPTransfer(headers: headers, authorizedHost: token == nil ? nil : url.host,
-                                    onHead: onHead, onBody: onBody)
+        let transfer = HTTPTransfer(
+            headers: headers, authorizedHost: token == nil ? nil : url.host,
+            onHead: onHead, onBody: onBody)
         let configuration = URLSessionConfiguration.ephemeral
         configuration.httpCookieStorage = nil
         configuration.urlCache = nil
@@ -70,8 +75,10 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
 
     // MARK: URLSessionDataDelegate
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+    ) {
         guard let http = response as? HTTPURLResponse else {
             completionHandler(.cancel)
             return
@@ -98,8 +105,10 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         finished.signal()
     }
 
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
+    ) {
         var next = request
         for (name, value) in originalHeaders where name != "Authorization" {
             next.setValue(value, forHTTPHeaderField: name)

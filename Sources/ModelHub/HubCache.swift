@@ -47,7 +47,8 @@ public struct HubCache: Sendable {
         guard let commit = commit(for: reference) else { return .failure(.notPulled(reference)) }
         let folder = snapshotFolder(reference.repoID, commit: commit)
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path),
-              names.contains("config.json") || names.contains(where: { $0.hasSuffix(".gguf") }) else {
+            names.contains("config.json") || names.contains(where: { $0.hasSuffix(".gguf") })
+        else {
             return .failure(.notPulled(reference))
         }
         return .success(folder)
@@ -122,8 +123,10 @@ public struct HubCache: Sendable {
                 let size = Self.size(of: blobs.appendingPathComponent(blob).path) ?? 0
                 if blob.hasSuffix(".incomplete") { incomplete += size } else { complete += size }
             }
-            entries.append(Entry(repoID: repoID, refs: refs, snapshots: snapshots, bytesOnDisk: complete,
-                                 bytesIncomplete: incomplete))
+            entries.append(
+                Entry(
+                    repoID: repoID, refs: refs, snapshots: snapshots, bytesOnDisk: complete,
+                    bytesIncomplete: incomplete))
         }
         return entries
     }
@@ -136,7 +139,9 @@ public struct HubCache: Sendable {
             var isDirectory: ObjCBool = false
             let full = folder.appendingPathComponent(path).path
             // A dangling link (its blob deleted) still counts: it is listed, and a load reports it missing.
-            if FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), isDirectory.boolValue { continue }
+            if FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), isDirectory.boolValue {
+                continue
+            }
             found.append(path)
         }
         return found.sorted()

@@ -41,7 +41,8 @@ public enum HubError: Error, Sendable, Equatable, CustomStringConvertible {
             let hint = authenticated ? "" : " (a private repository needs HF_TOKEN)"
             return "\(reference.repoID) at revision \(reference.revision) was not found on the hub\(hint)"
         case .accessDenied(let reference, let status, let authenticated, let detail):
-            let hint = authenticated
+            let hint =
+                authenticated
                 ? "the token in HF_TOKEN has no access to it; accept its terms on the hub if it is gated"
                 : "set HF_TOKEN to a token with access (gated models need their terms accepted on the hub)"
             return "\(reference.repoID): access refused (HTTP \(status)\(detail.isEmpty ? "" : ": \(detail)")); \(hint)"
@@ -76,7 +77,8 @@ public enum HubError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     static func shortList(_ names: [String], limit: Int = 8) -> String {
-        names.count <= limit ? names.joined(separator: ", ")
+        names.count <= limit
+            ? names.joined(separator: ", ")
             : names.prefix(limit).joined(separator: ", ") + " and \(names.count - limit) more"
     }
 }

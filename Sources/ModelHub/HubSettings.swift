@@ -29,7 +29,8 @@ public struct HubSettings: Sendable, Equatable {
         let value = paths.value
         var endpoint = defaultEndpoint
         if let text = value("HF_ENDPOINT"), let url = URL(string: text.hasSuffix("/") ? String(text.dropLast()) : text),
-           url.scheme != nil {
+            url.scheme != nil
+        {
             endpoint = url
         }
         var token = value("HF_TOKEN") ?? value("HUGGING_FACE_HUB_TOKEN")
@@ -59,12 +60,14 @@ public struct HubSettings: Sendable, Equatable {
             self.environment = environment
             home = Self.value("HOME", in: environment) ?? NSHomeDirectory()
             let home = home
-            hfHome = Self.value("HF_HOME", in: environment).map { Self.expand($0, home: home) }
+            hfHome =
+                Self.value("HF_HOME", in: environment).map { Self.expand($0, home: home) }
                 ?? Self.value("XDG_CACHE_HOME", in: environment).map {
                     Self.expand($0, home: home).appendingPathComponent("huggingface")
                 }
                 ?? URL(fileURLWithPath: home).appendingPathComponent(".cache/huggingface")
-            cache = ((Self.value("HF_HUB_CACHE", in: environment) ?? Self.value("HUGGINGFACE_HUB_CACHE", in: environment))
+            cache =
+                ((Self.value("HF_HUB_CACHE", in: environment) ?? Self.value("HUGGINGFACE_HUB_CACHE", in: environment))
                 .map { Self.expand($0, home: home) } ?? hfHome.appendingPathComponent("hub")).standardizedFileURL
         }
 

@@ -1,9 +1,9 @@
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What a pull reports while it runs (for a progress display; the pull itself never prints).
@@ -74,9 +74,13 @@ public struct ModelPuller: Sendable {
     /// Waits between retries (tests replace it to record the delays).
     public var pause: @Sendable (Duration) -> Void
 
-    public init(settings: HubSettings, retry: PullRetry = PullRetry(), userAgent: String = "dlsp",
-                idleTimeout: TimeInterval = 60,
-                pause: @escaping @Sendable (Duration) -> Void = { Thread.sleep(forTimeInterval: Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18) }) {
+    public init(
+        settings: HubSettings, retry: PullRetry = PullRetry(), userAgent: String = "dlsp",
+        idleTimeout: TimeInterval = 60,
+        pause: @escaping @Sendable (Duration) -> Void = {
+            Thread.sleep(forTimeInterval: Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18)
+        }
+    ) {
         self.settings = settings
         self.retry = retry
         self.userAgent = userAgent
@@ -87,15 +91,22 @@ public struct ModelPuller: Sendable {
     public var cache: HubCache { HubCache(root: settings.cacheDirectory) }
 
     /// Pulls `reference` (only the files `FileSelection` chooses, or those `include` names) and returns its snapshot.
-    public func pull(_ reference: ModelReference, include: [String] = [],
-                     events: @escaping (PullEvent) -> Void = { _ in }) throws -> PullResult {
+    public func pull(
+        _ reference: ModelReference, include: [String] = [],
+        events: @escaping (PullEvent) -> Void = { _ in }
+    ) throws -> PullResult {
         if settings.offline { throw HubError.offline }
         let revision = try fetchRevision(reference)
-        let selection = try FileSelection.choose(from: revision.files.map(\.path), include: include,
-                                                 reference: reference)
+        let selection = try FileSelection.choose(
+            from: revision.files.map(\.path), include: include,
+            reference: reference)
         let byPath = Dictionary(revision.files.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
-        let files = selection.selected.compactMap { byPath[$0] }.sorted { ($0.size ?? 0, $0.path) < ($1.size ?? 0, $1.path) }
-        for file in files where file.blobName == nil || file.size == nil { throw HubError.unverifiable(file: file.path) }
+        let files = selection.selected.compactMap { byPath[$0] }.sorted {
+            ($0.size ?? 0, $0.path) < ($1.size ?? 0, $1.path)
+        }
+        for file in files where file.blobName == nil || file.size == nil {
+            throw HubError.unverifiable(file: file.path)
+        }
         events(.resolved(commit: revision.commit, selected: files, skipped: selection.skipped))
 
         let blobs = cache.blobsFolder(reference.repoID)
@@ -116,23 +127,29 @@ public struct ModelPuller: Sendable {
         } catch {
             throw HubError.io("cannot write the snapshot of \(reference.repoID): \(error.localizedDescription)")
         }
-        return PullResult(snapshot: cache.snapshotFolder(reference.repoID, commit: revision.commit),
-                          commit: revision.commit, files: files, skipped: selection.skipped,
-                          bytesDownloaded: downloaded)
+        return PullResult(
+            snapshot: cache.snapshotFolder(reference.repoID, commit: revision.commit),
+            commit: revision.commit, files: files, skipped: selection.skipped,
+            bytesDownloaded: downloaded)
     }
 
     // MARK: - Metadata
 
     /// `GET {endpoint}/api/models/{repo}/revision/{revision}?blobs=true`.
     public func fetchRevision(_ reference: ModelReference) throws -> RepoRevision {
-        let url = URL(string: settings.endpoint.absoluteString + "/api/models/\(reference.repoID)/revision/"
-                      + Self.escape(reference.revision, keepingSlashes: false) + "?blobs=true")!
+        let url = URL(
+            string: settings.endpoint.absoluteString + "/api/models/\(reference.repoID)/revision/"
+                + Self.escape(reference.revision, keepingSlashes: false) + "?blobs=true")!
         var attempt = 0
         while true {
             attempt += 1
             var body = Data()
-            let outcome = HTTPTransfer.get(url, headers: baseHeaders, token: settings.token, idleTimeout: idleTimeout,
-                                           onHead: { _ in true }, onBody: { body.append($0); return body.count < 64 << 20 })
+            let outcome = HTTPTransfer.get(
+                url, headers: baseHeaders, token: settings.token, idleTimeout: idleTimeout,
+                onHead: { _ in true },
+                onBody: {
+                    body.append($0); return body.count < 64 << 20
+                })
             let failure: String
             if let response = outcome.response, outcome.error == nil {
                 switch response.statusCode {
@@ -148,7 +165,8 @@ public struct ModelPuller: Sendable {
         }
     }
 
-    private func metadataError(_ response: HTTPURLResponse, body: Data, reference: ModelReference, url: URL) -> HubError {
+    private func metadataError(_ response: HTTPURLResponse, body: Data, reference: ModelReference, url: URL) -> HubError
+    {
         let authenticated = settings.token != nil
         let detail = Self.errorDetail(response, body: body)
         switch (response.statusCode, response.header("X-Error-Code")) {
@@ -171,13 +189,16 @@ public struct ModelPuller: Sendable {
     /// `{endpoint}/{repo}/resolve/{commit}/{path}`: resolving by commit keeps every file of one pull at one commit
     /// even if the branch moves meanwhile.
     func downloadURL(_ file: RepoFile, reference: ModelReference, commit: String) -> URL {
-        URL(string: settings.endpoint.absoluteString + "/\(reference.repoID)/resolve/\(commit)/"
-            + Self.escape(file.path, keepingSlashes: true))!
+        URL(
+            string: settings.endpoint.absoluteString + "/\(reference.repoID)/resolve/\(commit)/"
+                + Self.escape(file.path, keepingSlashes: true))!
     }
 
     /// Brings one file's blob into the cache; returns the bytes downloaded.
-    private func fetchBlob(_ file: RepoFile, reference: ModelReference, commit: String,
-                           events: @escaping (PullEvent) -> Void) throws -> Int64 {
+    private func fetchBlob(
+        _ file: RepoFile, reference: ModelReference, commit: String,
+        events: @escaping (PullEvent) -> Void
+    ) throws -> Int64 {
         let blobName = file.blobName!, size = file.size!
         let blob = cache.blobsFolder(reference.repoID).appendingPathComponent(blobName)
         if HubCache.size(of: blob.path) == size {
@@ -201,8 +222,9 @@ public struct ModelPuller: Sendable {
             attempt += 1
             events(.started(path: file.path, size: size, offset: download.received))
             let before = download.received
-            let result = download.attempt(url: url, headers: baseHeaders, token: settings.token,
-                                          idleTimeout: idleTimeout, events: events)
+            let result = download.attempt(
+                url: url, headers: baseHeaders, token: settings.token,
+                idleTimeout: idleTimeout, events: events)
             downloaded += max(0, download.received - before)
             switch result {
             case .complete:
@@ -222,11 +244,14 @@ public struct ModelPuller: Sendable {
                 }
             case .retryable(let reason):
                 guard attempt < retry.attempts else {
-                    throw HubError.transport(url: url.absoluteString, reason: reason + " (after \(attempt) tries; "
-                                             + "run the pull again to resume from \(download.received) bytes)")
+                    throw HubError.transport(
+                        url: url.absoluteString,
+                        reason: reason + " (after \(attempt) tries; "
+                            + "run the pull again to resume from \(download.received) bytes)")
                 }
                 let delay = retry.delay(afterAttempt: attempt)
-                events(.retrying(path: file.path, attempt: attempt + 1, of: retry.attempts, reason: reason, delay: delay))
+                events(
+                    .retrying(path: file.path, attempt: attempt + 1, of: retry.attempts, reason: reason, delay: delay))
                 pause(delay)
             }
         }
@@ -249,7 +274,10 @@ public struct ModelPuller: Sendable {
     static func errorDetail(_ response: HTTPURLResponse, body: Data) -> String {
         if let message = response.header("X-Error-Message"), !message.isEmpty { return message }
         if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
-           let message = object["error"] as? String { return message }
+            let message = object["error"] as? String
+        {
+            return message
+        }
         return String(decoding: body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
@@ -259,8 +287,9 @@ final class FileLock {
     private var descriptor: Int32
 
     init(path: String, onWait: () -> Void) throws {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true)
         descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw HubError.io("cannot open the lock file \(path): errno \(errno)") }
         if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {

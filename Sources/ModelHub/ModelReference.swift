@@ -28,7 +28,8 @@ public struct ModelReference: Sendable, Equatable, CustomStringConvertible {
             name = text[..<at]
             let rest = String(text[text.index(after: at)...])
             guard !rest.isEmpty, !rest.contains(".."), !rest.hasPrefix("/"), !rest.hasSuffix("/"),
-                  rest.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "\\" }) else { return nil }
+                rest.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "\\" })
+            else { return nil }
             revision = rest
         }
         let parts = name.split(separator: "/", omittingEmptySubsequences: false)
@@ -38,7 +39,9 @@ public struct ModelReference: Sendable, Equatable, CustomStringConvertible {
 
     private static func isValidPart(_ part: Substring) -> Bool {
         guard let first = part.first, let last = part.last else { return false }
-        let allowed = part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }
+        let allowed = part.allSatisfy {
+            $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".")
+        }
         return allowed && !part.contains("--") && !part.contains("..")
             && !"-.".contains(first) && !"-.".contains(last)
     }

@@ -49,7 +49,8 @@ extension RepoRevision {
         var files: [RepoFile] = []
         for sibling in siblings {
             guard let path = sibling["rfilename"] as? String, !path.isEmpty,
-                  !path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
+                !path.hasPrefix("/"), !path.split(separator: "/").contains("..")
+            else {
                 throw HubError.malformedMetadata("a file without a usable name")
             }
             let lfs = sibling["lfs"] as? [String: Any]

@@ -11,9 +11,13 @@ public struct BackendConfiguration: Sendable, Equatable {
 
         /// Parses `embedded`, `openai-fim`, `openai-completions`, `llama.cpp` or `ollama`.
         public init?(_ name: String) {
-            if name == "embedded" { self = .embedded } else if let api = RemoteAPI(rawValue: name) {
+            if name == "embedded" {
+                self = .embedded
+            } else if let api = RemoteAPI(rawValue: name) {
                 self = .remote(api)
-            } else { return nil }
+            } else {
+                return nil
+            }
         }
 
         public var name: String {
@@ -43,7 +47,8 @@ public struct BackendConfiguration: Sendable, Equatable {
     /// The remote endpoint this configuration describes, with the key read from `environment`; nil when the
     /// backend is embedded. Throws ``RemoteBackendError/configuration(_:)`` for a missing URL, model or key.
     public func endpoint(environment: [String: String] = ProcessInfo.processInfo.environment) throws
-        -> RemoteEndpoint? {
+        -> RemoteEndpoint?
+    {
         guard case .remote(let api) = kind else { return nil }
         guard let url, let baseURL = URL(string: url), baseURL.scheme != nil else {
             throw RemoteBackendError.configuration("the \(api.rawValue) backend needs a URL (backend.url)")
@@ -51,23 +56,28 @@ public struct BackendConfiguration: Sendable, Equatable {
         var apiKey: String?
         if let name = apiKeyEnv, !name.isEmpty {
             guard let value = environment[name], !value.isEmpty else {
-                throw RemoteBackendError.configuration("the environment variable \(name) named by backend.apiKeyEnv "
-                                                       + "is not set")
+                throw RemoteBackendError.configuration(
+                    "the environment variable \(name) named by backend.apiKeyEnv "
+                        + "is not set")
             }
             apiKey = value
         }
-        return RemoteEndpoint(api: api, baseURL: baseURL, model: model, apiKey: apiKey,
-                              timeout: .milliseconds(timeoutMilliseconds),
-                              retry: RetryPolicy(maxAttempts: retries + 1))
+        return RemoteEndpoint(
+            api: api, baseURL: baseURL, model: model, apiKey: apiKey,
+            timeout: .milliseconds(timeoutMilliseconds),
+            retry: RetryPolicy(maxAttempts: retries + 1))
     }
 
     /// The backend to fill with: the remote one (behind a circuit breaker that falls back to `embedded` when
     /// configured so) or, for `embedded`, `embedded()` itself.
-    public func makeBackend(environment: [String: String] = ProcessInfo.processInfo.environment,
-                            transport: any HTTPTransport = URLSessionTransport(),
-                            embedded: @escaping @Sendable () throws -> any FillBackend,
-                            onEvent: @escaping @Sendable (FallbackEvent) -> Void = { _ in }) throws
-        -> any FillBackend {
+    public func makeBackend(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        transport: any HTTPTransport = URLSessionTransport(),
+        embedded: @escaping @Sendable () throws -> any FillBackend,
+        onEvent: @escaping @Sendable (FallbackEvent) -> Void = { _ in }
+    ) throws
+        -> any FillBackend
+    {
         guard let endpoint = try endpoint(environment: environment) else { return try embedded() }
         let remote = try RemoteBackend(endpoint: endpoint, transport: transport)
         return FallbackBackend(primary: remote, fallback: fallbackToEmbedded ? embedded : nil, onEvent: onEvent)

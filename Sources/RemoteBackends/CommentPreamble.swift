@@ -11,14 +11,14 @@ enum CommentPreamble {
         let ext = name.split(separator: ".").count > 1 ? String(name.split(separator: ".").last!).lowercased() : ""
         switch ext {
         case "py", "pyi", "rb", "sh", "bash", "zsh", "yaml", "yml", "toml", "r", "pl", "ex", "exs", "jl", "nim",
-             "cmake", "dockerfile", "ps1", "tf":
+            "cmake", "dockerfile", "ps1", "tf":
             return "#"
         case "lua", "sql", "hs", "elm", "ada":
             return "--"
         case "lisp", "clj", "cljs", "el", "scm", "rkt":
             return ";;"
         case "c", "h", "cc", "cpp", "cxx", "hpp", "hh", "m", "mm", "swift", "js", "jsx", "mjs", "ts", "tsx", "go",
-             "rs", "java", "kt", "kts", "scala", "cs", "php", "dart", "zig", "proto", "groovy", "gradle", "v", "sv":
+            "rs", "java", "kt", "kts", "scala", "cs", "php", "dart", "zig", "proto", "groovy", "gradle", "v", "sv":
             return "//"
         default:
             return nil

@@ -48,10 +48,12 @@ public final class FallbackBackend: FillBackend {
     ///   - fallback: makes the fallback backend (nil: fail fast while the circuit is open).
     ///   - onEvent: called once per state change, from the filling thread.
     ///   - now: the clock the cooldown is measured on (tests move it instead of waiting).
-    public init(primary: any FillBackend, fallback: (@Sendable () throws -> any FillBackend)?,
-                failureThreshold: Int = 3, cooldown: Duration = .seconds(30),
-                onEvent: @escaping @Sendable (FallbackEvent) -> Void = { _ in },
-                now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
+    public init(
+        primary: any FillBackend, fallback: (@Sendable () throws -> any FillBackend)?,
+        failureThreshold: Int = 3, cooldown: Duration = .seconds(30),
+        onEvent: @escaping @Sendable (FallbackEvent) -> Void = { _ in },
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+    ) {
         self.now = now
         self.primary = primary
         self.makeFallback = fallback
@@ -71,8 +73,10 @@ public final class FallbackBackend: FillBackend {
         state.withLock { if case .closed = $0.circuit { return false } else { return true } }
     }
 
-    public func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
-                     cancellation: CancellationFlag) throws -> String {
+    public func fill(
+        _ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
+        cancellation: CancellationFlag
+    ) throws -> String {
         try routed(hole: hole) { backend, hole in
             try backend.fill(context, hole: hole, attempt: attempt, sampling: sampling, cancellation: cancellation)
         }
@@ -80,11 +84,14 @@ public final class FallbackBackend: FillBackend {
 
     /// The confidences come from whichever backend filled: the embedded fallback reports them, a remote primary
     /// does not.
-    public func scoredFill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt,
-                           sampling: SamplingSettings, cancellation: CancellationFlag) throws -> ScoredFill {
+    public func scoredFill(
+        _ context: InfillContext, hole: HolePlan, attempt: FillAttempt,
+        sampling: SamplingSettings, cancellation: CancellationFlag
+    ) throws -> ScoredFill {
         try routed(hole: hole) { backend, hole in
-            try backend.scoredFill(context, hole: hole, attempt: attempt, sampling: sampling,
-                                   cancellation: cancellation)
+            try backend.scoredFill(
+                context, hole: hole, attempt: attempt, sampling: sampling,
+                cancellation: cancellation)
         }
     }
 
@@ -146,8 +153,10 @@ public final class FallbackBackend: FillBackend {
         }
     }
 
-    private func withFallback<T>(hole: HolePlan, reason: String, primaryError: (any Error)? = nil,
-                                 _ body: (any FillBackend, HolePlan) throws -> T) throws -> T {
+    private func withFallback<T>(
+        hole: HolePlan, reason: String, primaryError: (any Error)? = nil,
+        _ body: (any FillBackend, HolePlan) throws -> T
+    ) throws -> T {
         guard makeFallback != nil else {
             throw primaryError ?? RemoteBackendError.circuitOpen(reason)
         }

@@ -1,7 +1,7 @@
 import Engine
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import Synchronization
 
@@ -14,8 +14,10 @@ public struct HTTPRequest: Sendable {
     /// The whole exchange must finish within this long.
     public var timeout: Duration
 
-    public init(method: String = "POST", url: URL, headers: [String: String] = [:], body: Data? = nil,
-                timeout: Duration) {
+    public init(
+        method: String = "POST", url: URL, headers: [String: String] = [:], body: Data? = nil,
+        timeout: Duration
+    ) {
         self.method = method
         self.url = url
         self.headers = headers
@@ -110,8 +112,10 @@ public final class URLSessionTransport: HTTPTransport {
         case .failure(let error as URLError):
             switch error.code {
             case .timedOut: throw RemoteBackendError.timeout(milliseconds: timeoutMs)
-            case .cancelled: throw cancellation.isCancelled ? EngineError.cancelled
-                : RemoteBackendError.connection("request cancelled")
+            case .cancelled:
+                throw cancellation.isCancelled
+                    ? EngineError.cancelled
+                    : RemoteBackendError.connection("request cancelled")
             default: throw RemoteBackendError.connection(error.localizedDescription)
             }
         case .failure(let error): throw RemoteBackendError.connection("\(error)")

@@ -16,8 +16,10 @@ public struct RemoteEndpoint: Sendable {
     public var timeout: Duration
     public var retry: RetryPolicy
 
-    public init(api: RemoteAPI, baseURL: URL, model: String? = nil, apiKey: String? = nil,
-                timeout: Duration = .seconds(5), retry: RetryPolicy = RetryPolicy()) {
+    public init(
+        api: RemoteAPI, baseURL: URL, model: String? = nil, apiKey: String? = nil,
+        timeout: Duration = .seconds(5), retry: RetryPolicy = RetryPolicy()
+    ) {
         self.api = api
         self.baseURL = baseURL
         self.model = model
@@ -48,12 +50,16 @@ public final class RemoteBackend: FillBackend {
     /// Waits between retries; injectable so tests need not sleep.
     private let pause: @Sendable (Duration, CancellationFlag) throws -> Void
 
-    public init(endpoint: RemoteEndpoint, transport: any HTTPTransport = URLSessionTransport(),
-                pause: (@Sendable (Duration, CancellationFlag) throws -> Void)? = nil) throws {
+    public init(
+        endpoint: RemoteEndpoint, transport: any HTTPTransport = URLSessionTransport(),
+        pause: (@Sendable (Duration, CancellationFlag) throws -> Void)? = nil
+    ) throws {
         guard let scheme = endpoint.baseURL.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              endpoint.baseURL.host != nil else {
-            throw RemoteBackendError.configuration("backend URL must be http(s)://host[:port]: "
-                                                   + "\(endpoint.baseURL.absoluteString)")
+            endpoint.baseURL.host != nil
+        else {
+            throw RemoteBackendError.configuration(
+                "backend URL must be http(s)://host[:port]: "
+                    + "\(endpoint.baseURL.absoluteString)")
         }
         if endpoint.api == .ollama, endpoint.model?.isEmpty ?? true {
             throw RemoteBackendError.configuration("the ollama backend needs a model name")
@@ -70,19 +76,24 @@ public final class RemoteBackend: FillBackend {
     public var tokenizer: Tokenizer? { nil }
     public var maskTokenID: Int? { nil }
 
-    public func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
-                     cancellation: CancellationFlag) throws -> String {
-        let parameters = FillParameters(maxTokens: attempt.holeTokens,
-                                        stop: hole.extent == .restOfLine ? ["\n"] : [],
-                                        temperature: attempt.temperature, seed: attempt.seed)
+    public func fill(
+        _ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
+        cancellation: CancellationFlag
+    ) throws -> String {
+        let parameters = FillParameters(
+            maxTokens: attempt.holeTokens,
+            stop: hole.extent == .restOfLine ? ["\n"] : [],
+            temperature: attempt.temperature, seed: attempt.seed)
         return try fill(context, parameters: parameters, cancellation: cancellation)
     }
 
     /// The fill for `context` with explicit request parameters.
     public func fill(_ context: InfillContext, parameters: FillParameters, cancellation: CancellationFlag) throws
-        -> String {
-        let body = try RequestCodec.body(endpoint.api, context: context, model: endpoint.model,
-                                         parameters: parameters)
+        -> String
+    {
+        let body = try RequestCodec.body(
+            endpoint.api, context: context, model: endpoint.model,
+            parameters: parameters)
         var headers = ["Content-Type": "application/json", "Accept": "application/json"]
         if let key = endpoint.apiKey, !key.isEmpty { headers["Authorization"] = "Bearer \(key)" }
         let request = HTTPRequest(url: endpoint.requestURL, headers: headers, body: body, timeout: endpoint.timeout)
@@ -109,8 +120,15 @@ public final class RemoteBackend: FillBackend {
         let deadline = ContinuousClock.now + duration
         while ContinuousClock.now < deadline {
             if cancellation.isCancelled { throw EngineError.cancelled }
-            Thread.sleep(forTimeInterval: min(0.01, max(0, Double((deadline - ContinuousClock.now)
-                .components.attoseconds) / 1e18 + Double((deadline - ContinuousClock.now).components.seconds))))
+            Thread.sleep(
+                forTimeInterval: min(
+                    0.01,
+                    max(
+                        0,
+                        Double(
+                            (deadline - ContinuousClock.now)
+                                .components.attoseconds) / 1e18
+                            + Double((deadline - ContinuousClock.now).components.seconds))))
         }
         if cancellation.isCancelled { throw EngineError.cancelled }
     }

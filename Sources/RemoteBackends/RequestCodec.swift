@@ -21,35 +21,41 @@ public struct FillParameters: Sendable, Equatable {
 /// Request bodies and response parsing for each ``RemoteAPI``, following each server's public API documentation.
 enum RequestCodec {
     static func body(_ api: RemoteAPI, context: InfillContext, model: String?, parameters p: FillParameters) throws
-        -> Data {
+        -> Data
+    {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let stop = p.stop.isEmpty ? nil : p.stop
         let temperature = Double(p.temperature)
         switch api {
         case .openAIFIM:
-            return try encoder.encode(OpenAIFIMRequest(
-                model: model, prompt: CommentPreamble.render(context) + context.prefix, suffix: context.suffix,
-                max_tokens: p.maxTokens, stop: stop, temperature: temperature, stream: false))
+            return try encoder.encode(
+                OpenAIFIMRequest(
+                    model: model, prompt: CommentPreamble.render(context) + context.prefix, suffix: context.suffix,
+                    max_tokens: p.maxTokens, stop: stop, temperature: temperature, stream: false))
         case .openAICompletions:
-            return try encoder.encode(OpenAICompletionsRequest(
-                model: model, prompt: CommentPreamble.render(context) + context.prefix, suffix: context.suffix,
-                max_tokens: p.maxTokens, stop: stop, temperature: temperature, seed: p.seed, stream: false))
+            return try encoder.encode(
+                OpenAICompletionsRequest(
+                    model: model, prompt: CommentPreamble.render(context) + context.prefix, suffix: context.suffix,
+                    max_tokens: p.maxTokens, stop: stop, temperature: temperature, seed: p.seed, stream: false))
         case .llamaCpp:
             // llama.cpp places `input_extra` before the FIM prefix (as repo-level file blocks when the model has
             // the tokens for them), in the order given: least relevant first, as the context has them.
-            return try encoder.encode(LlamaInfillRequest(
-                input_prefix: context.prefix, input_suffix: context.suffix,
-                input_extra: context.snippets.map { .init(filename: $0.path, text: $0.text) },
-                n_predict: p.maxTokens, stop: stop, temperature: temperature, seed: p.seed, cache_prompt: true,
-                stream: false))
+            return try encoder.encode(
+                LlamaInfillRequest(
+                    input_prefix: context.prefix, input_suffix: context.suffix,
+                    input_extra: context.snippets.map { .init(filename: $0.path, text: $0.text) },
+                    n_predict: p.maxTokens, stop: stop, temperature: temperature, seed: p.seed, cache_prompt: true,
+                    stream: false))
         case .ollama:
             // `raw` stays false: in raw mode Ollama skips the model's template, and the template is what places
             // the suffix; raw would silently turn the fill into a plain continuation.
-            return try encoder.encode(OllamaGenerateRequest(
-                model: model ?? "", prompt: CommentPreamble.render(context) + context.prefix, suffix: context.suffix,
-                raw: false, stream: false,
-                options: .init(num_predict: p.maxTokens, temperature: temperature, stop: stop, seed: p.seed)))
+            return try encoder.encode(
+                OllamaGenerateRequest(
+                    model: model ?? "", prompt: CommentPreamble.render(context) + context.prefix,
+                    suffix: context.suffix,
+                    raw: false, stream: false,
+                    options: .init(num_predict: p.maxTokens, temperature: temperature, stop: stop, seed: p.seed)))
         }
     }
 

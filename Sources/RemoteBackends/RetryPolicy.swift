@@ -13,8 +13,10 @@ public struct RetryPolicy: Sendable, Equatable {
     /// completion that arrives many seconds later is useless.
     public var maxRetryAfter: Duration
 
-    public init(maxAttempts: Int = 3, baseDelay: Duration = .milliseconds(100), maxDelay: Duration = .seconds(1),
-                maxRetryAfter: Duration = .seconds(3)) {
+    public init(
+        maxAttempts: Int = 3, baseDelay: Duration = .milliseconds(100), maxDelay: Duration = .seconds(1),
+        maxRetryAfter: Duration = .seconds(3)
+    ) {
         self.maxAttempts = max(1, maxAttempts)
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay

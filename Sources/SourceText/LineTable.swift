@@ -64,8 +64,10 @@ extension LineTable {
     /// that falls inside a character (the middle of a UTF-16 surrogate pair, say) snaps to that character's start.
     /// The line just past the last one (`line == lineCount`, what editors send for "end of document") means the end
     /// of the document. Lines beyond that, and negative values, are errors.
-    func offset(of position: LineColumn, encoding: PositionEncoding,
-                in bytes: UnsafeBufferPointer<UInt8>) throws(PositionError) -> Int {
+    func offset(
+        of position: LineColumn, encoding: PositionEncoding,
+        in bytes: UnsafeBufferPointer<UInt8>
+    ) throws(PositionError) -> Int {
         guard position.line >= 0, position.column >= 0 else { throw .negative(position) }
         if position.line >= lineStarts.count {
             if position.line == lineStarts.count { return bytes.count }
@@ -94,8 +96,10 @@ extension LineTable {
     }
 
     /// The line and column of a byte offset. Offsets inside a multi-byte character count from its start.
-    func position(ofOffset offset: Int, encoding: PositionEncoding,
-                  in bytes: UnsafeBufferPointer<UInt8>) throws(PositionError) -> LineColumn {
+    func position(
+        ofOffset offset: Int, encoding: PositionEncoding,
+        in bytes: UnsafeBufferPointer<UInt8>
+    ) throws(PositionError) -> LineColumn {
         guard offset >= 0, offset <= bytes.count else { throw .offsetOutOfRange(offset, length: bytes.count) }
         let line = self.line(containing: offset)
         let start = lineStarts[line]

@@ -82,8 +82,10 @@ public struct TextDocument: Sendable, Equatable {
     }
 
     /// The byte range of a position range.
-    public func byteRange(of range: ClosedRangeOfPositions,
-                          encoding: PositionEncoding) throws(TextChangeError) -> Range<Int> {
+    public func byteRange(
+        of range: ClosedRangeOfPositions,
+        encoding: PositionEncoding
+    ) throws(TextChangeError) -> Range<Int> {
         do {
             let start = try offset(of: range.start, encoding: encoding)
             let end = try offset(of: range.end, encoding: encoding)
@@ -102,8 +104,10 @@ public struct TextDocument: Sendable, Equatable {
     /// is unchanged and the error says which.
     /// Returns the changes as byte edits, in order, each relative to the text the previous one left.
     @discardableResult
-    public mutating func apply(_ changes: [TextChange], version newVersion: Int,
-                               encoding: PositionEncoding) throws(TextChangeError) -> [AppliedTextChange] {
+    public mutating func apply(
+        _ changes: [TextChange], version newVersion: Int,
+        encoding: PositionEncoding
+    ) throws(TextChangeError) -> [AppliedTextChange] {
         var copy = self
         var applied: [AppliedTextChange] = []
         for change in changes {
@@ -115,7 +119,8 @@ public struct TextDocument: Sendable, Equatable {
     }
 
     private mutating func apply(_ change: TextChange, encoding: PositionEncoding) throws(TextChangeError)
-        -> AppliedTextChange {
+        -> AppliedTextChange
+    {
         guard let range = change.range else {
             bytes = Array(change.text.utf8)
             lines = LineTable(bytes)

@@ -63,7 +63,8 @@ struct BPEModel: Sendable {
         var queue = MergeQueue()
         for index in 0..<(count - 1) {
             if let merge = merges[Self.pairKey(symbols[index], symbols[index + 1])] {
-                queue.push(rank: UInt32(merge >> 32), position: UInt32(index), mergedID: Int32(truncatingIfNeeded: merge))
+                queue.push(
+                    rank: UInt32(merge >> 32), position: UInt32(index), mergedID: Int32(truncatingIfNeeded: merge))
             }
         }
         while let top = queue.pop() {
@@ -71,7 +72,8 @@ struct BPEModel: Sendable {
             guard alive[position], next[position] >= 0 else { continue }
             let right = Int(next[position])
             guard let merge = merges[Self.pairKey(symbols[position], symbols[right])],
-                  Int32(truncatingIfNeeded: merge) == top.mergedID else { continue }
+                Int32(truncatingIfNeeded: merge) == top.mergedID
+            else { continue }
             symbols[position] = top.mergedID
             alive[right] = false
             next[position] = next[right]
@@ -79,13 +81,16 @@ struct BPEModel: Sendable {
             if previous[position] >= 0 {
                 let left = Int(previous[position])
                 if let merge = merges[Self.pairKey(symbols[left], symbols[position])] {
-                    queue.push(rank: UInt32(merge >> 32), position: UInt32(left), mergedID: Int32(truncatingIfNeeded: merge))
+                    queue.push(
+                        rank: UInt32(merge >> 32), position: UInt32(left), mergedID: Int32(truncatingIfNeeded: merge))
                 }
             }
             if next[position] >= 0 {
                 let following = Int(next[position])
                 if let merge = merges[Self.pairKey(symbols[position], symbols[following])] {
-                    queue.push(rank: UInt32(merge >> 32), position: UInt32(position), mergedID: Int32(truncatingIfNeeded: merge))
+                    queue.push(
+                        rank: UInt32(merge >> 32), position: UInt32(position),
+                        mergedID: Int32(truncatingIfNeeded: merge))
                 }
             }
         }

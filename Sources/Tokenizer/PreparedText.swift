@@ -31,8 +31,10 @@ struct PreparedText {
     }
 
     func withBuffers<Result>(
-        _ body: (UnsafeBufferPointer<Unicode.Scalar>, UnsafeBufferPointer<ScalarClass>,
-                 UnsafeBufferPointer<Int>, UnsafeBufferPointer<UInt8>) throws -> Result
+        _ body: (
+            UnsafeBufferPointer<Unicode.Scalar>, UnsafeBufferPointer<ScalarClass>,
+            UnsafeBufferPointer<Int>, UnsafeBufferPointer<UInt8>
+        ) throws -> Result
     ) rethrows -> Result {
         try scalars.withUnsafeBufferPointer { scalars in
             try classes.withUnsafeBufferPointer { classes in

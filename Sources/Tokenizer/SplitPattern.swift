@@ -110,7 +110,8 @@ struct SplitPattern: Sendable {
         default: break
         }
         if alternative.hasPrefix(#"\p{N}{1,"#), alternative.hasSuffix("}"),
-           let count = Int(alternative.dropFirst(8).dropLast()), count >= 1 {
+            let count = Int(alternative.dropFirst(8).dropLast()), count >= 1
+        {
             return .numbers(prefix: .none, maxCount: count)
         }
         if alternative.hasPrefix("(?i:"), alternative.hasSuffix(")") {
@@ -256,7 +257,8 @@ extension SplitPattern {
                     let value = input.scalars[start + offset].value
                     let base = (span.lowerBound + offset) * foldWidth
                     if value != input.literals[base] && value != input.literals[base + 1]
-                        && value != input.literals[base + 2] {
+                        && value != input.literals[base + 2]
+                    {
                         matches = false
                         break
                     }

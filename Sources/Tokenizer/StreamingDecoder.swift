@@ -65,13 +65,14 @@ public struct StreamingDecoder: Sendable {
                 guard have < needed else { return count }
                 if have >= 2 {
                     let second = bytes[start + 1]
-                    let allowed: ClosedRange<UInt8> = switch byte {
-                    case 0xE0: 0xA0...0xBF
-                    case 0xED: 0x80...0x9F
-                    case 0xF0: 0x90...0xBF
-                    case 0xF4: 0x80...0x8F
-                    default: 0x80...0xBF
-                    }
+                    let allowed: ClosedRange<UInt8> =
+                        switch byte {
+                        case 0xE0: 0xA0...0xBF
+                        case 0xED: 0x80...0x9F
+                        case 0xF0: 0x90...0xBF
+                        case 0xF4: 0x80...0x8F
+                        default: 0x80...0xBF
+                        }
                     guard allowed.contains(second) else { return count }
                 }
                 return start

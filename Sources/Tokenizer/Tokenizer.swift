@@ -169,7 +169,8 @@ public final class Tokenizer: Sendable {
                 case let .token(id):
                     output.append(id)
                 case let .text(range):
-                    encodePlain(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self), into: &output)
+                    encodePlain(
+                        String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self), into: &output)
                 }
             }
         }
@@ -205,10 +206,14 @@ public final class Tokenizer: Sendable {
         text.withBuffers { scalars, classes, offsets, bytes in
             if let byteLevelSplit {
                 byteLevelSplit.forEachPiece(scalars: scalars, classes: classes, in: piece) { word in
-                    encodeWord(UnsafeBufferPointer(rebasing: bytes[offsets[word.lowerBound]..<offsets[word.upperBound]]), into: &output)
+                    encodeWord(
+                        UnsafeBufferPointer(rebasing: bytes[offsets[word.lowerBound]..<offsets[word.upperBound]]),
+                        into: &output)
                 }
             } else {
-                encodeWord(UnsafeBufferPointer(rebasing: bytes[offsets[piece.lowerBound]..<offsets[piece.upperBound]]), into: &output)
+                encodeWord(
+                    UnsafeBufferPointer(rebasing: bytes[offsets[piece.lowerBound]..<offsets[piece.upperBound]]),
+                    into: &output)
             }
         }
     }

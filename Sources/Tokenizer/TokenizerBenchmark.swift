@@ -38,8 +38,9 @@ public enum TokenizerBenchmark {
             let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
             return seconds > 0 ? Double(bytes) / seconds / 1e6 : .infinity
         }
-        return Result(bytes: bytes, tokens: ids.count, coldMegabytesPerSecond: rate(cold),
-                      warmMegabytesPerSecond: rate(warm), decodeMegabytesPerSecond: rate(decode))
+        return Result(
+            bytes: bytes, tokens: ids.count, coldMegabytesPerSecond: rate(cold),
+            warmMegabytesPerSecond: rate(warm), decodeMegabytesPerSecond: rate(decode))
     }
 
     /// Code-like text of about `byteCount` bytes (Swift, Python and C in turn, with comments in several scripts),
@@ -52,13 +53,16 @@ public enum TokenizerBenchmark {
             let name = "value\(index % 997)"
             switch index % 4 {
             case 0:
-                text += "func compute\(index)(_ \(name): Int) -> Int {\n    // Sum the squares up to \(name).\n"
+                text +=
+                    "func compute\(index)(_ \(name): Int) -> Int {\n    // Sum the squares up to \(name).\n"
                     + "    return (0..<\(name)).reduce(0) { $0 + $1 * $1 }\n}\n\n"
             case 1:
-                text += "def load_\(index)(path, \(name)=None):\n    \"\"\"Read the file; 読み込み.\"\"\"\n"
+                text +=
+                    "def load_\(index)(path, \(name)=None):\n    \"\"\"Read the file; 読み込み.\"\"\"\n"
                     + "    with open(path, encoding=\"utf-8\") as handle:\n        return handle.read()[:\(index)]\n\n"
             case 2:
-                text += "static int scale_\(index)(int \(name)) {\n\t/* Échelle: ×\(index % 10) */\n"
+                text +=
+                    "static int scale_\(index)(int \(name)) {\n\t/* Échelle: ×\(index % 10) */\n"
                     + "\treturn \(name) * \(index % 10) + 0x\(String(index, radix: 16));\n}\n\n"
             default:
                 text += "const item\(index) = items.map((x) => x.\(name) ?? \"Привет, мир\"); // 🚀 done\n\n"

@@ -173,7 +173,8 @@ private struct Reader {
                 throw .inconsistentModel(path: path, reason: "merge \(rank) uses a token missing from the vocabulary")
             }
             guard let mergedID = vocabulary[String(left + right)] else {
-                throw .inconsistentModel(path: path, reason: "merge \(rank) makes '\(left + right)', not in the vocabulary")
+                throw .inconsistentModel(
+                    path: path, reason: "merge \(rank) makes '\(left + right)', not in the vocabulary")
             }
             merges[BPEModel.pairKey(leftID, rightID)] = UInt64(rank) << 32 | UInt64(UInt32(bitPattern: mergedID))
         }
@@ -204,11 +205,13 @@ private struct Reader {
             guard id >= 0, id <= Int(Int32.max) else { throw invalid("added token '\(content)' has id \(id)") }
             let special = bool(entry, "special", default: false)
             // The library keeps the vocabulary's id when the content is already a vocabulary token.
-            result.append(AddedToken(
-                content: content, id: vocabulary[content].map(Int.init) ?? id, isSpecial: special,
-                stripsLeft: bool(entry, "lstrip", default: false), stripsRight: bool(entry, "rstrip", default: false),
-                isSingleWord: bool(entry, "single_word", default: false),
-                isNormalized: bool(entry, "normalized", default: !special)))
+            result.append(
+                AddedToken(
+                    content: content, id: vocabulary[content].map(Int.init) ?? id, isSpecial: special,
+                    stripsLeft: bool(entry, "lstrip", default: false),
+                    stripsRight: bool(entry, "rstrip", default: false),
+                    isSingleWord: bool(entry, "single_word", default: false),
+                    isNormalized: bool(entry, "normalized", default: !special)))
         }
         return result
     }

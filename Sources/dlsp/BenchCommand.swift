@@ -8,15 +8,22 @@ import Tokenizer
 /// `dlsp bench engine|tokenizer`: figures, not pass/fail; each run measures its own baseline (sgemm's GFLOP/s).
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks that print figures.", subcommands: [EngineBench.self, TypingBench.self, KernelsBench.self, TokenizerBench.self, SyntaxBench.self, InfillBench.self,
-                                                                BenchServe.self])
+        abstract: "Benchmarks that print figures.",
+        subcommands: [
+            EngineBench.self, TypingBench.self, KernelsBench.self, TokenizerBench.self, SyntaxBench.self,
+            InfillBench.self,
+            BenchServe.self,
+        ])
 
     struct EngineBench: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "engine",
             abstract: "ms per denoising step and per fill (1,024 tokens of context, 32-token hole, 16 steps), "
                 + "with and without the cache; full-forward GFLOP/s beside sgemm's; peak RSS.")
-        @Option(help: "A model (directory, .gguf or pulled ORG/NAME) to measure instead of the default model's shape with random weights.")
+        @Option(
+            help:
+                "A model (directory, .gguf or pulled ORG/NAME) to measure instead of the default model's shape with random weights."
+        )
         var model: String?
         @Flag(help: "Skip the Open-dCoder-0.5B-shaped model (it takes minutes).") var small = false
         @Option(help: "Threads for OpenBLAS and the engine's kernels.") var threads = 2
@@ -30,8 +37,9 @@ struct Bench: ParsableCommand {
                 case .failure(let error): throw ValidationError(error.description)
                 }
             }
-            let figures = try EngineBenchmark.standard(modelPath: modelPath, includeLarge: !small, threads: threads,
-                                                       repeats: repeats)
+            let figures = try EngineBenchmark.standard(
+                modelPath: modelPath, includeLarge: !small, threads: threads,
+                repeats: repeats)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -39,17 +47,18 @@ struct Bench: ParsableCommand {
                 return
             }
             for f in figures {
-                print("""
-                \(f.model): \(f.parameters / 1000) k parameters, \(f.threads) threads, context \(f.contextTokens), hole \(f.holeTokens), \(f.steps) steps
-                  fill     cached p50 \(fmt(f.fillMsCached)) ms (best \(fmt(f.fillMsCachedBest)))   uncached p50 \(fmt(f.fillMsUncached)) ms (best \(fmt(f.fillMsUncachedBest)))   cache speed-up \(fmt(f.cacheSpeedup))×
-                  typing   after a fill \(f.typedTokens) tokens shorter, reusing its K/V: p50 \(fmt(f.fillMsReused)) ms   speed-up over cached \(fmt(f.reuseSpeedup))×   tokens agreeing with a fresh fill \(fmt(f.reuseAgreement * 100))%
-                           first forward \(fmt(f.reusedFirstForwardMs)) ms + step forwards \(fmt(f.reusedStepForwardsMs)) ms + LM head \(fmt(f.reusedLogitsMs)) ms + sampling \(fmt(f.reusedSamplingMs)) ms
-                  batch    two requests' hole rows stacked in one forward instead of two forwards: \(fmt(f.batchOfTwoGain))× throughput
-                  step     cached \(fmt(f.stepMsCached)) ms   uncached \(fmt(f.stepMsUncached)) ms   hole-only step \(fmt(f.partialStepMs)) ms
-                  forward  full canvas \(fmt(f.fullForwardMs)) ms = \(fmt(f.fullForwardGFLOPs)) GFLOP/s   sgemm \(fmt(f.sgemmGFLOPs)) GFLOP/s   ratio \(fmt(f.fractionOfSgemm * 100))%
-                  kernels  \(f.kernels); the same through OpenBLAS alone: cached fill \(fmt(f.sgemmPathFillMsCached)) ms (\(fmt(f.sgemmPathFillMsCached / f.fillMsCached))×), typing \(fmt(f.sgemmPathFillMsReused)) ms (\(fmt(f.sgemmPathFillMsReused / f.fillMsReused))×), full forward \(fmt(f.sgemmPathFullForwardMs)) ms (\(fmt(f.sgemmPathFullForwardMs / f.fullForwardMs))×)
-                  RSS      \(fmt(f.rssMiB)) MiB after the measurements, peak \(fmt(f.peakRSSMiB)) MiB
-                """)
+                print(
+                    """
+                    \(f.model): \(f.parameters / 1000) k parameters, \(f.threads) threads, context \(f.contextTokens), hole \(f.holeTokens), \(f.steps) steps
+                      fill     cached p50 \(fmt(f.fillMsCached)) ms (best \(fmt(f.fillMsCachedBest)))   uncached p50 \(fmt(f.fillMsUncached)) ms (best \(fmt(f.fillMsUncachedBest)))   cache speed-up \(fmt(f.cacheSpeedup))×
+                      typing   after a fill \(f.typedTokens) tokens shorter, reusing its K/V: p50 \(fmt(f.fillMsReused)) ms   speed-up over cached \(fmt(f.reuseSpeedup))×   tokens agreeing with a fresh fill \(fmt(f.reuseAgreement * 100))%
+                               first forward \(fmt(f.reusedFirstForwardMs)) ms + step forwards \(fmt(f.reusedStepForwardsMs)) ms + LM head \(fmt(f.reusedLogitsMs)) ms + sampling \(fmt(f.reusedSamplingMs)) ms
+                      batch    two requests' hole rows stacked in one forward instead of two forwards: \(fmt(f.batchOfTwoGain))× throughput
+                      step     cached \(fmt(f.stepMsCached)) ms   uncached \(fmt(f.stepMsUncached)) ms   hole-only step \(fmt(f.partialStepMs)) ms
+                      forward  full canvas \(fmt(f.fullForwardMs)) ms = \(fmt(f.fullForwardGFLOPs)) GFLOP/s   sgemm \(fmt(f.sgemmGFLOPs)) GFLOP/s   ratio \(fmt(f.fractionOfSgemm * 100))%
+                      kernels  \(f.kernels); the same through OpenBLAS alone: cached fill \(fmt(f.sgemmPathFillMsCached)) ms (\(fmt(f.sgemmPathFillMsCached / f.fillMsCached))×), typing \(fmt(f.sgemmPathFillMsReused)) ms (\(fmt(f.sgemmPathFillMsReused / f.fillMsReused))×), full forward \(fmt(f.sgemmPathFullForwardMs)) ms (\(fmt(f.sgemmPathFullForwardMs / f.fullForwardMs))×)
+                      RSS      \(fmt(f.rssMiB)) MiB after the measurements, peak \(fmt(f.peakRSSMiB)) MiB
+                    """)
             }
         }
     }
@@ -88,8 +97,10 @@ struct Bench: ParsableCommand {
                 guard let n = Int(piece), n > 0 else { throw ValidationError("'\(piece)' is not a step count") }
                 return n
             }
-            let shapes = ["open-dcoder": (EngineBenchmark.openDCoderShape(), "open-dcoder-0.5B-shape (random)"),
-                          "coda": (EngineBenchmark.codaShape(), "coda-1.7B-shape (random)")]
+            let shapes = [
+                "open-dcoder": (EngineBenchmark.openDCoderShape(), "open-dcoder-0.5B-shape (random)"),
+                "coda": (EngineBenchmark.codaShape(), "coda-1.7B-shape (random)"),
+            ]
             guard let (shapeConfig, shapeName) = shapes[shape] else {
                 throw ValidationError("--shape must be open-dcoder or coda")
             }
@@ -106,15 +117,17 @@ struct Bench: ParsableCommand {
                 }
                 let window = min(context, engine.config.maxPositions - hole)
                 for n in stepCounts {
-                    let f = try TypingBenchmark.run(engine: engine, name: name, context: window, hole: hole, steps: n,
-                                                    keystrokes: keystrokes, coldRepeats: coldRepeats)
+                    let f = try TypingBenchmark.run(
+                        engine: engine, name: name, context: window, hole: hole, steps: n,
+                        keystrokes: keystrokes, coldRepeats: coldRepeats)
                     figures.append(f)
                     if !json {
-                        print("""
-                        \(f.model), weights \(f.weights), kernels \(f.kernels), \(f.threads) threads: context \(f.contextTokens), hole \(f.holeTokens), \(f.steps) steps
-                          typing  p50 \(fmt(f.typingMsP50)) ms   p95 \(fmt(f.typingMsP95)) ms   (\(f.keystrokes) keystrokes)   cold \(fmt(f.coldMs)) ms
-                                  first forward \(fmt(f.firstForwardMs)) + step forwards \(fmt(f.stepForwardsMs)) + LM head \(fmt(f.logitsMs)) + sampling \(fmt(f.samplingMs)) ms   RSS \(fmt(f.rssMiB)) MiB
-                        """)
+                        print(
+                            """
+                            \(f.model), weights \(f.weights), kernels \(f.kernels), \(f.threads) threads: context \(f.contextTokens), hole \(f.holeTokens), \(f.steps) steps
+                              typing  p50 \(fmt(f.typingMsP50)) ms   p95 \(fmt(f.typingMsP95)) ms   (\(f.keystrokes) keystrokes)   cold \(fmt(f.coldMs)) ms
+                                      first forward \(fmt(f.firstForwardMs)) + step forwards \(fmt(f.stepForwardsMs)) + LM head \(fmt(f.logitsMs)) + sampling \(fmt(f.samplingMs)) ms   RSS \(fmt(f.rssMiB)) MiB
+                            """)
                     }
                 }
             }
@@ -131,8 +144,10 @@ struct Bench: ParsableCommand {
             commandName: "kernels",
             abstract: "GFLOP/s of the engine's C kernels beside OpenBLAS on a forward pass's shapes.")
         @Option(help: "Threads for OpenBLAS and the engine's kernels.") var threads = 2
-        @Flag(help: ArgumentHelp("Instead: the Open-dCoder-0.5B shape's products in every panel format (f32, bf16, "
-                                 + "8-bit) on every instruction set the CPU has.")) var panels = false
+        @Flag(
+            help: ArgumentHelp(
+                "Instead: the Open-dCoder-0.5B shape's products in every panel format (f32, bf16, "
+                    + "8-bit) on every instruction set the CPU has.")) var panels = false
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
@@ -148,7 +163,9 @@ struct Bench: ParsableCommand {
                 for r in rows {
                     let label = "\(r.product) × \(r.rows) rows".padding(toLength: 30, withPad: " ", startingAt: 0)
                     let how = "\(r.format) \(r.kernels)".padding(toLength: 18, withPad: " ", startingAt: 0)
-                    print("  \(label) \(how) \(fmt(r.milliseconds)) ms   \(fmt(r.gflops)) GFLOP/s   weights \(fmt(r.weightGBs)) GB/s")
+                    print(
+                        "  \(label) \(how) \(fmt(r.milliseconds)) ms   \(fmt(r.gflops)) GFLOP/s   weights \(fmt(r.weightGBs)) GB/s"
+                    )
                 }
                 return
             }
@@ -161,7 +178,9 @@ struct Bench: ParsableCommand {
             }
             print("kernels: \(KernelISA.active), \(threads) threads; GFLOP/s, fastest of the repeats")
             for r in rows {
-                print("  \(r.name.padding(toLength: 44, withPad: " ", startingAt: 0)) kernel \(fmt(r.kernelGFLOPs))   sgemm \(fmt(r.sgemmGFLOPs))   \(fmt(r.kernelGFLOPs / r.sgemmGFLOPs))×")
+                print(
+                    "  \(r.name.padding(toLength: 44, withPad: " ", startingAt: 0)) kernel \(fmt(r.kernelGFLOPs))   sgemm \(fmt(r.sgemmGFLOPs))   \(fmt(r.kernelGFLOPs / r.sgemmGFLOPs))×"
+                )
             }
         }
     }
@@ -174,7 +193,9 @@ struct Bench: ParsableCommand {
 
         func run() throws {
             let path: String
-            if let tokenizer { path = tokenizer } else {
+            if let tokenizer {
+                path = tokenizer
+            } else {
                 path = try Model.load(nil).source + "/tokenizer.json"
             }
             let loaded = try Tokenizer(contentsOf: path)
@@ -201,11 +222,15 @@ extension Bench {
             let root = URL(fileURLWithPath: workspace ?? url.deletingLastPathComponent().path)
             let index = WorkspaceIndex(registry: registry)
             let summary = index.index(roots: [root])
-            print("index      \(summary.files) files, \(summary.definitions) definitions, \(summary.bytes / 1024) KiB in \(String(format: "%.2f", summary.seconds)) s")
+            print(
+                "index      \(summary.files) files, \(summary.definitions) definitions, \(summary.bytes / 1024) KiB in \(String(format: "%.2f", summary.seconds)) s"
+            )
             print("reparse    \(try SyntaxBenchmark.incrementalReparse(text: text, language: language))")
             let builder = ContextBuilder(registry: registry, index: index)
             let path = index.relativePath(for: url) ?? url.lastPathComponent
-            print("context    \(try SyntaxBenchmark.contextBuilding(text: text, path: path, language: language, builder: builder))")
+            print(
+                "context    \(try SyntaxBenchmark.contextBuilding(text: text, path: path, language: language, builder: builder))"
+            )
         }
     }
 }

@@ -5,7 +5,7 @@ import LanguageServer
 import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The `dlsp` command: with no subcommand it runs the language server on stdio, which is what editors launch.
@@ -14,8 +14,10 @@ struct DLSP: ParsableCommand {
         commandName: "dlsp",
         abstract: "A code-completion language server driven by a diffusion language model.",
         version: DLSPVersion.current,
-        subcommands: [LSP.self, Complete.self, Model.self, Bench.self, Serve.self, Grammars.self,
-                      Doctor.self, SettingsList.self],
+        subcommands: [
+            LSP.self, Complete.self, Model.self, Bench.self, Serve.self, Grammars.self,
+            Doctor.self, SettingsList.self,
+        ],
         defaultSubcommand: LSP.self)
 }
 

@@ -13,11 +13,14 @@ struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check the installation: binary, grammars, model, OpenBLAS threads; say how to fix what is wrong.")
 
-    @Option(help: "Model directory, .gguf file or pulled ORG/NAME to check (default: what the server finds, as `dlsp` does).")
+    @Option(
+        help:
+            "Model directory, .gguf file or pulled ORG/NAME to check (default: what the server finds, as `dlsp` does).")
     var model: String?
     @Option(help: "OpenBLAS threads to load the model with (the server's default is 2).")
     var threads = 2
-    @Option(help: "Folder of the compiled grammars (default: $DLSP_GRAMMAR_DIR, else .cache/grammars beside Grammars/).")
+    @Option(
+        help: "Folder of the compiled grammars (default: $DLSP_GRAMMAR_DIR, else .cache/grammars beside Grammars/).")
     var grammarDir: String?
 
     func run() throws {
@@ -45,19 +48,24 @@ struct Doctor: ParsableCommand {
             .map { URL(fileURLWithPath: String($0)).appendingPathComponent("dlsp").path }
             .first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let onPath else {
-            report.warn("PATH", "`dlsp` is not on PATH, so the configurations in EditorConfigs/ that run `dlsp` by name "
-                        + "will not start it",
-                        fix: "export PATH=\"\(URL(fileURLWithPath: executable).deletingLastPathComponent().path):$PATH\" "
-                        + "(or set the editor's command / DLSP_BIN to \(executable))")
+            report.warn(
+                "PATH",
+                "`dlsp` is not on PATH, so the configurations in EditorConfigs/ that run `dlsp` by name "
+                    + "will not start it",
+                fix: "export PATH=\"\(URL(fileURLWithPath: executable).deletingLastPathComponent().path):$PATH\" "
+                    + "(or set the editor's command / DLSP_BIN to \(executable))")
             return
         }
         let resolved = URL(fileURLWithPath: onPath).resolvingSymlinksInPath().path
         if resolved == executable {
             report.ok("PATH", "`dlsp` on PATH is this binary")
         } else {
-            report.warn("PATH", "`dlsp` on PATH is \(resolved), not this binary: editors that run `dlsp` by name start "
-                        + "that one", fix: "put \(URL(fileURLWithPath: executable).deletingLastPathComponent().path) "
-                        + "first on PATH, or give editors the full path")
+            report.warn(
+                "PATH",
+                "`dlsp` on PATH is \(resolved), not this binary: editors that run `dlsp` by name start "
+                    + "that one",
+                fix: "put \(URL(fileURLWithPath: executable).deletingLastPathComponent().path) "
+                    + "first on PATH, or give editors the full path")
         }
     }
 
@@ -68,9 +76,11 @@ struct Doctor: ParsableCommand {
         do {
             locations = try GrammarLocations.resolve(libraryDirectoryOverride: grammarDir)
         } catch {
-            report.warn("grammars", "\(error); every language gets plain-text context (completions still work, "
-                        + "with less context)",
-                        fix: "run dlsp from its repository or set DLSP_GRAMMARS_MANIFEST to Grammars/manifest.json")
+            report.warn(
+                "grammars",
+                "\(error); every language gets plain-text context (completions still work, "
+                    + "with less context)",
+                fix: "run dlsp from its repository or set DLSP_GRAMMARS_MANIFEST to Grammars/manifest.json")
             return
         }
         let manifest: GrammarManifest
@@ -91,13 +101,15 @@ struct Doctor: ParsableCommand {
                 report.ok("  " + outcome.language, "ABI \(abi)")
             case .failed(let error):
                 missing.append(outcome.language)
-                report.warn("  " + outcome.language, "\(error); \(outcome.language) files get plain-text context",
-                            fix: nil)
+                report.warn(
+                    "  " + outcome.language, "\(error); \(outcome.language) files get plain-text context",
+                    fix: nil)
             }
         }
         if !missing.isEmpty {
-            report.advise("fix: dlsp grammars install \(missing.joined(separator: " "))"
-                          + (grammarDir.map { " --grammar-dir \($0)" } ?? ""))
+            report.advise(
+                "fix: dlsp grammars install \(missing.joined(separator: " "))"
+                    + (grammarDir.map { " --grammar-dir \($0)" } ?? ""))
         }
     }
 
@@ -109,12 +121,14 @@ struct Doctor: ParsableCommand {
         let elsewhere = FileManager.default.temporaryDirectory.path
         // The server looks from its real location (/proc/self/exe), so the name an editor starts it by does not
         // matter; only the folder it is started from changes.
-        let fromElsewhere = try? GrammarLocations.resolve(libraryDirectoryOverride: grammarDir,
-                                                          currentDirectory: elsewhere,
-                                                          executablePath: ModelLocator.executablePath())
+        let fromElsewhere = try? GrammarLocations.resolve(
+            libraryDirectoryOverride: grammarDir,
+            currentDirectory: elsewhere,
+            executablePath: ModelLocator.executablePath())
         if fromElsewhere?.manifestURL != found.manifestURL {
-            report.warn("  editors", "a server started from another folder does not find \(found.manifestURL.path)",
-                        fix: "set DLSP_GRAMMARS_MANIFEST=\(found.manifestURL.path) in the editor's environment")
+            report.warn(
+                "  editors", "a server started from another folder does not find \(found.manifestURL.path)",
+                fix: "set DLSP_GRAMMARS_MANIFEST=\(found.manifestURL.path) in the editor's environment")
         } else {
             report.ok("  editors", "found from any folder, by full path or by name")
         }
@@ -127,9 +141,10 @@ struct Doctor: ParsableCommand {
         switch ModelLocator.locate(explicit: model) {
         case .success(let found): path = found
         case .failure(let error):
-            report.fail("model", error.description,
-                        fix: "run dlsp from its repository build (Models/default), set DLSP_MODEL, or pass "
-                        + "initializationOptions.model.path")
+            report.fail(
+                "model", error.description,
+                fix: "run dlsp from its repository build (Models/default), set DLSP_MODEL, or pass "
+                    + "initializationOptions.model.path")
             return
         }
         let engine: Engine
@@ -137,73 +152,94 @@ struct Doctor: ParsableCommand {
         do {
             engine = try Engine.load(directory: path, threads: threads)
         } catch {
-            report.fail("model", "\(path) does not load: \(error)",
-                        fix: "check the files (config.json, model.safetensors, tokenizer.json); re-export or re-fetch "
-                        + "the model (git checkout Models/default for the default one)")
+            report.fail(
+                "model", "\(path) does not load: \(error)",
+                fix: "check the files (config.json, model.safetensors, tokenizer.json); re-export or re-fetch "
+                    + "the model (git checkout Models/default for the default one)")
             return
         }
         let info = engine.info
-        report.ok("model", "\(path) (\(info.family), \(String(format: "%.2f", Double(info.parameters) / 1e6)) M "
-                  + "parameters, \(info.dtypes)) loaded in \(String(format: "%.0f", milliseconds(since: started))) ms")
+        report.ok(
+            "model",
+            "\(path) (\(info.family), \(String(format: "%.2f", Double(info.parameters) / 1e6)) M "
+                + "parameters, \(info.dtypes)) loaded in \(String(format: "%.0f", milliseconds(since: started))) ms")
         defer {
             checkThreads(&report)
             checkKernels(&report)
         }
 
         let text = Array("def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return \n".utf8)
-        let request = CompletionRequest(uri: "file:///doctor/check.py", path: "check.py", languageID: "python",
-                                        text: text, cursor: text.count - 1)
+        let request = CompletionRequest(
+            uri: "file:///doctor/check.py", path: "check.py", languageID: "python",
+            text: text, cursor: text.count - 1)
         let fillStarted = ContinuousClock.now
         do {
             let service = try CompletionService(engine: engine)
-            let suggestions = try service.complete(request, context: PlainTextContext(), settings: CompletionSettings(),
-                                                   cancellation: CancellationFlag())
+            let suggestions = try service.complete(
+                request, context: PlainTextContext(), settings: CompletionSettings(),
+                cancellation: CancellationFlag())
             let elapsed = milliseconds(since: fillStarted)
             if let first = suggestions.first {
-                report.ok("  fill", "`return ` + \(first.text.debugDescription) in \(String(format: "%.0f", elapsed)) ms")
+                report.ok(
+                    "  fill", "`return ` + \(first.text.debugDescription) in \(String(format: "%.0f", elapsed)) ms")
             } else {
-                report.warn("  fill", String(format: "the model ran (%.0f ms) but offered nothing for `return ` in a "
-                                             + "small Python file: it is weak or undertrained, so editors will often "
-                                             + "get empty completions", elapsed),
-                            fix: "use a better-trained model (DLSP_MODEL or initializationOptions.model.path)")
+                report.warn(
+                    "  fill",
+                    String(
+                        format: "the model ran (%.0f ms) but offered nothing for `return ` in a "
+                            + "small Python file: it is weak or undertrained, so editors will often "
+                            + "get empty completions", elapsed),
+                    fix: "use a better-trained model (DLSP_MODEL or initializationOptions.model.path)")
             }
         } catch {
-            report.fail("  fill", "the model loaded but a fill failed: \(error)",
-                        fix: "the model files are inconsistent (tokenizer and weights); re-export the model")
+            report.fail(
+                "  fill", "the model loaded but a fill failed: \(error)",
+                fix: "the model files are inconsistent (tokenizer and weights); re-export the model")
         }
     }
 
     private func checkThreads(_ report: inout DoctorReport) {
         let actual = matrixThreads()
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let variable = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].map { ", OPENBLAS_NUM_THREADS=\($0)" } ?? ""
+        let variable =
+            ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].map { ", OPENBLAS_NUM_THREADS=\($0)" } ?? ""
         if actual == threads {
             report.ok("threads", "OpenBLAS uses \(actual) of \(cores) cores\(variable)")
         } else if actual < threads {
-            report.warn("threads", "OpenBLAS uses \(actual) thread(s), \(threads) requested (\(cores) cores\(variable)): "
-                        + "this OpenBLAS build is limited to \(actual)",
-                        fix: "install the threaded OpenBLAS (apt-get install libopenblas0-pthread) and unset "
-                        + "OPENBLAS_NUM_THREADS")
+            report.warn(
+                "threads",
+                "OpenBLAS uses \(actual) thread(s), \(threads) requested (\(cores) cores\(variable)): "
+                    + "this OpenBLAS build is limited to \(actual)",
+                fix: "install the threaded OpenBLAS (apt-get install libopenblas0-pthread) and unset "
+                    + "OPENBLAS_NUM_THREADS")
         } else {
-            report.warn("threads", "OpenBLAS uses \(actual) threads, \(threads) requested (\(cores) cores\(variable))",
-                        fix: "set initializationOptions.model.threads")
+            report.warn(
+                "threads", "OpenBLAS uses \(actual) threads, \(threads) requested (\(cores) cores\(variable))",
+                fix: "set initializationOptions.model.threads")
         }
     }
 
     private func checkKernels(_ report: inout DoctorReport) {
         let active = KernelISA.active, available = KernelISA.available
         if active == .avx512 {
-            report.ok("kernels", "avx512+vnni: packed f32/f16/bf16 and 8-bit products and fused attention on the "
-                      + "engine's own threads")
+            report.ok(
+                "kernels",
+                "avx512+vnni: packed f32/f16/bf16 and 8-bit products and fused attention on the "
+                    + "engine's own threads")
         } else if active < available {
-            report.warn("kernels", "\(active) kernels although this CPU has \(available) (DLSP_KERNELS is set)",
-                        fix: "unset DLSP_KERNELS")
+            report.warn(
+                "kernels", "\(active) kernels although this CPU has \(available) (DLSP_KERNELS is set)",
+                fix: "unset DLSP_KERNELS")
         } else if active == .avx2FMA {
-            report.ok("kernels", "avx2+fma: packed products and fused attention on the engine's own threads "
-                      + "(8-bit weights run the portable loop: use bf16 or f16 weights on this CPU)")
+            report.ok(
+                "kernels",
+                "avx2+fma: packed products and fused attention on the engine's own threads "
+                    + "(8-bit weights run the portable loop: use bf16 or f16 weights on this CPU)")
         } else {
-            report.warn("kernels", "this CPU lacks AVX2/FMA: portable kernels for a step's products, OpenBLAS for the "
-                        + "rest (fills are slower)", fix: "none needed; a CPU with AVX2 runs dlsp several times faster")
+            report.warn(
+                "kernels",
+                "this CPU lacks AVX2/FMA: portable kernels for a step's products, OpenBLAS for the "
+                    + "rest (fills are slower)", fix: "none needed; a CPU with AVX2 runs dlsp several times faster")
         }
     }
 
@@ -235,7 +271,8 @@ struct DoctorReport {
     func advise(_ text: String) { print(String(repeating: " ", count: 20) + text) }
 
     private func line(_ state: String, _ name: String, _ message: String) {
-        print(name.padding(toLength: 12, withPad: " ", startingAt: 0) + " "
-              + state.padding(toLength: 6, withPad: " ", startingAt: 0) + " " + message)
+        print(
+            name.padding(toLength: 12, withPad: " ", startingAt: 0) + " "
+                + state.padding(toLength: 6, withPad: " ", startingAt: 0) + " " + message)
     }
 }

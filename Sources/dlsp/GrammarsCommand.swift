@@ -9,7 +9,9 @@ struct Grammars: ParsableCommand {
         subcommands: [Install.self, List.self])
 
     struct Location: ParsableArguments {
-        @Option(help: "Folder for the compiled grammars (default: $DLSP_GRAMMAR_DIR, else .cache/grammars beside Grammars/).")
+        @Option(
+            help:
+                "Folder for the compiled grammars (default: $DLSP_GRAMMAR_DIR, else .cache/grammars beside Grammars/).")
         var grammarDir: String?
 
         func resolve() throws -> GrammarLocations {

@@ -22,17 +22,31 @@ struct InfillBench: ParsableCommand {
     @Argument(help: "The holes (JSON Lines).") var holes: String
     @Option(help: "Model directory, .gguf file or pulled ORG/NAME (default: the embedded model).") var model: String?
     @Option(help: "Evaluate at most this many holes.") var limit: Int?
-    @Option(name: .customLong("set"), help: ArgumentHelp(
-        "A completion setting against its default, as NAME=VALUE (repeatable): \(CompletionSettings.table.map(\.name).joined(separator: ", ")). `dlsp settings` lists what each does.",
-        valueName: "name=value"))
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp(
+            "A completion setting against its default, as NAME=VALUE (repeatable): \(CompletionSettings.table.map(\.name).joined(separator: ", ")). `dlsp settings` lists what each does.",
+            valueName: "name=value"))
     var assignments: [String] = []
-    @Option(help: "Offer only suggestions at least this confident (default 0: every suggestion is scored; the curve below shows what a floor would do). The same as --set invokedMinConfidence=X.")
+    @Option(
+        help:
+            "Offer only suggestions at least this confident (default 0: every suggestion is scored; the curve below shows what a floor would do). The same as --set invokedMinConfidence=X."
+    )
     var minConfidence: Float = 0
-    @Flag(help: "Record every whole-line hole's ranked-line candidates and features in the JSON (`rankerHoles`), with the ranker off, for Training/fit_line_ranker.py.")
+    @Flag(
+        help:
+            "Record every whole-line hole's ranked-line candidates and features in the JSON (`rankerHoles`), with the ranker off, for Training/fit_line_ranker.py."
+    )
     var recordRankerCandidates = false
-    @Option(help: "Suggestions asked for per single-line hole, as an explicit invocation asks for several; the table then also counts holes whose line is among them.")
+    @Option(
+        help:
+            "Suggestions asked for per single-line hole, as an explicit invocation asks for several; the table then also counts holes whose line is among them."
+    )
     var suggestions = 1
-    @Flag(help: "Also fill each hole with the exact sampler (no dual cache, no context reuse) and report how often the suggestions agree.")
+    @Flag(
+        help:
+            "Also fill each hole with the exact sampler (no dual cache, no context reuse) and report how often the suggestions agree."
+    )
     var compareExact = false
     @Flag(help: "Print JSON.") var json = false
 
@@ -56,10 +70,12 @@ struct InfillBench: ParsableCommand {
         }
         let engine = try Engine.load(directory: path)
         let registry = try? LanguageRegistry(locations: try GrammarLocations.resolve())
-        let context: any InfillContextProvider = registry.map { SyntaxContext(registry: $0, index: nil) }
+        let context: any InfillContextProvider =
+            registry.map { SyntaxContext(registry: $0, index: nil) }
             ?? PlainTextContext()
-        var evaluation = InfillEvaluation(service: CompletionService(backend: try EmbeddedBackend(engine: engine)),
-                                          context: context, registry: registry)
+        var evaluation = InfillEvaluation(
+            service: CompletionService(backend: try EmbeddedBackend(engine: engine)),
+            context: context, registry: registry)
         // The evaluation asks, as a user invoking would, so only this floor drops suggestions; the as-you-type
         // floors stay the server's and mark what typing would not offer (`ScoredOutcome.offeredAtServerFloors`).
         evaluation.settings.offer.invokedMinConfidence = minConfidence
@@ -97,11 +113,17 @@ struct InfillBench: ParsableCommand {
             return
         }
         let indexed = workspaces.map { $0.count > 0 ? ", \($0.count) workspaces indexed" : "" } ?? ""
-        print("model \(path), \(parsed.count) holes\(indexed), \(String(format: "%.0f", Date().timeIntervalSince(started))) s\(registry == nil ? " (no grammars: plain-text context, no parse checks)" : "")")
-        print("| language | line holes | exact match | repeat previous line | answered | block holes (file parses) | fill parses | empty fill parses | answered | answered: fill parses / empty parses | p50 ms |")
+        print(
+            "model \(path), \(parsed.count) holes\(indexed), \(String(format: "%.0f", Date().timeIntervalSince(started))) s\(registry == nil ? " (no grammars: plain-text context, no parse checks)" : "")"
+        )
+        print(
+            "| language | line holes | exact match | repeat previous line | answered | block holes (file parses) | fill parses | empty fill parses | answered | answered: fill parses / empty parses | p50 ms |"
+        )
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for (language, f) in figures.sorted(by: { $0.key < $1.key }) {
-            print("| \(language) | \(f.lineHoles) | \(pct(f.lineExactShare)) | \(pct(f.lineBaselineShare)) | \(f.lineAnswered) | \(f.blockHoles) | \(pct(f.blockParseShare)) | \(pct(f.blockEmptyParseShare)) | \(f.blockAnswered) | \(pct(f.answeredBlockParseShare)) / \(pct(f.answeredBlockEmptyParseShare)) | \(String(format: "%.0f", f.p50Milliseconds)) |")
+            print(
+                "| \(language) | \(f.lineHoles) | \(pct(f.lineExactShare)) | \(pct(f.lineBaselineShare)) | \(f.lineAnswered) | \(f.blockHoles) | \(pct(f.blockParseShare)) | \(pct(f.blockEmptyParseShare)) | \(f.blockAnswered) | \(pct(f.answeredBlockParseShare)) / \(pct(f.answeredBlockEmptyParseShare)) | \(String(format: "%.0f", f.p50Milliseconds)) |"
+            )
         }
         if suggestions > 1 { printRightAmongSuggestions(figures) }
         printServerFloors(figures)
@@ -112,10 +134,14 @@ struct InfillBench: ParsableCommand {
         printCurves(figures)
         printDropsByStage(figures, stages: evaluation.service.pipeline.stageNames)
         if compareExact {
-            print("\n| language | holes filled both ways | same suggestion with the exact sampler | p50 ms cached | p50 ms exact |")
+            print(
+                "\n| language | holes filled both ways | same suggestion with the exact sampler | p50 ms cached | p50 ms exact |"
+            )
             print("|---|---:|---:|---:|---:|")
             for (language, f) in figures.sorted(by: { $0.key < $1.key }) {
-                print("| \(language) | \(f.exactCompared) | \(pct(f.exactAgreementShare)) | \(String(format: "%.0f", f.p50Milliseconds)) | \(String(format: "%.0f", f.exactP50Milliseconds)) |")
+                print(
+                    "| \(language) | \(f.exactCompared) | \(pct(f.exactAgreementShare)) | \(String(format: "%.0f", f.p50Milliseconds)) | \(String(format: "%.0f", f.exactP50Milliseconds)) |"
+                )
             }
         }
     }
@@ -137,18 +163,24 @@ struct InfillBench: ParsableCommand {
     /// Each language's single-line outcomes and hole count, in name order, then all of them together as "all": the
     /// rows of every single-line table below.
     private func lineGroups(_ figures: [String: InfillEvaluation.Figures])
-        -> [(language: String, outcomes: [ScoredOutcome], holes: Int)] {
+        -> [(language: String, outcomes: [ScoredOutcome], holes: Int)]
+    {
         let rows = figures.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value.lineOutcomes, $0.value.lineHoles) }
         return rows + [("all", rows.flatMap(\.1), rows.map(\.2).reduce(0, +))]
     }
 
     /// Single-line holes whose line is the first suggestion against those where it is any of them.
     private func printRightAmongSuggestions(_ figures: [String: InfillEvaluation.Figures]) {
-        print("\nsingle-line holes, up to \(suggestions) suggestions asked for: the line first, and anywhere among them")
+        print(
+            "\nsingle-line holes, up to \(suggestions) suggestions asked for: the line first, and anywhere among them")
         print("| language | line holes | first | among them |")
         print("|---|---:|---:|---:|")
-        var rows = figures.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value.lineHoles, $0.value.lineExact,
-                                                                   $0.value.lineRightAmongSuggestions) }
+        var rows = figures.sorted(by: { $0.key < $1.key }).map {
+            (
+                $0.key, $0.value.lineHoles, $0.value.lineExact,
+                $0.value.lineRightAmongSuggestions
+            )
+        }
         rows.append(("all", rows.map(\.1).reduce(0, +), rows.map(\.2).reduce(0, +), rows.map(\.3).reduce(0, +)))
         for (language, holes, first, among) in rows {
             print("| \(language) | \(holes) | \(first) | \(among) |")
@@ -158,24 +190,32 @@ struct InfillBench: ParsableCommand {
     /// What typing would offer of the single-line suggestions with the server's own floors (per language, higher
     /// for lines the file does not have): the point of the curves below that the defaults choose.
     private func printServerFloors(_ figures: [String: InfillEvaluation.Figures]) {
-        print("\nsingle-line holes as you type, with the server's floors (completion.minConfidence per language for lines of the file, newLineMinConfidence for the others)")
+        print(
+            "\nsingle-line holes as you type, with the server's floors (completion.minConfidence per language for lines of the file, newLineMinConfidence for the others)"
+        )
         print("| language | offered | right | precision | coverage |")
         print("|---|---:|---:|---:|---:|")
         for (language, outcomes, holes) in lineGroups(figures) {
             let (offered, right) = outcomes.atServerFloors()
-            print("| \(language) | \(offered) | \(right) | \(String(format: "%.2f", offered == 0 ? 0 : Double(right) / Double(offered))) | \(String(format: "%.3f", Double(offered) / Double(max(1, holes)))) |")
+            print(
+                "| \(language) | \(offered) | \(right) | \(String(format: "%.2f", offered == 0 ? 0 : Double(right) / Double(offered))) | \(String(format: "%.3f", Double(offered) / Double(max(1, holes)))) |"
+            )
         }
     }
 
     /// The first suggestions split by whether they complete the line into one the file already has: how many and
     /// how many right, answered at all and offered as you type with the server's floors.
     private func printCopies(_ figures: [String: InfillEvaluation.Figures]) {
-        print("\nsingle-line suggestions that complete the line into one of the file's, and the others: right / answered, right / offered as you type")
+        print(
+            "\nsingle-line suggestions that complete the line into one of the file's, and the others: right / answered, right / offered as you type"
+        )
         print("| language | lines of the file | as you type | new lines | as you type |")
         print("|---|---:|---:|---:|---:|")
         for (language, outcomes, _) in lineGroups(figures) {
             let copies = outcomes.filter(\.copiesLineOfFile), others = outcomes.filter { !$0.copiesLineOfFile }
-            print("| \(language) | \(rightOf(copies)) | \(rightOf(copies.filter(\.offeredAtServerFloors))) | \(rightOf(others)) | \(rightOf(others.filter(\.offeredAtServerFloors))) |")
+            print(
+                "| \(language) | \(rightOf(copies)) | \(rightOf(copies.filter(\.offeredAtServerFloors))) | \(rightOf(others)) | \(rightOf(others.filter(\.offeredAtServerFloors))) |"
+            )
         }
     }
 
@@ -188,7 +228,9 @@ struct InfillBench: ParsableCommand {
     /// line is right, how often the model's own fill would have been, and both as offered while typing.
     private func printSnapped(_ figures: [String: InfillEvaluation.Figures]) {
         guard figures.values.contains(where: { $0.lineOutcomes.contains { $0.snappedFrom != nil } }) else { return }
-        print("\nsingle-line suggestions snapped to a line of the file: right when snapped / the model's own fill right, of those snapped; the same as offered while typing")
+        print(
+            "\nsingle-line suggestions snapped to a line of the file: right when snapped / the model's own fill right, of those snapped; the same as offered while typing"
+        )
         print("| language | snapped | right | model's fill right | offered as you type | right | model's fill right |")
         print("|---|---:|---:|---:|---:|---:|---:|")
         for (language, outcomes, _) in lineGroups(figures) {
@@ -204,12 +246,16 @@ struct InfillBench: ParsableCommand {
     /// and the model's suggestions beside them. Typing offers every repeated line.
     private func printRepeated(_ figures: [String: InfillEvaluation.Figures]) {
         guard figures.values.contains(where: { $0.lineOutcomes.contains { $0.repeatedLine != nil } }) else { return }
-        print("\nsingle-line suggestions that repeat a line of the file found among the same lines as the cursor (RepeatedLine), and the model's: right / offered as you type")
+        print(
+            "\nsingle-line suggestions that repeat a line of the file found among the same lines as the cursor (RepeatedLine), and the model's: right / offered as you type"
+        )
         print("| language | repeated lines | of them from other files | the model's |")
         print("|---|---:|---:|---:|")
         for (language, outcomes, _) in lineGroups(figures) {
             let offered = outcomes.filter(\.offeredAtServerFloors)
-            print("| \(language) | \(rightOf(offered.filter { $0.repeatedLine != nil })) | \(rightOf(offered.filter { $0.repeatedFrom != nil })) | \(rightOf(offered.filter { $0.repeatedLine == nil })) |")
+            print(
+                "| \(language) | \(rightOf(offered.filter { $0.repeatedLine != nil })) | \(rightOf(offered.filter { $0.repeatedFrom != nil })) | \(rightOf(offered.filter { $0.repeatedLine == nil })) |"
+            )
         }
     }
 
@@ -217,13 +263,17 @@ struct InfillBench: ParsableCommand {
     /// offered while typing (at `rankedLineMinProbability`), and the model's own first suggestions.
     private func printRanked(_ figures: [String: InfillEvaluation.Figures]) {
         guard figures.values.contains(where: { $0.lineOutcomes.contains { $0.rankedLine != nil } }) else { return }
-        print("\nsingle-line suggestions that are a line the ranker chose over the model's fill (LineRanker), and the model's own: right / suggested, right / offered as you type")
+        print(
+            "\nsingle-line suggestions that are a line the ranker chose over the model's fill (LineRanker), and the model's own: right / suggested, right / offered as you type"
+        )
         print("| language | ranked lines | as you type | the model's | as you type |")
         print("|---|---:|---:|---:|---:|")
         for (language, outcomes, _) in lineGroups(figures) {
             let ranked = outcomes.filter { $0.rankedLine != nil }
             let model = outcomes.filter { $0.rankedLine == nil && $0.repeatedLine == nil }
-            print("| \(language) | \(rightOf(ranked)) | \(rightOf(ranked.filter(\.offeredAtServerFloors))) | \(rightOf(model)) | \(rightOf(model.filter(\.offeredAtServerFloors))) |")
+            print(
+                "| \(language) | \(rightOf(ranked)) | \(rightOf(ranked.filter(\.offeredAtServerFloors))) | \(rightOf(model)) | \(rightOf(model.filter(\.offeredAtServerFloors))) |"
+            )
         }
     }
 
@@ -234,13 +284,17 @@ struct InfillBench: ParsableCommand {
         let thresholds: [Float] = [0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
         let groups = lineGroups(figures)
         for summary in ConfidenceSummary.allCases {
-            print("\nsingle-line holes, offered only at confidence ≥ threshold (\(summary.rawValue) of the shown tokens' probabilities): precision / coverage")
+            print(
+                "\nsingle-line holes, offered only at confidence ≥ threshold (\(summary.rawValue) of the shown tokens' probabilities): precision / coverage"
+            )
             print("| language | " + thresholds.map { String(format: "%.2f", $0) }.joined(separator: " | ") + " |")
             print("|---|" + String(repeating: "---:|", count: thresholds.count))
             for (language, outcomes, holes) in groups {
                 let curve = CurvePoint.curve(outcomes, holes: holes, summary: summary, thresholds: thresholds)
-                print("| \(language) | " + curve.map { String(format: "%.2f / %.2f", $0.precision, $0.coverage) }
-                    .joined(separator: " | ") + " |")
+                print(
+                    "| \(language) | "
+                        + curve.map { String(format: "%.2f / %.2f", $0.precision, $0.coverage) }
+                        .joined(separator: " | ") + " |")
             }
         }
         let all = figures.values.flatMap(\.lineOutcomes)
@@ -248,8 +302,11 @@ struct InfillBench: ParsableCommand {
         let fine = stride(from: Float(0), through: 1, by: 0.01).map { $0 }
         let curve = CurvePoint.curve(all, holes: holes, summary: .geometricMean, thresholds: fine)
         if let point = curve.first(where: { $0.precision >= 0.5 && $0.offered >= 5 }) {
-            print(String(format: "\nlowest floor with precision ≥ 0.50 (geometric mean, all languages, ≥ 5 offered): %.2f, coverage %.3f (%d of %d holes)",
-                         point.threshold, point.coverage, point.offered, holes))
+            print(
+                String(
+                    format:
+                        "\nlowest floor with precision ≥ 0.50 (geometric mean, all languages, ≥ 5 offered): %.2f, coverage %.3f (%d of %d holes)",
+                    point.threshold, point.coverage, point.offered, holes))
         } else {
             print("\nno floor reaches precision 0.50 with at least 5 suggestions offered")
         }

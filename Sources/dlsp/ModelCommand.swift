@@ -22,7 +22,8 @@ struct Model: ParsableCommand {
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Architecture, parameter count, dtypes, tokenizer, special token ids, context length.")
-        @Argument(help: "Model directory, .gguf file or pulled ORG/NAME (default: the embedded model).") var path: String?
+        @Argument(help: "Model directory, .gguf file or pulled ORG/NAME (default: the embedded model).") var path:
+            String?
         @Option(help: "auto, as-stored or q8: how the engine would keep the weights (shown as panels).")
         var precision = "auto"
         @Flag(help: "Print JSON.") var json = false
@@ -50,7 +51,9 @@ struct Model: ParsableCommand {
                 let data = try JSONSerialization.data(withJSONObject: info, options: [.prettyPrinted, .sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
             } else {
-                for key in info.keys.sorted() { print("\(key.padding(toLength: 22, withPad: " ", startingAt: 0)) \(info[key]!)") }
+                for key in info.keys.sorted() {
+                    print("\(key.padding(toLength: 22, withPad: " ", startingAt: 0)) \(info[key]!)")
+                }
             }
         }
     }
@@ -58,7 +61,8 @@ struct Model: ParsableCommand {
     struct Forward: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Logits for a token sequence (mask ids allowed): the parity check against a reference.")
-        @Argument(help: "Model directory, .gguf file or pulled ORG/NAME (default: the embedded model).") var path: String?
+        @Argument(help: "Model directory, .gguf file or pulled ORG/NAME (default: the embedded model).") var path:
+            String?
         @Option(help: "Comma-separated token ids.") var ids: String
         @Option(help: "Print only the K most likely tokens per position (0 = every logit).") var top = 5
         @Flag(help: "Print JSON.") var json = false
@@ -77,9 +81,12 @@ struct Model: ParsableCommand {
             for (position, row) in logits.enumerated() {
                 if top > 0 {
                     let best = row.indices.sorted { row[$0] > row[$1] }.prefix(top)
-                    rows.append(["position": position, "top": best.map {
-                        ["id": $0, "logit": Double(row[$0]), "token": engine.tokenizer?.token(for: $0) ?? ""]
-                    }])
+                    rows.append([
+                        "position": position,
+                        "top": best.map {
+                            ["id": $0, "logit": Double(row[$0]), "token": engine.tokenizer?.token(for: $0) ?? ""]
+                        },
+                    ])
                 } else {
                     rows.append(["position": position, "logits": row.map(Double.init)])
                 }
@@ -91,10 +98,14 @@ struct Model: ParsableCommand {
             }
             for row in rows {
                 if let best = row["top"] as? [[String: Any]] {
-                    let shown = best.map { "\($0["id"]!) \(String(format: "%.4f", $0["logit"] as! Double)) \(String(reflecting: $0["token"]!))" }
+                    let shown = best.map {
+                        "\($0["id"]!) \(String(format: "%.4f", $0["logit"] as! Double)) \(String(reflecting: $0["token"]!))"
+                    }
                     print("\(row["position"]!): " + shown.joined(separator: " | "))
                 } else {
-                    print("\(row["position"]!): \((row["logits"] as! [Double]).map { String(format: "%.6f", $0) }.joined(separator: " "))")
+                    print(
+                        "\(row["position"]!): \((row["logits"] as! [Double]).map { String(format: "%.6f", $0) }.joined(separator: " "))"
+                    )
                 }
             }
         }
@@ -111,8 +122,9 @@ struct Model: ParsableCommand {
                 model path does (--model ORG/NAME, settings model.path).
                 """)
         @Argument(help: "ORG/NAME or ORG/NAME@REVISION (a branch, tag or commit).") var name: String
-        @Option(name: .customLong("include"), parsing: .singleValue,
-                help: "A glob of files to take as weights (repeatable), e.g. '*Q8_0.gguf' when a repository has several.")
+        @Option(
+            name: .customLong("include"), parsing: .singleValue,
+            help: "A glob of files to take as weights (repeatable), e.g. '*Q8_0.gguf' when a repository has several.")
         var include: [String] = []
         @Option(help: "Tries per transfer before giving up (a later pull resumes).") var attempts = 5
 
@@ -121,8 +133,9 @@ struct Model: ParsableCommand {
                 throw ValidationError("'\(name)' is not a hub name: expected ORG/NAME or ORG/NAME@REVISION")
             }
             let settings = HubSettings.from()
-            let puller = ModelPuller(settings: settings, retry: PullRetry(attempts: attempts),
-                                     userAgent: "dlsp/\(DLSPVersion.current)")
+            let puller = ModelPuller(
+                settings: settings, retry: PullRetry(attempts: attempts),
+                userAgent: "dlsp/\(DLSPVersion.current)")
             let progress = PullProgress()
             let result: PullResult
             do {
@@ -132,8 +145,10 @@ struct Model: ParsableCommand {
                 throw ExitCode.failure
             }
             let loads = PulledModels.loadability(of: result.snapshot, files: result.files.map(\.path))
-            FileHandle.standardError.write(Data(("\(reference) \(result.commit.prefix(10)): "
-                + "\(PulledModels.formatBytes(result.bytesDownloaded)) downloaded; loads as \(loads)\n").utf8))
+            FileHandle.standardError.write(
+                Data(
+                    ("\(reference) \(result.commit.prefix(10)): "
+                        + "\(PulledModels.formatBytes(result.bytesDownloaded)) downloaded; loads as \(loads)\n").utf8))
             print(result.snapshot.path)
         }
     }
@@ -148,18 +163,22 @@ struct Model: ParsableCommand {
             let rows = PulledModels.rows(in: cache)
             if json {
                 let objects: [[String: Any]] = rows.map {
-                    ["name": $0.name, "repoId": $0.repoID, "revisions": $0.revisions, "commit": $0.commit,
-                     "path": $0.path, "files": $0.files, "bytesOnDisk": $0.bytesOnDisk,
-                     "bytesIncomplete": $0.bytesIncomplete, "loads": $0.loadability.loads,
-                     "loadability": $0.loadability.description]
+                    [
+                        "name": $0.name, "repoId": $0.repoID, "revisions": $0.revisions, "commit": $0.commit,
+                        "path": $0.path, "files": $0.files, "bytesOnDisk": $0.bytesOnDisk,
+                        "bytesIncomplete": $0.bytesIncomplete, "loads": $0.loadability.loads,
+                        "loadability": $0.loadability.description,
+                    ]
                 }
-                let data = try JSONSerialization.data(withJSONObject: ["cache": cache.root.path, "models": objects],
-                                                      options: [.prettyPrinted, .sortedKeys])
+                let data = try JSONSerialization.data(
+                    withJSONObject: ["cache": cache.root.path, "models": objects],
+                    options: [.prettyPrinted, .sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
                 return
             }
             guard !rows.isEmpty else {
-                FileHandle.standardError.write(Data("no models in \(cache.root.path); pull one with `dlsp model pull ORG/NAME`\n".utf8))
+                FileHandle.standardError.write(
+                    Data("no models in \(cache.root.path); pull one with `dlsp model pull ORG/NAME`\n".utf8))
                 return
             }
             print(PulledModels.table(rows))
@@ -186,9 +205,12 @@ struct Model: ParsableCommand {
                 "quantised \(report.q8Tensors) matrices to Q8_0, \(report.f16Tensors) to F16 (rows not whole blocks "
                     + "of 32), \(report.f32Tensors) vectors kept in F32",
                 "weights \(mib(report.inputBytes)) -> \(report.modelFile) \(mib(report.outputBytes)) "
-                    + String(format: "(%.0f%%) in %.1f s", 100 * Double(report.outputBytes) / Double(max(report.inputBytes, 1)),
-                             report.seconds),
-                report.tokenizerCopied ? "copied tokenizer.json"
+                    + String(
+                        format: "(%.0f%%) in %.1f s",
+                        100 * Double(report.outputBytes) / Double(max(report.inputBytes, 1)),
+                        report.seconds),
+                report.tokenizerCopied
+                    ? "copied tokenizer.json"
                     : "no tokenizer.json beside the input: OUT has none (add one before completing with it)",
             ]
             if !report.skippedTensors.isEmpty {

@@ -3,7 +3,7 @@ import Foundation
 import ModelHub
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Shows a pull's progress on stderr: a redrawn bar when stderr is a terminal, otherwise a plain line now and then
@@ -20,8 +20,10 @@ final class PullProgress {
     private var fileIndex = 0
     private var currentPath: String?
 
-    init(interactive: Bool = isatty(STDERR_FILENO) == 1,
-         write: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
+    init(
+        interactive: Bool = isatty(STDERR_FILENO) == 1,
+        write: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
+    ) {
         self.interactive = interactive
         self.write = write
     }
@@ -34,7 +36,9 @@ final class PullProgress {
             line("commit \(commit): \(selected.count) file(s), \(PulledModels.formatBytes(total))")
             if !skipped.isEmpty {
                 let shown = skipped.prefix(12).joined(separator: ", ")
-                line("skipped (not needed to load): \(shown)\(skipped.count > 12 ? " and \(skipped.count - 12) more" : "")")
+                line(
+                    "skipped (not needed to load): \(shown)\(skipped.count > 12 ? " and \(skipped.count - 12) more" : "")"
+                )
             }
         case .present(let path, let size):
             fileIndex += 1
@@ -48,7 +52,9 @@ final class PullProgress {
             startOffset = offset
             lastPlainShare = -1
             if offset > 0 {
-                line("\(counter) \(path): resuming at \(PulledModels.formatBytes(offset)) of \(PulledModels.formatBytes(size))")
+                line(
+                    "\(counter) \(path): resuming at \(PulledModels.formatBytes(offset)) of \(PulledModels.formatBytes(size))"
+                )
             }
         case .progress(let path, let received, let size):
             show(path: path, received: received, size: size)
@@ -81,7 +87,8 @@ final class PullProgress {
             let width = 28
             let filled = Int((share * Double(width)).rounded(.down))
             let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-            var text = "\(counter) \(path) \(bar) \(String(format: "%3.0f%%", share * 100)) "
+            var text =
+                "\(counter) \(path) \(bar) \(String(format: "%3.0f%%", share * 100)) "
                 + "\(PulledModels.formatBytes(received))/\(PulledModels.formatBytes(size))"
             if rate > 0 {
                 text += "  \(PulledModels.formatBytes(Int64(rate)))/s"
@@ -95,8 +102,9 @@ final class PullProgress {
             let share = Int(Double(received) * 10 / Double(max(size, 1)))
             guard share > lastPlainShare, received < size else { return }
             lastPlainShare = share
-            line("\(counter) \(path): \(share * 10)% of \(PulledModels.formatBytes(size))"
-                 + (rate > 0 ? " at \(PulledModels.formatBytes(Int64(rate)))/s" : ""))
+            line(
+                "\(counter) \(path): \(share * 10)% of \(PulledModels.formatBytes(size))"
+                    + (rate > 0 ? " at \(PulledModels.formatBytes(Int64(rate)))/s" : ""))
         }
     }
 
@@ -113,7 +121,8 @@ final class PullProgress {
     static func clock(_ seconds: Double) -> String {
         guard seconds.isFinite else { return "?" }
         let total = Int(seconds.rounded())
-        return total >= 3600 ? "\(total / 3600)h\(String(format: "%02d", total / 60 % 60))m"
+        return total >= 3600
+            ? "\(total / 3600)h\(String(format: "%02d", total / 60 % 60))m"
             : total >= 60 ? "\(total / 60)m\(String(format: "%02d", total % 60))s" : "\(total)s"
     }
 }

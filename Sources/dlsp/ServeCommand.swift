@@ -8,7 +8,7 @@ import Logging
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `dlsp serve`: the embedded engine behind an OpenAI-compatible HTTP API (FIM and completions with `suffix`).
@@ -27,8 +27,10 @@ struct Serve: ParsableCommand {
     @Option(help: "Fills that run at once on the shared model.") var parallel = 1
     @Option(help: "Requests that may wait; more are answered 429.") var queue = 16
     @Option(help: "Compute threads for the model.") var threads = 2
-    @Option(help: ArgumentHelp("How the engine keeps the weights: auto (8 bits for models over 100 M parameters "
-                               + "on CPUs with AVX-512 VNNI), as-stored, q8.")) var precision = "auto"
+    @Option(
+        help: ArgumentHelp(
+            "How the engine keeps the weights: auto (8 bits for models over 100 M parameters "
+                + "on CPUs with AVX-512 VNNI), as-stored, q8.")) var precision = "auto"
     @OptionGroup var logging: LoggingOptions
 
     func run() throws {
@@ -56,8 +58,10 @@ struct Serve: ParsableCommand {
         guard let weightPrecision = WeightPrecision(rawValue: precision) else {
             throw ValidationError("--precision must be auto, as-stored or q8")
         }
-        let service = try CompletionService(engine: try Engine.load(directory: path, threads: threads,
-                                                                    precision: weightPrecision))
+        let service = try CompletionService(
+            engine: try Engine.load(
+                directory: path, threads: threads,
+                precision: weightPrecision))
         let server = CompletionServer(service: service, options: options, logger: logger)
         signal(SIGPIPE, SIG_IGN)
         let failure = Mutex<String?>(nil)
@@ -121,7 +125,9 @@ struct BenchServe: ParsableCommand {
         let failure = Mutex<String?>(nil)
         let finished = DispatchSemaphore(value: 0)
         let target = url
-        let (clients, seconds, parallel, queue, model) = (self.clients, self.seconds, self.parallel, self.queue, self.model)
+        let (clients, seconds, parallel, queue, model) = (
+            self.clients, self.seconds, self.parallel, self.queue, self.model
+        )
         if let target, let host = URL(string: target)?.host, !Serve.isLoopback(host) {
             throw ValidationError("the load test only targets loopback addresses")
         }
@@ -146,8 +152,9 @@ struct BenchServe: ParsableCommand {
                     var iterator = ports.makeAsyncIterator()
                     base = "http://127.0.0.1:\(await iterator.next() ?? 0)"
                 }
-                let test = LoadTest(url: URL(string: base! + "/v1/completions")!, clients: clients,
-                                    duration: .seconds(seconds), bodies: bodies)
+                let test = LoadTest(
+                    url: URL(string: base! + "/v1/completions")!, clients: clients,
+                    duration: .seconds(seconds), bodies: bodies)
                 let result = await test.run()
                 report.withLock { $0 = result }
                 serverTask?.cancel()
@@ -165,10 +172,12 @@ struct BenchServe: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(result), as: UTF8.self))
         } else {
-            print(String(format: "%d clients, %.1f s: %d ok (%.2f req/s), p50 %.0f ms, p95 %.0f ms, max %.0f ms; "
-                         + "%d refused (429), %d failed, %d malformed", result.clients, result.seconds,
-                         result.succeeded, result.requestsPerSecond, result.p50Milliseconds, result.p95Milliseconds,
-                         result.maxMilliseconds, result.refused, result.failed, result.malformed))
+            print(
+                String(
+                    format: "%d clients, %.1f s: %d ok (%.2f req/s), p50 %.0f ms, p95 %.0f ms, max %.0f ms; "
+                        + "%d refused (429), %d failed, %d malformed", result.clients, result.seconds,
+                    result.succeeded, result.requestsPerSecond, result.p50Milliseconds, result.p95Milliseconds,
+                    result.maxMilliseconds, result.refused, result.failed, result.malformed))
         }
     }
 }

@@ -8,8 +8,10 @@ import Testing
         var output: String
     }
 
-    func doctor(_ arguments: [String] = [], environment changes: [String: String] = [:],
-                directory: URL = Paths.packageRoot) throws -> Outcome {
+    func doctor(
+        _ arguments: [String] = [], environment changes: [String: String] = [:],
+        directory: URL = Paths.packageRoot
+    ) throws -> Outcome {
         let process = Process()
         process.executableURL = try Paths.dlsp
         process.arguments = ["doctor"] + arguments

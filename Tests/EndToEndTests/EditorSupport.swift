@@ -11,11 +11,15 @@ struct EditorRun {
     /// may continue the code, then every position after `(`, `= ` and `, ` (Vim's driver completes at line ends
     /// only). Which one a given model fills varies (a small model rightly leaves most of a finished file alone);
     /// that one is filled and applied exactly does not.
-    static let completionPositions = [(24, 13), (21, 11), (7, 29), (12, 30), (13, 35), (17, 21), (3, 24), (0, 9), (3, 9), (3, 16), (4, 25), (7, 14), (7, 21), (8, 31), (8, 16), (11, 28), (11, 13), (11, 20), (12, 11), (12, 16), (12, 23), (13, 11), (13, 21), (13, 28), (14, 27), (17, 6), (17, 15), (17, 18), (20, 33), (20, 11), (20, 18), (20, 26)]
+    static let completionPositions = [
+        (24, 13), (21, 11), (7, 29), (12, 30), (13, 35), (17, 21), (3, 24), (0, 9), (3, 9), (3, 16), (4, 25), (7, 14),
+        (7, 21), (8, 31), (8, 16), (11, 28), (11, 13), (11, 20), (12, 11), (12, 16), (12, 23), (13, 11), (13, 21),
+        (13, 28), (14, 27), (17, 6), (17, 15), (17, 18), (20, 33), (20, 11), (20, 18), (20, 26),
+    ]
     /// The quick fix asked for on line 0 (`import os`, unused) and the rename of `area`'s parameter `width`.
     static let actionLine = 0
     static let actionTitle = "Remove unused import `os`"
-    static let renameAt = (2, 9)   // `width` in `def area(width, height):` once the import line is gone
+    static let renameAt = (2, 9)  // `width` in `def area(width, height):` once the import line is gone
     static let renameTo = "side"
     static var positionsVariable: String { completionPositions.map { "\($0.0):\($0.1)" }.joined(separator: ";") }
 
@@ -62,8 +66,10 @@ struct EditorRun {
     }
 
     /// Runs the editor to completion (or kills it at `timeout` seconds) and returns the driver's JSON.
-    func run(_ executable: URL, _ arguments: [String], environment extra: [String: String] = [:],
-             timeout: Double = 400) throws -> JSONValue {
+    func run(
+        _ executable: URL, _ arguments: [String], environment extra: [String: String] = [:],
+        timeout: Double = 400
+    ) throws -> JSONValue {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -86,7 +92,9 @@ struct EditorRun {
         }
         guard let data = try? Data(contentsOf: resultFile) else {
             let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            throw TestFailure("\(executable.lastPathComponent) wrote no result (exit \(process.isRunning ? "killed" : "\(process.terminationStatus)")); its output:\n\(output.suffix(3000))")
+            throw TestFailure(
+                "\(executable.lastPathComponent) wrote no result (exit \(process.isRunning ? "killed" : "\(process.terminationStatus)")); its output:\n\(output.suffix(3000))"
+            )
         }
         return try JSONDecoder().decode(JSONValue.self, from: data)
     }
@@ -94,10 +102,12 @@ struct EditorRun {
     /// Checks a driver's completion report: the editor's buffer after applying the item equals the original with
     /// the item's text edit applied. Fails clearly when dlsp offered nothing at any position.
     func checkCompletion(_ result: JSONValue, editor: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(result["status"] == .string("ok"), "\(editor): \(result["error"]?.stringValue ?? "no status")",
-                sourceLocation: sourceLocation)
+        #expect(
+            result["status"] == .string("ok"), "\(editor): \(result["error"]?.stringValue ?? "no status")",
+            sourceLocation: sourceLocation)
         guard let completion = result["completion"], completion != .null else {
-            Issue.record("""
+            Issue.record(
+                """
                 dlsp offered no completion item to \(editor) at any of the marked positions \
                 \(Self.positionsVariable) of shapes.py (items per position: \(Self.summary(result["steps"]))). \
                 The model dlsp loaded (Models/default unless DLSP_MODEL is set) produced nothing there; \
@@ -106,25 +116,30 @@ struct EditorRun {
             return
         }
         guard let edit = completion["item"]?["textEdit"], let newText = edit["newText"]?.stringValue,
-              let range = edit["range"] ?? edit["insert"],
-              let expected = Self.apply(newText, range: range, to: original) else {
-            Issue.record("\(editor): the offered item has no usable textEdit: \(completion)", sourceLocation: sourceLocation)
+            let range = edit["range"] ?? edit["insert"],
+            let expected = Self.apply(newText, range: range, to: original)
+        else {
+            Issue.record(
+                "\(editor): the offered item has no usable textEdit: \(completion)", sourceLocation: sourceLocation)
             return
         }
-        #expect(result["afterCompletion"]?.stringValue == expected,
-                "\(editor) applied the item \(newText.debugDescription) differently", sourceLocation: sourceLocation)
+        #expect(
+            result["afterCompletion"]?.stringValue == expected,
+            "\(editor) applied the item \(newText.debugDescription) differently", sourceLocation: sourceLocation)
     }
 
     /// Checks the code action and the rename the driver applied after the completion: the unused import's line is
     /// gone, then `width` is `side` in `area` (its definition line and body) and nowhere else.
     func checkActionAndRename(_ result: JSONValue, editor: String, sourceLocation: SourceLocation = #_sourceLocation) {
         let base = result["afterCompletion"]?.stringValue ?? original
-        #expect(result["actionsOffered"]?.arrayContains(.string(Self.actionTitle)) == true,
-                "\(editor) was not offered “\(Self.actionTitle)”: \(result["actionsOffered"].map { "\($0)" } ?? "nothing")",
-                sourceLocation: sourceLocation)
+        #expect(
+            result["actionsOffered"]?.arrayContains(.string(Self.actionTitle)) == true,
+            "\(editor) was not offered “\(Self.actionTitle)”: \(result["actionsOffered"].map { "\($0)" } ?? "nothing")",
+            sourceLocation: sourceLocation)
         let expectedAfterAction = base.hasPrefix("import os\n") ? String(base.dropFirst("import os\n".count)) : "?"
-        #expect(result["afterAction"]?.stringValue == expectedAfterAction,
-                "\(editor) did not end with the import removed", sourceLocation: sourceLocation)
+        #expect(
+            result["afterAction"]?.stringValue == expectedAfterAction,
+            "\(editor) did not end with the import removed", sourceLocation: sourceLocation)
         var lines = expectedAfterAction.components(separatedBy: "\n")
         if let definition = lines.firstIndex(where: { $0.hasPrefix("def area(") }) {
             for index in definition...(definition + 1) {
@@ -132,8 +147,9 @@ struct EditorRun {
             }
         }
         let expectedAfterRename = lines.joined(separator: "\n")
-        #expect(result["afterRename"]?.stringValue == expectedAfterRename,
-                "\(editor) did not end with `width` renamed in `area` only", sourceLocation: sourceLocation)
+        #expect(
+            result["afterRename"]?.stringValue == expectedAfterRename,
+            "\(editor) did not end with `width` renamed in `area` only", sourceLocation: sourceLocation)
     }
 
     /// "7:29 0, 12:30 0" from the driver's steps.

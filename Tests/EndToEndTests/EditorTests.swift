@@ -10,11 +10,13 @@ import Testing
         let nvim = try Paths.tool("nvim", package: "neovim")
         let run = try EditorRun("nvim")
         defer { run.cleanUp() }
-        let result = try run.run(nvim, [
-            "--headless", "-i", "NONE", "-n",
-            "-u", EditorRun.configs.appendingPathComponent("neovim/dlsp.lua").path,
-            "-c", "luafile " + EditorRun.fixtures.appendingPathComponent("neovim.lua").path,
-        ])
+        let result = try run.run(
+            nvim,
+            [
+                "--headless", "-i", "NONE", "-n",
+                "-u", EditorRun.configs.appendingPathComponent("neovim/dlsp.lua").path,
+                "-c", "luafile " + EditorRun.fixtures.appendingPathComponent("neovim.lua").path,
+            ])
         #expect(result["client"] == .string("dlsp"))
         run.checkCompletion(result, editor: "Neovim")
         run.checkActionAndRename(result, editor: "Neovim")
@@ -32,11 +34,13 @@ import Testing
         }
         let run = try EditorRun("eglot")
         defer { run.cleanUp() }
-        let result = try run.run(emacs, [
-            "--batch",
-            "-l", EditorRun.configs.appendingPathComponent("emacs/dlsp-eglot.el").path,
-            "-l", EditorRun.fixtures.appendingPathComponent("eglot.el").path,
-        ])
+        let result = try run.run(
+            emacs,
+            [
+                "--batch",
+                "-l", EditorRun.configs.appendingPathComponent("emacs/dlsp-eglot.el").path,
+                "-l", EditorRun.fixtures.appendingPathComponent("eglot.el").path,
+            ])
         #expect(result["client"] == .string("dlsp"))
         run.checkCompletion(result, editor: "Emacs (eglot)")
         run.checkActionAndRename(result, editor: "Emacs (eglot)")
@@ -52,9 +56,11 @@ import Testing
         let run = try EditorRun("vim")
         defer { run.cleanUp() }
         func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let command = [vim.path, "-N", "-i", "NONE", "-u", EditorRun.configs.appendingPathComponent("vim/dlsp-ale.vim").path,
-                       "-S", EditorRun.fixtures.appendingPathComponent("vim-ale.vim").path, run.file.path]
-            .map(quoted).joined(separator: " ")
+        let command = [
+            vim.path, "-N", "-i", "NONE", "-u", EditorRun.configs.appendingPathComponent("vim/dlsp-ale.vim").path,
+            "-S", EditorRun.fixtures.appendingPathComponent("vim-ale.vim").path, run.file.path,
+        ]
+        .map(quoted).joined(separator: " ")
         let result = try run.run(script, ["-qefc", command, "/dev/null"], environment: ["TERM": "xterm"])
         #expect(result["client"] == .string("dlsp"))
         run.checkCompletion(result, editor: "Vim (ALE)")

@@ -5,19 +5,23 @@ import Testing
 /// Faults around a running server: it reports what broke, keeps serving what it can, and never loses the user's
 /// text.
 @Suite(.serialized) struct FaultTests {
-    static let pythonText = "def mean(xs):\n    total = 0\n    for x in xs:\n        total += x\n    return total / len(xs)\n"
+    static let pythonText =
+        "def mean(xs):\n    total = 0\n    for x in xs:\n        total += x\n    return total / len(xs)\n"
 
     func open(_ server: ServerProcess, options: String = "{}") throws {
         _ = try server.request("initialize", #"{"capabilities":{},"initializationOptions":\#(options)}"#)
         server.notify("initialized")
         let text = String(decoding: try JSONEncoder().encode(Self.pythonText), as: UTF8.self)
-        server.notify("textDocument/didOpen",
-                      #"{"textDocument":{"uri":"file:///tmp/ws/m.py","languageId":"python","version":1,"text":\#(text)}}"#)
+        server.notify(
+            "textDocument/didOpen",
+            #"{"textDocument":{"uri":"file:///tmp/ws/m.py","languageId":"python","version":1,"text":\#(text)}}"#)
     }
 
     func complete(_ server: ServerProcess) throws -> JSONValue {
-        try server.request("textDocument/completion",
-                           #"{"textDocument":{"uri":"file:///tmp/ws/m.py"},"position":{"line":3,"character":17}}"#).response
+        try server.request(
+            "textDocument/completion",
+            #"{"textDocument":{"uri":"file:///tmp/ws/m.py"},"position":{"line":3,"character":17}}"#
+        ).response
     }
 
     func closeCleanly(_ server: ServerProcess) throws {

@@ -15,8 +15,10 @@ import Testing
 
         let process = Process()
         process.executableURL = nvim
-        process.arguments = ["--headless", "-u", "NONE", "-i", "NONE", "-n",
-                             "-c", "luafile " + fixtures.appendingPathComponent("neovim/sync.lua").path]
+        process.arguments = [
+            "--headless", "-u", "NONE", "-i", "NONE", "-n",
+            "-c", "luafile " + fixtures.appendingPathComponent("neovim/sync.lua").path,
+        ]
         var environment = ProcessInfo.processInfo.environment
         environment["DLSP_BIN"] = try Paths.dlsp.path
         environment["DLSP_FILE"] = file.path

@@ -2,7 +2,7 @@ import Foundation
 import JSONRPC
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Paths the end-to-end tests need: the built `dlsp` next to the test bundle, and the package root.
@@ -17,7 +17,8 @@ enum Paths {
             var folder = URL(fileURLWithPath: exe).deletingLastPathComponent()
             // On Linux the test runner may live inside `<name>.xctest/`; the binary sits beside that.
             while !FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("dlsp").path),
-                  folder.path != "/" {
+                folder.path != "/"
+            {
                 folder.deleteLastPathComponent()
             }
             let binary = folder.appendingPathComponent("dlsp")

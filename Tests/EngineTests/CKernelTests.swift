@@ -61,16 +61,21 @@ enum InstructionSetLock {
                 defer { pw.data.deallocate() }
                 for threads in [1, 2] {
                     var y = [Float](repeating: 0, count: m * n)
-                    x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
-                        pw.apply(xp.baseAddress!, ldx: k, m: m, yp.baseAddress!, ldy: n, threads: threads)
-                    } }
+                    x.withUnsafeBufferPointer { xp in
+                        y.withUnsafeMutableBufferPointer { yp in
+                            pw.apply(xp.baseAddress!, ldx: k, m: m, yp.baseAddress!, ldy: n, threads: threads)
+                        }
+                    }
                     #expect(Fixtures.maxAbsDiff(y, ref) < 1e-4, "\(isa) m=\(m) n=\(n) k=\(k)")
                     // Accumulating onto a row of ones adds exactly one to every output.
                     var acc = [Float](repeating: 1, count: m * n)
-                    x.withUnsafeBufferPointer { xp in acc.withUnsafeMutableBufferPointer { yp in
-                        pw.apply(xp.baseAddress!, ldx: k, m: m, yp.baseAddress!, ldy: n, accumulate: true,
-                                 threads: threads)
-                    } }
+                    x.withUnsafeBufferPointer { xp in
+                        acc.withUnsafeMutableBufferPointer { yp in
+                            pw.apply(
+                                xp.baseAddress!, ldx: k, m: m, yp.baseAddress!, ldy: n, accumulate: true,
+                                threads: threads)
+                        }
+                    }
                     #expect(Fixtures.maxAbsDiff(acc, ref.map { $0 + 1 }) < 1e-4, "\(isa) accumulate m=\(m)")
                 }
             }
@@ -90,18 +95,23 @@ enum InstructionSetLock {
                 #expect(packed.halves)
                 #expect((0..<n).allSatisfy { r in (0..<k).allSatisfy { c in packed.element(r, c) == w[r * k + c] } })
                 var y = [Float](repeating: 0, count: m * n)
-                x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
-                    packed.apply(xp.baseAddress!, ldx: k, m: m, yp.baseAddress!, ldy: n, threads: 2)
-                } }
-                #expect(Fixtures.maxAbsDiff(y, Kernels.referenceMatmulNT(x, w, m: m, n: n, k: k)) < 1e-4,
-                        "\(isa) m=\(m) n=\(n) k=\(k)")
+                x.withUnsafeBufferPointer { xp in
+                    y.withUnsafeMutableBufferPointer { yp in
+                        packed.apply(xp.baseAddress!, ldx: k, m: m, yp.baseAddress!, ldy: n, threads: 2)
+                    }
+                }
+                #expect(
+                    Fixtures.maxAbsDiff(y, Kernels.referenceMatmulNT(x, w, m: m, n: n, k: k)) < 1e-4,
+                    "\(isa) m=\(m) n=\(n) k=\(k)")
             }
         }
     }
 
     /// Packing to halves rounds as Float16 does, subnormals, the largest half and overflow included.
     @Test func halfPackingRoundsLikeFloat16() {
-        let values: [Float] = [0, -0.0, 1, -2.5, 6.1035156e-05, 5.9604645e-08, 1e-6, -3e-7, 65504, 70000, 0.1, 1.0009766]
+        let values: [Float] = [
+            0, -0.0, 1, -2.5, 6.1035156e-05, 5.9604645e-08, 1e-6, -3e-7, 65504, 70000, 0.1, 1.0009766,
+        ]
         let n = values.count
         let packed = packed(values, rows: n, cols: 1, halves: true)
         defer { packed.data.deallocate() }
@@ -123,33 +133,39 @@ enum InstructionSetLock {
         defer { KernelRouting.current = saved }
         KernelRouting.current = .sgemmOnly
         var y = [Float](repeating: 0, count: m * n)
-        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
-            matrix.apply(xp.baseAddress!, m: m, yp.baseAddress!, threads: 2)
-        } }
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                matrix.apply(xp.baseAddress!, m: m, yp.baseAddress!, threads: 2)
+            }
+        }
         #expect(Fixtures.maxAbsDiff(y, Kernels.referenceMatmulNT(x, w, m: m, n: n, k: k)) < 1e-4)
     }
 
     /// softmax(scale·q·Kᵀ)·V in double precision, one query head against its K/V head.
-    func referenceAttention(q: [Float], k: [Float], v: [Float], rows: Int, n: Int, heads: Int, kvHeads: Int,
-                            hd: Int, scale: Float) -> [Float] {
+    func referenceAttention(
+        q: [Float], k: [Float], v: [Float], rows: Int, n: Int, heads: Int, kvHeads: Int,
+        hd: Int, scale: Float
+    ) -> [Float] {
         let qd = heads * hd, kvd = kvHeads * hd, group = heads / kvHeads
         var out = [Float](repeating: 0, count: rows * qd)
-        for r in 0..<rows { for h in 0..<heads {
-            let g = h / group
-            var s = [Double](repeating: 0, count: n)
-            for j in 0..<n {
-                var dot = 0.0
-                for d in 0..<hd { dot += Double(q[r * qd + h * hd + d]) * Double(k[j * kvd + g * hd + d]) }
-                s[j] = dot * Double(scale)
+        for r in 0..<rows {
+            for h in 0..<heads {
+                let g = h / group
+                var s = [Double](repeating: 0, count: n)
+                for j in 0..<n {
+                    var dot = 0.0
+                    for d in 0..<hd { dot += Double(q[r * qd + h * hd + d]) * Double(k[j * kvd + g * hd + d]) }
+                    s[j] = dot * Double(scale)
+                }
+                let m = s.max()!
+                let e = s.map { Foundation.exp($0 - m) }, sum = e.reduce(0, +)
+                for d in 0..<hd {
+                    var o = 0.0
+                    for j in 0..<n { o += e[j] / sum * Double(v[j * kvd + g * hd + d]) }
+                    out[r * qd + h * hd + d] = Float(o)
+                }
             }
-            let m = s.max()!
-            let e = s.map { Foundation.exp($0 - m) }, sum = e.reduce(0, +)
-            for d in 0..<hd {
-                var o = 0.0
-                for j in 0..<n { o += e[j] / sum * Double(v[j * kvd + g * hd + d]) }
-                out[r * qd + h * hd + d] = Float(o)
-            }
-        } }
+        }
         return out
     }
 
@@ -158,25 +174,34 @@ enum InstructionSetLock {
     @Test(arguments: instructionSets)
     func fusedAttentionMatchesReference(isa: KernelISA) {
         with(isa) {
-            for (rows, n, heads, kvHeads, hd) in [(1, 1, 1, 1, 16), (3, 67, 4, 4, 64), (33, 130, 4, 2, 32),
-                                                   (70, 45, 2, 1, 24), (9, 300, 7, 1, 128)] {
+            for (rows, n, heads, kvHeads, hd) in [
+                (1, 1, 1, 1, 16), (3, 67, 4, 4, 64), (33, 130, 4, 2, 32),
+                (70, 45, 2, 1, 24), (9, 300, 7, 1, 128),
+            ] {
                 let qd = heads * hd, kvd = kvHeads * hd
                 let q = random(rows * qd, seed: 1, scale: 2), k = random(n * kvd, seed: 2, scale: 2)
                 let v = random(n * kvd, seed: 3)
                 let scale = 1 / Float(hd).squareRoot()
-                let ref = referenceAttention(q: q, k: k, v: v, rows: rows, n: n, heads: heads, kvHeads: kvHeads,
-                                             hd: hd, scale: scale)
-                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: FusedAttention.scratchFloats(capacity: n, headDim: hd))
+                let ref = referenceAttention(
+                    q: q, k: k, v: v, rows: rows, n: n, heads: heads, kvHeads: kvHeads,
+                    hd: hd, scale: scale)
+                let scratch = UnsafeMutablePointer<Float>.allocate(
+                    capacity: FusedAttention.scratchFloats(capacity: n, headDim: hd))
                 defer { scratch.deallocate() }
                 for threads in [1, 2] {
                     var out = [Float](repeating: .nan, count: rows * qd)
-                    q.withUnsafeBufferPointer { qp in k.withUnsafeBufferPointer { kp in v.withUnsafeBufferPointer { vp in
-                        out.withUnsafeMutableBufferPointer { op in
-                            FusedAttention.run(q: qp.baseAddress!, rows: rows, k: kp.baseAddress!, v: vp.baseAddress!,
-                                               n: n, heads: heads, kvHeads: kvHeads, headDim: hd, scale: scale,
-                                               scratch: scratch, out: op.baseAddress!, threads: threads)
+                    q.withUnsafeBufferPointer { qp in
+                        k.withUnsafeBufferPointer { kp in
+                            v.withUnsafeBufferPointer { vp in
+                                out.withUnsafeMutableBufferPointer { op in
+                                    FusedAttention.run(
+                                        q: qp.baseAddress!, rows: rows, k: kp.baseAddress!, v: vp.baseAddress!,
+                                        n: n, heads: heads, kvHeads: kvHeads, headDim: hd, scale: scale,
+                                        scratch: scratch, out: op.baseAddress!, threads: threads)
+                                }
+                            }
                         }
-                    } } }
+                    }
                     #expect(Fixtures.maxAbsDiff(out, ref) < 1e-5, "\(isa) rows=\(rows) n=\(n) hd=\(hd)")
                 }
             }
@@ -195,9 +220,11 @@ enum InstructionSetLock {
                 var g = random(n, seed: 3, scale: 6)
                 let u = random(n, seed: 4, scale: 2)
                 let sref = Kernels.referenceSwiglu(g, u)
-                g.withUnsafeMutableBufferPointer { gp in u.withUnsafeBufferPointer { up in
-                    Kernels.swiglu(gp.baseAddress!, up.baseAddress!, count: n)
-                } }
+                g.withUnsafeMutableBufferPointer { gp in
+                    u.withUnsafeBufferPointer { up in
+                        Kernels.swiglu(gp.baseAddress!, up.baseAddress!, count: n)
+                    }
+                }
                 #expect(Fixtures.maxAbsDiff(g, sref) < 1e-5)
             }
         }
@@ -211,14 +238,17 @@ enum InstructionSetLock {
             let saved = KernelRouting.current
             defer { KernelRouting.current = saved }
             for (hd, heads, kvHeads) in [(16, 4, 2), (32, 2, 2), (8, 6, 3)] {
-                let config = ModelConfig(family: .dream, architecture: "test", hiddenSize: 64, numLayers: 2,
-                                         numHeads: heads, numKVHeads: kvHeads, headDim: hd, intermediateSize: 72,
-                                         vocabSize: 50, ropeTheta: 10000, tiedEmbeddings: false)
+                let config = ModelConfig(
+                    family: .dream, architecture: "test", hiddenSize: 64, numLayers: 2,
+                    numHeads: heads, numKVHeads: kvHeads, headDim: hd, intermediateSize: 72,
+                    vocabSize: 50, ropeTheta: 10000, tiedEmbeddings: false)
                 let engine = try Engine.random(config: config, seed: 9, std: 0.3, threads: 2)
                 let tokens = (0..<45).map { ($0 * 11 + 5) % 50 }
                 let ref = ReferenceForward.logits(engine.model, tokens: tokens)
-                for routing in [KernelRouting.best(for: isa), .sgemmOnly,
-                                KernelRouting(packedMaxRows: 8, fusedAttentionMaxRows: 8)] {
+                for routing in [
+                    KernelRouting.best(for: isa), .sgemmOnly,
+                    KernelRouting(packedMaxRows: 8, fusedAttentionMaxRows: 8),
+                ] {
                     KernelRouting.current = routing
                     let got = try engine.forward(tokens).flatMap { $0 }
                     // f32 against double, relative to the logits' size (about 10 with these random weights; f32 rounding reaches 2e-5 of that).
@@ -234,11 +264,12 @@ enum InstructionSetLock {
 /// gathered from the packed head); its logits equal those of the same weights kept both ways.
 @Suite struct PackedOnlyModelTests {
     @Test func packedOnlyModelGivesTheSameLogits() throws {
-        guard KernelRouting.current.packedMaxRows == .max else { return }   // only the AVX2 routing drops copies
+        guard KernelRouting.current.packedMaxRows == .max else { return }  // only the AVX2 routing drops copies
         for tied in [true, false] {
-            var config = ModelConfig(family: .dream, architecture: "test", hiddenSize: 32, numLayers: 2, numHeads: 2,
-                                     numKVHeads: 1, intermediateSize: 48, vocabSize: 40, ropeTheta: 10000,
-                                     tiedEmbeddings: tied)
+            var config = ModelConfig(
+                family: .dream, architecture: "test", hiddenSize: 32, numLayers: 2, numHeads: 2,
+                numKVHeads: 1, intermediateSize: 48, vocabSize: 40, ropeTheta: 10000,
+                tiedEmbeddings: tied)
             config.maskTokenID = 39
             let source = RandomTensorSource(config: config, seed: 4, std: 0.3, bf16: true)
             let names = TensorNames.dream
@@ -252,8 +283,10 @@ enum InstructionSetLock {
             let b = Engine(config: config, weights: packedOnly, tokenizer: nil, source: "packed", threads: 2)
             let tokens = (0..<23).map { ($0 * 5 + 1) % 39 }
             #expect(try a.forward(tokens) == b.forward(tokens), "tied: \(tied)")
-            #expect(Fixtures.maxAbsDiff(ReferenceForward.logits(b.model, tokens: tokens),
-                                        ReferenceForward.logits(a.model, tokens: tokens)) == 0)
+            #expect(
+                Fixtures.maxAbsDiff(
+                    ReferenceForward.logits(b.model, tokens: tokens),
+                    ReferenceForward.logits(a.model, tokens: tokens)) == 0)
         }
     }
 }

@@ -16,9 +16,11 @@ import Testing
         let ws = Workspace(config: engine.config, capacity: n, logitCapacity: n)
         canvas.withUnsafeBufferPointer { engine.model.forwardAll(ws, tokens: $0.baseAddress!, count: n) }
         let full = Array(UnsafeBufferPointer(start: ws.x, count: n * d))
-        canvas.withUnsafeBufferPointer { cv in rows.withUnsafeBufferPointer { rp in
-            engine.model.forwardRows(ws, tokens: cv.baseAddress!, count: n, rows: rp)
-        } }
+        canvas.withUnsafeBufferPointer { cv in
+            rows.withUnsafeBufferPointer { rp in
+                engine.model.forwardRows(ws, tokens: cv.baseAddress!, count: n, rows: rp)
+            }
+        }
         for (j, p) in rows.enumerated() {
             let a = Array(UnsafeBufferPointer(start: ws.x + j * d, count: d))
             let b = Array(full[Int(p) * d..<(Int(p) + 1) * d])
@@ -40,7 +42,8 @@ import Testing
         let holes = (0..<6).map { i in
             HoleSpec(context: Array(Fixtures.prefix.prefix(8 + i)), suffix: Fixtures.suffix, length: 6)
         }
-        let agreement = try engine.measureCacheAgreement(holes: holes, options: FillOptions(schedule: .timesteps(steps: 6)))
+        let agreement = try engine.measureCacheAgreement(
+            holes: holes, options: FillOptions(schedule: .timesteps(steps: 6)))
         #expect(agreement.holes == 6)
         // On these random weights the approximate cache does change some tokens (so the next check means something).
         #expect(agreement.tokenAgreement > 0 && agreement.tokenAgreement < 1)
@@ -67,14 +70,21 @@ import Testing
         let engine = try Engine.load(directory: Fixtures.path("llada_tied"))
         let o = FillOptions(schedule: .timesteps(steps: 4), trimAtEndOfText: false)
         let serial = try (0..<4).map { i in
-            try engine.fill(context: Array(Fixtures.prefix.dropFirst(i)), suffix: Fixtures.suffix, holeLength: 6,
-                            options: o).holeTokens
+            try engine.fill(
+                context: Array(Fixtures.prefix.dropFirst(i)), suffix: Fixtures.suffix, holeLength: 6,
+                options: o
+            ).holeTokens
         }
         let parallel = try await withThrowingTaskGroup(of: (Int, [Int]).self) { group in
             for i in 0..<4 {
                 group.addTask {
-                    (i, try engine.fill(context: Array(Fixtures.prefix.dropFirst(i)), suffix: Fixtures.suffix,
-                                        holeLength: 6, options: o).holeTokens)
+                    (
+                        i,
+                        try engine.fill(
+                            context: Array(Fixtures.prefix.dropFirst(i)), suffix: Fixtures.suffix,
+                            holeLength: 6, options: o
+                        ).holeTokens
+                    )
                 }
             }
             var out = [[Int]](repeating: [], count: 4)

@@ -51,7 +51,8 @@ import Testing
         var o = FillOptions(schedule: .timesteps(steps: 2), cache: .dual())
         o.contextReuse = reuse
         let reused = try (0..<4).map { _ in
-            try engine.fill(context: Fixtures.prefix, suffix: Fixtures.suffix, holeLength: 4, options: o).reusedPositions
+            try engine.fill(context: Fixtures.prefix, suffix: Fixtures.suffix, holeLength: 4, options: o)
+                .reusedPositions
         }
         #expect(reused.map { $0 > 0 } == [false, true, false, true])
         o.cache = .none
@@ -78,15 +79,20 @@ import Testing
         let valid = [0..<70, 74..<94]
         let context = header + Array(prefix.dropFirst(5)) + [7, 8, 9]
         let canvas = context + [1, 1, 1, 1] + suffix
-        let plan = ContextReuse.plan(kept: kept, valid: valid, canvas: canvas,
-                                     allowed: [0..<context.count, (context.count + 4)..<canvas.count])
+        let plan = ContextReuse.plan(
+            kept: kept, valid: valid, canvas: canvas,
+            allowed: [0..<context.count, (context.count + 4)..<canvas.count])
         #expect(plan.common == 10)
-        #expect(plan.moves == [ContextReuse.Move(from: 15, to: 10, count: 55), ContextReuse.Move(from: 74, to: 72, count: 20)])
+        #expect(
+            plan.moves == [
+                ContextReuse.Move(from: 15, to: 10, count: 55), ContextReuse.Move(from: 74, to: 72, count: 20),
+            ])
         #expect(plan.reused == 85)
         #expect(plan.rowsToCompute(canvas.count) == (65..<72).map(Int32.init))
         // A shared run too short to be worth moving: only the common start.
-        let other = ContextReuse.plan(kept: kept, valid: valid, canvas: header + [1, 2, 3] + Array(prefix.suffix(6)),
-                                      allowed: [0..<19])
+        let other = ContextReuse.plan(
+            kept: kept, valid: valid, canvas: header + [1, 2, 3] + Array(prefix.suffix(6)),
+            allowed: [0..<19])
         #expect(other.common == 10 && other.moves.isEmpty)
         // Kept positions outside the valid ranges (the kept hole) are never used.
         let early = ContextReuse.plan(kept: kept, valid: [0..<12], canvas: canvas, allowed: [0..<context.count])
@@ -99,12 +105,17 @@ import Testing
         let a = Self.tokens(0..<30), b = Self.tokens(30..<60).map { $0 + 500 }
         let junk = { (n: Int) in [Int32](repeating: 9, count: n) }
         // Kept: a at 0..<30, b at 30..<60. New: a at 20..<50 (over b's old place), b at 60..<90.
-        let plan = ContextReuse.plan(kept: a + b, valid: [0..<60], canvas: junk(20) + a + junk(10) + b,
-                                     allowed: [0..<50, 60..<90])
-        #expect(plan.moves == [ContextReuse.Move(from: 30, to: 60, count: 30), ContextReuse.Move(from: 0, to: 20, count: 30)])
+        let plan = ContextReuse.plan(
+            kept: a + b, valid: [0..<60], canvas: junk(20) + a + junk(10) + b,
+            allowed: [0..<50, 60..<90])
+        #expect(
+            plan.moves == [
+                ContextReuse.Move(from: 30, to: 60, count: 30), ContextReuse.Move(from: 0, to: 20, count: 30),
+            ])
         // Swapped: b at 0..<30 and a at 35..<65, each over the other's old place.
-        let swapped = ContextReuse.plan(kept: a + junk(10) + b, valid: [0..<70], canvas: b + junk(5) + a,
-                                        allowed: [0..<30, 35..<65])
+        let swapped = ContextReuse.plan(
+            kept: a + junk(10) + b, valid: [0..<70], canvas: b + junk(5) + a,
+            allowed: [0..<30, 35..<65])
         #expect(swapped.moves.count == 1 && swapped.reused == 30)
     }
 
@@ -137,8 +148,9 @@ import Testing
         var o = FillOptions(schedule: .timesteps(steps: 3), cache: .dual())
         o.contextReuse = ContextReuse()
         _ = try engine.fill(context: [2] + body, suffix: Fixtures.suffix, holeLength: 6, options: o)
-        let slid = try engine.fill(context: [2] + Array(body.dropFirst(4)) + [11, 12], suffix: Fixtures.suffix,
-                                   holeLength: 6, options: o)
+        let slid = try engine.fill(
+            context: [2] + Array(body.dropFirst(4)) + [11, 12], suffix: Fixtures.suffix,
+            holeLength: 6, options: o)
         #expect(slid.reusedPositions == 1 + 76)
         #expect(slid.holeTokens.count == 6 && slid.fullForwards == 1)
     }

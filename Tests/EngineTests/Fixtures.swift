@@ -30,8 +30,10 @@ enum Fixtures {
     }
     static func greedy(_ name: String, _ alg: String) -> (steps: Int, block: Int?, hole: [Int]) {
         let g = (model(name)["greedy"] as! [String: Any])[alg] as! [String: Any]
-        return ((g["steps"] as! NSNumber).intValue, (g["block"] as? NSNumber)?.intValue,
-                (g["hole"] as! [NSNumber]).map(\.intValue))
+        return (
+            (g["steps"] as! NSNumber).intValue, (g["block"] as? NSNumber)?.intValue,
+            (g["hole"] as! [NSNumber]).map(\.intValue)
+        )
     }
 
     /// A scratch directory that is removed when the returned object is released... simply a fresh temp path.

@@ -30,7 +30,9 @@ import Testing
         let url = dir.appendingPathComponent("model.safetensors")
         let data = try Data(contentsOf: url)
         try data.prefix(data.count - 100).write(to: url)
-        guard case .corruptHeader(let p, let reason)? = loadError(dir) else { Issue.record("expected corruptHeader"); return }
+        guard case .corruptHeader(let p, let reason)? = loadError(dir) else {
+            Issue.record("expected corruptHeader"); return
+        }
         #expect(p == url.path && reason.contains("outside the data section"))
         try data.prefix(20).write(to: url)
         guard case .corruptHeader(_, let r2)? = loadError(dir) else { Issue.record("expected corruptHeader"); return }
@@ -56,7 +58,9 @@ import Testing
         header = header.replacingOccurrences(of: "\"F32\"", with: "\"I32\"")
         data.replaceSubrange(8..<(8 + headerLength), with: Data(header.utf8))
         try data.write(to: url)
-        guard case .unsupportedDType(_, _, let dt)? = loadError(dir) else { Issue.record("expected dtype error"); return }
+        guard case .unsupportedDType(_, _, let dt)? = loadError(dir) else {
+            Issue.record("expected dtype error"); return
+        }
         #expect(dt == "I32")
     }
 
@@ -71,14 +75,21 @@ import Testing
 
     @Test func unsupportedArchitectureAndBadConfig() throws {
         let dir = try Fixtures.copyModel("dream_tied")
-        try editConfig(dir) { $0["architectures"] = ["MambaForCausalLM"]; $0["model_type"] = "mamba" }
-        #expect(loadError(dir) == .unsupportedArchitecture(path: dir.appendingPathComponent("config.json").path,
-                                                           name: "MambaForCausalLM"))
+        try editConfig(dir) {
+            $0["architectures"] = ["MambaForCausalLM"]; $0["model_type"] = "mamba"
+        }
+        #expect(
+            loadError(dir)
+                == .unsupportedArchitecture(
+                    path: dir.appendingPathComponent("config.json").path,
+                    name: "MambaForCausalLM"))
         try "{not json".write(to: dir.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
         guard case .invalidConfig? = loadError(dir) else { Issue.record("expected invalidConfig"); return }
         let dir2 = try Fixtures.copyModel("dream_tied")
         try editConfig(dir2) { $0["num_key_value_heads"] = 3 }
-        guard case .invalidConfig(_, let reason)? = loadError(dir2) else { Issue.record("expected invalidConfig"); return }
+        guard case .invalidConfig(_, let reason)? = loadError(dir2) else {
+            Issue.record("expected invalidConfig"); return
+        }
         #expect(reason.contains("kv heads"))
         let dir3 = try Fixtures.copyModel("dream_tied")
         try editConfig(dir3) { $0["rope_scaling"] = ["type": "yarn", "factor": 4] }
@@ -90,7 +101,8 @@ import Testing
     /// that is not an integer (1e300) trapped where an integer was read. Both are now configuration errors.
     @Test func hugeOrNonIntegerDimensionsAreConfigErrors() throws {
         let edits: [(String, Any, String)] = [
-            ("num_hidden_layers", 1 << 40, "layers"), ("intermediate_size", 1 << 40, "ffn size"), ("num_attention_heads", 1 << 62, "not an integer"),
+            ("num_hidden_layers", 1 << 40, "layers"), ("intermediate_size", 1 << 40, "ffn size"),
+            ("num_attention_heads", 1 << 62, "not an integer"),
             ("max_position_embeddings", 1 << 30, "max positions"), ("hidden_size", 1e300, "hidden_size"),
             ("vocab_size", 2.5, "vocab_size"),
         ]
@@ -103,22 +115,30 @@ import Testing
             #expect(reason.contains(mention), "\(reason)")
         }
         let llada = try Fixtures.copyModel("llada_tied")
-        try editConfig(llada) { $0.removeValue(forKey: "mlp_hidden_size"); $0["mlp_ratio"] = 1e308 }
-        guard case .invalidConfig(_, let reason)? = loadError(llada) else { Issue.record("expected invalidConfig"); return }
+        try editConfig(llada) {
+            $0.removeValue(forKey: "mlp_hidden_size"); $0["mlp_ratio"] = 1e308
+        }
+        guard case .invalidConfig(_, let reason)? = loadError(llada) else {
+            Issue.record("expected invalidConfig"); return
+        }
         #expect(reason.contains("mlp_ratio"))
     }
 
     /// Safetensors shapes and offsets that are not exact integers, or whose product overflows, are corrupt headers.
     @Test func safetensorsShapesThatCannotBeSizes() throws {
-        for (shape, offsets) in [("[1e300, 2]", "[0, 8]"), ("[4294967296, 4294967296, 4294967296]", "[0, 8]"),
-                                 ("[2, 2]", "[0, 1e20]")] {
+        for (shape, offsets) in [
+            ("[1e300, 2]", "[0, 8]"), ("[4294967296, 4294967296, 4294967296]", "[0, 8]"),
+            ("[2, 2]", "[0, 1e20]"),
+        ] {
             let dir = try Fixtures.copyModel("dream_tied")
             let header = #"{"model.norm.weight":{"dtype":"F32","shape":\#(shape),"data_offsets":\#(offsets)}}"#
             var file = Data(withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { Array($0) })
             file.append(Data(header.utf8))
             file.append(Data(count: 64))
             try file.write(to: dir.appendingPathComponent("model.safetensors"))
-            guard case .corruptHeader? = loadError(dir) else { Issue.record("\(shape) \(offsets): expected corruptHeader"); continue }
+            guard case .corruptHeader? = loadError(dir) else {
+                Issue.record("\(shape) \(offsets): expected corruptHeader"); continue
+            }
         }
     }
 
@@ -129,8 +149,11 @@ import Testing
         #expect(p.hasSuffix("model-00002-of-00002.safetensors"))
         let dir2 = try Fixtures.copyModel("dream_tied")
         try editConfig(dir2) { $0["tie_word_embeddings"] = false }
-        #expect(loadError(dir2) == .missingTensor(name: "lm_head.weight",
-                                                  searched: dir2.appendingPathComponent("model.safetensors").path))
+        #expect(
+            loadError(dir2)
+                == .missingTensor(
+                    name: "lm_head.weight",
+                    searched: dir2.appendingPathComponent("model.safetensors").path))
     }
 
     @Test func tokenizerWithoutMaskToken() throws {
@@ -141,7 +164,9 @@ import Testing
         let url = dir.appendingPathComponent("tokenizer.json")
         let text = try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: "<|mask|>", with: "<|mosk|>")
         try text.write(to: url, atomically: true, encoding: .utf8)
-        guard case .tokenizer(let p, let reason)? = loadError(dir) else { Issue.record("expected tokenizer error"); return }
+        guard case .tokenizer(let p, let reason)? = loadError(dir) else {
+            Issue.record("expected tokenizer error"); return
+        }
         #expect(p == url.path && reason.contains("mask"))
     }
 
@@ -150,7 +175,9 @@ import Testing
         let src = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("dream_tied.gguf")))
         let url = dir.appendingPathComponent("m.gguf")
         func error() -> EngineError? {
-            do { _ = try Engine.loadGGUF(path: url.path); return nil } catch let e as EngineError { return e } catch { return nil }
+            do { _ = try Engine.loadGGUF(path: url.path); return nil } catch let e as EngineError { return e } catch {
+                return nil
+            }
         }
         try src.prefix(src.count - 64).write(to: url)
         guard case .corruptHeader(_, let r1)? = error() else { Issue.record("expected corruptHeader"); return }
@@ -170,6 +197,8 @@ import Testing
         #expect(throws: EngineError.self) { try engine.fill(context: [1, 2], suffix: [], holeLength: 0) }
         #expect(throws: EngineError.self) { try engine.fill(context: [100_000], suffix: [], holeLength: 4) }
         #expect(throws: EngineError.self) { try engine.forward([]) }
-        #expect(throws: EngineError.self) { try engine.fill(context: [Int](repeating: 5, count: 300), suffix: [], holeLength: 4) }
+        #expect(throws: EngineError.self) {
+            try engine.fill(context: [Int](repeating: 5, count: 300), suffix: [], holeLength: 4)
+        }
     }
 }

@@ -4,10 +4,12 @@ import Testing
 
 /// `config.json` parsing details that the loading and parity tests do not reach.
 struct ModelConfigTests {
-    static var llada: [String: Any] { [
-        "architectures": ["LLaDAModelLM"], "d_model": 64, "n_heads": 4, "n_layers": 2, "mlp_hidden_size": 96,
-        "vocab_size": 300, "mask_token_id": 1, "eos_token_id": 0, "pad_token_id": 0, "weight_tying": true,
-    ] }
+    static var llada: [String: Any] {
+        [
+            "architectures": ["LLaDAModelLM"], "d_model": 64, "n_heads": 4, "n_layers": 2, "mlp_hidden_size": 96,
+            "vocab_size": 300, "mask_token_id": 1, "eos_token_id": 0, "pad_token_id": 0, "weight_tying": true,
+        ]
+    }
 
     static func parse(_ json: [String: Any]) throws -> ModelConfig {
         try ModelConfig.parse(try JSONSerialization.data(withJSONObject: json), path: "config.json")
@@ -19,7 +21,7 @@ struct ModelConfigTests {
         json["weight_tying"] = true
         let config = try Self.parse(json)
         #expect(config.eosTokenID == 0 && config.padTokenID == 0 && config.maskTokenID == 1 && config.bosTokenID == 1)
-        json["pad_token_id"] = false   // a boolean is not an id
+        json["pad_token_id"] = false  // a boolean is not an id
         #expect(try Self.parse(json).padTokenID == nil)
     }
 

@@ -7,7 +7,9 @@ import Testing
 /// weights, the activations quantised the same way), on every instruction set the CPU has, against plain references.
 @Suite(.serialized) struct PanelFormatTests {
     /// Every instruction set up to the CPU's best, so the AVX2 path is still checked on an AVX-512 machine.
-    static let instructionSets: [KernelISA] = [KernelISA.portable, .avx2FMA, .avx512].filter { $0 <= KernelISA.available }
+    static let instructionSets: [KernelISA] = [KernelISA.portable, .avx2FMA, .avx512].filter {
+        $0 <= KernelISA.available
+    }
 
     func random(_ n: Int, seed: UInt64, scale: Float = 1) -> [Float] {
         var rng = SeededRNG(seed: seed)
@@ -28,10 +30,14 @@ import Testing
 
     func product(_ pw: PackedWeights, _ x: [Float], m: Int, threads: Int = 2, accumulateOnto: Float? = nil) -> [Float] {
         var y = [Float](repeating: accumulateOnto ?? 0, count: m * pw.rows)
-        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
-            pw.apply(xp.baseAddress!, ldx: pw.cols, m: m, yp.baseAddress!, ldy: pw.rows, accumulate: accumulateOnto != nil,
-                     threads: threads)
-        } }
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                pw.apply(
+                    xp.baseAddress!, ldx: pw.cols, m: m, yp.baseAddress!, ldy: pw.rows,
+                    accumulate: accumulateOnto != nil,
+                    threads: threads)
+            }
+        }
         return y
     }
 
@@ -57,10 +63,13 @@ import Testing
                 #expect((0..<n).allSatisfy { r in (0..<k).allSatisfy { c in pw.element(r, c) == w[r * k + c] } })
                 let ref = Kernels.referenceMatmulNT(x, w, m: m, n: n, k: k)
                 for threads in [1, 2] {
-                    #expect(Fixtures.maxAbsDiff(product(pw, x, m: m, threads: threads), ref) < 1e-4,
-                            "\(isa) m=\(m) n=\(n) k=\(k)")
-                    #expect(Fixtures.maxAbsDiff(product(pw, x, m: m, threads: threads, accumulateOnto: 1),
-                                                ref.map { $0 + 1 }) < 1e-4)
+                    #expect(
+                        Fixtures.maxAbsDiff(product(pw, x, m: m, threads: threads), ref) < 1e-4,
+                        "\(isa) m=\(m) n=\(n) k=\(k)")
+                    #expect(
+                        Fixtures.maxAbsDiff(
+                            product(pw, x, m: m, threads: threads, accumulateOnto: 1),
+                            ref.map { $0 + 1 }) < 1e-4)
                 }
             }
         }
@@ -111,16 +120,23 @@ import Testing
         let q8_0 = Q8_0.quantize(w, rows: n, k: k)
         let fromFloats = packed(w, rows: n, cols: k, format: .q8)
         let fromBlocks = q8_0.withUnsafeBytes { raw in
-            PackedWeights.packQ8_0(raw.baseAddress!, rows: n, cols: k) { UnsafeMutablePointer<Float>.allocate(capacity: $0) }
+            PackedWeights.packQ8_0(raw.baseAddress!, rows: n, cols: k) {
+                UnsafeMutablePointer<Float>.allocate(capacity: $0)
+            }
         }
         defer { fromFloats.data.deallocate(); fromBlocks.data.deallocate() }
         var dequantized = [Float](repeating: 0, count: n * k)
-        q8_0.withUnsafeBytes { raw in dequantized.withUnsafeMutableBufferPointer { out in
-            for r in 0..<n { Q8_0.dequantizeRow(raw.baseAddress! + r * (k / 32) * 34, k: k, into: out.baseAddress! + r * k) }
-        } }
+        q8_0.withUnsafeBytes { raw in
+            dequantized.withUnsafeMutableBufferPointer { out in
+                for r in 0..<n {
+                    Q8_0.dequantizeRow(raw.baseAddress! + r * (k / 32) * 34, k: k, into: out.baseAddress! + r * k)
+                }
+            }
+        }
         let bytes = PackedWeights.bytes(rows: n, cols: k, format: .q8)
         #expect(memcmp(fromFloats.data, fromBlocks.data, bytes) == 0)
-        #expect((0..<n).allSatisfy { r in (0..<k).allSatisfy { c in fromBlocks.element(r, c) == dequantized[r * k + c] } })
+        #expect(
+            (0..<n).allSatisfy { r in (0..<k).allSatisfy { c in fromBlocks.element(r, c) == dequantized[r * k + c] } })
     }
 
     /// The 8-bit product equals its plain definition on every instruction set (shapes with every tile remainder,
@@ -135,10 +151,13 @@ import Testing
                 let definition = referenceQ8Product(x, m: m, k: k, pw)
                 let size = max(1, definition.map(abs).max()!)
                 for threads in [1, 2] {
-                    #expect(Fixtures.maxAbsDiff(product(pw, x, m: m, threads: threads), definition) < 1e-5 * size,
-                            "\(isa) m=\(m) n=\(n) k=\(k)")
-                    #expect(Fixtures.maxAbsDiff(product(pw, x, m: m, threads: threads, accumulateOnto: 1),
-                                                definition.map { $0 + 1 }) < 1e-5 * size + 1e-6)
+                    #expect(
+                        Fixtures.maxAbsDiff(product(pw, x, m: m, threads: threads), definition) < 1e-5 * size,
+                        "\(isa) m=\(m) n=\(n) k=\(k)")
+                    #expect(
+                        Fixtures.maxAbsDiff(
+                            product(pw, x, m: m, threads: threads, accumulateOnto: 1),
+                            definition.map { $0 + 1 }) < 1e-5 * size + 1e-6)
                 }
                 // Against the exact f32 product: two 8-bit roundings per term, about 1% of the output's size here.
                 let exact = Kernels.referenceMatmulNT(x, w, m: m, n: n, k: k)
@@ -204,7 +223,8 @@ import Testing
         }
         #expect(!stored.panelSummary.contains("q8"), "\(stored.panelSummary)")
         #expect(eightBit.panelSummary.contains("q8"), "\(eightBit.panelSummary)")
-        let a = try stored.forward(Fixtures.canvas).flatMap { $0 }, b = try eightBit.forward(Fixtures.canvas).flatMap { $0 }
+        let a = try stored.forward(Fixtures.canvas).flatMap { $0 },
+            b = try eightBit.forward(Fixtures.canvas).flatMap { $0 }
         let error = zip(a, b).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }
         let size = a.reduce(0.0) { $0 + Double($1 * $1) }
         // These fixture weights are deliberately large and random (a hard case for 8-bit activations).

@@ -36,10 +36,14 @@ import Testing
     static func permuted(_ w: [Float], rows: Int, cols: Int, heads: Int) -> [Float] {
         let hd = rows / heads
         var out = w
-        for h in 0..<heads { for i in 0..<(hd / 2) { for j in 0..<2 {
-            let to = h * hd + 2 * i + j, from = h * hd + j * hd / 2 + i
-            for c in 0..<cols { out[to * cols + c] = w[from * cols + c] }
-        } } }
+        for h in 0..<heads {
+            for i in 0..<(hd / 2) {
+                for j in 0..<2 {
+                    let to = h * hd + 2 * i + j, from = h * hd + j * hd / 2 + i
+                    for c in 0..<cols { out[to * cols + c] = w[from * cols + c] }
+                }
+            }
+        }
         return out
     }
 
@@ -50,7 +54,8 @@ import Testing
         #expect(report.outputDirectory == out && report.tokenizerCopied && report.skippedTensors.isEmpty)
         #expect(FileManager.default.fileExists(atPath: out + "/tokenizer.json"))
         #expect(!FileManager.default.fileExists(atPath: out + ".tmp"))
-        #expect(report.outputBytes == (try FileManager.default.attributesOfItem(atPath: report.modelFile)[.size] as! Int))
+        #expect(
+            report.outputBytes == (try FileManager.default.attributesOfItem(atPath: report.modelFile)[.size] as! Int))
 
         let original = try Engine.load(directory: Fixtures.path(name))
         let quantised = try Engine.load(directory: out, precision: .asStored)
@@ -75,15 +80,21 @@ import Testing
         let source = try SafetensorsCheckpoint(directory: URL(fileURLWithPath: Fixtures.path(name)))
         let names: TensorNames = lladaFamily ? .llada : .dream
         let c = original.config
-        var pairs = [(TensorNames.gguf.embed, names.embed, nil as Int?), (TensorNames.gguf.finalNorm, names.finalNorm, nil)]
+        var pairs = [
+            (TensorNames.gguf.embed, names.embed, nil as Int?), (TensorNames.gguf.finalNorm, names.finalNorm, nil),
+        ]
         for i in 0..<c.numLayers {
             let g = TensorNames.gguf.layerPrefix(i), p = names.layerPrefix(i), gg = TensorNames.gguf
             pairs += [(g + gg.q, p + names.q, c.numHeads), (g + gg.k, p + names.k, c.numKVHeads)]
-            pairs += [(gg.v, names.v), (gg.o, names.o), (gg.gate, names.gate), (gg.up, names.up), (gg.down, names.down),
-                      (gg.attnNorm, names.attnNorm), (gg.ffnNorm, names.ffnNorm)].map { (g + $0.0, p + $0.1, nil) }
+            pairs += [
+                (gg.v, names.v), (gg.o, names.o), (gg.gate, names.gate), (gg.up, names.up), (gg.down, names.down),
+                (gg.attnNorm, names.attnNorm), (gg.ffnNorm, names.ffnNorm),
+            ].map { (g + $0.0, p + $0.1, nil) }
             if !lladaFamily {
-                pairs += [(g + gg.qBias, p + names.qBias, c.numHeads), (g + gg.kBias, p + names.kBias, c.numKVHeads),
-                          (g + gg.vBias, p + names.vBias, nil)]
+                pairs += [
+                    (g + gg.qBias, p + names.qBias, c.numHeads), (g + gg.kBias, p + names.kBias, c.numKVHeads),
+                    (g + gg.vBias, p + names.vBias, nil),
+                ]
             }
         }
         if !c.tiedEmbeddings { pairs.append((TensorNames.gguf.head, names.head, nil)) }
@@ -103,8 +114,10 @@ import Testing
                 let bytes = Q8_0.quantize(w, rows: rows, k: cols)
                 #expect(Array(UnsafeRawBufferPointer(start: q.pointer, count: bytes.count)) == bytes, "\(to)")
                 let want = bytes.withUnsafeBytes { raw in
-                    Self.floats(TensorSlice(owner: gguf.file, path: "", pointer: raw.baseAddress!, dtype: .q8_0,
-                                            shape: s.shape))
+                    Self.floats(
+                        TensorSlice(
+                            owner: gguf.file, path: "", pointer: raw.baseAddress!, dtype: .q8_0,
+                            shape: s.shape))
                 }
                 #expect(got == want, "\(to)")
             case .f16:
@@ -150,7 +163,8 @@ import Testing
     /// Relative RMS error of `a` against `b`, the largest |Δ| over its row's range, and the share of rows whose
     /// most likely token is the same.
     static func logitError(_ a: [Float], _ b: [Float], vocabulary v: Int)
-        -> (relativeRMS: Double, maxOverRange: Double, top1Agreement: Double) {
+        -> (relativeRMS: Double, maxOverRange: Double, top1Agreement: Double)
+    {
         var sq = 0.0, size = 0.0, worst = 0.0, agree = 0
         let rows = b.count / v
         for r in 0..<rows {
@@ -168,19 +182,22 @@ import Testing
     /// The embedded default model (trained weights, 5.3 M parameters, every matrix a whole number of blocks):
     /// half the bytes, and logits close to the f16 checkpoint's on a code canvas with a hole.
     @Test func defaultModelInEightBitsStaysClose() throws {
-        let root = Fixtures.directory.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = Fixtures.directory.deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let input = root.appendingPathComponent("Models/default").path
         let out = try Self.outputPath("default")
         let report = try ModelQuantizer.quantize(input: input, output: out)
         #expect(report.f16Tensors == 0 && report.q8Tensors == 29 && report.f32Tensors == 9)
-        #expect(Double(report.outputBytes) < 0.55 * Double(report.inputBytes))   // measured 5,652,544 of 10,621,440
-        let original = try Engine.load(directory: input), quantised = try Engine.load(directory: out, precision: .asStored)
+        #expect(Double(report.outputBytes) < 0.55 * Double(report.inputBytes))  // measured 5,652,544 of 10,621,440
+        let original = try Engine.load(directory: input),
+            quantised = try Engine.load(directory: out, precision: .asStored)
         var canvas = try #require(original.tokenizer).encode(
             "import os\n\ndef read_lines(path):\n    with open(path) as f:\n        return [line.rstrip() for line in f]"
                 + "\n\nclass Stack:\n    def __init__(self):\n        self.items = []\n")
         canvas.insert(contentsOf: [Int](repeating: original.config.maskTokenID!, count: 8), at: canvas.count / 2)
-        let error = Self.logitError(try quantised.forward(canvas).flatMap { $0 }, try original.forward(canvas).flatMap { $0 },
-                                    vocabulary: original.config.embeddingSize)
+        let error = Self.logitError(
+            try quantised.forward(canvas).flatMap { $0 }, try original.forward(canvas).flatMap { $0 },
+            vocabulary: original.config.embeddingSize)
         // Stated bound (measured: relative RMS 0.0071, largest change 2.6% of a row's range, the same top token at
         // 59 of 61 positions).
         #expect(error.relativeRMS < 0.015, "relative RMS logit error \(error.relativeRMS)")
@@ -204,7 +221,9 @@ import Testing
         _ = try ModelQuantizer.quantize(input: Fixtures.path("llada_tied"), output: out, force: true)
         #expect(try Engine.load(directory: out).config.family == .llada)
         #expect(!FileManager.default.fileExists(atPath: out + "/config.json"))
-        #expect(!FileManager.default.fileExists(atPath: out + ".tmp") && !FileManager.default.fileExists(atPath: out + ".old"))
+        #expect(
+            !FileManager.default.fileExists(atPath: out + ".tmp")
+                && !FileManager.default.fileExists(atPath: out + ".old"))
         // Never over its own input, forced or not.
         #expect {
             try ModelQuantizer.quantize(input: out, output: out, force: true)
@@ -230,17 +249,20 @@ import Testing
             let n = TensorDType.q8_0.byteCount(elements: t.elementCount)
             #expect(u.dtype == .q8_0 && memcmp(t.pointer, u.pointer, n) == 0, "\(name)")
         }
-        let a = try Engine.loadGGUF(path: dir.path + "/m.gguf", precision: .asStored), b = try Engine.load(directory: out, precision: .asStored)
+        let a = try Engine.loadGGUF(path: dir.path + "/m.gguf", precision: .asStored),
+            b = try Engine.load(directory: out, precision: .asStored)
         #expect(b.config == a.config)
-        let error = Self.logitError(try b.forward(Fixtures.canvas).flatMap { $0 },
-                                    try a.forward(Fixtures.canvas).flatMap { $0 }, vocabulary: a.config.embeddingSize)
+        let error = Self.logitError(
+            try b.forward(Fixtures.canvas).flatMap { $0 },
+            try a.forward(Fixtures.canvas).flatMap { $0 }, vocabulary: a.config.embeddingSize)
         // Its F16 embedding and value projections become Q8_0 (measured: relative RMS 0.040, top-1 92%).
         #expect(error.relativeRMS < 0.07 && error.top1Agreement >= 0.8, "\(error)")
         // And quantising the output again changes nothing but the name.
         let again = try ModelQuantizer.quantize(input: out, output: dir.appendingPathComponent("again").path)
         let x = try Data(contentsOf: URL(fileURLWithPath: report.modelFile))
         let y = try Data(contentsOf: URL(fileURLWithPath: again.modelFile))
-        let xStart = try GGUFFile(path: report.modelFile).dataStart, yStart = try GGUFFile(path: again.modelFile).dataStart
+        let xStart = try GGUFFile(path: report.modelFile).dataStart,
+            yStart = try GGUFFile(path: again.modelFile).dataStart
         #expect(x.dropFirst(xStart) == y.dropFirst(yStart))
     }
 

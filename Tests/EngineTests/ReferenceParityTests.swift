@@ -31,27 +31,36 @@ import Testing
         #expect(try Engine.load(directory: Fixtures.path("dream_bf16")).dtypeSummary.contains("BF16"))
     }
 
-    @Test(arguments: [("dream_tied", "maskgit_plus"), ("dream_tied", "entropy"), ("dream_untied", "maskgit_plus"),
-                      ("dream_untied", "entropy"), ("dream_untied", "topk_margin"), ("dream_bf16", "maskgit_plus"),
-                      ("dream_bf16", "entropy"), ("dream_bf16", "topk_margin")])
+    @Test(arguments: [
+        ("dream_tied", "maskgit_plus"), ("dream_tied", "entropy"), ("dream_untied", "maskgit_plus"),
+        ("dream_untied", "entropy"), ("dream_untied", "topk_margin"), ("dream_bf16", "maskgit_plus"),
+        ("dream_bf16", "entropy"), ("dream_bf16", "topk_margin"),
+    ])
     func dreamGreedyDenoisingMatchesReference(name: String, alg: String) throws {
         let engine = try Engine.load(directory: Fixtures.path(name))
         let g = Fixtures.greedy(name, alg)
         var o = FillOptions(schedule: .timesteps(steps: g.steps, eps: 1e-3), cache: .none, trimAtEndOfText: false)
-        o.confidence = ["maskgit_plus": .maxProbability, "entropy": .negativeEntropy,
-                        "topk_margin": .margin][alg]!
-        let r = try engine.fill(context: Fixtures.prefix, suffix: Fixtures.suffix, holeLength: Fixtures.hole, options: o)
+        o.confidence = [
+            "maskgit_plus": .maxProbability, "entropy": .negativeEntropy,
+            "topk_margin": .margin,
+        ][alg]!
+        let r = try engine.fill(
+            context: Fixtures.prefix, suffix: Fixtures.suffix, holeLength: Fixtures.hole, options: o)
         #expect(r.holeTokens == g.hole, "\(name)/\(alg)")
     }
 
-    @Test(arguments: [("llada_tied", "low_confidence_block4"), ("llada_tied", "low_confidence"),
-                      ("llada_f16", "low_confidence_block4"), ("llada_f16", "low_confidence")])
+    @Test(arguments: [
+        ("llada_tied", "low_confidence_block4"), ("llada_tied", "low_confidence"),
+        ("llada_f16", "low_confidence_block4"), ("llada_f16", "low_confidence"),
+    ])
     func lladaGreedyDenoisingMatchesReference(name: String, alg: String) throws {
         let engine = try Engine.load(directory: Fixtures.path(name))
         let g = Fixtures.greedy(name, alg)
-        let o = FillOptions(schedule: .evenSplit(steps: g.steps), blockLength: g.block, cache: .none,
-                            trimAtEndOfText: false)
-        let r = try engine.fill(context: Fixtures.prefix, suffix: Fixtures.suffix, holeLength: Fixtures.hole, options: o)
+        let o = FillOptions(
+            schedule: .evenSplit(steps: g.steps), blockLength: g.block, cache: .none,
+            trimAtEndOfText: false)
+        let r = try engine.fill(
+            context: Fixtures.prefix, suffix: Fixtures.suffix, holeLength: Fixtures.hole, options: o)
         #expect(r.holeTokens == g.hole, "\(name)/\(alg)")
         #expect(r.steps == g.steps)
     }
@@ -87,9 +96,10 @@ import Testing
     /// llama.cpp's LLaDA layout: q/k rows permuted into interleaved rotary pairs, no logit shift, the tokenizer
     /// from `tokenizer.json` beside the file (written by make_llada_gguf.py from `llada_tied`).
     @Test func lladaGGUFMatchesDequantisedReference() throws {
-        let engine = try Engine.loadGGUF(path: Fixtures.path("llada_tied.gguf"),
-                                         tokenizerPath: Fixtures.directory.appendingPathComponent("tokenizer.json").path,
-                                         precision: .asStored)
+        let engine = try Engine.loadGGUF(
+            path: Fixtures.path("llada_tied.gguf"),
+            tokenizerPath: Fixtures.directory.appendingPathComponent("tokenizer.json").path,
+            precision: .asStored)
         #expect(engine.config.family == .llada && !engine.config.shiftLogits && engine.config.tiedEmbeddings)
         #expect(engine.config.ropeStyle == .interleaved && engine.config.numKVHeads == 2)
         #expect(engine.config.maskTokenID == 1 && engine.config.eosTokenID == 0 && engine.config.padTokenID == 0)

@@ -31,15 +31,17 @@ import Testing
     @Test func topKOneIsGreedy() throws {
         // One step, so the commit order (which top-k's renormalised confidences change) does not matter.
         let greedy = try fill(FillOptions(schedule: .timesteps(steps: 1), trimAtEndOfText: false))
-        let k1 = try fill(FillOptions(temperature: 2, topK: 1, seed: 3, schedule: .timesteps(steps: 1),
-                                      trimAtEndOfText: false))
+        let k1 = try fill(
+            FillOptions(
+                temperature: 2, topK: 1, seed: 3, schedule: .timesteps(steps: 1),
+                trimAtEndOfText: false))
         #expect(k1.confidences.allSatisfy { abs($0 - 1) < 1e-6 })
         #expect(greedy.holeTokens == k1.holeTokens)
     }
 
     @Test func thresholdCommitsAtLeastOnePerStep() throws {
         let never = try fill(FillOptions(schedule: .threshold(1.1, maxSteps: 100)))
-        #expect(never.steps == 8)   // nothing reaches 1.1: exactly one per step
+        #expect(never.steps == 8)  // nothing reaches 1.1: exactly one per step
         let always = try fill(FillOptions(schedule: .threshold(0, maxSteps: 100)))
         #expect(always.steps == 1)  // everything reaches 0 at once
         let capped = try fill(FillOptions(schedule: .threshold(1.1, maxSteps: 3)))
@@ -81,7 +83,9 @@ import Testing
         let remasked = Mutex(-1)
         var o = FillOptions(schedule: .evenSplit(steps: 4))
         o.stepHook = { state in
-            let n = calls.withLock { $0 += 1; return $0 }
+            let n = calls.withLock {
+                $0 += 1; return $0
+            }
             if n == 1 {
                 let p = state.fillPositions.first { state.canvas[$0] != state.maskTokenID }!
                 remasked.withLock { $0 = p }
@@ -105,7 +109,9 @@ import Testing
         let flag = CancellationFlag()
         var o = FillOptions(schedule: .timesteps(steps: 8))
         o.cancellation = flag
-        o.stepHook = { _ in flag.cancel(); return [] }
+        o.stepHook = { _ in
+            flag.cancel(); return []
+        }
         #expect(throws: EngineError.cancelled) { try fill(o) }
         var o2 = FillOptions()
         o2.isCancelled = { true }
@@ -124,8 +130,9 @@ import Testing
         let a = Fixtures.prefix.count, b = a + 4
         let groups = [[a..<(a + 2), b..<(b + 2)]]
         // One step: everything is decided from the first forward, so we can recompute the choice by hand.
-        let r = try engine.decideTiedSpans(canvas: canvas, groups: groups,
-                                           options: FillOptions(schedule: .timesteps(steps: 1), cache: .none))
+        let r = try engine.decideTiedSpans(
+            canvas: canvas, groups: groups,
+            options: FillOptions(schedule: .timesteps(steps: 1), cache: .none))
         #expect(r.tokens.count == 1 && r.tokens[0].count == 2)
         #expect(Array(r.canvas[a..<(a + 2)]) == r.tokens[0] && Array(r.canvas[b..<(b + 2)]) == r.tokens[0])
         let logits = try engine.forward(canvas)
@@ -142,10 +149,11 @@ import Testing
         }
         // Multi-step with the cache: still identical across the spans.
         canvas = r.canvas
-        let r2 = try engine.decideTiedSpans(canvas: Fixtures.prefix + [mask, mask, mask] + Fixtures.suffix
-                                                + [mask, mask, mask],
-                                            groups: [[a..<(a + 3), (a + 3 + Fixtures.suffix.count)..<(a + 6 + Fixtures.suffix.count)]],
-                                            options: FillOptions(schedule: .timesteps(steps: 3)))
+        let r2 = try engine.decideTiedSpans(
+            canvas: Fixtures.prefix + [mask, mask, mask] + Fixtures.suffix
+                + [mask, mask, mask],
+            groups: [[a..<(a + 3), (a + 3 + Fixtures.suffix.count)..<(a + 6 + Fixtures.suffix.count)]],
+            options: FillOptions(schedule: .timesteps(steps: 3)))
         #expect(r2.tokens[0].count == 3 && !r2.tokens[0].contains(mask))
         #expect(throws: EngineError.self) {
             try engine.decideTiedSpans(canvas: canvas, groups: [[a..<(a + 2), b..<(b + 3)]])

@@ -28,7 +28,8 @@ import Testing
         let engine = try Engine.load(directory: Fixtures.path(name))
         let expand = try Self.firstCommit(engine, length: 4)
         var o = FillOptions(trimAtEndOfText: false)
-        o.variableLength = VariableLength(expandTokenID: expand, deleteTokenID: engine.config.maskTokenID!, maxLength: 7)
+        o.variableLength = VariableLength(
+            expandTokenID: expand, deleteTokenID: engine.config.maskTokenID!, maxLength: 7)
         let r = try engine.fill(context: Fixtures.prefix, suffix: Fixtures.suffix, holeLength: 4, options: o)
         #expect(r.expansions >= 1)
         #expect(r.holeTokens.count == 4 + r.expansions - r.deletions)
@@ -44,7 +45,8 @@ import Testing
         let delete = try Self.firstCommit(engine, length: 6)
         var o = FillOptions(trimAtEndOfText: false)
         // Expanding is impossible here: the hole starts at its maximum length.
-        o.variableLength = VariableLength(expandTokenID: engine.config.maskTokenID!, deleteTokenID: delete, maxLength: 6)
+        o.variableLength = VariableLength(
+            expandTokenID: engine.config.maskTokenID!, deleteTokenID: delete, maxLength: 6)
         let r = try engine.fill(context: Fixtures.prefix, suffix: Fixtures.suffix, holeLength: 6, options: o)
         #expect(r.deletions >= 1 && r.expansions == 0)
         #expect(r.holeTokens.count == 6 - r.deletions)

@@ -6,15 +6,18 @@ import Testing
 
 /// The code-action fixtures under `Fixtures/` and what the tests share: the grammars, the default model.
 enum ActionFixtures {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Fixtures")
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
     /// The grammars installed by `scripts/install-grammars.sh`; a missing one fails the test that needs it.
     static let registry: LanguageRegistry = {
-        let locations = (try? GrammarLocations.resolve(currentDirectory: repositoryRoot.path, executablePath: nil))
-            ?? GrammarLocations(grammarsDirectory: repositoryRoot.appendingPathComponent("Grammars"),
-                                libraryDirectory: repositoryRoot.appendingPathComponent(".cache/grammars"))
+        let locations =
+            (try? GrammarLocations.resolve(currentDirectory: repositoryRoot.path, executablePath: nil))
+            ?? GrammarLocations(
+                grammarsDirectory: repositoryRoot.appendingPathComponent("Grammars"),
+                libraryDirectory: repositoryRoot.appendingPathComponent(".cache/grammars"))
         return try! LanguageRegistry(locations: locations)
     }()
 

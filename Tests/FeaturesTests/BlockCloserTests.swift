@@ -40,10 +40,14 @@ struct BlockCloserTests {
         // Not while a bracket opened on the line is still open.
         #expect(FillPostProcessor.balanceClosers("a}", linePrefix: "f(", missingClosers: ["{"]) == "a")
         let processor = FillPostProcessor()
-        #expect(processor.process("}", linePrefix: "  ", lineSuffix: "", followingLines: ["  return 1", "}"],
-                                  extent: .lines, missingClosers: ["{"]) == "}")
-        #expect(processor.process("}", linePrefix: "  ", lineSuffix: "", followingLines: ["}"],
-                                  extent: .lines) == nil)
+        #expect(
+            processor.process(
+                "}", linePrefix: "  ", lineSuffix: "", followingLines: ["  return 1", "}"],
+                extent: .lines, missingClosers: ["{"]) == "}")
+        #expect(
+            processor.process(
+                "}", linePrefix: "  ", lineSuffix: "", followingLines: ["}"],
+                extent: .lines) == nil)
     }
 
     @Test("a fill is cut before its first degenerate line; a degenerate first line drops it")
@@ -57,16 +61,21 @@ struct BlockCloserTests {
 
     @Test("lines after the first are kept while the model was sure of each")
     func keepsConfidentLines() {
-        let fill = scored([("}", 0.9), ("\n", 0.9), ("  return", 0.8), (" x", 0.7), ("\n", 0.6), ("= =", 0.1),
-                           (" =", 0.05)])
-        #expect(ConfidentLinesCut.keepingConfidentLines(fill.text, typedBytes: 0, fill: fill, floor: 0.5)
-            == "}\n  return x")
+        let fill = scored([
+            ("}", 0.9), ("\n", 0.9), ("  return", 0.8), (" x", 0.7), ("\n", 0.6), ("= =", 0.1),
+            (" =", 0.05),
+        ])
+        #expect(
+            ConfidentLinesCut.keepingConfidentLines(fill.text, typedBytes: 0, fill: fill, floor: 0.5)
+                == "}\n  return x")
         #expect(ConfidentLinesCut.keepingConfidentLines(fill.text, typedBytes: 0, fill: fill, floor: 0.95) == "}")
         // The first line is the suggestion's own score's to judge; without confidences nothing is cut.
         let unsureFirst = scored([("x", 0.01), ("\n", 0.9), ("y", 0.9)])
         #expect(ConfidentLinesCut.keepingConfidentLines("x\ny", typedBytes: 0, fill: unsureFirst, floor: 0.5) == "x\ny")
-        #expect(ConfidentLinesCut.keepingConfidentLines("x\n= =", typedBytes: 0, fill: ScoredFill(text: "x\n= ="),
-                                                        floor: 0.5) == "x\n= =")
+        #expect(
+            ConfidentLinesCut.keepingConfidentLines(
+                "x\n= =", typedBytes: 0, fill: ScoredFill(text: "x\n= ="),
+                floor: 0.5) == "x\n= =")
         // The typed word is part of the fill's first tokens.
         let typed = scored([("ret", 0.9), ("urn", 0.9), ("\n", 0.9), ("@@", 0.1)])
         #expect(ConfidentLinesCut.keepingConfidentLines("urn", typedBytes: 3, fill: typed, floor: 0.5) == "urn")
@@ -77,8 +86,9 @@ struct BlockCloserTests {
     func completionOffersTheCloser() throws {
         let fill = scored([("}", 0.9), ("\n", 0.4), ("  = = =", 0.05), (")", 0.1)])
         func complete(_ marked: String) throws -> [Suggestion] {
-            try CompletionCheck.complete(marked, backend: ScriptedBackend(fills: [fill]), invoked: true,
-                                         languageID: "javascript", path: "f.js")
+            try CompletionCheck.complete(
+                marked, backend: ScriptedBackend(fills: [fill]), invoked: true,
+                languageID: "javascript", path: "f.js")
         }
         let open = "function f(xs) {\n  for (const x of xs) {\n    use(x)\n  ‸\n  return 1\n}\n"
         #expect(try complete(open).map(\.text) == ["}"])

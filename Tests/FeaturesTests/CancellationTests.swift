@@ -10,11 +10,14 @@ import Tokenizer
 final class CountingContext: InfillContextProvider {
     let built = Mutex(0)
 
-    func prepare(request: CompletionRequest, holeStart: Int, settings: CompletionSettings, tokenizer: Tokenizer?,
-                 maskTokenID: Int?) -> (InfillContext, HolePlan) {
+    func prepare(
+        request: CompletionRequest, holeStart: Int, settings: CompletionSettings, tokenizer: Tokenizer?,
+        maskTokenID: Int?
+    ) -> (InfillContext, HolePlan) {
         built.withLock { $0 += 1 }
-        return PlainTextContext().prepare(request: request, holeStart: holeStart, settings: settings,
-                                          tokenizer: tokenizer, maskTokenID: maskTokenID)
+        return PlainTextContext().prepare(
+            request: request, holeStart: holeStart, settings: settings,
+            tokenizer: tokenizer, maskTokenID: maskTokenID)
     }
 }
 

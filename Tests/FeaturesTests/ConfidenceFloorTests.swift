@@ -19,11 +19,14 @@ struct ConfidenceFloorTests {
     }
 
     /// What the completion path offers at the cursor of `marked` for `backend`'s fills.
-    static func complete(_ backend: ScriptedBackend, invoked: Bool, count: Int = 1,
-                         settings: CompletionSettings = Self.settings,
-                         languageID: String = "python") throws -> [Suggestion] {
-        try CompletionCheck.complete(marked, backend: backend, settings: settings, invoked: invoked, count: count,
-                                     languageID: languageID)
+    static func complete(
+        _ backend: ScriptedBackend, invoked: Bool, count: Int = 1,
+        settings: CompletionSettings = Self.settings,
+        languageID: String = "python"
+    ) throws -> [Suggestion] {
+        try CompletionCheck.complete(
+            marked, backend: backend, settings: settings, invoked: invoked, count: count,
+            languageID: languageID)
     }
 
     @Test("only the tokens the suggestion shows are scored: the line after it does not count")
@@ -74,8 +77,11 @@ struct ConfidenceFloorTests {
         #expect(settings.offer.minConfidence(forLanguage: "javascript") == 0.6)
         #expect(settings.offer.minConfidence(forLanguage: "python") == 0.9)
         func fill() -> ScriptedBackend { ScriptedBackend(fills: [scored([("x", 0.7)])]) }
-        let offered = try #require(try Self.complete(fill(), invoked: false, settings: settings,
-                                                     languageID: "javascript").first)
+        let offered = try #require(
+            try Self.complete(
+                fill(), invoked: false, settings: settings,
+                languageID: "javascript"
+            ).first)
         #expect(offered.text == "x" && !offered.isUnsure)
         #expect(try Self.complete(fill(), invoked: false, settings: settings).isEmpty)
         // An explicit request shows it, marked unsure against its own language's floor.
@@ -84,10 +90,13 @@ struct ConfidenceFloorTests {
     }
 
     /// What typing offers in a Python file reading `before` + `after`, the cursor between them, for one fill.
-    static func typing(_ before: String, _ after: String, fill: ScoredFill,
-                       settings: CompletionSettings) throws -> [Suggestion] {
-        try CompletionCheck.complete(before + "‸" + after, backend: ScriptedBackend(fills: [fill]),
-                                     settings: settings)
+    static func typing(
+        _ before: String, _ after: String, fill: ScoredFill,
+        settings: CompletionSettings
+    ) throws -> [Suggestion] {
+        try CompletionCheck.complete(
+            before + "‸" + after, backend: ScriptedBackend(fills: [fill]),
+            settings: settings)
     }
 
     @Test("a line the file does not have is held to newLineMinConfidence, wherever the cursor is")
@@ -121,9 +130,10 @@ struct ConfidenceFloorTests {
         settings.offer.minConfidence = 0.85
         #expect(try offered(mid, "\n", fill: "sum(xs)").isEmpty)
         // Asked for, a held-back line is shown, marked unsure.
-        let shown = try CompletionCheck.complete(start + "‸\n",
-                                                 backend: ScriptedBackend(fills: [scored([("total = max(xs)", 0.8)])]),
-                                                 settings: settings, invoked: true)
+        let shown = try CompletionCheck.complete(
+            start + "‸\n",
+            backend: ScriptedBackend(fills: [scored([("total = max(xs)", 0.8)])]),
+            settings: settings, invoked: true)
         #expect(shown.map(\.isUnsure) == [true])
     }
 
@@ -142,9 +152,11 @@ struct ConfidenceFloorTests {
     func severalSuggestionsPutCopiesFirst() throws {
         func invoked(_ fills: [String]) throws -> [String] {
             let before = "def f(xs):\n    total = sum(xs)\n    return total\n\ndef g(xs):\n    total = "
-            return try CompletionCheck.complete(before + "‸\n",
-                                                backend: ScriptedBackend(fills: fills.map { scored([($0, 0.6)]) }),
-                                                invoked: true, count: fills.count).map(\.text)
+            return try CompletionCheck.complete(
+                before + "‸\n",
+                backend: ScriptedBackend(fills: fills.map { scored([($0, 0.6)]) }),
+                invoked: true, count: fills.count
+            ).map(\.text)
         }
         // `total = sum(xs)` is a line of the file; the new lines keep their order behind it.
         #expect(try invoked(["max(xs)", "min(xs)", "sum(xs)"]) == ["sum(xs)", "max(xs)", "min(xs)"])
@@ -168,9 +180,12 @@ struct ConfidenceFloorTests {
         let lengths = backend.attempts.map(\.holeTokens)
         #expect(lengths.count == 3 && Set(lengths).count == 3)
         // Asked for several, they come surest first.
-        let several = try Self.complete(ScriptedBackend(fills: [scored([("y", 0.6)]), scored([("x", 0.95)]),
-                                                       scored([("z", 0.7)])]),
-                                        invoked: true, count: 3, settings: settings)
+        let several = try Self.complete(
+            ScriptedBackend(fills: [
+                scored([("y", 0.6)]), scored([("x", 0.95)]),
+                scored([("z", 0.7)]),
+            ]),
+            invoked: true, count: 3, settings: settings)
         #expect(several.map(\.text) == ["x", "z", "y"])
     }
 
@@ -186,9 +201,11 @@ struct ConfidenceFloorTests {
 
     @Test("the precision/coverage curve counts what a floor would offer")
     func curve() {
-        let outcomes = [ScoredOutcome(tokenConfidences: [0.9], correct: true),
-                        ScoredOutcome(tokenConfidences: [0.6], correct: false),
-                        ScoredOutcome(tokenConfidences: [0.3], correct: true)]
+        let outcomes = [
+            ScoredOutcome(tokenConfidences: [0.9], correct: true),
+            ScoredOutcome(tokenConfidences: [0.6], correct: false),
+            ScoredOutcome(tokenConfidences: [0.3], correct: true),
+        ]
         let points = CurvePoint.curve(outcomes, holes: 4, summary: .geometricMean, thresholds: [0, 0.5, 0.95])
         #expect(points.map(\.offered) == [3, 2, 0])
         #expect(points.map(\.coverage) == [0.75, 0.5, 0])
@@ -205,8 +222,9 @@ struct ConfidenceFloorTests {
         let asked = try Self.complete(ScriptedBackend(fills: [scored([("#", 0.99)])]), invoked: true)
         #expect(asked.map(\.text) == ["#"] && asked.allSatisfy(\.isUnsure))
         // A comment with words is a suggestion like any other.
-        let words = try Self.complete(ScriptedBackend(fills: [scored([("# running", 0.99), (" total", 0.99)])]),
-                                      invoked: false)
+        let words = try Self.complete(
+            ScriptedBackend(fills: [scored([("# running", 0.99), (" total", 0.99)])]),
+            invoked: false)
         #expect(words.map(\.text) == ["# running total"] && !words[0].isUnsure)
 
         for bare in ["#", "  ///", " *", "/**", "//", "--", " *\n *"] {

@@ -32,7 +32,9 @@ struct DefaultModelParityTests {
                 for pair in testCase.logits_top[String(position)] ?? [] {
                     let token = Int(pair[0])
                     // f16 weights computed in f32 on both sides; summation order differs.
-                    #expect(abs(Double(row[token]) - pair[1]) < 2e-3, "\(testCase.name) position \(position) token \(token)")
+                    #expect(
+                        abs(Double(row[token]) - pair[1]) < 2e-3, "\(testCase.name) position \(position) token \(token)"
+                    )
                 }
             }
         }
@@ -52,9 +54,10 @@ struct DefaultModelParityTests {
             options.cache = .none
             options.trimAtEndOfText = false
             options.suppressMaskToken = true
-            let result = try engine.fill(context: Array(testCase.ids[..<first]),
-                                         suffix: Array(testCase.ids[(last + 1)...]), holeLength: length,
-                                         options: options)
+            let result = try engine.fill(
+                context: Array(testCase.ids[..<first]),
+                suffix: Array(testCase.ids[(last + 1)...]), holeLength: length,
+                options: options)
             #expect(result.holeTokens == Array(testCase.greedy_final_ids[first...last]), "\(testCase.name)")
         }
     }

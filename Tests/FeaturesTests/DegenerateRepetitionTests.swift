@@ -45,11 +45,14 @@ struct DegenerateRepetitionTests {
 
     @Test("the completion path drops such a fill and offers the next attempt's")
     func completionDropsIt() throws {
-        let backend = ScriptedBackend(fills: [scored([("return", 0.6), ("__________", 0.6)]),
-                                     scored([("total", 0.6), (" + x", 0.6)])])
+        let backend = ScriptedBackend(fills: [
+            scored([("return", 0.6), ("__________", 0.6)]),
+            scored([("total", 0.6), (" + x", 0.6)]),
+        ])
         var lines: [String] = []
-        let suggestions = try CompletionCheck.complete(ConfidenceFloorTests.marked, backend: backend, invoked: true,
-                                                       count: 2, trace: { lines.append($0.description) })
+        let suggestions = try CompletionCheck.complete(
+            ConfidenceFloorTests.marked, backend: backend, invoked: true,
+            count: 2, trace: { lines.append($0.description) })
         #expect(suggestions.map(\.text) == ["total + x"])
         #expect(lines.contains { $0.contains("\"_\" repeated") })
     }

@@ -6,8 +6,10 @@ import Testing
 @Suite("A single-line fill that nearly is a line of the file is offered as that line")
 struct FileLineSnapTests {
     /// `snap` for a cursor at the end of `before` (the text up to the cursor), `after` following it.
-    static func snap(_ fill: String, typed: String = "", in before: String, _ after: String = "\n",
-                     maxDistance: Double = 0.3, comparisonBudget: Int = 2_000_000) -> String? {
+    static func snap(
+        _ fill: String, typed: String = "", in before: String, _ after: String = "\n",
+        maxDistance: Double = 0.3, comparisonBudget: Int = 2_000_000
+    ) -> String? {
         let text = Array((before + after).utf8)
         let lines = DocumentLines(text: text, cursor: before.utf8.count)
         let holeStart = before.utf8.count - typed.utf8.count
@@ -30,7 +32,8 @@ struct FileLineSnapTests {
 
     @Test("a near miss becomes the file's line; the user's indentation and the line's start stay")
     func nearMiss() {
-        let before = "class A:\n    def __init__(self, name):\n        self.name = name\n\nclass B:\n    def __init__(self, name):\n        "
+        let before =
+            "class A:\n    def __init__(self, name):\n        self.name = name\n\nclass B:\n    def __init__(self, name):\n        "
         #expect(Self.snap("self.name = nam", in: before) == "self.name = name")
         // The hole after `self.` only considers lines that begin that way, and replaces only what follows.
         #expect(Self.snap("nam = name", in: before + "self.") == "name = name")

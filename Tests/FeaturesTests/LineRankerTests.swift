@@ -54,8 +54,11 @@ struct LineRankerTests {
     @Test("only lines that begin with what the cursor's line already says are ranked")
     func head() {
         let texts = Set(Self.candidates(Self.loaders, head: "r").map(\.text))
-        #expect(texts == ["row = db.fetch(\"users\", key)", "raise KeyError(key)", "return User(**row)",
-                          "row = db.fetch(\"groups\", key)", "return Group(**row)"])
+        #expect(
+            texts == [
+                "row = db.fetch(\"users\", key)", "raise KeyError(key)", "return User(**row)",
+                "row = db.fetch(\"groups\", key)", "return Group(**row)",
+            ])
     }
 
     @Test("the model's fill is kept when no line of the file looks like the cursor's")
@@ -112,15 +115,20 @@ struct LineRankerTests {
 
     @Test("the service offers the ranked line first, held to its own floor while typing")
     func throughTheService() throws {
-        func complete(count: Int, invoked: Bool, floor: Float = 0.5, rank: Bool = true,
-                      modelConfidence: Float = 0.3) throws -> [Suggestion] {
+        func complete(
+            count: Int, invoked: Bool, floor: Float = 0.5, rank: Bool = true,
+            modelConfidence: Float = 0.3
+        ) throws -> [Suggestion] {
             var settings = CompletionCheck.settings
             settings.offer.rankFileLines = rank
             settings.offer.rankedLineMinProbability = floor
-            let backend = ScriptedBackend(fills: [scored([("if row:", modelConfidence)]),
-                                                  scored([("if not row:", 0.3)])])
-            return try CompletionCheck.complete(Self.loaders, backend: backend, settings: settings, invoked: invoked,
-                                                count: count, path: "l.py")
+            let backend = ScriptedBackend(fills: [
+                scored([("if row:", modelConfidence)]),
+                scored([("if not row:", 0.3)]),
+            ])
+            return try CompletionCheck.complete(
+                Self.loaders, backend: backend, settings: settings, invoked: invoked,
+                count: count, path: "l.py")
         }
         let typing = try complete(count: 1, invoked: false)
         #expect(typing.map(\.text) == ["if row is None:"])
@@ -136,7 +144,8 @@ struct LineRankerTests {
         #expect(try complete(count: 1, invoked: false, rank: false).map(\.text) == ["if row:"])
         // How sure the model was of its fill is one of the ranker's clues: a sure fill makes the line less likely.
         let unsure = try #require(try complete(count: 1, invoked: true).first?.rankedLine?.probability)
-        let sure = try #require(try complete(count: 1, invoked: true, modelConfidence: 1).first?.rankedLine?.probability)
+        let sure = try #require(
+            try complete(count: 1, invoked: true, modelConfidence: 1).first?.rankedLine?.probability)
         #expect(sure < unsure)
     }
 
@@ -146,13 +155,13 @@ struct LineRankerTests {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
         try """
-            def load_user(db, key):
-                row = db.fetch("users", key)
-                if row is None:
-                    raise KeyError(key)
-                return User(**row)
+        def load_user(db, key):
+            row = db.fetch("users", key)
+            if row is None:
+                raise KeyError(key)
+            return User(**row)
 
-            """.write(to: root.appendingPathComponent("users.py"), atomically: true, encoding: .utf8)
+        """.write(to: root.appendingPathComponent("users.py"), atomically: true, encoding: .utf8)
         let index = WorkspaceIndex(registry: ActionFixtures.registry)
         index.index(roots: [root])
         let file = """
@@ -165,26 +174,31 @@ struct LineRankerTests {
             """
         let (text, cursor) = Self.split(file)
         let lines = DocumentLines(text: text, cursor: cursor)
-        let all = LineRanker.candidates(lines: lines, head: "", modelFill: "if row:",
-                                        otherFiles: LineRanker.OtherFiles(index: index, path: "groups.py"))
+        let all = LineRanker.candidates(
+            lines: lines, head: "", modelFill: "if row:",
+            otherFiles: LineRanker.OtherFiles(index: index, path: "groups.py"))
         // The cursor's line above is nowhere else; the line below it is, and the line before that one is ranked.
         let fromOther = all.filter { $0.path == "users.py" }
         #expect(fromOther.map(\.text) == ["if row is None:"])
         let fromOtherFile = try #require(LineRanker.Features.names.firstIndex(of: "fromOtherFile"))
         #expect(fromOther.first?.line == 2 && fromOther.first?.features[fromOtherFile] == 1)
         // The cursor's own file is never read as another file.
-        let excluded = LineRanker.candidates(lines: lines, head: "", modelFill: nil,
-                                             otherFiles: LineRanker.OtherFiles(index: index, path: "users.py"))
+        let excluded = LineRanker.candidates(
+            lines: lines, head: "", modelFill: nil,
+            otherFiles: LineRanker.OtherFiles(index: index, path: "users.py"))
         #expect(excluded.allSatisfy { $0.path == nil })
         // The places are kept between keystrokes, until another file changes.
         func fromOtherFiles() -> [String] {
-            LineRanker.candidates(lines: lines, head: "", modelFill: nil,
-                                  otherFiles: LineRanker.OtherFiles(index: index, path: "groups.py"))
-                .filter { $0.path != nil }.map(\.text)
+            LineRanker.candidates(
+                lines: lines, head: "", modelFill: nil,
+                otherFiles: LineRanker.OtherFiles(index: index, path: "groups.py")
+            )
+            .filter { $0.path != nil }.map(\.text)
         }
         #expect(fromOtherFiles() == ["if row is None:"])
         // One more line above it: a kept place (line 2) would now read another line.
-        try "def load_user(db, key):\n    row = db.fetch(\"users\", key)\n    row = row or {}\n    if not row:\n        raise KeyError(key)\n"
+        try
+            "def load_user(db, key):\n    row = db.fetch(\"users\", key)\n    row = row or {}\n    if not row:\n        raise KeyError(key)\n"
             .write(to: root.appendingPathComponent("users.py"), atomically: true, encoding: .utf8)
         index.update(path: "users.py")
         #expect(fromOtherFiles() == ["if not row:"])

@@ -9,11 +9,12 @@ import TestSupport
 struct PipelineTests {
     @Test("the standard pipeline lists its stages in the order they run")
     func stagesInOrder() {
-        #expect(CompletionPipeline.standard.stageNames == [
-            "repeated line", "model", "typed word", "syntax stop rules", "post-processing", "degenerate repetition",
-            "confident lines", "parse guard", "score", "file line snap", "duplicate", "bare comment marker",
-            "offer floor", "order", "ranked line", "merge",
-        ])
+        #expect(
+            CompletionPipeline.standard.stageNames == [
+                "repeated line", "model", "typed word", "syntax stop rules", "post-processing", "degenerate repetition",
+                "confident lines", "parse guard", "score", "file line snap", "duplicate", "bare comment marker",
+                "offer floor", "order", "ranked line", "merge",
+            ])
     }
 
     @Test("the trace says which stage dropped a fill, under the attempt it belongs to")
@@ -28,8 +29,9 @@ struct PipelineTests {
             scored([("x)", 0.99)]), scored([("y + 1", 0.5)]), scored([("z + 2", 0.95)]),
         ])
         settings.hole.lengthCandidates = 3
-        let offered = try CompletionCheck.complete("total = f(‸x)\n", backend: backend, settings: settings,
-                                                   trace: { events.append($0) })
+        let offered = try CompletionCheck.complete(
+            "total = f(‸x)\n", backend: backend, settings: settings,
+            trace: { events.append($0) })
         #expect(offered.map(\.text) == ["z + 2"])
         let drops = events.filter { $0.outcome == .dropped }
         #expect(drops.map(\.stage) == ["post-processing", "offer floor"])
@@ -54,11 +56,13 @@ struct PipelineTests {
         #expect(pipeline.stageNames.contains("no foo"))
         var events: [StageEvent] = []
         let marked = MarkedText("x = ‸\n")
-        let request = CompletionRequest(uri: "file:///m.py", path: "m.py", languageID: "python", text: marked.bytes,
-                                        cursor: marked.cursor, count: 2, invoked: true)
+        let request = CompletionRequest(
+            uri: "file:///m.py", path: "m.py", languageID: "python", text: marked.bytes,
+            cursor: marked.cursor, count: 2, invoked: true)
         let service = CompletionService(backend: ScriptedBackend(answers: ["foo()", "bar()"]), pipeline: pipeline)
-        let offered = try service.complete(request, context: PlainTextContext(), settings: CompletionCheck.settings,
-                                           cancellation: CancellationFlag(), trace: { events.append($0) })
+        let offered = try service.complete(
+            request, context: PlainTextContext(), settings: CompletionCheck.settings,
+            cancellation: CancellationFlag(), trace: { events.append($0) })
         #expect(offered.map(\.text) == ["bar()"])
         #expect(events.contains { $0.stage == "no foo" && $0.outcome == .dropped && $0.attempt == 1 })
     }

@@ -5,23 +5,29 @@ struct PostProcessingTests {
     let processor = FillPostProcessor()
 
     @Test func dropsTextThatRepeatsTheSuffix() {
-        #expect(processor.process("sum(a, b))", linePrefix: "    total = ", lineSuffix: ")", followingLines: [],
-                                  extent: .restOfLine) == "sum(a, b)")
+        #expect(
+            processor.process(
+                "sum(a, b))", linePrefix: "    total = ", lineSuffix: ")", followingLines: [],
+                extent: .restOfLine) == "sum(a, b)")
         #expect(FillPostProcessor.dropOverlapWithSuffix("value\"]", linePrefix: "a[\"", lineSuffix: "\"]") == "value")
         // The line needs the fill's closer: `print(sum(a, b))` keeps it.
-        #expect(FillPostProcessor.dropOverlapWithSuffix("sum(a, b)", linePrefix: "print(", lineSuffix: ")")
+        #expect(
+            FillPostProcessor.dropOverlapWithSuffix("sum(a, b)", linePrefix: "print(", lineSuffix: ")")
                 == "sum(a, b)")
         #expect(FillPostProcessor.dropOverlapWithSuffix("x)", linePrefix: "f(", lineSuffix: ")") == "x")
         #expect(FillPostProcessor.dropOverlapWithSuffix("x;", linePrefix: "let a = ", lineSuffix: ";") == "x")
         // One letter in common is coincidence, not duplication.
         #expect(FillPostProcessor.dropOverlapWithSuffix("count", linePrefix: "", lineSuffix: "t = 1") == "count")
-        #expect(FillPostProcessor.dropOverlapWithSuffix("a + items.count", linePrefix: "", lineSuffix: "items.count")
+        #expect(
+            FillPostProcessor.dropOverlapWithSuffix("a + items.count", linePrefix: "", lineSuffix: "items.count")
                 == "a + ")
     }
 
     @Test func refusesAFillThatOnlyRetypesWhatFollows() {
-        #expect(processor.process("name)", linePrefix: "print(", lineSuffix: "name)", followingLines: [],
-                                  extent: .restOfLine) == nil)
+        #expect(
+            processor.process(
+                "name)", linePrefix: "print(", lineSuffix: "name)", followingLines: [],
+                extent: .restOfLine) == nil)
     }
 
     @Test func cutsAtAnUnmatchedCloser() {
@@ -32,8 +38,10 @@ struct PostProcessingTests {
     }
 
     @Test func restOfLineNeverSpansLines() {
-        #expect(processor.process("x = 1\ny = 2", linePrefix: "", lineSuffix: "", followingLines: [],
-                                  extent: .restOfLine) == "x = 1")
+        #expect(
+            processor.process(
+                "x = 1\ny = 2", linePrefix: "", lineSuffix: "", followingLines: [],
+                extent: .restOfLine) == "x = 1")
     }
 
     @Test func multiLineFillStaysInItsScope() {
@@ -43,7 +51,8 @@ struct PostProcessingTests {
 
     @Test func dropsLinesThatRepeatTheNextLines() {
         let fill = "a = 1\nb = 2\nreturn a + b"
-        #expect(FillPostProcessor.dropLinesRepeatingTheNextLines(fill, followingLines: ["    b = 2", "    return a + b"])
+        #expect(
+            FillPostProcessor.dropLinesRepeatingTheNextLines(fill, followingLines: ["    b = 2", "    return a + b"])
                 == "a = 1")
         #expect(FillPostProcessor.dropLinesRepeatingTheNextLines(fill, followingLines: ["c = 3"]) == fill)
     }
@@ -95,9 +104,13 @@ struct TypeAheadCacheTests {
         #expect(close("hello (world", "print(\"") == "hello (world")
         // Through the whole post-processor, for a rest-of-line hole only.
         let processor = FillPostProcessor()
-        #expect(processor.process("a, b, b", linePrefix: "total = add(", lineSuffix: "", followingLines: [""],
-                                  extent: .restOfLine) == "a, b, b)")
-        #expect(processor.process("a, b, b", linePrefix: "total = add(", lineSuffix: "", followingLines: [""],
-                                  extent: .lines) == "a, b, b")
+        #expect(
+            processor.process(
+                "a, b, b", linePrefix: "total = add(", lineSuffix: "", followingLines: [""],
+                extent: .restOfLine) == "a, b, b)")
+        #expect(
+            processor.process(
+                "a, b, b", linePrefix: "total = add(", lineSuffix: "", followingLines: [""],
+                extent: .lines) == "a, b, b")
     }
 }

@@ -39,9 +39,11 @@ struct RedundancyTests {
                 continue
             }
             #expect(edit.newText.isEmpty)
-            #expect(edit.range.lowerBound <= finding.range.lowerBound && finding.range.upperBound <= edit.range.upperBound)
+            #expect(
+                edit.range.lowerBound <= finding.range.lowerBound && finding.range.upperBound <= edit.range.upperBound)
             // Around the code, only blanks, a `;` and the line's newline go with it.
-            let extra = Array(fixture.bytes[edit.range.lowerBound..<finding.range.lowerBound])
+            let extra =
+                Array(fixture.bytes[edit.range.lowerBound..<finding.range.lowerBound])
                 + Array(fixture.bytes[finding.range.upperBound..<edit.range.upperBound])
             #expect(extra.allSatisfy { [0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: ";")].contains($0) }, "\(finding.title)")
             let after = ByteRangeEdit.apply([edit], to: fixture.bytes)
@@ -50,17 +52,24 @@ struct RedundancyTests {
         }
     }
 
-    @Test("one unused name among used ones is taken out of the import", arguments: [
-        ("python", "from os.path import join, sep, split\nprint(join('a', split('b')[0]))\n",
-         "from os.path import join, split\nprint(join('a', split('b')[0]))\n", "sep"),
-        ("python", "from os import path, sep\nprint(path)\n", "from os import path\nprint(path)\n", "sep"),
-        ("python", "from os import path as p, sep as s\nprint(s)\n", "from os import sep as s\nprint(s)\n", "p"),
-        ("javascript", "import { a, b, c } from \"./m\";\nconsole.log(a, c);\n",
-         "import { a, c } from \"./m\";\nconsole.log(a, c);\n", "b"),
-    ])
+    @Test(
+        "one unused name among used ones is taken out of the import",
+        arguments: [
+            (
+                "python", "from os.path import join, sep, split\nprint(join('a', split('b')[0]))\n",
+                "from os.path import join, split\nprint(join('a', split('b')[0]))\n", "sep"
+            ),
+            ("python", "from os import path, sep\nprint(path)\n", "from os import path\nprint(path)\n", "sep"),
+            ("python", "from os import path as p, sep as s\nprint(s)\n", "from os import sep as s\nprint(s)\n", "p"),
+            (
+                "javascript", "import { a, b, c } from \"./m\";\nconsole.log(a, c);\n",
+                "import { a, c } from \"./m\";\nconsole.log(a, c);\n", "b"
+            ),
+        ])
     func partialImport(language: String, source: String, expected: String, name: String) throws {
         let tree = try Parser(language: ActionFixtures.registry.load(id: language).get()).parse(source)
-        let findings = RedundancyFinder(registry: ActionFixtures.registry).find(in: tree, path: "m.\(language == "python" ? "py" : "js")")
+        let findings = RedundancyFinder(registry: ActionFixtures.registry).find(
+            in: tree, path: "m.\(language == "python" ? "py" : "js")")
         #expect(findings.map(\.title) == ["Remove unused name `\(name)` from the import"])
         let after = ByteRangeEdit.apply(findings.map(\.edit), to: Array(source.utf8))
         #expect(String(decoding: after, as: UTF8.self) == expected)
@@ -72,10 +81,13 @@ struct RedundancyTests {
         let fixture = try ActionFixtures.load("redundancy/python.py")
         let tree = try ActionFixtures.parse(fixture)
         let titles = RedundancyFinder(registry: ActionFixtures.registry).find(in: tree, path: fixture.path).map(\.title)
-        #expect(titles == ["Remove unused import `os`", "Remove unused variable `unused`",
-                           "Remove unused variable `kept`, keeping its value",
-                           "Remove duplicated statement `label = \"x\"`",
-                           "Remove 2 unreachable statements after `return`"])
+        #expect(
+            titles == [
+                "Remove unused import `os`", "Remove unused variable `unused`",
+                "Remove unused variable `kept`, keeping its value",
+                "Remove duplicated statement `label = \"x\"`",
+                "Remove 2 unreachable statements after `return`",
+            ])
     }
 
     @Test("only findings touching the editor's range are returned")
@@ -85,7 +97,8 @@ struct RedundancyTests {
         let finder = RedundancyFinder(registry: ActionFixtures.registry)
         let cursor = fixture.offset("unusedVariable") + 8
         #expect(finder.find(in: tree, path: fixture.path, touching: cursor..<cursor).map(\.kind) == [.unusedVariable])
-        let used = fixture.text.utf8.count - fixture.text[fixture.text.range(of: "const result")!.lowerBound...].utf8.count
+        let used =
+            fixture.text.utf8.count - fixture.text[fixture.text.range(of: "const result")!.lowerBound...].utf8.count
         #expect(finder.find(in: tree, path: fixture.path, touching: used..<used).isEmpty)
     }
 
@@ -93,7 +106,8 @@ struct RedundancyTests {
     func initFilesKeepImports() throws {
         let fixture = try ActionFixtures.load("redundancy/python.py")
         let tree = try ActionFixtures.parse(fixture)
-        let kinds = RedundancyFinder(registry: ActionFixtures.registry).find(in: tree, path: "pkg/__init__.py").map(\.kind)
+        let kinds = RedundancyFinder(registry: ActionFixtures.registry).find(in: tree, path: "pkg/__init__.py").map(
+            \.kind)
         #expect(!kinds.contains(.unusedImport))
     }
 }

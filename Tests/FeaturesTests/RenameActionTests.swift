@@ -33,8 +33,10 @@ struct RenameActionTests {
         #expect(untouched == fixture.text.components(separatedBy: "tmp").count - 1 - fixture.wrapped.count)
         // The new name resolves to exactly the renamed occurrences.
         let after = try Parser(language: tree.language).parse(renamed)
-        let again = try #require(ScopeResolver.occurrences(at: newRanges[0].lowerBound, in: after,
-                                                           registry: ActionFixtures.registry))
+        let again = try #require(
+            ScopeResolver.occurrences(
+                at: newRanges[0].lowerBound, in: after,
+                registry: ActionFixtures.registry))
         #expect(again.occurrences == newRanges)
     }
 
@@ -44,8 +46,9 @@ struct RenameActionTests {
         }
     }
 
-    @Test("names that are not identifiers, reserved, unchanged or already in the scope are refused",
-          arguments: files)
+    @Test(
+        "names that are not identifiers, reserved, unchanged or already in the scope are refused",
+        arguments: files)
     func badNamesAreRefused(file: String) throws {
         let fixture = try ActionFixtures.load(file)
         let tree = try ActionFixtures.parse(fixture)
@@ -90,22 +93,33 @@ struct WorkspaceRenameTests {
         return (renamer, try renamer.target(in: Array(text.utf8), languageID: "", path: path, at: offset))
     }
 
-    static func renamed(_ renamer: Renamer, _ target: RenameTarget, _ path: String, _ text: String,
-                        definedIn: String, to name: String = "double") throws -> String? {
-        try renamer.edits(in: WorkspaceFile(path: path, text: Array(text.utf8)), renaming: target,
-                          definedIn: definedIn, to: name)
-            .map { String(decoding: ByteRangeEdit.apply($0, to: Array(text.utf8)), as: UTF8.self) }
+    static func renamed(
+        _ renamer: Renamer, _ target: RenameTarget, _ path: String, _ text: String,
+        definedIn: String, to name: String = "double"
+    ) throws -> String? {
+        try renamer.edits(
+            in: WorkspaceFile(path: path, text: Array(text.utf8)), renaming: target,
+            definedIn: definedIn, to: name
+        )
+        .map { String(decoding: ByteRangeEdit.apply($0, to: Array(text.utf8)), as: UTF8.self) }
     }
 
     @Test("Python: the importing file is renamed, import included; others are left alone")
     func python() throws {
-        let (renamer, target) = try Self.target("def helper(value):\n    return value * 2\n", path: "pkg/util.py", at: 5)
+        let (renamer, target) = try Self.target(
+            "def helper(value):\n    return value * 2\n", path: "pkg/util.py", at: 5)
         #expect(target.mayBeUsedInOtherFiles)
-        let main = "from pkg.util import helper\n\n\ndef run():\n    helper = None\n    return helper\n\nprint(helper(3))\n"
-        #expect(try Self.renamed(renamer, target, "main.py", main, definedIn: "pkg/util.py")
-                == "from pkg.util import double\n\n\ndef run():\n    helper = None\n    return helper\n\nprint(double(3))\n")
-        #expect(try Self.renamed(renamer, target, "b.py", "from tools import helper\nhelper()\n", definedIn: "pkg/util.py") == nil)
-        #expect(try Self.renamed(renamer, target, "c.py", "def helper():\n    return 0\n", definedIn: "pkg/util.py") == nil)
+        let main =
+            "from pkg.util import helper\n\n\ndef run():\n    helper = None\n    return helper\n\nprint(helper(3))\n"
+        #expect(
+            try Self.renamed(renamer, target, "main.py", main, definedIn: "pkg/util.py")
+                == "from pkg.util import double\n\n\ndef run():\n    helper = None\n    return helper\n\nprint(double(3))\n"
+        )
+        #expect(
+            try Self.renamed(renamer, target, "b.py", "from tools import helper\nhelper()\n", definedIn: "pkg/util.py")
+                == nil)
+        #expect(
+            try Self.renamed(renamer, target, "c.py", "def helper():\n    return 0\n", definedIn: "pkg/util.py") == nil)
         #expect(try Self.renamed(renamer, target, "d.py", "print(helper)\n", definedIn: "pkg/util.py") == nil)
         #expect(throws: RenameError.collisionInFile("print", "main.py")) {
             try Self.renamed(renamer, target, "main.py", main, definedIn: "pkg/util.py", to: "print")
@@ -114,11 +128,16 @@ struct WorkspaceRenameTests {
 
     @Test("JavaScript: a named import from the module is renamed with its uses")
     func javascript() throws {
-        let (renamer, target) = try Self.target("export function helper(v) {\n  return v * 2;\n}\n", path: "src/util.js", at: 17)
-        #expect(try Self.renamed(renamer, target, "src/main.js", "import { helper } from \"./util\";\nhelper(1);\n",
-                                 definedIn: "src/util.js") == "import { double } from \"./util\";\ndouble(1);\n")
-        #expect(try Self.renamed(renamer, target, "src/other.js", "import { helper } from \"./utility\";\nhelper(1);\n",
-                                 definedIn: "src/util.js") == nil)
+        let (renamer, target) = try Self.target(
+            "export function helper(v) {\n  return v * 2;\n}\n", path: "src/util.js", at: 17)
+        #expect(
+            try Self.renamed(
+                renamer, target, "src/main.js", "import { helper } from \"./util\";\nhelper(1);\n",
+                definedIn: "src/util.js") == "import { double } from \"./util\";\ndouble(1);\n")
+        #expect(
+            try Self.renamed(
+                renamer, target, "src/other.js", "import { helper } from \"./utility\";\nhelper(1);\n",
+                definedIn: "src/util.js") == nil)
     }
 }
 
@@ -126,8 +145,9 @@ struct WorkspaceRenameTests {
 /// occurrence. The model is being trained, so the tests never depend on which names come out.
 @Suite("Code actions: rename suggestions")
 struct RenameSuggestionTests {
-    @Test("every suggestion is a valid, complete, scoped rename; equal inputs give equal suggestions",
-          arguments: RenameActionTests.files)
+    @Test(
+        "every suggestion is a valid, complete, scoped rename; equal inputs give equal suggestions",
+        arguments: RenameActionTests.files)
     func suggestionsAreValidRenames(file: String) throws {
         let engine = try ActionFixtures.engine.get()
         let fixture = try ActionFixtures.load(file)
@@ -138,7 +158,9 @@ struct RenameSuggestionTests {
         let started = ContinuousClock.now
         let suggestions = try suggester.suggest(for: target, in: tree, path: fixture.path)
         let elapsed = ContinuousClock.now - started
-        print("rename suggestions for \(file): \(suggestions.map { "\($0.name) (\(String(format: "%.2f", $0.score)))" }) in \(elapsed)")
+        print(
+            "rename suggestions for \(file): \(suggestions.map { "\($0.name) (\(String(format: "%.2f", $0.score)))" }) in \(elapsed)"
+        )
         #expect(suggestions.count <= RenameSuggestionSettings().maxSuggestions)
         #expect(Set(suggestions.map(\.name)).count == suggestions.count)
         #expect(zip(suggestions, suggestions.dropFirst()).allSatisfy { $0.score >= $1.score })
@@ -166,9 +188,10 @@ struct RenameSuggestionTests {
         let tokenizer = try #require(engine.tokenizer)
         let fixture = try ActionFixtures.load("rename/python.py")
         let mask = try #require(engine.config.maskTokenID)
-        let canvas = TiedSpanCanvas(tokenizer: tokenizer, fileSeparator: engine.config.fileSepTokenID!,
-                                    maskTokenID: mask, text: fixture.bytes, path: fixture.path,
-                                    occurrences: fixture.wrapped, targetIndex: 0, budget: 1024)
+        let canvas = TiedSpanCanvas(
+            tokenizer: tokenizer, fileSeparator: engine.config.fileSepTokenID!,
+            maskTokenID: mask, text: fixture.bytes, path: fixture.path,
+            occurrences: fixture.wrapped, targetIndex: 0, budget: 1024)
         let (tokens, spans) = try #require(canvas.canvas(spanLength: 3))
         #expect(spans.count == fixture.wrapped.count)
         #expect(spans.allSatisfy { $0.count == 3 && tokens[$0].allSatisfy { $0 == mask } })
@@ -178,9 +201,10 @@ struct RenameSuggestionTests {
         #expect(decoded == "<|file_sep|>\(fixture.path)\n" + withoutNames)
 
         // A small window keeps the cursor's occurrence (and fits); the others only as they fit.
-        let small = TiedSpanCanvas(tokenizer: tokenizer, fileSeparator: engine.config.fileSepTokenID!,
-                                   maskTokenID: mask, text: fixture.bytes, path: fixture.path,
-                                   occurrences: fixture.wrapped, targetIndex: 3, budget: 40)
+        let small = TiedSpanCanvas(
+            tokenizer: tokenizer, fileSeparator: engine.config.fileSepTokenID!,
+            maskTokenID: mask, text: fixture.bytes, path: fixture.path,
+            occurrences: fixture.wrapped, targetIndex: 3, budget: 40)
         let (smallTokens, smallSpans) = try #require(small.canvas(spanLength: 2))
         #expect(smallTokens.count <= 40)
         #expect(!smallSpans.isEmpty && smallSpans.count < fixture.wrapped.count)

@@ -25,7 +25,8 @@ struct RepeatedLineTests {
 
     /// `find` for the cursor at `‸` in `file`, with `typed` the word typed just before it.
     static func find(in file: String, typed: String = "", minimumBits: Double = 4)
-        -> (rest: String, evidence: RepeatedLineEvidence)? {
+        -> (rest: String, evidence: RepeatedLineEvidence)?
+    {
         let marked = MarkedText(file)
         let cursor = marked.cursor
         let lines = DocumentLines(text: marked.bytes, cursor: cursor)
@@ -77,8 +78,9 @@ struct RepeatedLineTests {
         // A place that agrees further (its function's header too) decides it.
         let decided = ambiguous.replacingOccurrences(of: "def h():", with: "def f():")
         #expect(Self.find(in: decided, minimumBits: 0)?.rest == "b = one()")
-        let indented = Self.twins.replacingOccurrences(of: "        response = self._transport",
-                                                       with: "            response = self._transport")
+        let indented = Self.twins.replacingOccurrences(
+            of: "        response = self._transport",
+            with: "            response = self._transport")
         #expect(Self.find(in: indented, minimumBits: 0) == nil)
     }
 
@@ -117,10 +119,13 @@ struct RepeatedLineTests {
     struct IndexedContext: InfillContextProvider {
         let index: WorkspaceIndex
         var workspaceIndex: WorkspaceIndex? { index }
-        func prepare(request: CompletionRequest, holeStart: Int, settings: CompletionSettings, tokenizer: Tokenizer?,
-                     maskTokenID: Int?) -> (InfillContext, HolePlan) {
-            PlainTextContext().prepare(request: request, holeStart: holeStart, settings: settings,
-                                       tokenizer: tokenizer, maskTokenID: maskTokenID)
+        func prepare(
+            request: CompletionRequest, holeStart: Int, settings: CompletionSettings, tokenizer: Tokenizer?,
+            maskTokenID: Int?
+        ) -> (InfillContext, HolePlan) {
+            PlainTextContext().prepare(
+                request: request, holeStart: holeStart, settings: settings,
+                tokenizer: tokenizer, maskTokenID: maskTokenID)
         }
     }
 
@@ -129,12 +134,15 @@ struct RepeatedLineTests {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("dlsp-repeated-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
-        let header = ["# Copyright 2026 Example Authors", "# Licensed under the Apache License, Version 2.0",
-                      "# you may not use this file except in compliance with the License.",
-                      "# You may obtain a copy of the License at"]
+        let header = [
+            "# Copyright 2026 Example Authors", "# Licensed under the Apache License, Version 2.0",
+            "# you may not use this file except in compliance with the License.",
+            "# You may obtain a copy of the License at",
+        ]
         func write(_ name: String, _ lines: [String]) throws {
-            try (lines.joined(separator: "\n") + "\n").write(to: root.appendingPathComponent(name), atomically: true,
-                                                             encoding: .utf8)
+            try (lines.joined(separator: "\n") + "\n").write(
+                to: root.appendingPathComponent(name), atomically: true,
+                encoding: .utf8)
         }
         try write("a.py", header + ["", "import os"])
         try write("c.py", header + ["", "import sys"])
@@ -142,13 +150,15 @@ struct RepeatedLineTests {
         index.index(roots: [root])
         // The cursor's file lacks the header's third line; nothing in it repeats.
         func complete(minimumBits: Float = 4, otherFiles: Bool = true, newline: String = "\n") throws -> [Suggestion] {
-            let marked = header[0] + newline + header[1] + newline + "‸" + newline + header[3] + newline + newline
+            let marked =
+                header[0] + newline + header[1] + newline + "‸" + newline + header[3] + newline + newline
                 + "import json" + newline
             var settings = CompletionCheck.settings
             settings.offer.repeatedLineMinBits = minimumBits
             settings.offer.repeatedLinesFromOtherFiles = otherFiles
-            return try CompletionCheck.complete(marked, backend: ScriptedBackend(fills: [scored([("x = 1", 0.99)])]),
-                                                settings: settings, path: "b.py", context: IndexedContext(index: index))
+            return try CompletionCheck.complete(
+                marked, backend: ScriptedBackend(fills: [scored([("x = 1", 0.99)])]),
+                settings: settings, path: "b.py", context: IndexedContext(index: index))
         }
         let found = try complete()
         #expect(found.map(\.text) == [header[2]])
@@ -188,8 +198,9 @@ struct RepeatedLineTests {
             // A typing floor that only a sure fill passes: the repeated line has no confidence to hold to it.
             settings.offer.minConfidence = 0.95
             let backend = ScriptedBackend(fills: [scored([("resp = None", 0.99)])])
-            let suggestions = try CompletionCheck.complete(Self.twins, backend: backend, settings: settings,
-                                                           invoked: invoked, count: count, path: "c.py")
+            let suggestions = try CompletionCheck.complete(
+                Self.twins, backend: backend, settings: settings,
+                invoked: invoked, count: count, path: "c.py")
             return (suggestions, backend)
         }
         // While typing, the repeated line is offered whatever the confidence floors, and the model is not asked.

@@ -11,8 +11,9 @@ struct SelectionRewriteTests {
     static let files = ["selection/python.py", "selection/swift.swift", "selection/javascript.js"]
 
     static func request(_ fixture: MarkedFixture) -> SelectionRewriteRequest {
-        SelectionRewriteRequest(path: fixture.path, languageID: fixture.languageID, text: fixture.bytes,
-                                selection: fixture.offset("start")..<fixture.offset("end"))
+        SelectionRewriteRequest(
+            path: fixture.path, languageID: fixture.languageID, text: fixture.bytes,
+            selection: fixture.offset("start")..<fixture.offset("end"))
     }
 
     @Test("the selection is the hole: the context is the text around it; broken and unchanged fills are refused")
@@ -24,7 +25,7 @@ struct SelectionRewriteTests {
         let rewriter = SelectionRewriter(backend: backend, registry: ActionFixtures.registry, index: nil)
         let edit = try rewriter.rewrite(request, settings: CompletionSettings(), cancellation: CancellationFlag())
         #expect(edit.range == request.selection)
-        #expect(edit.newText == "    return b * a\n")   // the selection's final newline is kept
+        #expect(edit.newText == "    return b * a\n")  // the selection's final newline is kept
         #expect(backend.contexts.count == 3)
         let context = try #require(backend.contexts.first)
         #expect(context.path == fixture.path)
@@ -41,7 +42,8 @@ struct SelectionRewriteTests {
         let backend = ScriptedBackend(answers: ["  return (a * ;", "   ", "  return a * b;", "}}}"])
         let rewriter = SelectionRewriter(backend: backend, registry: ActionFixtures.registry, index: nil)
         #expect(throws: SelectionRewriteError.nothingAcceptable(tries: 4)) {
-            try rewriter.rewrite(Self.request(fixture), settings: CompletionSettings(), cancellation: CancellationFlag())
+            try rewriter.rewrite(
+                Self.request(fixture), settings: CompletionSettings(), cancellation: CancellationFlag())
         }
         #expect(throws: SelectionRewriteError.emptySelection) {
             var empty = Self.request(fixture)
@@ -50,14 +52,16 @@ struct SelectionRewriteTests {
         }
     }
 
-    @Test("with the default model: an edit confined to the selection that keeps the file parsing, or a refusal",
-          arguments: files)
+    @Test(
+        "with the default model: an edit confined to the selection that keeps the file parsing, or a refusal",
+        arguments: files)
     func defaultModel(file: String) throws {
         let engine = try ActionFixtures.engine.get()
         let fixture = try ActionFixtures.load(file)
         let request = Self.request(fixture)
-        let rewriter = SelectionRewriter(backend: try EmbeddedBackend(engine: engine),
-                                         registry: ActionFixtures.registry, index: nil)
+        let rewriter = SelectionRewriter(
+            backend: try EmbeddedBackend(engine: engine),
+            registry: ActionFixtures.registry, index: nil)
         do {
             let edit = try rewriter.rewrite(request, settings: CompletionSettings(), cancellation: CancellationFlag())
             print("regenerated selection in \(file): \(edit.newText.debugDescription)")
@@ -66,7 +70,8 @@ struct SelectionRewriteTests {
             let after = ByteRangeEdit.apply([edit], to: fixture.bytes)
             #expect(try ActionFixtures.errorCount(after, fixture.languageID) == 0)
             #expect(after.starts(with: fixture.bytes[..<request.selection.lowerBound]))
-            #expect(after.suffix(fixture.bytes.count - request.selection.upperBound)
+            #expect(
+                after.suffix(fixture.bytes.count - request.selection.upperBound)
                     == fixture.bytes[request.selection.upperBound...])
         } catch let error as SelectionRewriteError {
             print("no regenerated selection in \(file): \(error)")
@@ -78,8 +83,9 @@ struct SelectionRewriteTests {
     func cancellation() throws {
         let engine = try ActionFixtures.engine.get()
         let fixture = try ActionFixtures.load("selection/python.py")
-        let rewriter = SelectionRewriter(backend: try EmbeddedBackend(engine: engine),
-                                         registry: ActionFixtures.registry, index: nil)
+        let rewriter = SelectionRewriter(
+            backend: try EmbeddedBackend(engine: engine),
+            registry: ActionFixtures.registry, index: nil)
         let flag = CancellationFlag()
         flag.cancel()
         #expect(throws: EngineError.cancelled) {

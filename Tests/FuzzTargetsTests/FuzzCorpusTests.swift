@@ -37,8 +37,9 @@ import Testing
 
     @Test(arguments: FuzzTarget.allCases)
     func shortMutationRunFindsNothing(target: FuzzTarget) throws {
-        var loop = MutationLoop(target: target, resources: Self.resources,
-                                corpus: FuzzCorpus.load(target: target, root: Self.root).map(\.bytes), seed: 20261204)
+        var loop = MutationLoop(
+            target: target, resources: Self.resources,
+            corpus: FuzzCorpus.load(target: target, root: Self.root).map(\.bytes), seed: 20261204)
         do {
             let executed = try loop.run(count: Self.mutants(target))
             #expect(executed == Self.mutants(target))

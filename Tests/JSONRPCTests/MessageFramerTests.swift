@@ -45,8 +45,13 @@ struct MessageFramerTests {
 
     @Test func headersInAnyOrderAndCase() {
         var framer = MessageFramer()
-        framer.append(frame(one, headers: ["Content-Type: application/vscode-jsonrpc; charset=utf-8",
-                                           "content-LENGTH:\(one.utf8.count)"]))
+        framer.append(
+            frame(
+                one,
+                headers: [
+                    "Content-Type: application/vscode-jsonrpc; charset=utf-8",
+                    "content-LENGTH:\(one.utf8.count)",
+                ]))
         framer.append(Array("Content-Length: \(two.utf8.count)\n\n\(two)".utf8))  // bare newlines tolerated
         #expect(drain(&framer) == [.message(Array(one.utf8)), .message(Array(two.utf8))])
     }
@@ -68,12 +73,13 @@ struct MessageFramerTests {
         framer.append(frame("{}", headers: ["Content-Length: twelve"]) + frame(two))
         framer.append(frame("{}", headers: ["Content-Length: -3"]) + frame(one))
         framer.append(frame("{}", headers: ["garbage without colon"]) + frame(two))
-        #expect(drain(&framer) == [
-            .error(.missingContentLength), .message(Array(one.utf8)),
-            .error(.invalidContentLength("twelve")), .message(Array(two.utf8)),
-            .error(.invalidContentLength("-3")), .message(Array(one.utf8)),
-            .error(.malformedHeader("garbage without colon")), .message(Array(two.utf8)),
-        ])
+        #expect(
+            drain(&framer) == [
+                .error(.missingContentLength), .message(Array(one.utf8)),
+                .error(.invalidContentLength("twelve")), .message(Array(two.utf8)),
+                .error(.invalidContentLength("-3")), .message(Array(one.utf8)),
+                .error(.malformedHeader("garbage without colon")), .message(Array(two.utf8)),
+            ])
     }
 
     @Test func bodyShorterThanItsLengthRecoversAtTheNextHeader() {
@@ -147,17 +153,23 @@ struct MessageFramerTests {
 
 struct MessageParsingTests {
     @Test func requestNotificationResponse() throws {
-        guard case .message(.request(.int(7), "m", let body), false) =
-                Message.parse(Array(#"{"jsonrpc":"2.0","id":7,"method":"m","params":{"x":[1]}}"#.utf8)) else {
+        guard
+            case .message(.request(.int(7), "m", let body), false) =
+                Message.parse(Array(#"{"jsonrpc":"2.0","id":7,"method":"m","params":{"x":[1]}}"#.utf8))
+        else {
             Issue.record("not a request"); return
         }
         struct P: Decodable { var x: [Int] }
         #expect(try body.params(as: P.self).x == [1])
-        guard case .message(.notification("n", _), false) = Message.parse(Array(#"{"jsonrpc":"2.0","method":"n"}"#.utf8)) else {
+        guard
+            case .message(.notification("n", _), false) = Message.parse(Array(#"{"jsonrpc":"2.0","method":"n"}"#.utf8))
+        else {
             Issue.record("not a notification"); return
         }
-        guard case .message(.response(.string("a"), .failure(let error)), false) =
-                Message.parse(Array(#"{"jsonrpc":"2.0","id":"a","error":{"code":-1,"message":"no"}}"#.utf8)) else {
+        guard
+            case .message(.response(.string("a"), .failure(let error)), false) =
+                Message.parse(Array(#"{"jsonrpc":"2.0","id":"a","error":{"code":-1,"message":"no"}}"#.utf8))
+        else {
             Issue.record("not an error response"); return
         }
         #expect(error.code == -1)
@@ -168,9 +180,12 @@ struct MessageParsingTests {
         #expect(parse.code == -32700)
         guard case .invalid(nil, let shape) = Message.parse(Array("[1,2]".utf8)) else { Issue.record(); return }
         #expect(shape.code == -32600)
-        guard case .invalid(nil, let neither) = Message.parse(Array(#"{"jsonrpc":"2.0"}"#.utf8)) else { Issue.record(); return }
+        guard case .invalid(nil, let neither) = Message.parse(Array(#"{"jsonrpc":"2.0"}"#.utf8)) else {
+            Issue.record(); return
+        }
         #expect(neither.code == -32600)
-        guard case .invalid(nil, let badID) = Message.parse(Array(#"{"jsonrpc":"2.0","id":{},"method":"m"}"#.utf8)) else {
+        guard case .invalid(nil, let badID) = Message.parse(Array(#"{"jsonrpc":"2.0","id":{},"method":"m"}"#.utf8))
+        else {
             Issue.record(); return
         }
         #expect(badID.code == -32600)
@@ -188,8 +203,10 @@ struct MessageParsingTests {
     }
 
     @Test func wrongParamsShapeNamesTheField() {
-        guard case .message(.request(_, _, let body), _) =
-                Message.parse(Array(#"{"jsonrpc":"2.0","id":1,"method":"m","params":{"x":"s"}}"#.utf8)) else {
+        guard
+            case .message(.request(_, _, let body), _) =
+                Message.parse(Array(#"{"jsonrpc":"2.0","id":1,"method":"m","params":{"x":"s"}}"#.utf8))
+        else {
             Issue.record(); return
         }
         struct P: Decodable { var x: Int }

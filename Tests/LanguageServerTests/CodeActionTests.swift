@@ -6,35 +6,43 @@ import TestSupport
 import Testing
 
 /// Initializes with the capabilities code actions look at.
-private func initializeForActions(_ client: TestClient, resolve: Bool = true, tags: Bool = true,
-                                  documentChanges: Bool = true, root: String = "file:///workspace",
-                                  workDoneProgress: Bool = false) async throws -> JSONValue {
+private func initializeForActions(
+    _ client: TestClient, resolve: Bool = true, tags: Bool = true,
+    documentChanges: Bool = true, root: String = "file:///workspace",
+    workDoneProgress: Bool = false
+) async throws -> JSONValue {
     var codeAction: [String: JSONValue] = [:]
     if resolve {
         codeAction["dataSupport"] = .bool(true)
         codeAction["resolveSupport"] = .object(["properties": .array([.string("edit")])])
     }
     if tags { codeAction["tagSupport"] = .object(["valueSet": .array([.number(1)])]) }
-    let result: JSONValue = try await client.request("initialize", JSONValue.object([
-        "processId": .null,
-        "capabilities": .object([
-            "general": .object(["positionEncodings": .array([.string("utf-16")])]),
-            "workspace": .object(["workspaceEdit": .object(["documentChanges": .bool(documentChanges)])]),
-            "textDocument": .object(["codeAction": .object(codeAction)]),
-            "window": .object(["workDoneProgress": .bool(workDoneProgress)]),
-        ]),
-        "workspaceFolders": .array([.object(["uri": .string(root), "name": .string("workspace")])]),
-    ]))
+    let result: JSONValue = try await client.request(
+        "initialize",
+        JSONValue.object([
+            "processId": .null,
+            "capabilities": .object([
+                "general": .object(["positionEncodings": .array([.string("utf-16")])]),
+                "workspace": .object(["workspaceEdit": .object(["documentChanges": .bool(documentChanges)])]),
+                "textDocument": .object(["codeAction": .object(codeAction)]),
+                "window": .object(["workDoneProgress": .bool(workDoneProgress)]),
+            ]),
+            "workspaceFolders": .array([.object(["uri": .string(root), "name": .string("workspace")])]),
+        ]))
     client.notify("initialized", Empty())
     return result
 }
 
-private func codeActionParams(_ uri: String, _ start: JSONValue, _ end: JSONValue, triggerKind: Int = 1,
-                              only: [String]? = nil) -> JSONValue {
+private func codeActionParams(
+    _ uri: String, _ start: JSONValue, _ end: JSONValue, triggerKind: Int = 1,
+    only: [String]? = nil
+) -> JSONValue {
     var context: [String: JSONValue] = ["diagnostics": .array([]), "triggerKind": .number(Double(triggerKind))]
     if let only { context["only"] = .array(only.map(JSONValue.string)) }
-    return .object(["textDocument": .object(["uri": .string(uri)]),
-                    "range": .object(["start": start, "end": end]), "context": .object(context)])
+    return .object([
+        "textDocument": .object(["uri": .string(uri)]),
+        "range": .object(["start": start, "end": end]), "context": .object(context),
+    ])
 }
 
 private func positionParams(_ uri: String, _ position: JSONValue, newName: String? = nil) -> JSONValue {
@@ -46,17 +54,23 @@ private func positionParams(_ uri: String, _ position: JSONValue, newName: Strin
 /// `text` with LSP edits (UTF-16 positions) applied, as an editor applies them.
 private func applying(_ edits: [LanguageServerProtocol.TextEdit], to text: String) throws -> String {
     var document = TextDocument(uri: "", languageID: "", version: 0, text: text)
-    let changes = edits.sorted { ($0.range.start.line, $0.range.start.character) > ($1.range.start.line, $1.range.start.character) }
-        .map { TextChange(range: ClosedRangeOfPositions(
-                            start: LineColumn(line: $0.range.start.line, column: $0.range.start.character),
-                            end: LineColumn(line: $0.range.end.line, column: $0.range.end.character)),
-                          text: $0.newText) }
+    let changes = edits.sorted {
+        ($0.range.start.line, $0.range.start.character) > ($1.range.start.line, $1.range.start.character)
+    }
+    .map {
+        TextChange(
+            range: ClosedRangeOfPositions(
+                start: LineColumn(line: $0.range.start.line, column: $0.range.start.character),
+                end: LineColumn(line: $0.range.end.line, column: $0.range.end.character)),
+            text: $0.newText)
+    }
     try document.apply(changes, version: 1, encoding: .utf16)
     return document.text
 }
 
 /// The single versioned document edit of a workspace edit.
-private func documentEdit(_ edit: WorkspaceEdit?, uri: String, version: Int) throws -> [LanguageServerProtocol.TextEdit] {
+private func documentEdit(_ edit: WorkspaceEdit?, uri: String, version: Int) throws -> [LanguageServerProtocol.TextEdit]
+{
     let changes = try #require(edit?.documentChanges)
     #expect(changes.count == 1)
     let change = try #require(changes.first)
@@ -66,41 +80,42 @@ private func documentEdit(_ edit: WorkspaceEdit?, uri: String, version: Int) thr
     return change.edits
 }
 
-private let source = MarkedText("""
-import os
+private let source = MarkedText(
+    """
+    import os
 
 
-def total(items):
-    tmp = 0
-    for item in items:
-        tmp = tmp + item
-    return t⟨cursor⟩mp
+    def total(items):
+        tmp = 0
+        for item in items:
+            tmp = tmp + item
+        return t⟨cursor⟩mp
 
 
-def other():
-    ⟨unused⟩unused = 42
-    tmp = os.sep
-    return tmp
+    def other():
+        ⟨unused⟩unused = 42
+        tmp = os.sep
+        return tmp
 
-""")
+    """)
 
 private let renamedInTotal = """
-import os
+    import os
 
 
-def total(items):
-    acc = 0
-    for item in items:
-        acc = acc + item
-    return acc
+    def total(items):
+        acc = 0
+        for item in items:
+            acc = acc + item
+        return acc
 
 
-def other():
-    unused = 42
-    tmp = os.sep
-    return tmp
+    def other():
+        unused = 42
+        tmp = os.sep
+        return tmp
 
-"""
+    """
 
 /// Code actions and renames through the in-process server with the embedded default model.
 @Suite("Code actions through the server")
@@ -112,7 +127,8 @@ struct CodeActionTests {
         let result = try await initializeForActions(client)
         let capabilities = try #require(result["capabilities"])
         #expect(capabilities["codeActionProvider"]?["resolveProvider"] == .bool(true))
-        #expect(capabilities["codeActionProvider"]?["codeActionKinds"]
+        #expect(
+            capabilities["codeActionProvider"]?["codeActionKinds"]
                 == .array([.string("quickfix"), .string("refactor.rewrite")]))
         #expect(capabilities["renameProvider"]?["prepareProvider"] == .bool(true))
     }
@@ -121,13 +137,15 @@ struct CodeActionTests {
         let client = TestClient()
         _ = try await initializeForActions(client)
         client.open(Self.uri, source.text, language: "python")
-        let prepared: PrepareRenameResult = try await client.request("textDocument/prepareRename",
-                                                                     positionParams(Self.uri, source.position("cursor")))
+        let prepared: PrepareRenameResult = try await client.request(
+            "textDocument/prepareRename",
+            positionParams(Self.uri, source.position("cursor")))
         #expect(prepared.placeholder == "tmp")
         #expect(prepared.range == .init(start: .init(line: 7, character: 11), end: .init(line: 7, character: 14)))
 
-        let edit: WorkspaceEdit = try await client.request("textDocument/rename",
-                                                           positionParams(Self.uri, source.position("cursor"), newName: "acc"))
+        let edit: WorkspaceEdit = try await client.request(
+            "textDocument/rename",
+            positionParams(Self.uri, source.position("cursor"), newName: "acc"))
         let edits = try documentEdit(edit, uri: Self.uri, version: 1)
         #expect(edits.count == 4)
         #expect(try applying(edits, to: source.text) == renamedInTotal)
@@ -137,20 +155,25 @@ struct CodeActionTests {
         let client = TestClient()
         _ = try await initializeForActions(client)
         client.open(Self.uri, source.text, language: "python")
-        let onKeyword = try await client.requestError("textDocument/prepareRename", positionParams(
-            Self.uri, .object(["line": .number(3), "character": .number(1)])))
+        let onKeyword = try await client.requestError(
+            "textDocument/prepareRename",
+            positionParams(
+                Self.uri, .object(["line": .number(3), "character": .number(1)])))
         #expect(onKeyword.code == -32803)
         #expect(onKeyword.message.contains("not on a renameable identifier"))
-        let invalid = try await client.requestError("textDocument/rename",
-                                                    positionParams(Self.uri, source.position("cursor"), newName: "1x"))
+        let invalid = try await client.requestError(
+            "textDocument/rename",
+            positionParams(Self.uri, source.position("cursor"), newName: "1x"))
         #expect(invalid.code == -32602)
         #expect(invalid.message.contains("not a valid identifier"))
-        let taken = try await client.requestError("textDocument/rename",
-                                                  positionParams(Self.uri, source.position("cursor"), newName: "items"))
+        let taken = try await client.requestError(
+            "textDocument/rename",
+            positionParams(Self.uri, source.position("cursor"), newName: "items"))
         #expect(taken.code == -32803)
         #expect(taken.message.contains("already used"))
-        let keyword = try await client.requestError("textDocument/rename",
-                                                    positionParams(Self.uri, source.position("cursor"), newName: "while"))
+        let keyword = try await client.requestError(
+            "textDocument/rename",
+            positionParams(Self.uri, source.position("cursor"), newName: "while"))
         #expect(keyword.message.contains("reserved"))
     }
 
@@ -164,7 +187,9 @@ struct CodeActionTests {
         #expect(actions.allSatisfy { $0.kind == "refactor.rewrite" })
         let renames = actions.filter { $0.title.hasPrefix("Rename `tmp` → `") }
         // At a cursor the model may also judge a statement redundant; each such action deletes one statement.
-        let deletions = actions.filter { $0.title.hasPrefix("Remove `") && $0.title.contains("the model expects nothing there") }
+        let deletions = actions.filter {
+            $0.title.hasPrefix("Remove `") && $0.title.contains("the model expects nothing there")
+        }
         #expect(renames.count + deletions.count == actions.count)
         for action in deletions {
             #expect(action.tags == [1] && action.edit == nil)
@@ -174,7 +199,7 @@ struct CodeActionTests {
         }
         for action in renames {
             #expect(action.tags == [1])
-            #expect(action.edit == nil)          // computed on resolve
+            #expect(action.edit == nil)  // computed on resolve
             let name = String(action.title.dropFirst("Rename `tmp` → `".count).dropLast())
             let resolved: CodeAction = try await client.request("codeAction/resolve", action)
             let edits = try documentEdit(resolved.edit, uri: Self.uri, version: 1)
@@ -196,16 +221,18 @@ struct CodeActionTests {
         client.open(Self.uri, source.text, language: "python")
         let at = source.position("unused")
         // An automatic request (the cursor moved): syntax actions only, no model time.
-        let actions: [CodeAction] = try await client.request("textDocument/codeAction",
-                                                             codeActionParams(Self.uri, at, at, triggerKind: 2))
+        let actions: [CodeAction] = try await client.request(
+            "textDocument/codeAction",
+            codeActionParams(Self.uri, at, at, triggerKind: 2))
         #expect(actions.map(\.title) == ["Remove unused variable `unused`"])
         let action = try #require(actions.first)
         #expect(action.kind == "quickfix")
-        #expect(action.tags == nil)                // not from the model
+        #expect(action.tags == nil)  // not from the model
         #expect(action.edit == nil)
         let resolved: CodeAction = try await client.request("codeAction/resolve", action)
         let edits = try documentEdit(resolved.edit, uri: Self.uri, version: 1)
-        #expect(try applying(edits, to: source.text) == source.text.replacingOccurrences(of: "    unused = 42\n", with: ""))
+        #expect(
+            try applying(edits, to: source.text) == source.text.replacingOccurrences(of: "    unused = 42\n", with: ""))
     }
 
     /// A model deletion resolves, like every action, from its data alone: the statement's whole lines go.
@@ -215,14 +242,18 @@ struct CodeActionTests {
         client.open(Self.uri, source.text, language: "python")
         let statement = "unused = 42"
         let start = try #require(Array(source.text.utf8).firstRange(of: Array(statement.utf8))).lowerBound
-        let action = CodeAction(title: "Remove `\(statement)` (the model expects nothing there: 80%)",
-                                kind: "refactor.rewrite", data: .object([
-                                    "uri": .string(Self.uri), "version": .number(1), "kind": .string("delete"),
-                                    "start": .number(Double(start)), "end": .number(Double(start + statement.utf8.count)),
-                                    "title": .string("Remove `\(statement)`")]))
+        let action = CodeAction(
+            title: "Remove `\(statement)` (the model expects nothing there: 80%)",
+            kind: "refactor.rewrite",
+            data: .object([
+                "uri": .string(Self.uri), "version": .number(1), "kind": .string("delete"),
+                "start": .number(Double(start)), "end": .number(Double(start + statement.utf8.count)),
+                "title": .string("Remove `\(statement)`"),
+            ]))
         let resolved: CodeAction = try await client.request("codeAction/resolve", action)
         let edits = try documentEdit(resolved.edit, uri: Self.uri, version: 1)
-        #expect(try applying(edits, to: source.text) == source.text.replacingOccurrences(of: "    unused = 42\n", with: ""))
+        #expect(
+            try applying(edits, to: source.text) == source.text.replacingOccurrences(of: "    unused = 42\n", with: ""))
     }
 
     @Test func staleActionIsRefusedAfterAnEdit() async throws {
@@ -230,22 +261,31 @@ struct CodeActionTests {
         _ = try await initializeForActions(client)
         client.open(Self.uri, source.text, language: "python")
         let at = source.position("unused")
-        let actions: [CodeAction] = try await client.request("textDocument/codeAction",
-                                                             codeActionParams(Self.uri, at, at, triggerKind: 2))
+        let actions: [CodeAction] = try await client.request(
+            "textDocument/codeAction",
+            codeActionParams(Self.uri, at, at, triggerKind: 2))
         let action = try #require(actions.first)
-        client.notify("textDocument/didChange", JSONValue.object([
-            "textDocument": .object(["uri": .string(Self.uri), "version": .number(2)]),
-            "contentChanges": .array([.object([
-                "range": .object(["start": .object(["line": .number(0), "character": .number(0)]),
-                                  "end": .object(["line": .number(0), "character": .number(0)])]),
-                "text": .string("# edited\n")])]),
-        ]))
+        client.notify(
+            "textDocument/didChange",
+            JSONValue.object([
+                "textDocument": .object(["uri": .string(Self.uri), "version": .number(2)]),
+                "contentChanges": .array([
+                    .object([
+                        "range": .object([
+                            "start": .object(["line": .number(0), "character": .number(0)]),
+                            "end": .object(["line": .number(0), "character": .number(0)]),
+                        ]),
+                        "text": .string("# edited\n"),
+                    ])
+                ]),
+            ]))
         let error = try await client.requestError("codeAction/resolve", action)
         #expect(error.code == -32801)
         // Asked again, the action is offered for the new version and resolves against it.
         let moved = JSONValue.object(["line": .number(12), "character": .number(4)])
-        let fresh: [CodeAction] = try await client.request("textDocument/codeAction",
-                                                           codeActionParams(Self.uri, moved, moved, triggerKind: 2))
+        let fresh: [CodeAction] = try await client.request(
+            "textDocument/codeAction",
+            codeActionParams(Self.uri, moved, moved, triggerKind: 2))
         let resolved: CodeAction = try await client.request("codeAction/resolve", try #require(fresh.first))
         _ = try documentEdit(resolved.edit, uri: Self.uri, version: 2)
     }
@@ -256,12 +296,15 @@ struct CodeActionTests {
         client.open(Self.uri, source.text, language: "python")
         let cursor = source.position("cursor")
         let at = source.position("unused")
-        let fixes: [CodeAction] = try await client.request("textDocument/codeAction",
-                                                           codeActionParams(Self.uri, at, at, triggerKind: 2))
+        let fixes: [CodeAction] = try await client.request(
+            "textDocument/codeAction",
+            codeActionParams(Self.uri, at, at, triggerKind: 2))
         let fix = try #require(fixes.first)
         let changes = try #require(fix.edit?.changes?[Self.uri])
         #expect(fix.edit?.documentChanges == nil)
-        #expect(try applying(changes, to: source.text) == source.text.replacingOccurrences(of: "    unused = 42\n", with: ""))
+        #expect(
+            try applying(changes, to: source.text)
+                == source.text.replacingOccurrences(of: "    unused = 42\n", with: ""))
         let renames: [CodeAction] = try await client.request(
             "textDocument/codeAction", codeActionParams(Self.uri, cursor, cursor, only: ["refactor"]))
         for action in renames {
@@ -274,11 +317,15 @@ struct CodeActionTests {
     @Test func selectionRegenerationIsOfferedAndConfinedToTheSelection() async throws {
         let client = TestClient()
         _ = try await initializeForActions(client)
-        let marked = MarkedText("def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n⟨start⟩    return a * b\n⟨end⟩\n\nprint(mul(2, 3))\n")
+        let marked = MarkedText(
+            "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n⟨start⟩    return a * b\n⟨end⟩\n\nprint(mul(2, 3))\n"
+        )
         client.open(Self.uri, marked.text, language: "python")
         let actions: [CodeAction] = try await client.request(
-            "textDocument/codeAction", codeActionParams(Self.uri, marked.position("start"), marked.position("end"),
-                                                        only: ["refactor.rewrite"]))
+            "textDocument/codeAction",
+            codeActionParams(
+                Self.uri, marked.position("start"), marked.position("end"),
+                only: ["refactor.rewrite"]))
         let action = try #require(actions.first { $0.title == "Regenerate the selection with the model" })
         #expect(action.tags == [1])
         do {
@@ -313,15 +360,18 @@ struct CodeActionTests {
         client.open(uri, util, language: "python")
         let position = JSONValue.object(["line": .number(0), "character": .number(6)])
         // Loading the model reports progress too: the indexing is the one begun under its title.
-        let indexing = try await client.waitForNotification("$/progress", as: ProgressParams.self,
-                                                            timeout: .seconds(60)) {
+        let indexing = try await client.waitForNotification(
+            "$/progress", as: ProgressParams.self,
+            timeout: .seconds(60)
+        ) {
             $0.value.kind == "begin" && $0.value.title == "dlsp: indexing the workspace"
         }.token
         _ = try await client.waitForNotification("$/progress", as: ProgressParams.self, timeout: .seconds(60)) {
             $0.token == indexing && $0.value.kind == "end"
         }
-        let renamed: WorkspaceEdit = try await client.request("textDocument/rename",
-                                                              positionParams(uri, position, newName: "double"))
+        let renamed: WorkspaceEdit = try await client.request(
+            "textDocument/rename",
+            positionParams(uri, position, newName: "double"))
         let changes = try #require(renamed.documentChanges)
         #expect(changes.map(\.textDocument.uri) == [uri, mainURI])
         let own = try #require(changes.first { $0.textDocument.uri == uri })
@@ -338,10 +388,12 @@ struct CodeActionTests {
 
         // Open in the editor, main.py is edited at its version; a name it already uses is refused.
         client.open(mainURI, main, language: "python", version: 7)
-        let edit: WorkspaceEdit = try await client.request("textDocument/rename",
-                                                           positionParams(uri, position, newName: "double"))
+        let edit: WorkspaceEdit = try await client.request(
+            "textDocument/rename",
+            positionParams(uri, position, newName: "double"))
         #expect(edit.documentChanges?.first { $0.textDocument.uri == mainURI }?.textDocument.version == 7)
-        let taken = try await client.requestError("textDocument/rename", positionParams(uri, position, newName: "print"))
+        let taken = try await client.requestError(
+            "textDocument/rename", positionParams(uri, position, newName: "print"))
         #expect(taken.message.contains("main.py"))
 
         // The model's names resolve the same way: both files, each at its version.

@@ -61,7 +61,8 @@ struct LifecycleTests {
         try await client.initialize(workDoneProgress: true)
         let end = try await client.waitFor {
             guard case .message(.notification("$/progress", let body)) = $0,
-                  let params = try? body.params(as: ProgressParams.self) else { return false }
+                let params = try? body.params(as: ProgressParams.self)
+            else { return false }
             return params.value.kind == "end" && params.value.message == "model ready"
         }
         _ = end
@@ -100,14 +101,22 @@ struct DocumentSyncTests {
         let uri = "file:///workspace/a.swift"
         let marked = MarkedText("let ⟨a⟩😀⟨b⟩ = \"漢字 e\u{301}⟨c⟩\"\r\nprint(x)⟨end⟩")
         client.open(uri, marked.text)
-        client.notify("textDocument/didChange", change(uri, version: 2, [
-            .object(["range": range(marked.position("a"), marked.position("b")), "text": .string("smile")]),
-        ]))
+        client.notify(
+            "textDocument/didChange",
+            change(
+                uri, version: 2,
+                [
+                    .object(["range": range(marked.position("a"), marked.position("b")), "text": .string("smile")])
+                ]))
         // Positions in the second change refer to the text after the first.
-        client.notify("textDocument/didChange", change(uri, version: 3, [
-            .object(["range": range(pos(0, 18), pos(0, 18)), "text": .string("!")]),
-            .object(["range": range(pos(1, 6), pos(1, 7)), "text": .string("👩‍👩‍👧")]),
-        ]))
+        client.notify(
+            "textDocument/didChange",
+            change(
+                uri, version: 3,
+                [
+                    .object(["range": range(pos(0, 18), pos(0, 18)), "text": .string("!")]),
+                    .object(["range": range(pos(1, 6), pos(1, 7)), "text": .string("👩‍👩‍👧")]),
+                ]))
         let state = try await client.state(uri)
         #expect(state.version == 3)
         #expect(state.text == "let smile = \"漢字 e\u{301}!\"\r\nprint(👩‍👩‍👧)")
@@ -120,22 +129,35 @@ struct DocumentSyncTests {
         try await client.initialize()
         let uri = "file:///workspace/tree.py"
         client.open(uri, "def f(a):\n    return a\n", language: "python")
-        client.notify("textDocument/didChange", change(uri, version: 2, [
-            .object(["range": range(pos(1, 12), pos(1, 12)), "text": .string(" + 1")]),
-            .object(["range": range(pos(2, 0), pos(2, 0)), "text": .string("\nclass C:\n    x = [1,\n")]),
-        ]))
-        client.notify("textDocument/didChange", change(uri, version: 3, [
-            .object(["range": range(pos(5, 0), pos(5, 0)), "text": .string("         2]\n")]),
-            .object(["range": range(pos(0, 4), pos(0, 5)), "text": .string("g😀")]),
-        ]))
-        client.notify("textDocument/didChange", change(uri, version: 4, [
-            .object(["range": range(pos(0, 4), pos(0, 7)), "text": .string("go")]),
-        ]))
+        client.notify(
+            "textDocument/didChange",
+            change(
+                uri, version: 2,
+                [
+                    .object(["range": range(pos(1, 12), pos(1, 12)), "text": .string(" + 1")]),
+                    .object(["range": range(pos(2, 0), pos(2, 0)), "text": .string("\nclass C:\n    x = [1,\n")]),
+                ]))
+        client.notify(
+            "textDocument/didChange",
+            change(
+                uri, version: 3,
+                [
+                    .object(["range": range(pos(5, 0), pos(5, 0)), "text": .string("         2]\n")]),
+                    .object(["range": range(pos(0, 4), pos(0, 5)), "text": .string("g😀")]),
+                ]))
+        client.notify(
+            "textDocument/didChange",
+            change(
+                uri, version: 4,
+                [
+                    .object(["range": range(pos(0, 4), pos(0, 7)), "text": .string("go")])
+                ]))
         let final = "def go(a):\n    return a + 1\n\nclass C:\n    x = [1,\n         2]\n"
         client.open("file:///workspace/fresh.py", final, language: "python")
         func tree(_ uri: String) async throws -> (version: Int?, text: String?, tree: String?) {
-            let r: JSONValue = try await client.request("dlsp/documentState",
-                                                        JSONValue.object(["textDocument": .object(["uri": .string(uri)])]))
+            let r: JSONValue = try await client.request(
+                "dlsp/documentState",
+                JSONValue.object(["textDocument": .object(["uri": .string(uri)])]))
             return (r["treeVersion"]?.numberValue.map { Int($0) }, r["text"]?.stringValue, r["tree"]?.stringValue)
         }
         let kept = try await tree(uri), fresh = try await tree("file:///workspace/fresh.py")
@@ -154,15 +176,20 @@ struct DocumentSyncTests {
         try await client.initialize(encodings: ["utf-8"])
         let uri = "file:///workspace/b.py"
         client.open(uri, "é = 1\n", language: "python")
-        client.notify("textDocument/didChange", change(uri, version: 2, [
-            .object(["range": range(pos(0, 2), pos(0, 2)), "text": .string("x")]),
-        ]))
+        client.notify(
+            "textDocument/didChange",
+            change(
+                uri, version: 2,
+                [
+                    .object(["range": range(pos(0, 2), pos(0, 2)), "text": .string("x")])
+                ]))
         #expect(try await client.state(uri).text == "éx = 1\n")
         client.notify("textDocument/didChange", change(uri, version: 3, [.object(["text": .string("new\n")])]))
         #expect(try await client.state(uri) == (3, "new\n"))
         client.notify("textDocument/didClose", JSONValue.object(["textDocument": .object(["uri": .string(uri)])]))
-        let closed = try await client.requestError("dlsp/documentState",
-                                                   JSONValue.object(["textDocument": .object(["uri": .string(uri)])]))
+        let closed = try await client.requestError(
+            "dlsp/documentState",
+            JSONValue.object(["textDocument": .object(["uri": .string(uri)])]))
         #expect(closed.code == -32602)
     }
 
@@ -171,10 +198,14 @@ struct DocumentSyncTests {
         try await client.initialize()
         let uri = "file:///workspace/c.swift"
         client.open(uri, "one\ntwo\n")
-        client.notify("textDocument/didChange", change(uri, version: 2, [
-            .object(["range": range(pos(0, 0), pos(0, 1)), "text": .string("O")]),
-            .object(["range": range(pos(7, 0), pos(8, 0)), "text": .string("lost?")]),
-        ]))
+        client.notify(
+            "textDocument/didChange",
+            change(
+                uri, version: 2,
+                [
+                    .object(["range": range(pos(0, 0), pos(0, 1)), "text": .string("O")]),
+                    .object(["range": range(pos(7, 0), pos(8, 0)), "text": .string("lost?")]),
+                ]))
         #expect(try await client.state(uri) == (1, "one\ntwo\n"))
         _ = try await client.waitFor {
             if case .message(.notification("window/showMessage", _)) = $0 { return true }
@@ -194,13 +225,21 @@ struct DocumentSyncTests {
         client.open(first, "one\n")
         client.open(second, "two\n")
         for (version, line) in [(2, 5), (3, 9), (4, 40)] {
-            client.notify("textDocument/didChange", change(first, version: version, [
-                .object(["range": range(pos(line, 0), pos(line, 0)), "text": .string("x")]),
-            ]))
+            client.notify(
+                "textDocument/didChange",
+                change(
+                    first, version: version,
+                    [
+                        .object(["range": range(pos(line, 0), pos(line, 0)), "text": .string("x")])
+                    ]))
         }
-        client.notify("textDocument/didChange", change(second, version: 2, [
-            .object(["range": range(pos(7, 0), pos(7, 0)), "text": .string("y")]),
-        ]))
+        client.notify(
+            "textDocument/didChange",
+            change(
+                second, version: 2,
+                [
+                    .object(["range": range(pos(7, 0), pos(7, 0)), "text": .string("y")])
+                ]))
         #expect(try await client.state(first) == (1, "one\n"))
         #expect(try await client.state(second) == (1, "two\n"))
         let messages = client.notifications("window/showMessage").compactMap {
@@ -261,7 +300,8 @@ struct BadInputTests {
             Issue.record("unknown method succeeded"); return
         }
         #expect(unknown.code == -32601)
-        client.sendRawBody(#"{"jsonrpc":"2.0","id":1002,"method":"textDocument/completion","params":{"position":"top"}}"#)
+        client.sendRawBody(
+            #"{"jsonrpc":"2.0","id":1002,"method":"textDocument/completion","params":{"position":"top"}}"#)
         guard case .failure(let shape) = try await client.waitForResponse(id: .int(1002)) else {
             Issue.record("bad params accepted"); return
         }
@@ -274,7 +314,7 @@ struct BadInputTests {
     @Test func framingErrors() async throws {
         let client = TestClient()
         try await client.initialize()
-        client.sendRaw(Array("Content-Type: application/json\r\n\r\n{}".utf8))   // no Content-Length
+        client.sendRaw(Array("Content-Type: application/json\r\n\r\n{}".utf8))  // no Content-Length
         try await expectStillUsable(client)
         // Over the cap (1 MiB in this client): answered with an error, skipped as it streams, never buffered.
         let huge = #"{"jsonrpc":"2.0","id":5,"method":"m","params":""# + String(repeating: "x", count: 2 << 20) + #""}"#
@@ -316,7 +356,9 @@ struct BadInputTests {
     @Test func invalidUTF8InDocumentText() async throws {
         let client = TestClient()
         try await client.initialize()
-        var body = Array(#"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///u","languageId":"c","version":1,"text":"ok"#.utf8)
+        var body = Array(
+            #"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///u","languageId":"c","version":1,"text":"ok"#
+                .utf8)
         body += [0xC3, 0x28, 0xFF]
         body += Array(#" end"}}}"#.utf8)
         client.sendRaw(Array("Content-Length: \(body.count)\r\n\r\n".utf8) + body)

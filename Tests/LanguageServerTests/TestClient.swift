@@ -7,7 +7,7 @@ import SourceText
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Drives a real ``LanguageServer`` in-process over two pipes, with typed requests, raw bytes for bad-input tests,
@@ -23,8 +23,9 @@ final class TestClient: Sendable {
         var serverToClient: [Int32] = [0, 0]
         precondition(pipe(&clientToServer) == 0 && pipe(&serverToClient) == 0)
         toServer = clientToServer[1]
-        let serverConnection = Connection(inputFD: clientToServer[0], outputFD: serverToClient[1],
-                                          maximumBodySize: 1 << 20)
+        let serverConnection = Connection(
+            inputFD: clientToServer[0], outputFD: serverToClient[1],
+            maximumBodySize: 1 << 20)
         client = Connection(inputFD: serverToClient[0], outputFD: clientToServer[1])
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         let server = LanguageServer(connection: serverConnection, logger: logger) { [self] code in
@@ -45,8 +46,10 @@ final class TestClient: Sendable {
 
     var exitCode: Int32? { exitCodes.withLock { $0.first } }
 
-    func request<P: Encodable, R: Decodable & Sendable>(_ method: String, _ params: P,
-                                                        as type: R.Type = R.self) async throws -> R {
+    func request<P: Encodable, R: Decodable & Sendable>(
+        _ method: String, _ params: P,
+        as type: R.Type = R.self
+    ) async throws -> R {
         let raw = try await rawRequest(method, params)
         return try raw.result(as: R.self)
     }
@@ -114,7 +117,8 @@ final class TestClient: Sendable {
     /// returning the first such message, sent before the call or after it. `timeout` only guards against a server
     /// that never sends it, so the test fails instead of hanging.
     func waitFor(timeout: Duration = .seconds(10), _ predicate: @escaping @Sendable (Connection.Incoming) -> Bool)
-        async throws -> Connection.Incoming {
+        async throws -> Connection.Incoming
+    {
         try await withCheckedThrowingContinuation { continuation in
             // Whoever removes the waiter (a matching message or the timeout) is the one that resumes it.
             let id = received.withLock { received -> Int? in
@@ -138,13 +142,17 @@ final class TestClient: Sendable {
     }
 
     /// Waits for a notification `method` whose parameters satisfy `predicate`, and returns those parameters.
-    func waitForNotification<P: Decodable & Sendable>(_ method: String, as type: P.Type,
-                                                      timeout: Duration = .seconds(10),
-                                                      where predicate: @escaping @Sendable (P) -> Bool)
-        async throws -> P {
+    func waitForNotification<P: Decodable & Sendable>(
+        _ method: String, as type: P.Type,
+        timeout: Duration = .seconds(10),
+        where predicate: @escaping @Sendable (P) -> Bool
+    )
+        async throws -> P
+    {
         let message = try await waitFor(timeout: timeout) {
             guard case .message(.notification(method, let body)) = $0,
-                  let params = try? body.params(as: P.self) else { return false }
+                let params = try? body.params(as: P.self)
+            else { return false }
             return predicate(params)
         }
         guard case .message(.notification(_, let body)) = message else { preconditionFailure() }
@@ -197,14 +205,20 @@ final class TestClient: Sendable {
     }
 
     func open(_ uri: String, _ text: String, language: String = "swift", version: Int = 1) {
-        notify("textDocument/didOpen", JSONValue.object(["textDocument": .object([
-            "uri": .string(uri), "languageId": .string(language), "version": .number(Double(version)), "text": .string(text),
-        ])]))
+        notify(
+            "textDocument/didOpen",
+            JSONValue.object([
+                "textDocument": .object([
+                    "uri": .string(uri), "languageId": .string(language), "version": .number(Double(version)),
+                    "text": .string(text),
+                ])
+            ]))
     }
 
     func state(_ uri: String) async throws -> (version: Int, text: String) {
-        let result: JSONValue = try await request("dlsp/documentState",
-                                                  JSONValue.object(["textDocument": .object(["uri": .string(uri)])]))
+        let result: JSONValue = try await request(
+            "dlsp/documentState",
+            JSONValue.object(["textDocument": .object(["uri": .string(uri)])]))
         return (Int(result["version"]?.numberValue ?? -1), result["text"]?.stringValue ?? "")
     }
 }

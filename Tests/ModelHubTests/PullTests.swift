@@ -32,9 +32,13 @@ import Testing
     static func hub(cdnHost: String = "127.0.0.1") throws -> StandInHub {
         var pinned = files
         pinned["config.json"] = files["config.json"]! + Data("\n".utf8)
-        return try StandInHub(repos: [repoID: .init(commits: [commit: files, pinnedCommit: pinned],
-                                                    refs: ["main": commit, "v1": pinnedCommit])],
-                              cdnHost: cdnHost)
+        return try StandInHub(
+            repos: [
+                repoID: .init(
+                    commits: [commit: files, pinnedCommit: pinned],
+                    refs: ["main": commit, "v1": pinnedCommit])
+            ],
+            cdnHost: cdnHost)
     }
 
     /// A fresh cache folder, removed when the test ends.
@@ -49,14 +53,18 @@ import Testing
         var pause: @Sendable (Duration) -> Void { { delay in self.all.withLock { $0.append(delay) } } }
     }
 
-    static func puller(_ hub: StandInHub, _ scratch: Scratch, token: String? = nil, attempts: Int = 3,
-                       pauses: Pauses = Pauses()) -> ModelPuller {
-        ModelPuller(settings: HubSettings(endpoint: hub.endpoint, cacheDirectory: scratch.url, token: token),
-                    retry: PullRetry(attempts: attempts, initialDelay: .milliseconds(10)), idleTimeout: 10,
-                    pause: pauses.pause)
+    static func puller(
+        _ hub: StandInHub, _ scratch: Scratch, token: String? = nil, attempts: Int = 3,
+        pauses: Pauses = Pauses()
+    ) -> ModelPuller {
+        ModelPuller(
+            settings: HubSettings(endpoint: hub.endpoint, cacheDirectory: scratch.url, token: token),
+            retry: PullRetry(attempts: attempts, initialDelay: .milliseconds(10)), idleTimeout: 10,
+            pause: pauses.pause)
     }
 
-    static func events(_ run: (@escaping (PullEvent) -> Void) throws -> PullResult) throws -> (PullResult, [PullEvent]) {
+    static func events(_ run: (@escaping (PullEvent) -> Void) throws -> PullResult) throws -> (PullResult, [PullEvent])
+    {
         let log = Mutex<[PullEvent]>([])
         let result = try run { event in log.withLock { $0.append(event) } }
         return (result, log.withLock { $0 })
@@ -79,26 +87,34 @@ import Testing
     @Test func pullsOnlyWhatLoadsIntoTheHubClientsLayout() throws {
         let hub = try Self.hub(), scratch = Scratch()
         defer { hub.stop() }
-        let (result, events) = try Self.events { try Self.puller(hub, scratch).pull(ModelReference(repoID: Self.repoID), events: $0) }
+        let (result, events) = try Self.events {
+            try Self.puller(hub, scratch).pull(ModelReference(repoID: Self.repoID), events: $0)
+        }
 
         let cache = HubCache(root: scratch.url)
         #expect(result.commit == Self.commit)
         #expect(result.snapshot == cache.snapshotFolder(Self.repoID, commit: Self.commit))
         #expect(result.snapshot.path.hasSuffix("/models--acme--tiny-coder/snapshots/\(Self.commit)"))
-        #expect(result.files.map(\.path).sorted() == ["config.json", "model.safetensors", "tokenizer.json",
-                                                      "tokenizer_config.json"])
+        #expect(
+            result.files.map(\.path).sorted() == [
+                "config.json", "model.safetensors", "tokenizer.json",
+                "tokenizer_config.json",
+            ])
         #expect(result.skipped == ["README.md", "onnx/model.onnx", "pytorch_model.bin"])
         #expect(events.contains(.resolved(commit: Self.commit, selected: result.files, skipped: result.skipped)))
 
         // Each file is a relative link to a blob named by its hash, with the right bytes.
         for file in result.files {
             let link = result.snapshot.appendingPathComponent(file.path).path
-            let expectedName = file.path == "model.safetensors" ? StandInHub.sha256(Self.files[file.path]!)
+            let expectedName =
+                file.path == "model.safetensors"
+                ? StandInHub.sha256(Self.files[file.path]!)
                 : StandInHub.gitBlobID(Self.files[file.path]!)
             #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == "../../blobs/\(expectedName)")
             #expect(FileManager.default.contents(atPath: link) == Self.files[file.path])
         }
-        #expect(try String(contentsOf: cache.repoFolder(Self.repoID).appendingPathComponent("refs/main"), encoding: .utf8)
+        #expect(
+            try String(contentsOf: cache.repoFolder(Self.repoID).appendingPathComponent("refs/main"), encoding: .utf8)
                 == Self.commit)
         #expect(!blobs(scratch).contains { $0.hasSuffix(".incomplete") })
         // Files are fetched at the resolved commit, uncompressed, and without a token nobody is sent one.
@@ -115,7 +131,9 @@ import Testing
         defer { hub.stop() }
         _ = try Self.puller(hub, scratch).pull(ModelReference(repoID: Self.repoID))
         let before = hub.requests.count
-        let (again, events) = try Self.events { try Self.puller(hub, scratch).pull(ModelReference(repoID: Self.repoID), events: $0) }
+        let (again, events) = try Self.events {
+            try Self.puller(hub, scratch).pull(ModelReference(repoID: Self.repoID), events: $0)
+        }
         #expect(again.bytesDownloaded == 0)
         #expect(events.filter { if case .present = $0 { return true } else { return false } }.count == 4)
         #expect(hub.requests.count == before + 1, "only the metadata is asked for again")
@@ -128,11 +146,15 @@ import Testing
         let result = try Self.puller(hub, scratch).pull(reference)
         #expect(result.commit == Self.pinnedCommit)
         #expect(hub.requests.first?.path == "/api/models/acme/tiny-coder/revision/v1?blobs=true")
-        #expect(hub.requests.filter { $0.path.contains("/resolve/") }.allSatisfy { $0.path.contains("/resolve/\(Self.pinnedCommit)/") })
+        #expect(
+            hub.requests.filter { $0.path.contains("/resolve/") }.allSatisfy {
+                $0.path.contains("/resolve/\(Self.pinnedCommit)/")
+            })
         let cache = HubCache(root: scratch.url)
         #expect(cache.commit(for: reference) == Self.pinnedCommit)
         #expect(cache.commit(for: ModelReference(repoID: Self.repoID)) == nil, "main was never pulled")
-        #expect(FileManager.default.contents(atPath: result.snapshot.appendingPathComponent("config.json").path)
+        #expect(
+            FileManager.default.contents(atPath: result.snapshot.appendingPathComponent("config.json").path)
                 == Self.files["config.json"]! + Data("\n".utf8))
         // Pinned by commit hash: resolved without any ref.
         let byCommit = ModelReference(repoID: Self.repoID, revision: Self.pinnedCommit)
@@ -147,11 +169,16 @@ import Testing
         hub.faults { $0.drop["model.safetensors"] = (afterBytes: 100_000, times: 1) }
         let reference = ModelReference(repoID: Self.repoID)
         let failure = Self.error { _ = try Self.puller(hub, scratch, attempts: 1).pull(reference) }
-        guard case .transport = failure else { Issue.record("expected a transport error, got \(String(describing: failure))"); return }
+        guard case .transport = failure else {
+            Issue.record("expected a transport error, got \(String(describing: failure))"); return
+        }
         let sha = StandInHub.sha256(Self.files["model.safetensors"]!)
-        let incomplete = HubCache(root: scratch.url).blobsFolder(Self.repoID).appendingPathComponent(sha + ".incomplete")
+        let incomplete = HubCache(root: scratch.url).blobsFolder(Self.repoID).appendingPathComponent(
+            sha + ".incomplete")
         #expect(HubCache.size(of: incomplete.path) == 100_000, "the bytes received are kept")
-        #expect(!FileManager.default.fileExists(atPath: HubCache(root: scratch.url).snapshotFolder(Self.repoID, commit: Self.commit).path))
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: HubCache(root: scratch.url).snapshotFolder(Self.repoID, commit: Self.commit).path))
         #expect(HubCache(root: scratch.url).snapshot(for: reference) == .failure(.notPulled(reference)))
 
         let (result, events) = try Self.events { try Self.puller(hub, scratch).pull(reference, events: $0) }
@@ -160,7 +187,8 @@ import Testing
         // The rest of the weights, and the tokenizer the first run never reached (it is larger, so it comes last);
         // the small files finished by the first run are not fetched again.
         #expect(result.bytesDownloaded == 200_000 + Int64(Self.files["tokenizer.json"]!.count))
-        #expect(FileManager.default.contents(atPath: result.snapshot.appendingPathComponent("model.safetensors").path)
+        #expect(
+            FileManager.default.contents(atPath: result.snapshot.appendingPathComponent("model.safetensors").path)
                 == Self.files["model.safetensors"])
         #expect(!FileManager.default.fileExists(atPath: incomplete.path))
     }
@@ -171,11 +199,15 @@ import Testing
         hub.faults { $0.drop["model.safetensors"] = (afterBytes: 50_000, times: 2) }
         let pauses = Pauses()
         let (result, events) = try Self.events {
-            try Self.puller(hub, scratch, attempts: 3, pauses: pauses).pull(ModelReference(repoID: Self.repoID), events: $0)
+            try Self.puller(hub, scratch, attempts: 3, pauses: pauses).pull(
+                ModelReference(repoID: Self.repoID), events: $0)
         }
-        #expect(FileManager.default.contents(atPath: result.snapshot.appendingPathComponent("model.safetensors").path)
+        #expect(
+            FileManager.default.contents(atPath: result.snapshot.appendingPathComponent("model.safetensors").path)
                 == Self.files["model.safetensors"])
-        let ranges = hub.downloads(of: "model.safetensors").filter { $0.path.hasPrefix("/cdn/") }.map { $0.headers["range"] }
+        let ranges = hub.downloads(of: "model.safetensors").filter { $0.path.hasPrefix("/cdn/") }.map {
+            $0.headers["range"]
+        }
         #expect(ranges == [nil, "bytes=50000-", "bytes=100000-"])
         #expect(pauses.all.withLock { $0 } == [.milliseconds(10), .milliseconds(20)], "backoff doubles")
         #expect(events.filter { if case .retrying = $0 { return true } else { return false } }.count == 2)
@@ -188,23 +220,36 @@ import Testing
         let failure = Self.error { _ = try Self.puller(hub, scratch).pull(ModelReference(repoID: Self.repoID)) }
         #expect(failure == .lengthMismatch(file: "model.safetensors", expected: 300_000, announced: 123_456))
         #expect(failure?.description.contains("123456") == true)
-        #expect(!blobs(scratch).contains { $0.hasSuffix(".incomplete") || $0 == StandInHub.sha256(Self.files["model.safetensors"]!) })
-        #expect(!FileManager.default.fileExists(atPath: HubCache(root: scratch.url).repoFolder(Self.repoID)
-            .appendingPathComponent("snapshots").path))
+        #expect(
+            !blobs(scratch).contains {
+                $0.hasSuffix(".incomplete") || $0 == StandInHub.sha256(Self.files["model.safetensors"]!)
+            })
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: HubCache(root: scratch.url).repoFolder(Self.repoID)
+                    .appendingPathComponent("snapshots").path))
     }
 
     @Test func aBodyCutShortEveryTimeNeverReachesTheSnapshot() throws {
         let hub = try Self.hub(), scratch = Scratch()
         defer { hub.stop() }
         hub.faults { $0.drop["model.safetensors"] = (afterBytes: 1000, times: 100) }
-        let failure = Self.error { _ = try Self.puller(hub, scratch, attempts: 3).pull(ModelReference(repoID: Self.repoID)) }
-        guard case .transport(_, let reason) = failure else { Issue.record("got \(String(describing: failure))"); return }
+        let failure = Self.error {
+            _ = try Self.puller(hub, scratch, attempts: 3).pull(ModelReference(repoID: Self.repoID))
+        }
+        guard case .transport(_, let reason) = failure else {
+            Issue.record("got \(String(describing: failure))"); return
+        }
         #expect(reason.contains("after 3 tries"))
         #expect(reason.contains("resume from 3000 bytes"))
-        #expect(!FileManager.default.fileExists(atPath: HubCache(root: scratch.url).repoFolder(Self.repoID)
-            .appendingPathComponent("snapshots").path))
-        #expect(!FileManager.default.fileExists(atPath: HubCache(root: scratch.url).repoFolder(Self.repoID)
-            .appendingPathComponent("refs/main").path))
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: HubCache(root: scratch.url).repoFolder(Self.repoID)
+                    .appendingPathComponent("snapshots").path))
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: HubCache(root: scratch.url).repoFolder(Self.repoID)
+                    .appendingPathComponent("refs/main").path))
     }
 
     @Test func aCorruptedFileFailsItsSHA256AndIsRemoved() throws {
@@ -218,8 +263,10 @@ import Testing
         #expect(file == "model.safetensors" && algorithm == "sha256")
         #expect(expected == StandInHub.sha256(Self.files["model.safetensors"]!) && actual != expected)
         #expect(!blobs(scratch).contains { $0.hasPrefix(expected) }, "neither the blob nor its .incomplete is kept")
-        #expect(!FileManager.default.fileExists(atPath: HubCache(root: scratch.url).repoFolder(Self.repoID)
-            .appendingPathComponent("snapshots").path))
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: HubCache(root: scratch.url).repoFolder(Self.repoID)
+                    .appendingPathComponent("snapshots").path))
     }
 
     @Test func aCorruptedSmallFileFailsItsGitBlobID() throws {
@@ -244,7 +291,8 @@ import Testing
         let (result, events) = try Self.events { try Self.puller(hub, scratch).pull(reference, events: $0) }
         #expect(hub.downloads(of: "model.safetensors").last?.headers["range"] == "bytes=70000-")
         #expect(events.contains(.restarted(path: "model.safetensors")))
-        #expect(FileManager.default.contents(atPath: result.snapshot.appendingPathComponent("model.safetensors").path)
+        #expect(
+            FileManager.default.contents(atPath: result.snapshot.appendingPathComponent("model.safetensors").path)
                 == Self.files["model.safetensors"], "the 200's body replaced the partial file, not appended to it")
     }
 
@@ -257,12 +305,15 @@ import Testing
         hub.faults { $0.requiredToken = "hf_secret" }
         let reference = ModelReference(repoID: Self.repoID)
         let refused = Self.error { _ = try Self.puller(hub, scratch).pull(reference) }
-        guard case .accessDenied(_, 401, false, let detail) = refused else { Issue.record("got \(String(describing: refused))"); return }
+        guard case .accessDenied(_, 401, false, let detail) = refused else {
+            Issue.record("got \(String(describing: refused))"); return
+        }
         #expect(detail == "Invalid credentials in Authorization header")
         #expect(refused?.description.contains("HF_TOKEN") == true)
 
         let result = try Self.puller(hub, scratch, token: "hf_secret").pull(reference)
-        #expect(FileManager.default.fileExists(atPath: result.snapshot.appendingPathComponent("model.safetensors").path))
+        #expect(
+            FileManager.default.fileExists(atPath: result.snapshot.appendingPathComponent("model.safetensors").path))
         let hubRequests = hub.requests.filter { !$0.path.hasPrefix("/cdn/") }.dropFirst()
         #expect(!hubRequests.isEmpty && hubRequests.allSatisfy { $0.headers["authorization"] == "Bearer hf_secret" })
         let cdnRequests = hub.requests.filter { $0.path.hasPrefix("/cdn/") }
@@ -275,18 +326,25 @@ import Testing
         defer { hub.stop() }
         let missing = Self.error { _ = try Self.puller(hub, scratch).pull(ModelReference(repoID: "acme/nope")) }
         #expect(missing == .repositoryNotFound(ModelReference(repoID: "acme/nope"), authenticated: false))
-        #expect(missing?.description == "acme/nope at revision main was not found on the hub (a private repository needs HF_TOKEN)")
+        #expect(
+            missing?.description
+                == "acme/nope at revision main was not found on the hub (a private repository needs HF_TOKEN)")
         let badRevision = ModelReference(repoID: Self.repoID, revision: "v9")
-        #expect(Self.error { _ = try Self.puller(hub, scratch).pull(badRevision) }
+        #expect(
+            Self.error { _ = try Self.puller(hub, scratch).pull(badRevision) }
                 == .repositoryNotFound(badRevision, authenticated: false))
         #expect(!FileManager.default.fileExists(atPath: scratch.url.appendingPathComponent("models--acme--nope").path))
     }
 
     @Test func severalGGUFFilesNeedAnInclude() throws {
-        let ggufs: [String: Data] = ["tiny-f16.gguf": Data(repeating: 1, count: 2000),
-                                     "tiny-Q8_0.gguf": Data(repeating: 2, count: 1000),
-                                     "tokenizer.json": Self.files["tokenizer.json"]!]
-        let hub = try StandInHub(repos: ["acme/tiny-gguf": .init(commits: [Self.commit: ggufs], refs: ["main": Self.commit])])
+        let ggufs: [String: Data] = [
+            "tiny-f16.gguf": Data(repeating: 1, count: 2000),
+            "tiny-Q8_0.gguf": Data(repeating: 2, count: 1000),
+            "tokenizer.json": Self.files["tokenizer.json"]!,
+        ]
+        let hub = try StandInHub(repos: [
+            "acme/tiny-gguf": .init(commits: [Self.commit: ggufs], refs: ["main": Self.commit])
+        ])
         let scratch = Scratch()
         defer { hub.stop() }
         let reference = ModelReference(repoID: "acme/tiny-gguf")
@@ -301,8 +359,11 @@ import Testing
 
     @Test func offlineModeRefusesToDownload() throws {
         let scratch = Scratch()
-        let settings = HubSettings(endpoint: URL(string: "http://127.0.0.1:9")!, cacheDirectory: scratch.url, offline: true)
-        #expect(Self.error { _ = try ModelPuller(settings: settings).pull(ModelReference(repoID: Self.repoID)) } == .offline)
+        let settings = HubSettings(
+            endpoint: URL(string: "http://127.0.0.1:9")!, cacheDirectory: scratch.url, offline: true)
+        #expect(
+            Self.error { _ = try ModelPuller(settings: settings).pull(ModelReference(repoID: Self.repoID)) } == .offline
+        )
     }
 
     // MARK: - Listing and names
@@ -321,7 +382,8 @@ import Testing
         #expect(rows.map(\.name) == ["acme/tiny-coder", "acme/tiny-coder@v1", "bert/base@\(Self.commit)"])
         #expect(rows[0].revisions == ["main"] && rows[1].revisions == ["v1"] && rows[2].revisions.isEmpty)
         // Blobs shared by both snapshots count once: the weights, tokenizer files and two configs.
-        let expected = Self.files.filter { ["model.safetensors", "tokenizer.json", "tokenizer_config.json"].contains($0.key) }
+        let expected =
+            Self.files.filter { ["model.safetensors", "tokenizer.json", "tokenizer_config.json"].contains($0.key) }
             .values.reduce(0) { $0 + $1.count } + 2 * Self.files["config.json"]!.count + 1
         #expect(rows[0].bytesOnDisk == Int64(expected))
         guard case .safetensors(let family, _, let parameters) = rows[0].loadability else {
@@ -343,18 +405,24 @@ import Testing
         defer { hub.stop() }
         let environment = ["HF_HUB_CACHE": scratch.url.path, "HOME": "/nonexistent"]
         let reference = ModelReference(repoID: Self.repoID)
-        #expect(ModelLocator.locate(explicit: Self.repoID, environment: environment) == .failure(.notPulled(Self.repoID)))
+        #expect(
+            ModelLocator.locate(explicit: Self.repoID, environment: environment) == .failure(.notPulled(Self.repoID)))
         #expect(ModelLocatorError.notPulled(Self.repoID).description.contains("run `dlsp model pull acme/tiny-coder`"))
 
         let result = try Self.puller(hub, scratch).pull(reference)
         #expect(ModelLocator.locate(explicit: Self.repoID, environment: environment) == .success(result.snapshot.path))
-        #expect(ModelLocator.locate(explicit: "\(Self.repoID)@main", environment: environment) == .success(result.snapshot.path))
-        #expect(ModelLocator.locate(explicit: "\(Self.repoID)@v1", environment: environment)
+        #expect(
+            ModelLocator.locate(explicit: "\(Self.repoID)@main", environment: environment)
+                == .success(result.snapshot.path))
+        #expect(
+            ModelLocator.locate(explicit: "\(Self.repoID)@v1", environment: environment)
                 == .failure(.notPulled("\(Self.repoID)@v1")))
         // DLSP_MODEL takes names too; an existing path always wins over a name.
-        #expect(ModelLocator.locate(environment: environment.merging(["DLSP_MODEL": Self.repoID]) { $1 })
+        #expect(
+            ModelLocator.locate(environment: environment.merging(["DLSP_MODEL": Self.repoID]) { $1 })
                 == .success(result.snapshot.path))
         #expect(ModelLocator.locate(explicit: scratch.url.path, environment: environment) == .success(scratch.url.path))
-        #expect(ModelLocator.locate(explicit: "./not/here", environment: environment) == .failure(.missing("./not/here")))
+        #expect(
+            ModelLocator.locate(explicit: "./not/here", environment: environment) == .failure(.missing("./not/here")))
     }
 }

@@ -3,7 +3,7 @@ import ModelHub
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A stand-in for the Hugging Face Hub on loopback, serving the endpoints and headers its clients rely on:
@@ -65,7 +65,9 @@ final class StandInHub: @unchecked Sendable {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0, listen(fd, 16) == 0 else { close(fd); throw POSIXError(.EADDRINUSE) }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -127,7 +129,8 @@ final class StandInHub: @unchecked Sendable {
         var headers: [String: String] = [:]
         for line in head.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         let request = Request(path: String(requestLine[1]), headers: headers)
         log.withLock { $0.append(request) }
@@ -135,7 +138,9 @@ final class StandInHub: @unchecked Sendable {
         reply.headers.append(("Connection", "close"))
         var text = "HTTP/1.1 \(reply.status) \(reply.status < 400 ? "OK" : "Error")\r\n"
         for (name, value) in reply.headers { text += "\(name): \(value)\r\n" }
-        if !reply.headers.contains(where: { $0.0 == "Content-Length" }) { text += "Content-Length: \(reply.body.count)\r\n" }
+        if !reply.headers.contains(where: { $0.0 == "Content-Length" }) {
+            text += "Content-Length: \(reply.body.count)\r\n"
+        }
         text += "\r\n"
         send(connection, Data(text.utf8))
         send(connection, reply.cutAfter.map { reply.body.prefix($0) } ?? reply.body)
@@ -155,7 +160,8 @@ final class StandInHub: @unchecked Sendable {
     private func answer(_ request: Request) -> Reply {
         let faults = faultState.withLock { $0 }
         if let token = faults.requiredToken, request.headers["authorization"] != "Bearer \(token)",
-           !request.path.hasPrefix("/cdn/") {
+            !request.path.hasPrefix("/cdn/")
+        {
             return Reply(status: 401, headers: [("X-Error-Message", "Invalid credentials in Authorization header")])
         }
         let pathOnly = String(request.path.split(separator: "?", maxSplits: 1).first ?? "")
@@ -166,11 +172,13 @@ final class StandInHub: @unchecked Sendable {
             return metadata(repoID: parts[2] + "/" + parts[3], revision: parts[5...].joined(separator: "/"))
         }
         if parts.count >= 5, parts[2] == "resolve" {
-            return resolve(repoID: parts[0] + "/" + parts[1], revision: parts[3], path: parts[4...].joined(separator: "/"),
-                           request: request, faults: faults)
+            return resolve(
+                repoID: parts[0] + "/" + parts[1], revision: parts[3], path: parts[4...].joined(separator: "/"),
+                request: request, faults: faults)
         }
         if parts.count == 2, parts[0] == "cdn", let query = request.path.split(separator: "?").last,
-           query.hasPrefix("file="), let commitEnd = query.range(of: "&commit=") {
+            query.hasPrefix("file="), let commitEnd = query.range(of: "&commit=")
+        {
             let path = String(query[query.index(query.startIndex, offsetBy: 5)..<commitEnd.lowerBound])
             let commit = String(query[commitEnd.upperBound...])
             guard let data = repos.withLock({ repos in repos.values.compactMap { $0.commits[commit]?[path] }.first })
@@ -188,12 +196,14 @@ final class StandInHub: @unchecked Sendable {
 
     private func metadata(repoID: String, revision: String) -> Reply {
         guard repos.withLock({ $0[repoID] }) != nil else {
-            return Reply(status: 404, headers: [("X-Error-Code", "RepoNotFound")],
-                         body: Data(#"{"error":"Repository not found"}"#.utf8))
+            return Reply(
+                status: 404, headers: [("X-Error-Code", "RepoNotFound")],
+                body: Data(#"{"error":"Repository not found"}"#.utf8))
         }
         guard let (repo, commit) = commit(repoID: repoID, revision: revision), let files = repo.commits[commit] else {
-            return Reply(status: 404, headers: [("X-Error-Code", "RevisionNotFound")],
-                         body: Data(#"{"error":"Invalid rev id"}"#.utf8))
+            return Reply(
+                status: 404, headers: [("X-Error-Code", "RevisionNotFound")],
+                body: Data(#"{"error":"Invalid rev id"}"#.utf8))
         }
         let siblings: [[String: Any]] = files.keys.sorted().map { path in
             let data = files[path]!
@@ -206,39 +216,54 @@ final class StandInHub: @unchecked Sendable {
             }
             return sibling
         }
-        let body = try! JSONSerialization.data(withJSONObject: ["id": repoID, "modelId": repoID, "sha": commit,
-                                                                "siblings": siblings])
+        let body = try! JSONSerialization.data(withJSONObject: [
+            "id": repoID, "modelId": repoID, "sha": commit,
+            "siblings": siblings,
+        ])
         return Reply(status: 200, headers: [("Content-Type", "application/json")], body: body)
     }
 
     private func resolve(repoID: String, revision: String, path: String, request: Request, faults: Faults) -> Reply {
-        guard let (repo, commit) = commit(repoID: repoID, revision: revision), let data = repo.commits[commit]?[path] else {
+        guard let (repo, commit) = commit(repoID: repoID, revision: revision), let data = repo.commits[commit]?[path]
+        else {
             return Reply(status: 404, headers: [("X-Error-Code", "EntryNotFound")])
         }
         if Self.isLFS(path) {
             let location = "http://\(cdnHost):\(port)/cdn/\(Self.sha256(data))?file=\(path)&commit=\(commit)"
-            return Reply(status: 302, headers: [("Location", location), ("X-Repo-Commit", commit),
-                                                ("X-Linked-Etag", "\"\(Self.sha256(data))\""),
-                                                ("X-Linked-Size", "\(data.count)"),
-                                                ("ETag", "\"\(Self.gitBlobID(data))\"")])
+            return Reply(
+                status: 302,
+                headers: [
+                    ("Location", location), ("X-Repo-Commit", commit),
+                    ("X-Linked-Etag", "\"\(Self.sha256(data))\""),
+                    ("X-Linked-Size", "\(data.count)"),
+                    ("ETag", "\"\(Self.gitBlobID(data))\""),
+                ])
         }
-        return content(data, path: path, request: request, faults: faults,
-                       headers: [("X-Repo-Commit", commit), ("ETag", "\"\(Self.gitBlobID(data))\"")])
+        return content(
+            data, path: path, request: request, faults: faults,
+            headers: [("X-Repo-Commit", commit), ("ETag", "\"\(Self.gitBlobID(data))\"")])
     }
 
     /// The file's bytes, honouring `Range` and applying the faults for it.
-    private func content(_ original: Data, path: String, request: Request, faults: Faults,
-                         headers: [(String, String)]) -> Reply {
+    private func content(
+        _ original: Data, path: String, request: Request, faults: Faults,
+        headers: [(String, String)]
+    ) -> Reply {
         var data = original
         if faults.corrupt.contains(path) {
             let middle = data.startIndex + data.count / 2
             data[middle] ^= 0xFF
         }
         if let length = faults.truncate[path] { data = data.prefix(length) }
-        var reply = Reply(status: 200, headers: headers + [("Content-Type", "application/octet-stream"),
-                                                         ("Accept-Ranges", "bytes")])
+        var reply = Reply(
+            status: 200,
+            headers: headers + [
+                ("Content-Type", "application/octet-stream"),
+                ("Accept-Ranges", "bytes"),
+            ])
         if let range = request.headers["range"], range.hasPrefix("bytes="), !faults.ignoreRange,
-           let start = Int(range.dropFirst("bytes=".count).split(separator: "-").first ?? "") {
+            let start = Int(range.dropFirst("bytes=".count).split(separator: "-").first ?? "")
+        {
             guard start < data.count else {
                 return Reply(status: 416, headers: [("Content-Range", "bytes */\(data.count)")])
             }
@@ -259,7 +284,9 @@ final class StandInHub: @unchecked Sendable {
 
     // MARK: - The hub's hashes
 
-    static func isLFS(_ path: String) -> Bool { path.hasSuffix(".safetensors") || path.hasSuffix(".gguf") || path.hasSuffix(".bin") }
+    static func isLFS(_ path: String) -> Bool {
+        path.hasSuffix(".safetensors") || path.hasSuffix(".gguf") || path.hasSuffix(".bin")
+    }
 
     static func sha256(_ data: Data) -> String {
         var digest = SHA256Digest()

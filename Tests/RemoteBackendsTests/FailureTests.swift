@@ -13,7 +13,9 @@ import Testing
     static let ok = #"{"choices":[{"text":"remote","index":0,"finish_reason":"stop"}]}"#
 
     /// A server whose answers are scripted: each request takes the next status (the last one repeats).
-    static func scripted(_ statuses: [Int], retryAfter: String? = nil, delay: Duration = .zero) async throws -> (LoopbackServer, Recorder) {
+    static func scripted(_ statuses: [Int], retryAfter: String? = nil, delay: Duration = .zero) async throws -> (
+        LoopbackServer, Recorder
+    ) {
         let recorder = Recorder()
         let served = Mutex(0)
         let server = try await LoopbackServer.start { router in
@@ -21,24 +23,31 @@ import Testing
                 var request = request
                 let body = try await request.collectBody(upTo: 1 << 20)
                 recorder.record(request, body: body)
-                let index = served.withLock { value -> Int in defer { value += 1 }; return value }
+                let index = served.withLock { value -> Int in
+                    defer { value += 1 }; return value
+                }
                 if delay > .zero { try await Task.sleep(for: delay) }
                 let status = statuses[min(index, statuses.count - 1)]
                 var headers: HTTPFields = [.contentType: "application/json"]
                 if status != 200, let retryAfter { headers[.retryAfter] = retryAfter }
                 let text = status == 200 ? ok : #"{"error":{"message":"busy","type":"server_error"}}"#
-                return Response(status: .init(code: status), headers: headers,
-                                body: .init(byteBuffer: ByteBuffer(string: text)))
+                return Response(
+                    status: .init(code: status), headers: headers,
+                    body: .init(byteBuffer: ByteBuffer(string: text)))
             }
         }
         return (server, recorder)
     }
 
-    static func backend(_ server: LoopbackServer, retry: RetryPolicy = RetryPolicy(),
-                        timeout: Duration = contentTestTimeout, pauses: PauseLog? = nil) throws -> RemoteBackend {
-        try RemoteBackend(endpoint: RemoteEndpoint(api: .openAICompletions, baseURL: server.baseURL,
-                                                   timeout: timeout, retry: retry),
-                          pause: pauses?.pause)
+    static func backend(
+        _ server: LoopbackServer, retry: RetryPolicy = RetryPolicy(),
+        timeout: Duration = contentTestTimeout, pauses: PauseLog? = nil
+    ) throws -> RemoteBackend {
+        try RemoteBackend(
+            endpoint: RemoteEndpoint(
+                api: .openAICompletions, baseURL: server.baseURL,
+                timeout: timeout, retry: retry),
+            pause: pauses?.pause)
     }
 
     static let parameters = FillParameters(maxTokens: 8, stop: [], temperature: 0, seed: 0)
@@ -48,8 +57,11 @@ import Testing
         defer { Task { await server.stop() } }
         let pauses = PauseLog()
         let backend = try Self.backend(server, retry: RetryPolicy(maxAttempts: 3), pauses: pauses)
-        let text = try await blocking { try backend.fill(someContext, parameters: Self.parameters,
-                                                          cancellation: CancellationFlag()) }
+        let text = try await blocking {
+            try backend.fill(
+                someContext, parameters: Self.parameters,
+                cancellation: CancellationFlag())
+        }
         #expect(text == "remote")
         #expect(recorder.count == 3)
         #expect(pauses.all == [.zero, .zero])
@@ -59,11 +71,15 @@ import Testing
         let (server, recorder) = try await Self.scripted([502])
         defer { Task { await server.stop() } }
         let pauses = PauseLog()
-        let backend = try Self.backend(server, retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(50)),
-                                       pauses: pauses)
+        let backend = try Self.backend(
+            server, retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(50)),
+            pauses: pauses)
         await #expect(throws: RemoteBackendError.status(code: 502, message: "busy", retryAfter: nil)) {
-            try await blocking { try backend.fill(someContext, parameters: Self.parameters,
-                                                  cancellation: CancellationFlag()) }
+            try await blocking {
+                try backend.fill(
+                    someContext, parameters: Self.parameters,
+                    cancellation: CancellationFlag())
+            }
         }
         #expect(recorder.count == 3)
         #expect(pauses.all == [.milliseconds(50), .milliseconds(100)])
@@ -74,8 +90,11 @@ import Testing
         defer { Task { await server.stop() } }
         let backend = try Self.backend(server)
         await #expect(throws: RemoteBackendError.self) {
-            try await blocking { try backend.fill(someContext, parameters: Self.parameters,
-                                                  cancellation: CancellationFlag()) }
+            try await blocking {
+                try backend.fill(
+                    someContext, parameters: Self.parameters,
+                    cancellation: CancellationFlag())
+            }
         }
         #expect(recorder.count == 1)
 
@@ -83,8 +102,11 @@ import Testing
         defer { Task { await busy.stop() } }
         let impatient = try Self.backend(busy)
         await #expect(throws: RemoteBackendError.status(code: 429, message: "busy", retryAfter: 120)) {
-            try await blocking { try impatient.fill(someContext, parameters: Self.parameters,
-                                                    cancellation: CancellationFlag()) }
+            try await blocking {
+                try impatient.fill(
+                    someContext, parameters: Self.parameters,
+                    cancellation: CancellationFlag())
+            }
         }
         #expect(busyRecorder.count == 1)
     }
@@ -104,12 +126,16 @@ import Testing
         await server.stop()
         let pauses = PauseLog()
         let backend = try RemoteBackend(
-            endpoint: RemoteEndpoint(api: .openAICompletions, baseURL: url, timeout: contentTestTimeout,
-                                     retry: RetryPolicy(maxAttempts: 2)),
+            endpoint: RemoteEndpoint(
+                api: .openAICompletions, baseURL: url, timeout: contentTestTimeout,
+                retry: RetryPolicy(maxAttempts: 2)),
             pause: pauses.pause)
         do {
-            _ = try await blocking { try backend.fill(someContext, parameters: Self.parameters,
-                                                      cancellation: CancellationFlag()) }
+            _ = try await blocking {
+                try backend.fill(
+                    someContext, parameters: Self.parameters,
+                    cancellation: CancellationFlag())
+            }
             Issue.record("a refused connection must fail")
         } catch let error as RemoteBackendError {
             guard case .connection = error else { Issue.record("expected a connection error, got \(error)"); return }
@@ -123,8 +149,11 @@ import Testing
         let backend = try Self.backend(server, retry: RetryPolicy(maxAttempts: 3), timeout: .milliseconds(200))
         let started = ContinuousClock.now
         await #expect(throws: RemoteBackendError.timeout(milliseconds: 200)) {
-            try await blocking { try backend.fill(someContext, parameters: Self.parameters,
-                                                  cancellation: CancellationFlag()) }
+            try await blocking {
+                try backend.fill(
+                    someContext, parameters: Self.parameters,
+                    cancellation: CancellationFlag())
+            }
         }
         // Not early, not retried (a late fill is stale) and not waiting for the server.
         let elapsed = ContinuousClock.now - started
@@ -136,20 +165,25 @@ import Testing
     @Test func timeoutAbortsAServerThatStallsMidBody() async throws {
         let server = try await LoopbackServer.start { router in
             router.post("/v1/completions") { _, _ -> Response in
-                Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
-                    try await writer.write(ByteBuffer(string: #"{"choices":[{"text":"rem"#))
-                    try await Task.sleep(for: .seconds(5))
-                    try await writer.write(ByteBuffer(string: #"ote","index":0}]}"#))
-                    try await writer.finish(nil)
-                })
+                Response(
+                    status: .ok, headers: [.contentType: "application/json"],
+                    body: ResponseBody { writer in
+                        try await writer.write(ByteBuffer(string: #"{"choices":[{"text":"rem"#))
+                        try await Task.sleep(for: .seconds(5))
+                        try await writer.write(ByteBuffer(string: #"ote","index":0}]}"#))
+                        try await writer.finish(nil)
+                    })
             }
         }
         defer { Task { await server.stop() } }
         let backend = try Self.backend(server, retry: RetryPolicy(maxAttempts: 1), timeout: .milliseconds(300))
         let started = ContinuousClock.now
         await #expect(throws: RemoteBackendError.timeout(milliseconds: 300)) {
-            try await blocking { try backend.fill(someContext, parameters: Self.parameters,
-                                                  cancellation: CancellationFlag()) }
+            try await blocking {
+                try backend.fill(
+                    someContext, parameters: Self.parameters,
+                    cancellation: CancellationFlag())
+            }
         }
         #expect(ContinuousClock.now - started < .seconds(3))
     }
@@ -162,15 +196,19 @@ import Testing
         let server = try await LoopbackServer.start { router in
             router.post("/v1/completions") { _, _ -> Response in
                 served.withLock { $0 += 1 }
-                return Response(status: .ok, headers: [.contentType: "application/json"],
-                                body: .init(byteBuffer: ByteBuffer(string: body)))
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(string: body)))
             }
         }
         defer { Task { await server.stop() } }
         let backend = try Self.backend(server, retry: RetryPolicy(maxAttempts: 3))
         do {
-            _ = try await blocking { try backend.fill(someContext, parameters: Self.parameters,
-                                                      cancellation: CancellationFlag()) }
+            _ = try await blocking {
+                try backend.fill(
+                    someContext, parameters: Self.parameters,
+                    cancellation: CancellationFlag())
+            }
             Issue.record("\(body.debugDescription) was accepted")
         } catch let error as RemoteBackendError {
             guard case .malformedResponse = error else { Issue.record("\(body.debugDescription): \(error)"); return }
@@ -209,9 +247,13 @@ import Testing
                 var request = request
                 recorder.record(request, body: try await request.collectBody(upTo: 1 << 20))
                 let up = healthy.load(ordering: .relaxed)
-                return Response(status: up ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
-                                body: .init(byteBuffer: ByteBuffer(string: up ? Self.ok
-                                    : #"{"error":{"message":"down","type":"server_error"}}"#)))
+                return Response(
+                    status: up ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+                    body: .init(
+                        byteBuffer: ByteBuffer(
+                            string: up
+                                ? Self.ok
+                                : #"{"error":{"message":"down","type":"server_error"}}"#)))
             }
         }
         defer { Task { await server.stop() } }
@@ -219,13 +261,15 @@ import Testing
         let fallback = ScriptedBackend(always: "embedded")
         let events = Mutex<[FallbackEvent]>([])
         let clock = ManualClock()
-        let breaker = FallbackBackend(primary: remote, fallback: { fallback }, failureThreshold: 2,
-                                      cooldown: .seconds(1),
-                                      onEvent: { event in events.withLock { $0.append(event) } }, now: clock.now)
+        let breaker = FallbackBackend(
+            primary: remote, fallback: { fallback }, failureThreshold: 2,
+            cooldown: .seconds(1),
+            onEvent: { event in events.withLock { $0.append(event) } }, now: clock.now)
         @Sendable func fill() throws -> String {
-            try breaker.fill(someContext, hole: HolePlan(tokens: 8, extent: .lines),
-                             attempt: FillAttempt(holeTokens: 8, temperature: 0, seed: 0),
-                             sampling: SamplingSettings(), cancellation: CancellationFlag())
+            try breaker.fill(
+                someContext, hole: HolePlan(tokens: 8, extent: .lines),
+                attempt: FillAttempt(holeTokens: 8, temperature: 0, seed: 0),
+                sampling: SamplingSettings(), cancellation: CancellationFlag())
         }
         #expect(try await blocking(fill) == "embedded")
         #expect(!breaker.isOpen)
@@ -245,7 +289,9 @@ import Testing
         #expect(!breaker.isOpen)
         let seen = events.withLock { $0 }
         #expect(seen.count == 2)
-        if case .primaryDown(_, let usingFallback)? = seen.first { #expect(usingFallback) } else {
+        if case .primaryDown(_, let usingFallback)? = seen.first {
+            #expect(usingFallback)
+        } else {
             Issue.record("expected primaryDown first, got \(seen)")
         }
         #expect(seen.last == .primaryRecovered)
@@ -256,12 +302,14 @@ import Testing
     @Test func openCircuitWithoutFallbackFailsFast() async throws {
         let (server, recorder) = try await Self.scripted([503])
         defer { Task { await server.stop() } }
-        let breaker = FallbackBackend(primary: try Self.backend(server, retry: RetryPolicy.none), fallback: nil,
-                                      failureThreshold: 1, cooldown: .seconds(60))
+        let breaker = FallbackBackend(
+            primary: try Self.backend(server, retry: RetryPolicy.none), fallback: nil,
+            failureThreshold: 1, cooldown: .seconds(60))
         @Sendable func fill() throws -> String {
-            try breaker.fill(someContext, hole: HolePlan(tokens: 8, extent: .lines),
-                             attempt: FillAttempt(holeTokens: 8, temperature: 0, seed: 0),
-                             sampling: SamplingSettings(), cancellation: CancellationFlag())
+            try breaker.fill(
+                someContext, hole: HolePlan(tokens: 8, extent: .lines),
+                attempt: FillAttempt(holeTokens: 8, temperature: 0, seed: 0),
+                sampling: SamplingSettings(), cancellation: CancellationFlag())
         }
         await #expect(throws: RemoteBackendError.self) { try await blocking(fill) }
         do {

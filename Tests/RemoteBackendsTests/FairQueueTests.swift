@@ -6,19 +6,20 @@ import Testing
     /// Waiting requests are served round-robin by client: client A's backlog does not hold B back.
     @Test func servesClientsRoundRobin() async throws {
         let queue = FairQueue(slots: 1, capacity: 8)
-        try await queue.acquire(client: "A")    // A1 runs
+        try await queue.acquire(client: "A")  // A1 runs
         let order = Order()
         var tasks: [Task<Void, any Error>] = []
         for name in ["A2", "A3", "B1"] {
-            tasks.append(Task {
-                try await queue.acquire(client: String(name.prefix(1)))
-                order.names.withLock { $0.append(name) }
-                queue.release()
-            })
+            tasks.append(
+                Task {
+                    try await queue.acquire(client: String(name.prefix(1)))
+                    order.names.withLock { $0.append(name) }
+                    queue.release()
+                })
             // Enqueue in a known order.
             while queue.load.waiting < tasks.count { await Task.yield() }
         }
-        queue.release()    // A1 done
+        queue.release()  // A1 done
         for task in tasks { try await task.value }
         #expect(order.names.withLock { $0 } == ["A2", "B1", "A3"])
         #expect(queue.load.running == 0 && queue.load.waiting == 0)

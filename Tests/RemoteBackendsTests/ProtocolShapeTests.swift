@@ -20,25 +20,37 @@ import Testing
                 recorder.record(request, body: body)
                 let fields = jsonObject(Data(body.readableBytesView))
                 guard fields["input_prefix"] is String, fields["input_suffix"] is String,
-                      let extra = fields["input_extra"] as? [[String: Any]],
-                      extra.allSatisfy({ $0["filename"] is String && $0["text"] is String }) else {
-                    return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string:
-                        #"{"error":{"code":400,"message":"\"input_extra\" must be an array of {\"filename\": string, \"text\": string}","type":"invalid_request_error"}}"#)))
+                    let extra = fields["input_extra"] as? [[String: Any]],
+                    extra.allSatisfy({ $0["filename"] is String && $0["text"] is String })
+                else {
+                    return Response(
+                        status: .badRequest,
+                        body: .init(
+                            byteBuffer: ByteBuffer(
+                                string:
+                                    #"{"error":{"code":400,"message":"\"input_extra\" must be an array of {\"filename\": string, \"text\": string}","type":"invalid_request_error"}}"#
+                            )))
                 }
-                return Response(status: .ok, headers: [.contentType: "application/json"],
-                                body: .init(byteBuffer: ByteBuffer(data: jsonData([
-                                    "content": "a + b", "stop": true, "stop_type": "eos", "tokens_predicted": 3,
-                                    "model": "qwen2.5-coder", "id_slot": 0,
-                                ]))))
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"],
+                    body: .init(
+                        byteBuffer: ByteBuffer(
+                            data: jsonData([
+                                "content": "a + b", "stop": true, "stop_type": "eos", "tokens_predicted": 3,
+                                "model": "qwen2.5-coder", "id_slot": 0,
+                            ]))))
             }
         }
         defer { Task { await server.stop() } }
-        let backend = try RemoteBackend(endpoint: RemoteEndpoint(api: .llamaCpp, baseURL: server.baseURL,
-                                                                 timeout: contentTestTimeout, retry: RetryPolicy.none))
+        let backend = try RemoteBackend(
+            endpoint: RemoteEndpoint(
+                api: .llamaCpp, baseURL: server.baseURL,
+                timeout: contentTestTimeout, retry: RetryPolicy.none))
         let text = try await blocking {
-            try backend.fill(someContext, hole: HolePlan(tokens: 24, extent: .restOfLine),
-                             attempt: FillAttempt(holeTokens: 24, temperature: 0, seed: 7),
-                             sampling: SamplingSettings(), cancellation: CancellationFlag())
+            try backend.fill(
+                someContext, hole: HolePlan(tokens: 24, extent: .restOfLine),
+                attempt: FillAttempt(holeTokens: 24, temperature: 0, seed: 7),
+                sampling: SamplingSettings(), cancellation: CancellationFlag())
         }
         #expect(text == "a + b")
         let body = recorder.lastBody
@@ -64,31 +76,42 @@ import Testing
                 recorder.record(request, body: body)
                 let fields = jsonObject(Data(body.readableBytesView))
                 guard fields["model"] as? String == "qwen2.5-coder:1.5b" else {
-                    return Response(status: .notFound, body: .init(byteBuffer: ByteBuffer(string:
-                        #"{"error":"model 'x' not found"}"#)))
+                    return Response(
+                        status: .notFound,
+                        body: .init(
+                            byteBuffer: ByteBuffer(
+                                string:
+                                    #"{"error":"model 'x' not found"}"#)))
                 }
-                return Response(status: .ok, headers: [.contentType: "application/json"],
-                                body: .init(byteBuffer: ByteBuffer(data: jsonData([
-                                    "model": "qwen2.5-coder:1.5b", "created_at": "2025-01-01T00:00:00Z",
-                                    "response": "a + b", "done": true, "done_reason": "stop",
-                                    "total_duration": 1000, "eval_count": 3,
-                                ]))))
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"],
+                    body: .init(
+                        byteBuffer: ByteBuffer(
+                            data: jsonData([
+                                "model": "qwen2.5-coder:1.5b", "created_at": "2025-01-01T00:00:00Z",
+                                "response": "a + b", "done": true, "done_reason": "stop",
+                                "total_duration": 1000, "eval_count": 3,
+                            ]))))
             }
         }
         defer { Task { await server.stop() } }
-        let backend = try RemoteBackend(endpoint: RemoteEndpoint(api: .ollama, baseURL: server.baseURL,
-                                                                 model: "qwen2.5-coder:1.5b",
-                                                                 timeout: contentTestTimeout, retry: RetryPolicy.none))
+        let backend = try RemoteBackend(
+            endpoint: RemoteEndpoint(
+                api: .ollama, baseURL: server.baseURL,
+                model: "qwen2.5-coder:1.5b",
+                timeout: contentTestTimeout, retry: RetryPolicy.none))
         let text = try await blocking {
-            try backend.fill(someContext, hole: HolePlan(tokens: 48, extent: .lines),
-                             attempt: FillAttempt(holeTokens: 48, temperature: 0, seed: 0),
-                             sampling: SamplingSettings(), cancellation: CancellationFlag())
+            try backend.fill(
+                someContext, hole: HolePlan(tokens: 48, extent: .lines),
+                attempt: FillAttempt(holeTokens: 48, temperature: 0, seed: 0),
+                sampling: SamplingSettings(), cancellation: CancellationFlag())
         }
         #expect(text == "a + b")
         let body = recorder.lastBody
         let prompt = body["prompt"] as? String ?? ""
         // Snippets as a commented preamble in the file's language, then the current file's path, then the prefix.
-        #expect(prompt == "// Path: Sources/App/Util.swift\n// func twice(_ x: Int) -> Int { x * 2 }\n//\n"
+        #expect(
+            prompt == "// Path: Sources/App/Util.swift\n// func twice(_ x: Int) -> Int { x * 2 }\n//\n"
                 + "// Path: Sources/App/main.swift\n" + someContext.prefix)
         #expect(body["suffix"] as? String == someContext.suffix)
         #expect(body["raw"] as? Bool == false)
@@ -98,12 +121,15 @@ import Testing
         #expect(options?["stop"] == nil)
 
         // Ollama's error shape comes through as the message.
-        let wrong = try RemoteBackend(endpoint: RemoteEndpoint(api: .ollama, baseURL: server.baseURL, model: "x",
-                                                               timeout: contentTestTimeout, retry: RetryPolicy.none))
+        let wrong = try RemoteBackend(
+            endpoint: RemoteEndpoint(
+                api: .ollama, baseURL: server.baseURL, model: "x",
+                timeout: contentTestTimeout, retry: RetryPolicy.none))
         await #expect(throws: RemoteBackendError.status(code: 404, message: "model 'x' not found", retryAfter: nil)) {
             try await blocking {
-                try wrong.fill(someContext, parameters: .init(maxTokens: 8, stop: [], temperature: 0, seed: 0),
-                               cancellation: CancellationFlag())
+                try wrong.fill(
+                    someContext, parameters: .init(maxTokens: 8, stop: [], temperature: 0, seed: 0),
+                    cancellation: CancellationFlag())
             }
         }
     }
@@ -117,16 +143,27 @@ import Testing
                 let body = try await request.collectBody(upTo: 1 << 20)
                 recorder.record(request, body: body)
                 guard request.headers[.authorization] == "Bearer sk-test-123" else {
-                    return Response(status: .unauthorized, body: .init(byteBuffer: ByteBuffer(string:
-                        #"{"error":{"message":"Unauthorized","type":"invalid_request_error"}}"#)))
+                    return Response(
+                        status: .unauthorized,
+                        body: .init(
+                            byteBuffer: ByteBuffer(
+                                string:
+                                    #"{"error":{"message":"Unauthorized","type":"invalid_request_error"}}"#)))
                 }
-                return Response(status: .ok, headers: [.contentType: "application/json"],
-                                body: .init(byteBuffer: ByteBuffer(data: jsonData([
-                                    "id": "x", "object": "chat.completion", "model": "codestral-latest",
-                                    "choices": [["index": 0, "message": ["role": "assistant", "content": "a + b"],
-                                                 "finish_reason": "stop"]],
-                                    "usage": ["prompt_tokens": 10, "completion_tokens": 3, "total_tokens": 13],
-                                ]))))
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"],
+                    body: .init(
+                        byteBuffer: ByteBuffer(
+                            data: jsonData([
+                                "id": "x", "object": "chat.completion", "model": "codestral-latest",
+                                "choices": [
+                                    [
+                                        "index": 0, "message": ["role": "assistant", "content": "a + b"],
+                                        "finish_reason": "stop",
+                                    ]
+                                ],
+                                "usage": ["prompt_tokens": 10, "completion_tokens": 3, "total_tokens": 13],
+                            ]))))
             }
         }
         defer { Task { await server.stop() } }
@@ -139,8 +176,9 @@ import Testing
         let backend = try RemoteBackend(endpoint: endpoint)
         #expect(!backend.name.contains("sk-test-123"))
         let text = try await blocking {
-            try backend.fill(someContext, parameters: .init(maxTokens: 16, stop: ["\n"], temperature: 0, seed: 0),
-                             cancellation: CancellationFlag())
+            try backend.fill(
+                someContext, parameters: .init(maxTokens: 16, stop: ["\n"], temperature: 0, seed: 0),
+                cancellation: CancellationFlag())
         }
         #expect(text == "a + b")
         #expect(recorder.lastBody["model"] as? String == "codestral-latest")

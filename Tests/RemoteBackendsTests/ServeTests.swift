@@ -15,8 +15,10 @@ import Testing
         try! CompletionService(engine: try! Engine.load(directory: DefaultModel.path))
     }()
 
-    static func start(_ configure: (inout ServeOptions) -> Void = { _ in },
-                      service: CompletionService = ServeTests.service) async throws -> (URL, Task<Void, any Error>) {
+    static func start(
+        _ configure: (inout ServeOptions) -> Void = { _ in },
+        service: CompletionService = ServeTests.service
+    ) async throws -> (URL, Task<Void, any Error>) {
         var options = ServeOptions()
         options.port = 0
         configure(&options)
@@ -35,33 +37,41 @@ import Testing
     /// request is an explicit one: no confidence floor holds its answer back.
     static func embeddedAnswer() throws -> String {
         let text = Array((prefix + suffix).utf8)
-        let request = CompletionRequest(uri: "direct://test", path: "untitled", languageID: "", text: text,
-                                        cursor: prefix.utf8.count, invoked: true)
-        return try service.complete(request, context: PlainTextContext(), settings: CompletionSettings(),
-                                    cancellation: CancellationFlag()).first?.text ?? ""
+        let request = CompletionRequest(
+            uri: "direct://test", path: "untitled", languageID: "", text: text,
+            cursor: prefix.utf8.count, invoked: true)
+        return try service.complete(
+            request, context: PlainTextContext(), settings: CompletionSettings(),
+            cancellation: CancellationFlag()
+        ).first?.text ?? ""
     }
 
     @Test(arguments: [RemoteAPI.openAIFIM, .openAICompletions])
     func remoteBackendAgainstServe(api: RemoteAPI) async throws {
         let (url, task) = try await Self.start()
         defer { task.cancel() }
-        let backend = try RemoteBackend(endpoint: RemoteEndpoint(api: api, baseURL: url, model: "dlsp",
-                                                                 timeout: contentTestTimeout, retry: RetryPolicy.none))
+        let backend = try RemoteBackend(
+            endpoint: RemoteEndpoint(
+                api: api, baseURL: url, model: "dlsp",
+                timeout: contentTestTimeout, retry: RetryPolicy.none))
         let context = InfillContext(path: "untitled", prefix: Self.prefix, suffix: Self.suffix)
         let remote = try await blocking {
-            try backend.fill(context, parameters: .init(maxTokens: 16, stop: [], temperature: 0, seed: 0),
-                             cancellation: CancellationFlag())
+            try backend.fill(
+                context, parameters: .init(maxTokens: 16, stop: [], temperature: 0, seed: 0),
+                cancellation: CancellationFlag())
         }
         #expect(remote == (try Self.embeddedAnswer()))
 
         // The whole editor path over the remote backend: context, healing, post-processing.
         let service = CompletionService(backend: backend)
         let text = Array((Self.prefix + "a" + Self.suffix).utf8)
-        let request = CompletionRequest(uri: "file:///x.py", path: "x.py", languageID: "python", text: text,
-                                        cursor: Self.prefix.utf8.count + 1)
+        let request = CompletionRequest(
+            uri: "file:///x.py", path: "x.py", languageID: "python", text: text,
+            cursor: Self.prefix.utf8.count + 1)
         let suggestions = try await blocking {
-            try service.complete(request, context: PlainTextContext(), settings: CompletionSettings(),
-                                 cancellation: CancellationFlag())
+            try service.complete(
+                request, context: PlainTextContext(), settings: CompletionSettings(),
+                cancellation: CancellationFlag())
         }
         for suggestion in suggestions { #expect(!suggestion.text.contains("\n")) }
     }
@@ -74,12 +84,15 @@ import Testing
         let backend = ScriptedBackend(always: "a + b")
         let (url, task) = try await Self.start(service: CompletionService(backend: backend))
         defer { task.cancel() }
-        let remote = try RemoteBackend(endpoint: RemoteEndpoint(api: api, baseURL: url, timeout: contentTestTimeout,
-                                                           retry: RetryPolicy.none))
+        let remote = try RemoteBackend(
+            endpoint: RemoteEndpoint(
+                api: api, baseURL: url, timeout: contentTestTimeout,
+                retry: RetryPolicy.none))
         let text = try await blocking {
-            try remote.fill(InfillContext(path: "ignored", prefix: Self.prefix, suffix: Self.suffix),
-                            parameters: .init(maxTokens: 8, stop: [], temperature: 0, seed: 0),
-                            cancellation: CancellationFlag())
+            try remote.fill(
+                InfillContext(path: "ignored", prefix: Self.prefix, suffix: Self.suffix),
+                parameters: .init(maxTokens: 8, stop: [], temperature: 0, seed: 0),
+                cancellation: CancellationFlag())
         }
         #expect(text == "a + b")
         let seen = try #require(backend.calls.last)
@@ -88,8 +101,9 @@ import Testing
         #expect(seen.context.path == "untitled")
         #expect(seen.attempt.holeTokens == 8)
 
-        let named = try await exchange(url.appendingPathComponent(api.path.dropFirst().description),
-                                       body: jsonData(["prompt": "x = ", "path": "src/app.py", "max_tokens": 4]))
+        let named = try await exchange(
+            url.appendingPathComponent(api.path.dropFirst().description),
+            body: jsonData(["prompt": "x = ", "path": "src/app.py", "max_tokens": 4]))
         #expect(named.status == 200)
         #expect(backend.calls.last?.context.path == "src/app.py")
     }
@@ -99,8 +113,10 @@ import Testing
         let backend = ScriptedBackend(always: "    total = a + b\n    return total")
         let (url, task) = try await Self.start(service: CompletionService(backend: backend))
         defer { task.cancel() }
-        let fields: [String: Any] = ["prompt": "def add(a, b):\n", "suffix": "\n\nprint(add(1, 2))\n",
-                                     "max_tokens": 32]
+        let fields: [String: Any] = [
+            "prompt": "def add(a, b):\n", "suffix": "\n\nprint(add(1, 2))\n",
+            "max_tokens": 32,
+        ]
         let endpoint = url.appendingPathComponent("v1/completions")
         let plain = try await exchange(endpoint, body: jsonData(fields))
         let text = try #require(((jsonObject(plain.body)["choices"] as? [[String: Any]])?.first?["text"]) as? String)
@@ -110,9 +126,11 @@ import Testing
         let stream = try await exchange(endpoint, body: jsonData(streamed))
         let events = String(decoding: stream.body, as: UTF8.self).components(separatedBy: "\n\n").filter { !$0.isEmpty }
         let pieces = events.dropLast().compactMap {
-            ((jsonObject(Data($0.dropFirst("data: ".count).utf8))["choices"] as? [[String: Any]])?.first?["text"]) as? String
+            ((jsonObject(Data($0.dropFirst("data: ".count).utf8))["choices"] as? [[String: Any]])?.first?["text"])
+                as? String
         }
-        #expect(pieces.filter { !$0.isEmpty }.count == text.split(separator: "\n", omittingEmptySubsequences: false).count)
+        #expect(
+            pieces.filter { !$0.isEmpty }.count == text.split(separator: "\n", omittingEmptySubsequences: false).count)
         #expect(pieces.joined() == text)
     }
 
@@ -160,7 +178,9 @@ import Testing
             return (answer.status, jsonObject(answer.body)["error"] as? [String: Any] ?? [:])
         }
         var (status, body) = try await error(Data("{\"prompt\": ".utf8))
-        #expect(status == 400 && body["code"] as? String == "invalid_json" && body["type"] as? String == "invalid_request_error")
+        #expect(
+            status == 400 && body["code"] as? String == "invalid_json"
+                && body["type"] as? String == "invalid_request_error")
         (status, body) = try await error(Data("[1, 2]".utf8))
         #expect(status == 400 && body["code"] as? String == "invalid_json")
         (status, body) = try await error(jsonData(["suffix": "x"]))
@@ -202,12 +222,15 @@ import Testing
         configuration.kind = .remote(.openAICompletions)
         configuration.url = url.absoluteString
         configuration.apiKeyEnv = "DLSP_TEST_TOKEN"
-        let backend = try RemoteBackend(endpoint: try #require(try configuration.endpoint(
-            environment: ["DLSP_TEST_TOKEN": "s3cret"])))
+        let backend = try RemoteBackend(
+            endpoint: try #require(
+                try configuration.endpoint(
+                    environment: ["DLSP_TEST_TOKEN": "s3cret"])))
         _ = try await blocking {
-            try backend.fill(InfillContext(path: "a.py", prefix: Self.prefix, suffix: Self.suffix),
-                             parameters: .init(maxTokens: 4, stop: [], temperature: 0, seed: 0),
-                             cancellation: CancellationFlag())
+            try backend.fill(
+                InfillContext(path: "a.py", prefix: Self.prefix, suffix: Self.suffix),
+                parameters: .init(maxTokens: 4, stop: [], temperature: 0, seed: 0),
+                cancellation: CancellationFlag())
         }
     }
 
@@ -217,7 +240,10 @@ import Testing
         let gate = Gate()
         defer { gate.open() }  // a failed expectation must not leave the fill spinning at the gate
         let slow = CompletionService(backend: ScriptedBackend(always: "42", before: { _ in gate.enter() }))
-        let (url, task) = try await Self.start({ $0.queueCapacity = 0; $0.retryAfterSeconds = 1 }, service: slow)
+        let (url, task) = try await Self.start(
+            {
+                $0.queueCapacity = 0; $0.retryAfterSeconds = 1
+            }, service: slow)
         defer { task.cancel() }
         let endpoint = url.appendingPathComponent("v1/completions")
         let body = jsonData(["prompt": "x = ", "max_tokens": 4])
@@ -231,15 +257,18 @@ import Testing
         // A backend retrying after Retry-After gets through once the slot is free. The gate opens only once its
         // first try has been refused, so the retry is what gets it through.
         let transport = ObservedTransport()
-        let backend = try RemoteBackend(endpoint: RemoteEndpoint(api: .openAICompletions, baseURL: url,
-                                                                 timeout: contentTestTimeout,
-                                                                 retry: RetryPolicy(maxAttempts: 3)),
-                                        transport: transport)
+        let backend = try RemoteBackend(
+            endpoint: RemoteEndpoint(
+                api: .openAICompletions, baseURL: url,
+                timeout: contentTestTimeout,
+                retry: RetryPolicy(maxAttempts: 3)),
+            transport: transport)
         let retried = Task {
             try await blocking {
-                try backend.fill(InfillContext(path: "a", prefix: "x = ", suffix: ""),
-                                 parameters: .init(maxTokens: 4, stop: [], temperature: 0, seed: 0),
-                                 cancellation: CancellationFlag())
+                try backend.fill(
+                    InfillContext(path: "a", prefix: "x = ", suffix: ""),
+                    parameters: .init(maxTokens: 4, stop: [], temperature: 0, seed: 0),
+                    cancellation: CancellationFlag())
             }
         }
         let answer = await transport.nextResponse()

@@ -3,7 +3,7 @@ import Engine
 import Features
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import Hummingbird
 import Synchronization
@@ -24,8 +24,9 @@ final class LoopbackServer: Sendable {
         let router = Router()
         configure(router)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) })
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) })
         let task = Task { try await app.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw CancellationError() }
@@ -48,12 +49,15 @@ func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thr
 
 /// A plain HTTP exchange for checking server responses byte for byte.
 func exchange(_ url: URL, method: String = "POST", body: Data? = nil, headers: [String: String] = [:]) async throws
-    -> (status: Int, headers: [String: String], body: Data) {
+    -> (status: Int, headers: [String: String], body: Data)
+{
     var request = URLRequest(url: url)
     request.httpMethod = method
     request.httpBody = body
     for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-    if body != nil, headers["Content-Type"] == nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
+    if body != nil, headers["Content-Type"] == nil {
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+    }
     let (data, response) = try await URLSession.shared.data(for: request)
     let http = response as! HTTPURLResponse
     var fields: [String: String] = [:]

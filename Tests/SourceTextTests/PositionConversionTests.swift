@@ -81,11 +81,15 @@ struct PositionConversionTests {
 struct TextEditingTests {
     @Test func incrementalChangesInOrder() throws {
         var document = TextDocument(uri: "file:///t", languageID: "swift", version: 1, text: "let 😀 = 1\r\nprint(😀)\n")
-        try document.apply([
-            TextChange(range: .init(start: .init(line: 0, column: 4), end: .init(line: 0, column: 6)), text: "smile"),
-            TextChange(range: .init(start: .init(line: 1, column: 6), end: .init(line: 1, column: 8)), text: "smile"),
-            TextChange(range: .init(start: .init(line: 2, column: 0), end: .init(line: 2, column: 0)), text: "// 終\n"),
-        ], version: 2, encoding: .utf16)
+        try document.apply(
+            [
+                TextChange(
+                    range: .init(start: .init(line: 0, column: 4), end: .init(line: 0, column: 6)), text: "smile"),
+                TextChange(
+                    range: .init(start: .init(line: 1, column: 6), end: .init(line: 1, column: 8)), text: "smile"),
+                TextChange(
+                    range: .init(start: .init(line: 2, column: 0), end: .init(line: 2, column: 0)), text: "// 終\n"),
+            ], version: 2, encoding: .utf16)
         #expect(document.text == "let smile = 1\r\nprint(smile)\n// 終\n")
         #expect(document.version == 2)
         #expect(document.lines.lineCount == 4)
@@ -102,16 +106,20 @@ struct TextEditingTests {
         var document = TextDocument(uri: "file:///t", languageID: "swift", version: 1, text: "one\ntwo")
         let before = document
         #expect(throws: TextChangeError.self) {
-            try document.apply([
-                TextChange(range: .init(start: .init(line: 0, column: 0), end: .init(line: 0, column: 1)), text: "O"),
-                TextChange(range: .init(start: .init(line: 9, column: 0), end: .init(line: 9, column: 1)), text: "x"),
-            ], version: 2, encoding: .utf16)
+            try document.apply(
+                [
+                    TextChange(
+                        range: .init(start: .init(line: 0, column: 0), end: .init(line: 0, column: 1)), text: "O"),
+                    TextChange(
+                        range: .init(start: .init(line: 9, column: 0), end: .init(line: 9, column: 1)), text: "x"),
+                ], version: 2, encoding: .utf16)
         }
         #expect(document == before)
         #expect(throws: TextChangeError.self) {
-            try document.apply([
-                TextChange(range: .init(start: .init(line: 1, column: 2), end: .init(line: 0, column: 1)), text: ""),
-            ], version: 2, encoding: .utf16)
+            try document.apply(
+                [
+                    TextChange(range: .init(start: .init(line: 1, column: 2), end: .init(line: 0, column: 1)), text: "")
+                ], version: 2, encoding: .utf16)
         }
         #expect(document == before)
     }

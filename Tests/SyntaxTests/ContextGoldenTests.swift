@@ -17,46 +17,56 @@ struct ContextGoldenTests {
     }
 
     static let cases: [Case] = [
-        Case(name: "python-new-statement", workspace: "python-app", path: "app/service.py", marked: """
-            from app.models import User, make_user
-            from app.util import slugify
+        Case(
+            name: "python-new-statement", workspace: "python-app", path: "app/service.py",
+            marked: """
+                from app.models import User, make_user
+                from app.util import slugify
 
 
-            def register(name, email):
-                user = make_user(name, email)
-                ‸
-                return user
-            """, budget: 400),
-        Case(name: "python-call-arguments", workspace: "python-app", path: "app/admin.py", marked: """
-            from app.models import User
-
-
-            def promote(user: User):
-                if user.is_admin(‸):
+                def register(name, email):
+                    user = make_user(name, email)
+                    ‸
                     return user
-            """, budget: 400),
-        Case(name: "typescript-block-body", workspace: "ts-app", path: "src/report.ts", marked: """
-            import { Circle, totalArea } from "./geometry";
+                """, budget: 400),
+        Case(
+            name: "python-call-arguments", workspace: "python-app", path: "app/admin.py",
+            marked: """
+                from app.models import User
 
-            export function describe(circles: Circle[]): string {‸
-            }
-            """, budget: 400),
-        Case(name: "typescript-tight-budget", workspace: "ts-app", path: "src/report.ts", marked: """
-            import { Circle, totalArea } from "./geometry";
 
-            export function describe(circles: Circle[]): string {
-              const total = totalArea(circles);
-              const count = circles.length;
-              const average = total / count;
-              const largest = circles.reduce((a, b) => (a.area() > b.area() ? a : b));
-              return `${count} circles, average ${average}, largest ${largest.area()}, total ‸`;
-            }
-            """, budget: 60),
-        Case(name: "plain-text", workspace: "python-app", path: "NOTES.txt", marked: """
-            Release notes
+                def promote(user: User):
+                    if user.is_admin(‸):
+                        return user
+                """, budget: 400),
+        Case(
+            name: "typescript-block-body", workspace: "ts-app", path: "src/report.ts",
+            marked: """
+                import { Circle, totalArea } from "./geometry";
 
-            - make_user now validates the email: ‸
-            """, budget: 200),
+                export function describe(circles: Circle[]): string {‸
+                }
+                """, budget: 400),
+        Case(
+            name: "typescript-tight-budget", workspace: "ts-app", path: "src/report.ts",
+            marked: """
+                import { Circle, totalArea } from "./geometry";
+
+                export function describe(circles: Circle[]): string {
+                  const total = totalArea(circles);
+                  const count = circles.length;
+                  const average = total / count;
+                  const largest = circles.reduce((a, b) => (a.area() > b.area() ? a : b));
+                  return `${count} circles, average ${average}, largest ${largest.area()}, total ‸`;
+                }
+                """, budget: 60),
+        Case(
+            name: "plain-text", workspace: "python-app", path: "NOTES.txt",
+            marked: """
+                Release notes
+
+                - make_user now validates the email: ‸
+                """, budget: 200),
     ]
 
     @Test("context matches its golden file", arguments: cases)
@@ -67,8 +77,9 @@ struct ContextGoldenTests {
         index.index(roots: [TestGrammars.fixtures.appendingPathComponent(testCase.workspace)])
         let marked = MarkedText(testCase.marked)
         let context = ContextBuilder(registry: TestGrammars.registry, index: index).build(
-            ContextRequest(path: testCase.path, text: marked.bytes, cursor: marked.cursor,
-                           budget: ContextBudget(totalTokens: testCase.budget)))
+            ContextRequest(
+                path: testCase.path, text: marked.bytes, cursor: marked.cursor,
+                budget: ContextBudget(totalTokens: testCase.budget)))
         let hole = context.hole
         let rendered = """
             kind: \(hole.kind.rawValue)

@@ -14,24 +14,28 @@ struct ContextTests {
         let context = CompletionContext(
             path: "src/b.py", prefix: "x = ", suffix: "\nprint(x)\n",
             snippets: [ContextSnippet(path: "src/a.py", text: "def f():\n    pass", symbols: ["f"], score: 1)],
-            hole: HoleDescription(kind: .restOfLine, suggestedTokens: 8, maxTokens: 16, stops: [.endOfLine],
-                                  lineSuffix: "", indentation: ""),
+            hole: HoleDescription(
+                kind: .restOfLine, suggestedTokens: 8, maxTokens: 16, stops: [.endOfLine],
+                lineSuffix: "", indentation: ""),
             languageID: "python", prefixStart: 0, suffixEnd: 14)
-        #expect(context.canvas(maskCount: 3)
-            == "<|file_sep|>src/a.py\ndef f():\n    pass\n<|file_sep|>src/b.py\nx = <|mask|><|mask|><|mask|>\nprint(x)\n")
+        #expect(
+            context.canvas(maskCount: 3)
+                == "<|file_sep|>src/a.py\ndef f():\n    pass\n<|file_sep|>src/b.py\nx = <|mask|><|mask|><|mask|>\nprint(x)\n"
+        )
     }
 
     @Test("snippets come from the definitions used near the cursor, with workspace-relative paths")
     func snippetsFromOtherFiles() throws {
-        let marked = MarkedText("""
-        from app.models import User, make_user
-        from app.util import slugify
+        let marked = MarkedText(
+            """
+            from app.models import User, make_user
+            from app.util import slugify
 
 
-        def register(name, email):
-            user = make_user(name, email)
-            ‸
-        """)
+            def register(name, email):
+                user = make_user(name, email)
+                ‸
+            """)
         let context = try Self.pythonBuilder().build(
             ContextRequest(path: "app/service.py", text: marked.bytes, cursor: marked.cursor))
         let paths = context.snippets.map(\.path)
@@ -46,7 +50,9 @@ struct ContextTests {
         #expect(!paths.contains("app/keep_gen.py"))
         #expect(context.prefix == marked.text.prefix(marked.cursor).description)
         #expect(context.suffix == "")
-        #expect(context.canvas(maskCount: 2).hasSuffix("<|file_sep|>app/service.py\n" + context.prefix + "<|mask|><|mask|>"))
+        #expect(
+            context.canvas(maskCount: 2).hasSuffix("<|file_sep|>app/service.py\n" + context.prefix + "<|mask|><|mask|>")
+        )
     }
 
     @Test("snippets respect the budget and leave the prefix intact")
@@ -88,7 +94,8 @@ struct ContextTests {
 
     @Test("a cut prefix starts at a statement, not inside a multi-line call")
     func prefixStartsAtStatement() throws {
-        let marked = MarkedText("def f():\n    value = compute(\n        1,\n        2,\n        3,\n    )\n    other = 1\n    ‸\n")
+        let marked = MarkedText(
+            "def f():\n    value = compute(\n        1,\n        2,\n        3,\n    )\n    other = 1\n    ‸\n")
         // One token per line keeps the arithmetic of the cut readable.
         let lines = TokenCounter { text in text.utf8.filter { $0 == UInt8(ascii: "\n") }.count }
         let budget = ContextBudget(totalTokens: 4, prefixShare: 1, suffixShare: 0, tokenCounter: lines)
@@ -98,31 +105,33 @@ struct ContextTests {
         #expect(context.prefix == "def f():\n    other = 1\n    ")
     }
 
-    @Test("hole kinds", arguments: [
-        ("python", "x = compute(‸)\n", HoleDescription.Kind.argumentList),
-        ("python", "total = ‸\n", .restOfLine),
-        ("python", "if a‸ and b:\n    pass\n", .expression),
-        ("python", "def f(x):\n    y = 1\n    ‸\n    return y\n", .statement),
-        ("python", "def f(x):\n    ‸\n\ndef g():\n    pass\n", .blockBody),
-        ("python", "def f(x):‸\n", .blockBody),
-        ("python", "name = \"hel‸lo\"\n", .string),
-        ("python", "# todo: ‸\nx = 1\n", .comment),
-        ("python", "values = [‸]\n", .afterOpeningBracket),
-        ("javascript", "function f() {‸\n}\n", .blockBody),
-        ("javascript", "function f() {\n  const a = 1;\n  ‸\n  return a;\n}\n", .statement),
-        ("c", "int main(void) {\n    printf(\"%d\", ‸);\n}\n", .argumentList),
-        ("go", "func f() {\n\t// explain ‸\n}\n", .comment),
-        ("rust", "fn f() -> i32 {\n    let s = \"ab‸c\";\n    1\n}\n", .string),
-        ("python", "x = ‸old_value‸\n", .selection),
-        ("swift", "func f() -> Int {\n    let a = compute(‸)\n    return a\n}\n", .argumentList),
-        ("swift", "let greeting = \"hel‸lo\"\n", .string),
-        ("java", "class A {\n  void f() {‸\n  }\n}\n", .blockBody),
-        ("cpp", "int f() {\n    // note ‸\n    return 1;\n}\n", .comment),
-        ("typescript", "const s: string = `hi ${name} ‸`;\n", .string),
-        ("go", "func f() {\n\tx := 1\n\t‸\n\treturn\n}\n", .statement),
-        ("rust", "fn f(v: Vec<i32>) -> usize {\n    v.iter().filter(|x| **x > 0‸).count()\n}\n", .argumentList),
-        ("rust", "fn f(x: i32) -> i32 {\n    let y = x‸ + 1;\n    y\n}\n", .expression),
-    ])
+    @Test(
+        "hole kinds",
+        arguments: [
+            ("python", "x = compute(‸)\n", HoleDescription.Kind.argumentList),
+            ("python", "total = ‸\n", .restOfLine),
+            ("python", "if a‸ and b:\n    pass\n", .expression),
+            ("python", "def f(x):\n    y = 1\n    ‸\n    return y\n", .statement),
+            ("python", "def f(x):\n    ‸\n\ndef g():\n    pass\n", .blockBody),
+            ("python", "def f(x):‸\n", .blockBody),
+            ("python", "name = \"hel‸lo\"\n", .string),
+            ("python", "# todo: ‸\nx = 1\n", .comment),
+            ("python", "values = [‸]\n", .afterOpeningBracket),
+            ("javascript", "function f() {‸\n}\n", .blockBody),
+            ("javascript", "function f() {\n  const a = 1;\n  ‸\n  return a;\n}\n", .statement),
+            ("c", "int main(void) {\n    printf(\"%d\", ‸);\n}\n", .argumentList),
+            ("go", "func f() {\n\t// explain ‸\n}\n", .comment),
+            ("rust", "fn f() -> i32 {\n    let s = \"ab‸c\";\n    1\n}\n", .string),
+            ("python", "x = ‸old_value‸\n", .selection),
+            ("swift", "func f() -> Int {\n    let a = compute(‸)\n    return a\n}\n", .argumentList),
+            ("swift", "let greeting = \"hel‸lo\"\n", .string),
+            ("java", "class A {\n  void f() {‸\n  }\n}\n", .blockBody),
+            ("cpp", "int f() {\n    // note ‸\n    return 1;\n}\n", .comment),
+            ("typescript", "const s: string = `hi ${name} ‸`;\n", .string),
+            ("go", "func f() {\n\tx := 1\n\t‸\n\treturn\n}\n", .statement),
+            ("rust", "fn f(v: Vec<i32>) -> usize {\n    v.iter().filter(|x| **x > 0‸).count()\n}\n", .argumentList),
+            ("rust", "fn f(x: i32) -> i32 {\n    let y = x‸ + 1;\n    y\n}\n", .expression),
+        ])
     func holeKinds(languageID: String, marked: String, expected: HoleDescription.Kind) throws {
         _ = try TestGrammars.language(languageID)
         let text = MarkedText(marked)
@@ -131,8 +140,9 @@ struct ContextTests {
             .build(ContextRequest(path: "f", text: text.bytes, languageID: languageID, hole: hole))
         #expect(context.hole.kind == expected, "\(marked)")
         #expect(context.hole.suggestedTokens > 0 && context.hole.suggestedTokens <= context.hole.maxTokens)
-        #expect(context.prefix + context.suffix == text.bytes.string(0..<hole.lowerBound)
-            + text.bytes.string(hole.upperBound..<text.bytes.count))
+        #expect(
+            context.prefix + context.suffix == text.bytes.string(0..<hole.lowerBound)
+                + text.bytes.string(hole.upperBound..<text.bytes.count))
     }
 
     @Test("the rest of a line is sized from the lines around it")
@@ -167,8 +177,9 @@ struct ContextTests {
         let hole = ContextBuilder(registry: TestGrammars.registry, index: nil)
             .build(ContextRequest(path: "a.py", text: text.bytes, cursor: text.cursor)).hole
         #expect(hole.kind == .blockBody)
-        #expect(hole.trim("total = 0\n    for x in items:\n        total += x\n    return total\n\ndef g():\n    pass")
-            == "total = 0\n    for x in items:\n        total += x\n    return total")
+        #expect(
+            hole.trim("total = 0\n    for x in items:\n        total += x\n    return total\n\ndef g():\n    pass")
+                == "total = 0\n    for x in items:\n        total += x\n    return total")
         let braces = MarkedText("function f() {\n  const a = 1;\n  ‸\n  return a;\n}\n")
         let statement = ContextBuilder(registry: TestGrammars.registry, index: nil)
             .build(ContextRequest(path: "a.js", text: braces.bytes, cursor: braces.cursor)).hole
@@ -178,7 +189,8 @@ struct ContextTests {
     @Test("a branch's body is sized like a statement, a function's like the file's other function bodies")
     func branchBodiesAreShort() throws {
         let longBody = (0..<40).map { "    value_\($0) = compute(\($0), 'a string of some length')\n" }.joined()
-        let file = (0..<3).map { "def long\($0)():\n" + longBody + "\n" }.joined()
+        let file =
+            (0..<3).map { "def long\($0)():\n" + longBody + "\n" }.joined()
             + "def parse(kind):\n    if kind == 1:\n        return 1\n"
         let builder = ContextBuilder(registry: TestGrammars.registry, index: nil)
         func hole(_ marked: MarkedText) -> HoleDescription {
@@ -190,8 +202,10 @@ struct ContextTests {
         #expect(function.kind == .blockBody && branch.kind == .blockBody && loop.kind == .blockBody)
         #expect(function.suggestedTokens > 100)
         #expect(branch.suggestedTokens <= 32 && loop.suggestedTokens <= 32)
-        for header in ["if x:", "    elif y:", "} else {", "  for (i = 0; i < n; i++) {", "guard let x else {",
-                       "} catch {", "async with lock:", "while true {"] {
+        for header in [
+            "if x:", "    elif y:", "} else {", "  for (i = 0; i < n; i++) {", "guard let x else {",
+            "} catch {", "async with lock:", "while true {",
+        ] {
             #expect(HoleClassifier.isControlFlowHeader(header), "\(header)")
         }
         for header in ["def iffy():", "func forEach() {", "class Elif:", "int main(void) {", "impl Loop for X {"] {
@@ -206,7 +220,9 @@ struct ContextTests {
             .build(ContextRequest(path: "a.py", text: text.bytes, cursor: text.cursor)).hole
         #expect(hole.kind == .statement)
         #expect(hole.indentation == "    ")
-        #expect(hole.trim("    for x in items:\n        total += x\nprint(total)") == "    for x in items:\n        total += x")
+        #expect(
+            hole.trim("    for x in items:\n        total += x\nprint(total)")
+                == "    for x in items:\n        total += x")
         // A body indented with a different step than the file's is still inside the block.
         let braces = MarkedText("function f() {‸\n}\n")
         let body = ContextBuilder(registry: TestGrammars.registry, index: nil)
@@ -227,15 +243,20 @@ struct ContextTests {
         #expect(context.snippets.contains { $0.symbols.contains("make_user") })
     }
 
-    @Test("every offset of every sample gives a consistent context and no crash",
-          arguments: ["python", "swift", "javascript", "typescript", "go", "rust", "c", "cpp", "java", "bash", "ruby", "json"])
+    @Test(
+        "every offset of every sample gives a consistent context and no crash",
+        arguments: [
+            "python", "swift", "javascript", "typescript", "go", "rust", "c", "cpp", "java", "bash", "ruby", "json",
+        ])
     func everyOffset(languageID: String) throws {
         let source = Array(samplePrograms[languageID]!.utf8)
         let tree = try TestGrammars.parse(samplePrograms[languageID]!, as: languageID)
         let builder = ContextBuilder(registry: TestGrammars.registry, index: nil)
         for offset in 0...source.count {
-            let context = builder.build(ContextRequest(path: "f", text: source, languageID: languageID, cursor: offset,
-                                                       budget: ContextBudget(totalTokens: 40)), tree: tree)
+            let context = builder.build(
+                ContextRequest(
+                    path: "f", text: source, languageID: languageID, cursor: offset,
+                    budget: ContextBudget(totalTokens: 40)), tree: tree)
             #expect(Array(context.suffix.utf8) == Array(source[offset..<context.suffixEnd]))
             #expect(context.prefix.utf8.count <= offset + 200)
             _ = ScopeResolver.occurrences(at: offset, in: tree, registry: TestGrammars.registry)

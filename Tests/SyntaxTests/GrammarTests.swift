@@ -8,8 +8,10 @@ struct GrammarTests {
     func manifestIsComplete() throws {
         let manifest = try GrammarManifest.load(from: TestGrammars.locations.manifestURL)
         let ids = Set(manifest.languages.map(\.id))
-        for required in ["python", "swift", "javascript", "typescript", "tsx", "go", "rust", "c", "cpp", "java",
-                         "json", "bash", "ruby"] {
+        for required in [
+            "python", "swift", "javascript", "typescript", "tsx", "go", "rust", "c", "cpp", "java",
+            "json", "bash", "ruby",
+        ] {
             #expect(ids.contains(required), "manifest lacks \(required)")
         }
         for language in manifest.languages {
@@ -47,8 +49,9 @@ struct GrammarTests {
         let manifest = try GrammarManifest.load(from: TestGrammars.locations.manifestURL)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dlsp-grammars-\(UUID())")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let locations = GrammarLocations(grammarsDirectory: TestGrammars.locations.grammarsDirectory,
-                                         libraryDirectory: directory)
+        let locations = GrammarLocations(
+            grammarsDirectory: TestGrammars.locations.grammarsDirectory,
+            libraryDirectory: directory)
         // Reuse the downloads of the main install so the test does not need the network; the installer still
         // verifies their checksums.
         try FileManager.default.createDirectory(at: locations.downloadsDirectory, withIntermediateDirectories: true)
@@ -86,8 +89,10 @@ struct GrammarTests {
 
         let garbage = directory.appendingPathComponent("python.so")
         try Data("not an ELF file".utf8).write(to: garbage)
-        guard case .failure(.libraryUnloadable(let id, _, let reason)) =
-            GrammarLoader.load(id: "python", symbol: "tree_sitter_python", from: garbage) else {
+        guard
+            case .failure(.libraryUnloadable(let id, _, let reason)) =
+                GrammarLoader.load(id: "python", symbol: "tree_sitter_python", from: garbage)
+        else {
             Issue.record("garbage library loaded"); return
         }
         #expect(id == "python")
@@ -95,8 +100,9 @@ struct GrammarTests {
 
         let real = TestGrammars.locations.libraryURL(for: "c")
         _ = try TestGrammars.language("c")
-        #expect(GrammarLoader.load(id: "c", symbol: "tree_sitter_nothing", from: real)
-            == .failure(.symbolMissing(language: "c", symbol: "tree_sitter_nothing", path: real.path)))
+        #expect(
+            GrammarLoader.load(id: "c", symbol: "tree_sitter_nothing", from: real)
+                == .failure(.symbolMissing(language: "c", symbol: "tree_sitter_nothing", path: real.path)))
 
         // A library whose language reports ABI 15, as the newest PyPI grammars do.
         let source = directory.appendingPathComponent("abi15.c")
@@ -112,16 +118,18 @@ struct GrammarTests {
         try compile.run()
         compile.waitUntilExit()
         #expect(compile.terminationStatus == 0)
-        #expect(GrammarLoader.load(id: "future", symbol: "tree_sitter_future", from: library)
-            == .failure(.incompatibleABI(language: "future", version: 15, supported: 13...14)))
+        #expect(
+            GrammarLoader.load(id: "future", symbol: "tree_sitter_future", from: library)
+                == .failure(.incompatibleABI(language: "future", version: 15, supported: 13...14)))
 
         // Through the registry: nil plus one log line, no crash.
         let manifest = try GrammarManifest.load(from: TestGrammars.locations.manifestURL)
         let log = LinesLog()
         let registry = LanguageRegistry(
             manifest: manifest,
-            locations: GrammarLocations(grammarsDirectory: TestGrammars.locations.grammarsDirectory,
-                                        libraryDirectory: directory),
+            locations: GrammarLocations(
+                grammarsDirectory: TestGrammars.locations.grammarsDirectory,
+                libraryDirectory: directory),
             log: { log.append($0) })
         #expect(registry.language(forPath: "main.py") == nil)
         #expect(registry.language(lspLanguageId: "python") == nil)
@@ -134,9 +142,11 @@ struct GrammarTests {
         #expect(context.prefix == "def f():\n")
     }
 
-    @Test("every committed query file compiles against its grammar", arguments: [
-        "python", "swift", "javascript", "typescript", "tsx", "go", "rust", "c", "cpp", "java", "bash", "ruby",
-    ])
+    @Test(
+        "every committed query file compiles against its grammar",
+        arguments: [
+            "python", "swift", "javascript", "typescript", "tsx", "go", "rust", "c", "cpp", "java", "bash", "ruby",
+        ])
     func queriesCompile(languageID: String) throws {
         let language = try TestGrammars.language(languageID)
         let manifest = try GrammarManifest.load(from: TestGrammars.locations.manifestURL)

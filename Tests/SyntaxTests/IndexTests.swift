@@ -36,18 +36,20 @@ struct IndexTests {
         let index = try Self.pythonIndex()
         let models = try #require(index.symbols(inFile: "app/models.py"))
         let summary = models.definitions.map { "\($0.kind.rawValue) \($0.container.map { $0 + "." } ?? "")\($0.name)" }
-        #expect(summary == [
-            "constant DEFAULT_ROLE", "type User", "property User.kind", "method User.__init__",
-            "property User.name", "property User.email", "property User.role",
-            "method User.display_name", "method User.is_admin", "function make_user",
-        ])
+        #expect(
+            summary == [
+                "constant DEFAULT_ROLE", "type User", "property User.kind", "method User.__init__",
+                "property User.name", "property User.email", "property User.role",
+                "method User.display_name", "method User.is_admin", "function make_user",
+            ])
         let makeUser = try #require(index.definitions(named: "make_user").first)
         #expect(makeUser.path == "app/models.py")
         #expect(makeUser.signature == "def make_user(name, email):")
         #expect(makeUser.snippet == "def make_user(name, email):\n    return User(name, email)")
         #expect(makeUser.start == TextPoint(row: 22, column: 0))
-        let text = try String(contentsOf: TestGrammars.fixtures.appendingPathComponent("python-app/app/models.py"),
-                              encoding: .utf8)
+        let text = try String(
+            contentsOf: TestGrammars.fixtures.appendingPathComponent("python-app/app/models.py"),
+            encoding: .utf8)
         #expect(Array(text.utf8).string(makeUser.nameRange) == "make_user")
         let method = try #require(index.definitions(named: "display_name").first)
         #expect(method.snippet.hasPrefix("    def display_name(self):"))
@@ -76,7 +78,8 @@ struct IndexTests {
         index.remove(path: "app/util.py")
         #expect(index.definitions(named: "slugify").isEmpty)
         #expect(!index.paths.contains("app/util.py"))
-        #expect(index.relativePath(for: TestGrammars.fixtures.appendingPathComponent("python-app/app/x.py")) == "app/x.py")
+        #expect(
+            index.relativePath(for: TestGrammars.fixtures.appendingPathComponent("python-app/app/x.py")) == "app/x.py")
     }
 
     @Test("TypeScript definitions: interfaces, classes, members, exported functions and constants")
@@ -87,15 +90,21 @@ struct IndexTests {
         #expect(summary.files == 2)
         let geometry = try #require(index.symbols(inFile: "src/geometry.ts"))
         let names = geometry.definitions.map { "\($0.kind.rawValue) \($0.container.map { $0 + "." } ?? "")\($0.name)" }
-        #expect(names == [
-            "type Shape", "method Shape.area", "property Shape.name", "type Circle", "property Circle.name",
-            "method Circle.constructor", "method Circle.area", "function totalArea", "variable UNIT",
-        ])
-        #expect(index.definitions(named: "totalArea").first?.signature
-            == "function totalArea(shapes: Shape[]): number")
+        #expect(
+            names == [
+                "type Shape", "method Shape.area", "property Shape.name", "type Circle", "property Circle.name",
+                "method Circle.constructor", "method Circle.area", "function totalArea", "variable UNIT",
+            ])
+        #expect(
+            index.definitions(named: "totalArea").first?.signature
+                == "function totalArea(shapes: Shape[]): number")
         let main = try #require(index.symbols(inFile: "src/main.ts"))
-        #expect(main.imports == [ImportReference(module: "./geometry", names: ["Circle", "totalArea"], alias: nil,
-                                                 range: main.imports[0].range)])
+        #expect(
+            main.imports == [
+                ImportReference(
+                    module: "./geometry", names: ["Circle", "totalArea"], alias: nil,
+                    range: main.imports[0].range)
+            ])
     }
 
     @Test("indexing sleeps while pauseWhile says so and finishes once it stops saying so")
@@ -107,8 +116,11 @@ struct IndexTests {
         let finished = DispatchSemaphore(value: 0)
         let summary = Mutex<WorkspaceIndex.Summary?>(nil)
         Thread {
-            let result = index.index(roots: [TestGrammars.fixtures.appendingPathComponent("python-app")],
-                                     pauseWhile: { asked.add(1, ordering: .relaxed); return paused.load(ordering: .relaxed) })
+            let result = index.index(
+                roots: [TestGrammars.fixtures.appendingPathComponent("python-app")],
+                pauseWhile: {
+                    asked.add(1, ordering: .relaxed); return paused.load(ordering: .relaxed)
+                })
             summary.withLock { $0 = result }
             finished.signal()
         }.start()
@@ -144,7 +156,8 @@ struct IndexTests {
 
     @Test("Swift function signatures stop at the body, found by its field rather than captured by the query")
     func swiftSignatures() throws {
-        let source = "struct Box {\n    func area(scale: Int) -> Int where Int: Equatable {\n        let inner = 2\n        return inner * scale\n    }\n}\n"
+        let source =
+            "struct Box {\n    func area(scale: Int) -> Int where Int: Equatable {\n        let inner = 2\n        return inner * scale\n    }\n}\n"
         let tree = try TestGrammars.parse(source, as: "swift")
         let symbols = SymbolExtractor.extract(from: tree, path: "f", registry: TestGrammars.registry)
         let area = try #require(symbols.definitions.first { $0.name == "area" })
@@ -152,25 +165,46 @@ struct IndexTests {
         #expect(!symbols.definitions.contains { $0.name == "inner" })
     }
 
-    @Test("definitions in other languages", arguments: [
-        ("go", "package geo\n\ntype Point struct {\n\tX int\n}\n\nfunc (p *Point) Move(dx int) {\n\tp.X += dx\n}\n\nfunc New() Point { return Point{} }\n",
-         ["type Point", "property Point.X", "method Point.Move", "function New"]),
-        ("rust", "struct P { x: i32 }\n\nimpl P {\n    fn new() -> Self { P { x: 0 } }\n}\n\nfn utility() {}\n",
-         ["type P", "property P.x", "extension P", "method P.new", "function utility"]),
-        ("c", "#define MAX 3\nstruct point { int x; };\nint add(int a, int b) { return a + b; }\n",
-         ["constant MAX", "type point", "property point.x", "function add"]),
-        ("java", "class Box {\n    int size;\n    Box(int s) { size = s; }\n    int area() { return size * size; }\n}\n",
-         ["type Box", "property Box.size", "method Box.Box", "method Box.area"]),
-        ("swift", "struct Point {\n    var x: Int\n    func moved() -> Point { self }\n}\n\nfunc origin() -> Point { Point(x: 0) }\n",
-         ["type Point", "property Point.x", "method Point.moved", "function origin"]),
-        ("javascript", "class A {\n  run() {}\n}\nexport function b() {}\nconst c = () => 1;\n",
-         ["type A", "method A.run", "function b", "function c"]),
-        ("cpp", "namespace n {\nclass K {\n  int f();\n  int v;\n};\n}\nint K::f() { return 1; }\n",
-         ["module n", "type n.K", "method K.f", "property K.v", "method K.f"]),
-        ("ruby", "class Dog\n  attr_reader :name\n  def bark\n  end\nend\n",
-         ["type Dog", "property Dog.:name", "method Dog.bark"]),
-        ("bash", "greet() {\n  echo hi\n}\nNAME=x\n", ["function greet", "variable NAME"]),
-    ])
+    @Test(
+        "definitions in other languages",
+        arguments: [
+            (
+                "go",
+                "package geo\n\ntype Point struct {\n\tX int\n}\n\nfunc (p *Point) Move(dx int) {\n\tp.X += dx\n}\n\nfunc New() Point { return Point{} }\n",
+                ["type Point", "property Point.X", "method Point.Move", "function New"]
+            ),
+            (
+                "rust", "struct P { x: i32 }\n\nimpl P {\n    fn new() -> Self { P { x: 0 } }\n}\n\nfn utility() {}\n",
+                ["type P", "property P.x", "extension P", "method P.new", "function utility"]
+            ),
+            (
+                "c", "#define MAX 3\nstruct point { int x; };\nint add(int a, int b) { return a + b; }\n",
+                ["constant MAX", "type point", "property point.x", "function add"]
+            ),
+            (
+                "java",
+                "class Box {\n    int size;\n    Box(int s) { size = s; }\n    int area() { return size * size; }\n}\n",
+                ["type Box", "property Box.size", "method Box.Box", "method Box.area"]
+            ),
+            (
+                "swift",
+                "struct Point {\n    var x: Int\n    func moved() -> Point { self }\n}\n\nfunc origin() -> Point { Point(x: 0) }\n",
+                ["type Point", "property Point.x", "method Point.moved", "function origin"]
+            ),
+            (
+                "javascript", "class A {\n  run() {}\n}\nexport function b() {}\nconst c = () => 1;\n",
+                ["type A", "method A.run", "function b", "function c"]
+            ),
+            (
+                "cpp", "namespace n {\nclass K {\n  int f();\n  int v;\n};\n}\nint K::f() { return 1; }\n",
+                ["module n", "type n.K", "method K.f", "property K.v", "method K.f"]
+            ),
+            (
+                "ruby", "class Dog\n  attr_reader :name\n  def bark\n  end\nend\n",
+                ["type Dog", "property Dog.:name", "method Dog.bark"]
+            ),
+            ("bash", "greet() {\n  echo hi\n}\nNAME=x\n", ["function greet", "variable NAME"]),
+        ])
     func otherLanguages(languageID: String, source: String, expected: [String]) throws {
         let tree = try TestGrammars.parse(source, as: languageID)
         let symbols = SymbolExtractor.extract(from: tree, path: "f", registry: TestGrammars.registry)

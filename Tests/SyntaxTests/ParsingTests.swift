@@ -4,19 +4,27 @@ import Testing
 
 /// Small, valid programs in each language.
 let samplePrograms: [String: String] = [
-    "python": "import os\n\nclass Greeter:\n    def greet(self, name):\n        return f\"hi {name}\"\n\nprint(Greeter().greet('x'))\n",
-    "swift": "import Foundation\n\nstruct Point {\n    var x: Double\n    func scaled(by k: Double) -> Point { Point(x: x * k) }\n}\n",
-    "javascript": "import { a } from './a.js';\nexport function add(x, y) {\n  return x + y + a;\n}\nconst f = (z) => z * 2;\n",
-    "typescript": "interface Shape { area(): number }\nexport class Square implements Shape {\n  constructor(private side: number) {}\n  area(): number { return this.side ** 2; }\n}\n",
+    "python":
+        "import os\n\nclass Greeter:\n    def greet(self, name):\n        return f\"hi {name}\"\n\nprint(Greeter().greet('x'))\n",
+    "swift":
+        "import Foundation\n\nstruct Point {\n    var x: Double\n    func scaled(by k: Double) -> Point { Point(x: x * k) }\n}\n",
+    "javascript":
+        "import { a } from './a.js';\nexport function add(x, y) {\n  return x + y + a;\n}\nconst f = (z) => z * 2;\n",
+    "typescript":
+        "interface Shape { area(): number }\nexport class Square implements Shape {\n  constructor(private side: number) {}\n  area(): number { return this.side ** 2; }\n}\n",
     "tsx": "export function App(props: { name: string }) {\n  return <div className=\"app\">{props.name}</div>;\n}\n",
     "go": "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfor i := 0; i < 3; i++ {\n\t\tfmt.Println(i)\n\t}\n}\n",
     "rust": "use std::fmt;\n\nstruct P { x: i32 }\n\nimpl P {\n    fn new(x: i32) -> Self { P { x } }\n}\n",
-    "c": "#include <stdio.h>\n\nstatic int square(int x) { return x * x; }\n\nint main(void) {\n    printf(\"%d\\n\", square(3));\n    return 0;\n}\n",
-    "cpp": "#include <vector>\n\nnamespace geo {\nclass Box {\npublic:\n    int area() const { return w * h; }\n    int w, h;\n};\n}\n",
-    "java": "import java.util.List;\n\npublic class Main {\n    public static void main(String[] args) {\n        System.out.println(List.of(1, 2));\n    }\n}\n",
+    "c":
+        "#include <stdio.h>\n\nstatic int square(int x) { return x * x; }\n\nint main(void) {\n    printf(\"%d\\n\", square(3));\n    return 0;\n}\n",
+    "cpp":
+        "#include <vector>\n\nnamespace geo {\nclass Box {\npublic:\n    int area() const { return w * h; }\n    int w, h;\n};\n}\n",
+    "java":
+        "import java.util.List;\n\npublic class Main {\n    public static void main(String[] args) {\n        System.out.println(List.of(1, 2));\n    }\n}\n",
     "json": "{\"name\": \"dlsp\", \"tags\": [1, 2.5, true, null], \"nested\": {\"k\": \"v\"}}\n",
     "bash": "#!/bin/bash\nset -e\ngreet() {\n  echo \"hi $1\"\n}\ncat <<EOF\nbody\nEOF\ngreet world\n",
-    "ruby": "require 'json'\n\nclass Dog\n  def bark(times = 1)\n    puts 'woof' * times\n  end\nend\n\ntext = <<~TXT\n  heredoc\nTXT\n",
+    "ruby":
+        "require 'json'\n\nclass Dog\n  def bark(times = 1)\n    puts 'woof' * times\n  end\nend\n\ntext = <<~TXT\n  heredoc\nTXT\n",
 ]
 
 @Suite("Parsing and incremental edits")
@@ -70,7 +78,8 @@ struct ParsingTests {
         #expect(missing.errorNodes().contains { $0.isMissing })
     }
 
-    @Test("edits keep the tree equal to a fresh parse", arguments: ["python", "javascript", "c", "rust", "swift", "go"])
+    @Test(
+        "edits keep the tree equal to a fresh parse", arguments: ["python", "javascript", "c", "rust", "swift", "go"])
     func incrementalEqualsFresh(languageID: String) throws {
         let language = try TestGrammars.language(languageID)
         let document = try ParsedDocument(text: samplePrograms[languageID]!, language: language)
@@ -82,11 +91,13 @@ struct ParsingTests {
             let start = Int(random.next() % UInt64(text.count + 1))
             let length = Int(random.next() % 6)
             let end = min(text.count, start + (step % 3 == 0 ? 0 : length))
-            let inserted = (0..<Int(random.next() % 5)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }
+            let inserted = (0..<Int(random.next() % 5)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))]
+            }
             document.apply(TextEdit(range: start..<end, replacement: inserted))
             let expected = fresh.parse(document.text)
-            #expect(document.tree.sExpression == expected.sExpression,
-                    "\(languageID) step \(step): edit \(start)..<\(end) → \(String(decoding: inserted, as: UTF8.self))")
+            #expect(
+                document.tree.sExpression == expected.sExpression,
+                "\(languageID) step \(step): edit \(start)..<\(end) → \(String(decoding: inserted, as: UTF8.self))")
             #expect(document.text == TextEdit(range: start..<end, replacement: inserted).applied(to: text))
         }
     }
@@ -96,8 +107,9 @@ struct ParsingTests {
         let document = try ParsedDocument(text: "x = 1\n", language: TestGrammars.language("python"))
         let before = document.tree
         #expect(document.version == nil)
-        document.apply([TextEdit(range: 4..<5, replacement: "2"), TextEdit(range: 6..<6, replacement: "y = x\n")],
-                       version: 7)
+        document.apply(
+            [TextEdit(range: 4..<5, replacement: "2"), TextEdit(range: 6..<6, replacement: "y = x\n")],
+            version: 7)
         #expect(document.version == 7)
         #expect(document.tree.string(in: 0..<document.text.count) == "x = 2\ny = x\n")
         #expect(!document.tree.hasError)

@@ -8,13 +8,15 @@ enum TestGrammars {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static let fixtures = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static let fixtures = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures")
 
     static let locations: GrammarLocations = {
         // Resolving from the repository makes the tests independent of the working directory.
         (try? GrammarLocations.resolve(currentDirectory: repositoryRoot.path, executablePath: nil))
-            ?? GrammarLocations(grammarsDirectory: repositoryRoot.appendingPathComponent("Grammars"),
-                                libraryDirectory: repositoryRoot.appendingPathComponent(".cache/grammars"))
+            ?? GrammarLocations(
+                grammarsDirectory: repositoryRoot.appendingPathComponent("Grammars"),
+                libraryDirectory: repositoryRoot.appendingPathComponent(".cache/grammars"))
     }()
 
     static let registry: LanguageRegistry = {

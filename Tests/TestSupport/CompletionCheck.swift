@@ -30,16 +30,20 @@ public enum CompletionCheck {
 
     /// The suggestions a fresh `CompletionService` over `backend` offers at the `‸` of `marked` (see `MarkedText`),
     /// asked for as the user types unless `invoked`.
-    public static func complete(_ marked: String, backend: any FillBackend,
-                                settings: CompletionSettings = CompletionCheck.settings, invoked: Bool = false,
-                                count: Int = 1, languageID: String = "python", path: String = "m.py",
-                                context: any InfillContextProvider = PlainTextContext(),
-                                cancellation: CancellationFlag = CancellationFlag(),
-                                trace: ((StageEvent) -> Void)? = nil) throws -> [Suggestion] {
+    public static func complete(
+        _ marked: String, backend: any FillBackend,
+        settings: CompletionSettings = CompletionCheck.settings, invoked: Bool = false,
+        count: Int = 1, languageID: String = "python", path: String = "m.py",
+        context: any InfillContextProvider = PlainTextContext(),
+        cancellation: CancellationFlag = CancellationFlag(),
+        trace: ((StageEvent) -> Void)? = nil
+    ) throws -> [Suggestion] {
         let text = MarkedText(marked)
-        let request = CompletionRequest(uri: "file:///" + path, path: path, languageID: languageID, text: text.bytes,
-                                        cursor: text.cursor, count: count, invoked: invoked)
-        return try CompletionService(backend: backend).complete(request, context: context, settings: settings,
-                                                                cancellation: cancellation, trace: trace)
+        let request = CompletionRequest(
+            uri: "file:///" + path, path: path, languageID: languageID, text: text.bytes,
+            cursor: text.cursor, count: count, invoked: invoked)
+        return try CompletionService(backend: backend).complete(
+            request, context: context, settings: settings,
+            cancellation: cancellation, trace: trace)
     }
 }

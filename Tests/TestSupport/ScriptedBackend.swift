@@ -28,8 +28,10 @@ public final class ScriptedBackend: FillBackend {
     private let before: (@Sendable (Call) throws -> Void)?
 
     /// Answers `fills` in order, then `fallback` forever; runs `before` on each call first.
-    public init(fills: [ScoredFill], then fallback: ScoredFill = ScoredFill(text: ""),
-                before: (@Sendable (Call) throws -> Void)? = nil) {
+    public init(
+        fills: [ScoredFill], then fallback: ScoredFill = ScoredFill(text: ""),
+        before: (@Sendable (Call) throws -> Void)? = nil
+    ) {
         state = Mutex(State(script: fills))
         self.fallback = fallback
         self.before = before
@@ -63,15 +65,19 @@ public final class ScriptedBackend: FillBackend {
     public var tokenizer: Tokenizer? { nil }
     public var maskTokenID: Int? { nil }
 
-    public func fill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
-                     cancellation: CancellationFlag) throws -> String {
+    public func fill(
+        _ context: InfillContext, hole: HolePlan, attempt: FillAttempt, sampling: SamplingSettings,
+        cancellation: CancellationFlag
+    ) throws -> String {
         try scoredFill(context, hole: hole, attempt: attempt, sampling: sampling, cancellation: cancellation).text
     }
 
     /// Records the call and takes its answer from the script, then runs `before` (outside the lock, so a call
     /// held there holds no other), then answers.
-    public func scoredFill(_ context: InfillContext, hole: HolePlan, attempt: FillAttempt,
-                           sampling: SamplingSettings, cancellation: CancellationFlag) throws -> ScoredFill {
+    public func scoredFill(
+        _ context: InfillContext, hole: HolePlan, attempt: FillAttempt,
+        sampling: SamplingSettings, cancellation: CancellationFlag
+    ) throws -> ScoredFill {
         let call = Call(context: context, hole: hole, attempt: attempt, sampling: sampling)
         let answer = state.withLock { state in
             state.calls.append(call)

@@ -32,7 +32,9 @@ import Testing
         let error = #expect(throws: TokenizerError.self) {
             try Tokenizer(data: Data("{\"model\": [1, 2".utf8), name: "broken.json")
         }
-        guard case let .invalidJSON(path, _)? = error else { Issue.record("wrong error \(String(describing: error))"); return }
+        guard case let .invalidJSON(path, _)? = error else {
+            Issue.record("wrong error \(String(describing: error))"); return
+        }
         #expect(path == "broken.json")
         #expect(error!.description.hasPrefix("broken.json: "))
         #expect(throws: TokenizerError.self) { try Tokenizer(data: Data("[]".utf8), name: "list.json") }
@@ -72,9 +74,11 @@ import Testing
     }
 
     @Test func unsupportedNormalizerAndDecoder() {
-        #expect(loadError { $0["normalizer"] = ["type": "Lowercase"] }
+        #expect(
+            loadError { $0["normalizer"] = ["type": "Lowercase"] }
                 == .unsupportedNormalizer(path: "edited.json", type: "Lowercase"))
-        #expect(loadError { $0["decoder"] = ["type": "WordPiece"] }
+        #expect(
+            loadError { $0["decoder"] = ["type": "WordPiece"] }
                 == .unsupportedDecoder(path: "edited.json", type: "WordPiece"))
     }
 

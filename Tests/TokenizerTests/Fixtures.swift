@@ -73,7 +73,9 @@ enum Fixtures {
 extension String {
     /// Scalars written out, so that a failing comparison shows invisible characters.
     var escapedForDiagnostics: String {
-        unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F ? String($0) : "\\u{\(String($0.value, radix: 16))}" }
-            .joined()
+        unicodeScalars.map {
+            $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F ? String($0) : "\\u{\(String($0.value, radix: 16))}"
+        }
+        .joined()
     }
 }

@@ -28,16 +28,19 @@ import Testing
         let tokenizer = try Fixtures.tokenizer(name)
         let expected = try Fixtures.expected(name)
         for testCase in expected.cases {
-            #expect(tokenizer.decode(testCase.ids, skipSpecial: false) == testCase.decoded,
-                    "\(name): \(testCase.text.escapedForDiagnostics)")
-            #expect(tokenizer.decode(testCase.ids, skipSpecial: true) == testCase.decodedSkipSpecial,
-                    "\(name): \(testCase.text.escapedForDiagnostics)")
+            #expect(
+                tokenizer.decode(testCase.ids, skipSpecial: false) == testCase.decoded,
+                "\(name): \(testCase.text.escapedForDiagnostics)")
+            #expect(
+                tokenizer.decode(testCase.ids, skipSpecial: true) == testCase.decodedSkipSpecial,
+                "\(name): \(testCase.text.escapedForDiagnostics)")
         }
         // Arbitrary id sequences, many of which cut characters apart or form invalid UTF-8.
         for testCase in expected.decodeCases {
             #expect(tokenizer.decode(testCase.ids, skipSpecial: false) == testCase.decoded, "\(name): \(testCase.ids)")
-            #expect(tokenizer.decode(testCase.ids, skipSpecial: true) == testCase.decodedSkipSpecial,
-                    "\(name): \(testCase.ids)")
+            #expect(
+                tokenizer.decode(testCase.ids, skipSpecial: true) == testCase.decodedSkipSpecial,
+                "\(name): \(testCase.ids)")
         }
     }
 
@@ -45,7 +48,8 @@ import Testing
     func streamingDecodeEqualsFullDecode(name: String) throws {
         let tokenizer = try Fixtures.tokenizer(name)
         let expected = try Fixtures.expected(name)
-        let sequences = expected.cases.map { ($0.ids, $0.decoded, $0.decodedSkipSpecial) }
+        let sequences =
+            expected.cases.map { ($0.ids, $0.decoded, $0.decodedSkipSpecial) }
             + expected.decodeCases.map { ($0.ids, $0.decoded, $0.decodedSkipSpecial) }
         for (ids, decoded, decodedSkipSpecial) in sequences {
             for (skip, full) in [(false, decoded), (true, decodedSkipSpecial)] {

@@ -21,7 +21,9 @@ import Testing
             let expected = normalize ? text.precomposedStringWithCanonicalMapping : text
             for allowSpecial in [true, false] {
                 let ids = tokenizer.encode(text, allowSpecial: allowSpecial)
-                #expect(tokenizer.decode(ids, skipSpecial: false) == expected, "\(String(text.prefix(20)).escapedForDiagnostics)")
+                #expect(
+                    tokenizer.decode(ids, skipSpecial: false) == expected,
+                    "\(String(text.prefix(20)).escapedForDiagnostics)")
             }
         }
     }
@@ -34,7 +36,8 @@ import Testing
             var scalars = String.UnicodeScalarView()
             for _ in 0..<Int(generator.next() % 40) {
                 // Half ASCII, half anywhere in Unicode (surrogates excluded: they cannot be in a String).
-                let value = generator.next() % 2 == 0 ? UInt32(generator.next() % 128) : UInt32(generator.next() % 0x110000)
+                let value =
+                    generator.next() % 2 == 0 ? UInt32(generator.next() % 128) : UInt32(generator.next() % 0x110000)
                 if let scalar = Unicode.Scalar(value) { scalars.append(scalar) }
             }
             let text = String(scalars)

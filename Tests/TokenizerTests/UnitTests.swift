@@ -19,8 +19,10 @@ import Testing
 }
 
 @Suite struct SplitPatternTests {
-    static let qwen2 = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
-    static let llama3 = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+    static let qwen2 =
+        #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+    static let llama3 =
+        #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
 
     private func pieces(_ source: String, _ text: String) -> [String] {
         let pattern = SplitPattern(source: source)!
@@ -45,14 +47,18 @@ import Testing
     }
 
     @Test func qwen2Pieces() {
-        #expect(pieces(Self.qwen2, "Hello world123!!\n\n  x") == ["Hello", " world", "1", "2", "3", "!!\n\n", " ", " x"])
+        #expect(
+            pieces(Self.qwen2, "Hello world123!!\n\n  x") == ["Hello", " world", "1", "2", "3", "!!\n\n", " ", " x"])
         #expect(pieces(Self.qwen2, "I'LL don't") == ["I", "'LL", " don", "'t"])
         #expect(pieces(Self.qwen2, "a  \n\t b   ") == ["a", "  \n", "\t", " b", "   "])
         #expect(pieces(Self.qwen2, "(x)") == ["(x", ")"])
     }
 
     @Test func gpt2Pieces() {
-        #expect(pieces(SplitPattern.gpt2Source, "Hello world123!!\n\n  x") == ["Hello", " world", "123", "!!", "\n\n ", " x"])
+        #expect(
+            pieces(SplitPattern.gpt2Source, "Hello world123!!\n\n  x") == [
+                "Hello", " world", "123", "!!", "\n\n ", " x",
+            ])
         #expect(pieces(SplitPattern.gpt2Source, "I'LL don't") == ["I", "'", "LL", " don", "'t"])
     }
 

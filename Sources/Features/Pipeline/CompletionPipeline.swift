@@ -16,8 +16,10 @@ public struct CompletionPipeline: Sendable {
     /// 4. Lines judged against the model's fill, when no line source offered one.
     public var lineJudges: [any LineJudge]
 
-    public init(lineSources: [any LineSource], fillFilters: [any FillFilter], order: SuggestionOrder,
-                lineJudges: [any LineJudge]) {
+    public init(
+        lineSources: [any LineSource], fillFilters: [any FillFilter], order: SuggestionOrder,
+        lineJudges: [any LineJudge]
+    ) {
         self.lineSources = lineSources
         self.fillFilters = fillFilters
         self.order = order
@@ -27,7 +29,7 @@ public struct CompletionPipeline: Sendable {
     /// The server's pipeline.
     public static let standard = CompletionPipeline(
         lineSources: [
-            RepeatedLineSource(),
+            RepeatedLineSource()
         ],
         fillFilters: [
             TypedWordCheck(),
@@ -44,7 +46,7 @@ public struct CompletionPipeline: Sendable {
         ],
         order: SuggestionOrder(),
         lineJudges: [
-            RankedLineJudge(),
+            RankedLineJudge()
         ])
 
     /// The stages' names in order, as `dlsp complete --explain` lists them.
@@ -54,12 +56,15 @@ public struct CompletionPipeline: Sendable {
     }
 
     /// Suggestions at `site`, best first, from `context` and `backend`.
-    func run(at site: CompletionSite, context: InfillContext, backend: any FillBackend,
-             cancellation: CancellationFlag) throws -> [Suggestion] {
+    func run(
+        at site: CompletionSite, context: InfillContext, backend: any FillBackend,
+        cancellation: CancellationFlag
+    ) throws -> [Suggestion] {
         let sourced = lineSources.compactMap { $0.line(at: site) }
         for line in sourced { site.offeredTexts.insert(String(line.text.utf8.dropFirst(site.typed.utf8.count)) ?? "") }
-        let (fills, modelLine) = try modelFills(at: site, attempts: attempts(at: site, sourced: sourced.count),
-                                                context: context, backend: backend, cancellation: cancellation)
+        let (fills, modelLine) = try modelFills(
+            at: site, attempts: attempts(at: site, sourced: sourced.count),
+            context: context, backend: backend, cancellation: cancellation)
         let ordered = order.order(fills, at: site)
         var judged: Suggestion?
         if sourced.isEmpty {
@@ -77,9 +82,11 @@ public struct CompletionPipeline: Sendable {
     }
 
     /// Each attempt's fill through the filters: the suggestions that survived, and the model's line for the judges.
-    private func modelFills(at site: CompletionSite, attempts: Int, context: InfillContext,
-                            backend: any FillBackend,
-                            cancellation: CancellationFlag) throws -> ([Suggestion], ModelLine?) {
+    private func modelFills(
+        at site: CompletionSite, attempts: Int, context: InfillContext,
+        backend: any FillBackend,
+        cancellation: CancellationFlag
+    ) throws -> ([Suggestion], ModelLine?) {
         var suggestions: [Suggestion] = []
         var modelLine: ModelLine?
         let holeSettings = site.settings.hole, sampling = site.settings.sampling
@@ -93,12 +100,16 @@ public struct CompletionPipeline: Sendable {
                 temperature: attempt < lengths.count ? sampling.temperature : max(sampling.temperature, 0.7),
                 seed: UInt64(attempt), canvasTokens: holeSettings.contextTokens)
             let started = ContinuousClock.now
-            let fill = try backend.scoredFill(context, hole: site.hole, attempt: fillAttempt, sampling: sampling,
-                                              cancellation: cancellation)
-            var candidate = FillCandidate(attempt: attempt, fill: fill,
-                                          milliseconds: (ContinuousClock.now - started).milliseconds)
-            site.trace("model", attempt: attempt + 1, "hole of \(fillAttempt.holeTokens) tokens"
-                       + (fill.steps.map { ", \($0) steps" } ?? "") + ", fill \(fill.text.debugDescription)")
+            let fill = try backend.scoredFill(
+                context, hole: site.hole, attempt: fillAttempt, sampling: sampling,
+                cancellation: cancellation)
+            var candidate = FillCandidate(
+                attempt: attempt, fill: fill,
+                milliseconds: (ContinuousClock.now - started).milliseconds)
+            site.trace(
+                "model", attempt: attempt + 1,
+                "hole of \(fillAttempt.holeTokens) tokens"
+                    + (fill.steps.map { ", \($0) steps" } ?? "") + ", fill \(fill.text.debugDescription)")
             if let suggestion = filter(&candidate, at: site) { suggestions.append(suggestion) }
             if modelLine == nil, let scored = candidate.scoredLine {
                 modelLine = ModelLine(text: scored, confidence: candidate.confidence)
@@ -119,19 +130,24 @@ public struct CompletionPipeline: Sendable {
                 return nil
             }
         }
-        return Suggestion(text: site.typed + candidate.text, replaceStart: site.wordStart, fromTypeAheadCache: false,
-                          milliseconds: candidate.milliseconds, confidence: candidate.confidence,
-                          tokenConfidences: candidate.shownConfidences, isUnsure: candidate.isUnsure,
-                          snappedFrom: candidate.snappedFrom)
+        return Suggestion(
+            text: site.typed + candidate.text, replaceStart: site.wordStart, fromTypeAheadCache: false,
+            milliseconds: candidate.milliseconds, confidence: candidate.confidence,
+            tokenConfidences: candidate.shownConfidences, isUnsure: candidate.isUnsure,
+            snappedFrom: candidate.snappedFrom)
     }
 
     /// The one merge: line sources' lines first, then a judge's line, then the model's suggestions, each text once,
     /// as many as were asked for. A judge's line that is unsure while the user types means the judge found the
     /// model's fill less likely still: nothing is offered.
-    private func merge(sourced: [Suggestion], judged: Suggestion?, fills: [Suggestion],
-                       at site: CompletionSite) -> [Suggestion] {
+    private func merge(
+        sourced: [Suggestion], judged: Suggestion?, fills: [Suggestion],
+        at site: CompletionSite
+    ) -> [Suggestion] {
         if let judged, judged.isUnsure, !site.request.invoked {
-            site.trace("merge", .dropped, "the judged line is under its floor and the model's fill less likely still: nothing offered")
+            site.trace(
+                "merge", .dropped,
+                "the judged line is under its floor and the model's fill less likely still: nothing offered")
             return []
         }
         var seen = Set<String>()

@@ -29,8 +29,10 @@ public final class CompletionSite {
     var offeredTexts = Set<String>()
     private var missingClosersFound: [Character]?
 
-    init(request: CompletionRequest, settings: CompletionSettings, lines: DocumentLines, hole: HolePlan,
-         workspaceIndex: WorkspaceIndex?, trace: ((StageEvent) -> Void)?) {
+    init(
+        request: CompletionRequest, settings: CompletionSettings, lines: DocumentLines, hole: HolePlan,
+        workspaceIndex: WorkspaceIndex?, trace: ((StageEvent) -> Void)?
+    ) {
         self.request = request
         self.settings = settings
         self.lines = lines

@@ -50,7 +50,8 @@ public struct OfferPolicy: Sendable, Equatable {
     /// The as-you-type floor for a suggestion in a document of `languageID` that completes the line into one the
     /// file already has (`copiesLineOfFile`) or not.
     public func minConfidence(forLanguage languageID: String, copiesLineOfFile: Bool) -> Float {
-        copiesLineOfFile ? minConfidence(forLanguage: languageID)
+        copiesLineOfFile
+            ? minConfidence(forLanguage: languageID)
             : max(minConfidence(forLanguage: languageID), newLineMinConfidence)
     }
 }

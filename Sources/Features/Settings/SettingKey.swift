@@ -19,7 +19,8 @@ public indirect enum SettingValue: Sendable, Equatable, Decodable {
             if let number = Double(text) {
                 self = .number(number)
             } else if text.hasPrefix("{"),
-                      let value = try? JSONDecoder().decode(SettingValue.self, from: Data(text.utf8)) {
+                let value = try? JSONDecoder().decode(SettingValue.self, from: Data(text.utf8))
+            {
                 self = value
             } else {
                 self = .string(text)
@@ -63,8 +64,10 @@ public struct SettingKey<Root> {
     private let applyValue: (inout Root, SettingValue) -> Bool
     private let readValue: (Root) -> String
 
-    public init(name: String, formerNames: [String] = [], valueDescription: String, summary: String,
-                apply: @escaping (inout Root, SettingValue) -> Bool, read: @escaping (Root) -> String) {
+    public init(
+        name: String, formerNames: [String] = [], valueDescription: String, summary: String,
+        apply: @escaping (inout Root, SettingValue) -> Bool, read: @escaping (Root) -> String
+    ) {
         self.name = name
         self.formerNames = formerNames
         self.valueDescription = valueDescription
@@ -87,98 +90,125 @@ public struct SettingKey<Root> {
     /// The same setting inside a larger value, under `section` (`completion` + `minConfidence`).
     public func lifted<Outer>(into path: WritableKeyPath<Outer, Root>, section: String) -> SettingKey<Outer> {
         let (apply, read) = (applyValue, readValue)
-        return SettingKey<Outer>(name: "\(section).\(name)", formerNames: formerNames.map { "\(section).\($0)" },
-                                 valueDescription: valueDescription, summary: summary,
-                                 apply: { outer, value in apply(&outer[keyPath: path], value) },
-                                 read: { read($0[keyPath: path]) })
+        return SettingKey<Outer>(
+            name: "\(section).\(name)", formerNames: formerNames.map { "\(section).\($0)" },
+            valueDescription: valueDescription, summary: summary,
+            apply: { outer, value in apply(&outer[keyPath: path], value) },
+            read: { read($0[keyPath: path]) })
     }
 }
 
 extension SettingKey {
     /// A whole number in `range`.
-    public static func integer(_ name: String, _ path: WritableKeyPath<Root, Int>, _ range: ClosedRange<Int>,
-                               _ summary: String) -> Self {
-        Self(name: name, valueDescription: "integer \(range.lowerBound)…\(range.upperBound)", summary: summary,
-             apply: { root, value in
-                 guard let number = value.number, number.rounded() == number, number >= Double(range.lowerBound),
-                       number <= Double(range.upperBound) else { return false }
-                 root[keyPath: path] = Int(number)
-                 return true
-             }, read: { String($0[keyPath: path]) })
+    public static func integer(
+        _ name: String, _ path: WritableKeyPath<Root, Int>, _ range: ClosedRange<Int>,
+        _ summary: String
+    ) -> Self {
+        Self(
+            name: name, valueDescription: "integer \(range.lowerBound)…\(range.upperBound)", summary: summary,
+            apply: { root, value in
+                guard let number = value.number, number.rounded() == number, number >= Double(range.lowerBound),
+                    number <= Double(range.upperBound)
+                else { return false }
+                root[keyPath: path] = Int(number)
+                return true
+            }, read: { String($0[keyPath: path]) })
     }
 
     /// A whole number in `range`, or null for none.
-    public static func optionalInteger(_ name: String, _ path: WritableKeyPath<Root, Int?>,
-                                       _ range: ClosedRange<Int>, _ summary: String) -> Self {
-        Self(name: name, valueDescription: "integer \(range.lowerBound)…\(range.upperBound), or null",
-             summary: summary, apply: { root, value in
-                 if value == .null { root[keyPath: path] = nil; return true }
-                 guard let number = value.number, number.rounded() == number, number >= Double(range.lowerBound),
-                       number <= Double(range.upperBound) else { return false }
-                 root[keyPath: path] = Int(number)
-                 return true
-             }, read: { $0[keyPath: path].map(String.init) ?? "null" })
+    public static func optionalInteger(
+        _ name: String, _ path: WritableKeyPath<Root, Int?>,
+        _ range: ClosedRange<Int>, _ summary: String
+    ) -> Self {
+        Self(
+            name: name, valueDescription: "integer \(range.lowerBound)…\(range.upperBound), or null",
+            summary: summary,
+            apply: { root, value in
+                if value == .null { root[keyPath: path] = nil; return true }
+                guard let number = value.number, number.rounded() == number, number >= Double(range.lowerBound),
+                    number <= Double(range.upperBound)
+                else { return false }
+                root[keyPath: path] = Int(number)
+                return true
+            }, read: { $0[keyPath: path].map(String.init) ?? "null" })
     }
 
     /// A number in `range` (a probability when the range is 0…1).
-    public static func number(_ name: String, formerNames: [String] = [], _ path: WritableKeyPath<Root, Float>,
-                              _ range: ClosedRange<Double>, _ summary: String) -> Self {
-        Self(name: name, formerNames: formerNames, valueDescription: "number \(Self.format(range))", summary: summary,
-             apply: { root, value in
-                 guard let number = value.number, range.contains(number) else { return false }
-                 root[keyPath: path] = Float(number)
-                 return true
-             }, read: { Self.format($0[keyPath: path]) })
+    public static func number(
+        _ name: String, formerNames: [String] = [], _ path: WritableKeyPath<Root, Float>,
+        _ range: ClosedRange<Double>, _ summary: String
+    ) -> Self {
+        Self(
+            name: name, formerNames: formerNames, valueDescription: "number \(Self.format(range))", summary: summary,
+            apply: { root, value in
+                guard let number = value.number, range.contains(number) else { return false }
+                root[keyPath: path] = Float(number)
+                return true
+            }, read: { Self.format($0[keyPath: path]) })
     }
 
     /// A number over 0 and at most 1, or null for none.
-    public static func optionalProbability(_ name: String, _ path: WritableKeyPath<Root, Float?>,
-                                           _ summary: String) -> Self {
-        Self(name: name, valueDescription: "number over 0 and at most 1, or null", summary: summary,
-             apply: { root, value in
-                 if value == .null { root[keyPath: path] = nil; return true }
-                 guard let number = value.number, number > 0, number <= 1 else { return false }
-                 root[keyPath: path] = Float(number)
-                 return true
-             }, read: { $0[keyPath: path].map(Self.format) ?? "null" })
+    public static func optionalProbability(
+        _ name: String, _ path: WritableKeyPath<Root, Float?>,
+        _ summary: String
+    ) -> Self {
+        Self(
+            name: name, valueDescription: "number over 0 and at most 1, or null", summary: summary,
+            apply: { root, value in
+                if value == .null { root[keyPath: path] = nil; return true }
+                guard let number = value.number, number > 0, number <= 1 else { return false }
+                root[keyPath: path] = Float(number)
+                return true
+            }, read: { $0[keyPath: path].map(Self.format) ?? "null" })
     }
 
     /// true or false.
     public static func boolean(_ name: String, _ path: WritableKeyPath<Root, Bool>, _ summary: String) -> Self {
-        Self(name: name, valueDescription: "boolean", summary: summary, apply: { root, value in
-            guard case .bool(let bool) = value else { return false }
-            root[keyPath: path] = bool
-            return true
-        }, read: { String($0[keyPath: path]) })
+        Self(
+            name: name, valueDescription: "boolean", summary: summary,
+            apply: { root, value in
+                guard case .bool(let bool) = value else { return false }
+                root[keyPath: path] = bool
+                return true
+            }, read: { String($0[keyPath: path]) })
     }
 
     /// A string, or null for none.
-    public static func optionalString(_ name: String, _ path: WritableKeyPath<Root, String?>,
-                                      _ summary: String) -> Self {
-        Self(name: name, valueDescription: "string, or null", summary: summary, apply: { root, value in
-            switch value {
-            case .null: root[keyPath: path] = nil
-            case .string(let string): root[keyPath: path] = string
-            default: return false
-            }
-            return true
-        }, read: { $0[keyPath: path].map { "\"\($0)\"" } ?? "null" })
+    public static func optionalString(
+        _ name: String, _ path: WritableKeyPath<Root, String?>,
+        _ summary: String
+    ) -> Self {
+        Self(
+            name: name, valueDescription: "string, or null", summary: summary,
+            apply: { root, value in
+                switch value {
+                case .null: root[keyPath: path] = nil
+                case .string(let string): root[keyPath: path] = string
+                default: return false
+                }
+                return true
+            }, read: { $0[keyPath: path].map { "\"\($0)\"" } ?? "null" })
     }
 
     /// One of the names `choices` lists, each standing for a value.
-    public static func choice<Value: Equatable>(_ name: String, _ path: WritableKeyPath<Root, Value>,
-                                                _ choices: [(name: String, value: Value)], _ summary: String) -> Self {
+    public static func choice<Value: Equatable>(
+        _ name: String, _ path: WritableKeyPath<Root, Value>,
+        _ choices: [(name: String, value: Value)], _ summary: String
+    ) -> Self {
         let names = choices.map { "\"\($0.name)\"" }
-        return Self(name: name, valueDescription: names.dropLast().joined(separator: ", ") + " or " + (names.last ?? ""),
-             summary: summary, apply: { root, value in
-                 guard case .string(let text) = value, let chosen = choices.first(where: { $0.name == text }) else {
-                     return false
-                 }
-                 root[keyPath: path] = chosen.value
-                 return true
-             }, read: { root in
-                 choices.first { $0.value == root[keyPath: path] }.map { "\"\($0.name)\"" } ?? "?"
-             })
+        return Self(
+            name: name, valueDescription: names.dropLast().joined(separator: ", ") + " or " + (names.last ?? ""),
+            summary: summary,
+            apply: { root, value in
+                guard case .string(let text) = value, let chosen = choices.first(where: { $0.name == text }) else {
+                    return false
+                }
+                root[keyPath: path] = chosen.value
+                return true
+            },
+            read: { root in
+                choices.first { $0.value == root[keyPath: path] }.map { "\"\($0.name)\"" } ?? "?"
+            })
     }
 
     /// A number with no more digits than it needs: 0.4, 12, 0.94.
@@ -211,11 +241,13 @@ extension Array {
         }
         let name = String(assignment[..<equals]), text = String(assignment[assignment.index(after: equals)...])
         guard let key = key(named: name) else {
-            throw SettingAssignmentError(description: "no setting named \(name.debugDescription); they are: "
-                                         + map(\.name).joined(separator: ", "))
+            throw SettingAssignmentError(
+                description: "no setting named \(name.debugDescription); they are: "
+                    + map(\.name).joined(separator: ", "))
         }
         guard key.apply(SettingValue(commandLine: text), to: &root) else {
-            throw SettingAssignmentError(description: "\(name) takes \(key.valueDescription), not \(text.debugDescription)")
+            throw SettingAssignmentError(
+                description: "\(name) takes \(key.valueDescription), not \(text.debugDescription)")
         }
     }
 
@@ -224,7 +256,8 @@ extension Array {
         var lines = ["| setting | values | default | what it does |", "|---|---|---|---|"]
         for key in self {
             let former = key.formerNames.isEmpty ? "" : " (formerly `\(key.formerNames.joined(separator: "`, `"))`)"
-            lines.append("| `\(key.name)`\(former) | \(key.valueDescription) | `\(key.read(defaults))` | \(key.summary) |")
+            lines.append(
+                "| `\(key.name)`\(former) | \(key.valueDescription) | `\(key.read(defaults))` | \(key.summary) |")
         }
         return lines.joined(separator: "\n")
     }

@@ -1,8 +1,8 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Timings of the syntax layer's hot paths on real files, for `dlsp bench syntax` and the project's figures.
@@ -29,8 +29,9 @@ public enum SyntaxBenchmark {
         }
 
         public var description: String {
-            String(format: "wall p50 %.3f ms, p90 %.3f ms, max %.3f ms; cpu p50 %.3f ms, p90 %.3f ms (%d samples)",
-                   p50, p90, self.max, cpuP50, cpuP90, samples)
+            String(
+                format: "wall p50 %.3f ms, p90 %.3f ms, max %.3f ms; cpu p50 %.3f ms, p90 %.3f ms (%d samples)",
+                p50, p90, self.max, cpuP50, cpuP90, samples)
         }
     }
 
@@ -65,8 +66,10 @@ public enum SyntaxBenchmark {
 
     /// Building the context (with the given index) at `iterations` cursor positions spread over the file, reusing
     /// the document's tree as the server does.
-    public static func contextBuilding(text: [UInt8], path: String, language: Language, builder: ContextBuilder,
-                                       iterations: Int = 100) throws -> Timing {
+    public static func contextBuilding(
+        text: [UInt8], path: String, language: Language, builder: ContextBuilder,
+        iterations: Int = 100
+    ) throws -> Timing {
         let tree = try Parser(language: language).parse(text)
         // As in the server: the open document is in the index, updated on each change.
         builder.index?.update(path: path, tree: tree)
@@ -74,7 +77,9 @@ public enum SyntaxBenchmark {
         var cpu: [Double] = []
         for step in 0..<iterations {
             let cursor = lineEnd(in: text, near: text.count * step / max(iterations, 1))
-            let timing = measure { _ = builder.build(ContextRequest(path: path, text: text, cursor: cursor), tree: tree) }
+            let timing = measure {
+                _ = builder.build(ContextRequest(path: path, text: text, cursor: cursor), tree: tree)
+            }
             wall.append(timing.wall)
             cpu.append(timing.cpu)
         }

@@ -37,7 +37,10 @@ public struct CompletionContext: Sendable, Equatable {
     public var prefixStart: Int
     public var suffixEnd: Int
 
-    public init(path: String, prefix: String, suffix: String, snippets: [ContextSnippet], hole: HoleDescription, languageID: String?, prefixStart: Int, suffixEnd: Int) {
+    public init(
+        path: String, prefix: String, suffix: String, snippets: [ContextSnippet], hole: HoleDescription,
+        languageID: String?, prefixStart: Int, suffixEnd: Int
+    ) {
         self.path = path
         self.prefix = prefix
         self.suffix = suffix

@@ -21,8 +21,9 @@ public struct ContextBuilder: Sendable {
         let language = givenTree?.language ?? resolveLanguage(request)
         let tree = givenTree ?? language.flatMap { try? Parser(language: $0) }?.parse(text)
         let counter = request.budget.tokenCounter
-        let holeDescription = HoleClassifier.classify(text: text, hole: hole, tree: tree, languageID: language?.id,
-                                                      tokenCounter: counter)
+        let holeDescription = HoleClassifier.classify(
+            text: text, hole: hole, tree: tree, languageID: language?.id,
+            tokenCounter: counter)
 
         let total = max(0, request.budget.totalTokens)
         let prefixBudget = Int(Double(total) * request.budget.prefixShare)
@@ -31,13 +32,15 @@ public struct ContextBuilder: Sendable {
 
         let suffix = WindowCutter.suffix(text: text, start: hole.upperBound, budget: suffixBudget, counter: counter)
         // Snippets are chosen against a first cut of the window, then the prefix takes what they left.
-        let draftPrefix = WindowCutter.prefix(text: text, end: hole.lowerBound, budget: prefixBudget, tree: tree,
-                                              counter: counter)
+        let draftPrefix = WindowCutter.prefix(
+            text: text, end: hole.lowerBound, budget: prefixBudget, tree: tree,
+            counter: counter)
         var snippets: [ContextSnippet] = []
         if let index {
             // The index's entry for this file is at most one edit behind, which is fine for telling local names
             // and imports apart; extracting afresh costs a full query pass over the file.
-            let currentFile = index.symbols(inFile: request.path)
+            let currentFile =
+                index.symbols(inFile: request.path)
                 ?? tree.map { SymbolExtractor.extract(from: $0, path: request.path, registry: registry) }
             snippets = SnippetCollector(index: index, counter: counter).collect(
                 path: request.path, text: text, hole: hole, tree: tree, currentFile: currentFile,
@@ -45,12 +48,14 @@ public struct ContextBuilder: Sendable {
                 maxFiles: request.budget.maxSnippetFiles)
         }
         let snippetCost = snippets.reduce(0) { $0 + counter.count($1.text) + counter.count($1.path) + 2 }
-        let prefix = WindowCutter.prefix(text: text, end: hole.lowerBound,
-                                         budget: prefixBudget + max(0, snippetBudget - snippetCost), tree: tree,
-                                         counter: counter)
-        return CompletionContext(path: request.path, prefix: prefix.text, suffix: suffix.text, snippets: snippets,
-                                 hole: holeDescription, languageID: language?.id, prefixStart: prefix.start,
-                                 suffixEnd: suffix.end)
+        let prefix = WindowCutter.prefix(
+            text: text, end: hole.lowerBound,
+            budget: prefixBudget + max(0, snippetBudget - snippetCost), tree: tree,
+            counter: counter)
+        return CompletionContext(
+            path: request.path, prefix: prefix.text, suffix: suffix.text, snippets: snippets,
+            hole: holeDescription, languageID: language?.id, prefixStart: prefix.start,
+            suffixEnd: suffix.end)
     }
 
     private func resolveLanguage(_ request: ContextRequest) -> Language? {

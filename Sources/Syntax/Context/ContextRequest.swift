@@ -22,8 +22,10 @@ public struct ContextBudget: Sendable {
     public var maxSnippetFiles: Int
     public var tokenCounter: TokenCounter
 
-    public init(totalTokens: Int = 1536, prefixShare: Double = 0.55, suffixShare: Double = 0.2,
-                maxSnippetFiles: Int = 6, tokenCounter: TokenCounter = .estimate) {
+    public init(
+        totalTokens: Int = 1536, prefixShare: Double = 0.55, suffixShare: Double = 0.2,
+        maxSnippetFiles: Int = 6, tokenCounter: TokenCounter = .estimate
+    ) {
         self.totalTokens = totalTokens
         self.prefixShare = prefixShare
         self.suffixShare = suffixShare
@@ -44,8 +46,10 @@ public struct ContextRequest: Sendable {
     public var hole: Range<Int>
     public var budget: ContextBudget
 
-    public init(path: String, text: [UInt8], languageID: String? = nil, hole: Range<Int>,
-                budget: ContextBudget = ContextBudget()) {
+    public init(
+        path: String, text: [UInt8], languageID: String? = nil, hole: Range<Int>,
+        budget: ContextBudget = ContextBudget()
+    ) {
         self.path = path
         self.text = text
         self.languageID = languageID
@@ -54,8 +58,10 @@ public struct ContextRequest: Sendable {
     }
 
     /// A request for a cursor (an empty hole).
-    public init(path: String, text: [UInt8], languageID: String? = nil, cursor: Int,
-                budget: ContextBudget = ContextBudget()) {
+    public init(
+        path: String, text: [UInt8], languageID: String? = nil, cursor: Int,
+        budget: ContextBudget = ContextBudget()
+    ) {
         self.init(path: path, text: text, languageID: languageID, hole: cursor..<cursor, budget: budget)
     }
 }

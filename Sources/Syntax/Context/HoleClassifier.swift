@@ -3,8 +3,10 @@ enum HoleClassifier {
     /// Languages whose blocks are delimited by indentation after a `:` header.
     static let indentationBlockLanguages: Set<String> = ["python"]
 
-    static func classify(text: [UInt8], hole: Range<Int>, tree: SyntaxTree?, languageID: String?,
-                         tokenCounter: TokenCounter) -> HoleDescription {
+    static func classify(
+        text: [UInt8], hole: Range<Int>, tree: SyntaxTree?, languageID: String?,
+        tokenCounter: TokenCounter
+    ) -> HoleDescription {
         let lines = LineView(text: text)
         let lineStart = lines.lineStart(before: hole.lowerBound)
         let lineEnd = lines.lineEnd(after: hole.upperBound)
@@ -16,10 +18,13 @@ enum HoleClassifier {
         let usesIndentation = languageID.map(indentationBlockLanguages.contains) ?? false
         let unit = lines.indentationUnit
 
-        func make(_ kind: HoleDescription.Kind, _ suggested: Int, _ stops: [HoleDescription.Stop],
-                  indentation: String = indentation) -> HoleDescription {
-            HoleDescription(kind: kind, suggestedTokens: suggested, maxTokens: max(suggested * 2, 16), stops: stops,
-                            lineSuffix: after, indentation: indentation)
+        func make(
+            _ kind: HoleDescription.Kind, _ suggested: Int, _ stops: [HoleDescription.Stop],
+            indentation: String = indentation
+        ) -> HoleDescription {
+            HoleDescription(
+                kind: kind, suggestedTokens: suggested, maxTokens: max(suggested * 2, 16), stops: stops,
+                lineSuffix: after, indentation: indentation)
         }
 
         if !hole.isEmpty {
@@ -70,11 +75,13 @@ enum HoleClassifier {
             // tell the real indentation.
             let previousIndentation = previousLine.map { String($0.prefix { $0 == " " || $0 == "\t" }) } ?? ""
             if let previousLine, opensBlock(previousLine),
-               nextLine.map({ columns($0) <= columns(previousLine) }) ?? true {
+                nextLine.map({ columns($0) <= columns(previousLine) }) ?? true
+            {
                 // Anything indented deeper than the header is inside the body, whatever step the model uses.
                 let inner = before.count > previousIndentation.count ? before : previousIndentation + unit
-                return make(.blockBody, bodyTokens(previousLine), blockStops(columns(previousLine) + 1),
-                            indentation: inner)
+                return make(
+                    .blockBody, bodyTokens(previousLine), blockStops(columns(previousLine) + 1),
+                    indentation: inner)
             }
             let nextIndentation = nextLine.map { String($0.prefix { $0 == " " || $0 == "\t" }) } ?? ""
             var effective = before
@@ -133,7 +140,8 @@ enum HoleClassifier {
         guard let node = tree.node(at: offset) else { return false }
         for candidate in [node] + node.ancestors.prefix(4) {
             let type = candidate.type
-            let isList = type == "argument_list" || type == "arguments" || type == "value_arguments"
+            let isList =
+                type == "argument_list" || type == "arguments" || type == "value_arguments"
                 || type == "parameters" || type == "formal_parameters" || type == "parameter_list"
             if isList, candidate.startByte < offset, offset < candidate.endByte { return true }
         }
@@ -218,7 +226,8 @@ struct LineView {
             let end = lineEnd(after: position)
             let length = end - position
             if position != ownLine,
-               text[position..<end].contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) {
+                text[position..<end].contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") })
+            {
                 lengths.append(length)
             }
             position = end + 1

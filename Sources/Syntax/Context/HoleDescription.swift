@@ -42,7 +42,9 @@ public struct HoleDescription: Sendable, Equatable {
     /// Indentation for new lines inside the hole.
     public var indentation: String
 
-    public init(kind: Kind, suggestedTokens: Int, maxTokens: Int, stops: [Stop], lineSuffix: String, indentation: String) {
+    public init(
+        kind: Kind, suggestedTokens: Int, maxTokens: Int, stops: [Stop], lineSuffix: String, indentation: String
+    ) {
         self.kind = kind
         self.suggestedTokens = suggestedTokens
         self.maxTokens = maxTokens
@@ -99,7 +101,9 @@ extension String {
 
     var trimmingTrailingWhitespace: String {
         var result = Substring(self)
-        while let last = result.last, last == " " || last == "\t" || last == "\r" || last == "\n" { result = result.dropLast() }
+        while let last = result.last, last == " " || last == "\t" || last == "\r" || last == "\n" {
+            result = result.dropLast()
+        }
         return String(result)
     }
 }

@@ -11,8 +11,10 @@ struct SnippetCollector {
     /// Names with more definitions than this are too ambiguous to show.
     static let maxDefinitionsPerName = 24
 
-    func collect(path: String, text: [UInt8], hole: Range<Int>, tree: SyntaxTree?, currentFile: FileSymbols?,
-                 windowText: String, budget: Int, maxFiles: Int) -> [ContextSnippet] {
+    func collect(
+        path: String, text: [UInt8], hole: Range<Int>, tree: SyntaxTree?, currentFile: FileSymbols?,
+        windowText: String, budget: Int, maxFiles: Int
+    ) -> [ContextSnippet] {
         guard budget > 0, maxFiles > 0 else { return [] }
         let weights = identifierWeights(text: text, hole: hole, tree: tree, currentFile: currentFile)
         guard !weights.isEmpty else { return [] }
@@ -26,8 +28,10 @@ struct SnippetCollector {
         func locate(_ path: String) -> (stem: String, folderName: String, directory: String) {
             if let known = locations[path] { return known }
             let directory = (path as NSString).deletingLastPathComponent
-            let location = (((path as NSString).lastPathComponent as NSString).deletingPathExtension,
-                            (directory as NSString).lastPathComponent, directory)
+            let location = (
+                ((path as NSString).lastPathComponent as NSString).deletingPathExtension,
+                (directory as NSString).lastPathComponent, directory
+            )
             locations[path] = location
             return location
         }
@@ -52,8 +56,10 @@ struct SnippetCollector {
             // A name defined in many files is ambiguous: show the two likeliest.
             candidates.append(contentsOf: ranked.prefix(2))
         }
-        candidates.sort { ($0.score, $1.definition.path, $1.definition.range.lowerBound)
-            > ($1.score, $0.definition.path, $0.definition.range.lowerBound) }
+        candidates.sort {
+            ($0.score, $1.definition.path, $1.definition.range.lowerBound)
+                > ($1.score, $0.definition.path, $0.definition.range.lowerBound)
+        }
 
         // One hop further: the types the best candidates mention (`make_user` builds a `User`) are in play too.
         var secondHop: [Candidate] = []
@@ -67,8 +73,10 @@ struct SnippetCollector {
                 }
             }
         }
-        candidates = (candidates + secondHop).sorted { ($0.score, $1.definition.path, $1.definition.range.lowerBound)
-            > ($1.score, $0.definition.path, $0.definition.range.lowerBound) }
+        candidates = (candidates + secondHop).sorted {
+            ($0.score, $1.definition.path, $1.definition.range.lowerBound)
+                > ($1.score, $0.definition.path, $0.definition.range.lowerBound)
+        }
 
         // Greedy by score; a definition inside one already chosen (a method of a chosen class) adds nothing.
         var chosen: [Candidate] = []
@@ -76,19 +84,27 @@ struct SnippetCollector {
         var files = Set<String>()
         for candidate in candidates {
             let definition = candidate.definition
-            if chosen.contains(where: { $0.definition.path == definition.path
-                && $0.definition.range.lowerBound <= definition.range.lowerBound
-                && definition.range.upperBound <= $0.definition.range.upperBound }) { continue }
+            if chosen.contains(where: {
+                $0.definition.path == definition.path
+                    && $0.definition.range.lowerBound <= definition.range.lowerBound
+                    && definition.range.upperBound <= $0.definition.range.upperBound
+            }) {
+                continue
+            }
             let isNewFile = !files.contains(definition.path)
             if isNewFile && files.count >= maxFiles { continue }
             let cost = counter.count(definition.snippet) + (isNewFile ? counter.count(definition.path) + 2 : 1)
             if used + cost > budget { continue }
             // Last, as the costliest test: text the window already shows (a copied definition) is not repeated.
-            if windowText.utf8.count >= definition.snippet.utf8.count, windowText.contains(definition.snippet) { continue }
+            if windowText.utf8.count >= definition.snippet.utf8.count, windowText.contains(definition.snippet) {
+                continue
+            }
             // Drop chosen definitions nested inside this one.
-            chosen.removeAll { $0.definition.path == definition.path
-                && definition.range.lowerBound <= $0.definition.range.lowerBound
-                && $0.definition.range.upperBound <= definition.range.upperBound }
+            chosen.removeAll {
+                $0.definition.path == definition.path
+                    && definition.range.lowerBound <= $0.definition.range.lowerBound
+                    && $0.definition.range.upperBound <= definition.range.upperBound
+            }
             chosen.append(candidate)
             used += cost
             files.insert(definition.path)
@@ -97,16 +113,22 @@ struct SnippetCollector {
         // One block per file, definitions in file order; blocks ordered least relevant first.
         var blocks: [ContextSnippet] = []
         for file in Set(chosen.map(\.definition.path)) {
-            let parts = chosen.filter { $0.definition.path == file }.sorted { $0.definition.range.lowerBound < $1.definition.range.lowerBound }
-            blocks.append(ContextSnippet(path: file, text: parts.map(\.definition.snippet).joined(separator: "\n\n"),
-                                         symbols: parts.map(\.definition.name),
-                                         score: parts.map(\.score).max() ?? 0))
+            let parts = chosen.filter { $0.definition.path == file }.sorted {
+                $0.definition.range.lowerBound < $1.definition.range.lowerBound
+            }
+            blocks.append(
+                ContextSnippet(
+                    path: file, text: parts.map(\.definition.snippet).joined(separator: "\n\n"),
+                    symbols: parts.map(\.definition.name),
+                    score: parts.map(\.score).max() ?? 0))
         }
         return blocks.sorted { ($0.score, $1.path) < ($1.score, $0.path) }
     }
 
     /// Identifiers near the hole, weighted by closeness; imported names get a base weight even when unused here.
-    func identifierWeights(text: [UInt8], hole: Range<Int>, tree: SyntaxTree?, currentFile: FileSymbols?) -> [String: Double] {
+    func identifierWeights(text: [UInt8], hole: Range<Int>, tree: SyntaxTree?, currentFile: FileSymbols?) -> [String:
+        Double]
+    {
         let lines = LineView(text: text)
         var start = lines.lineStart(before: hole.lowerBound)
         for _ in 0..<Self.linesBefore where start > 0 { start = lines.lineStart(before: start - 1) }
@@ -133,18 +155,22 @@ struct SnippetCollector {
             tree.root.walk { node in
                 guard node.endByte >= start, node.startByte <= end else { return false }
                 if node.childCount == 0, node.isNamed, Self.isIdentifierType(node.type),
-                   !node.byteRange.contains(hole.lowerBound) || node.endByte == hole.lowerBound {
+                    !node.byteRange.contains(hole.lowerBound) || node.endByte == hole.lowerBound
+                {
                     add(node.text, row: node.startPoint.row)
                 }
                 return true
             }
             // The enclosing declarations' headers name the types in play even when far above.
-            for header in WindowCutter.enclosingHeaders(in: tree, at: hole.lowerBound) where header.range.lowerBound < start {
+            for header in WindowCutter.enclosingHeaders(in: tree, at: hole.lowerBound)
+            where header.range.lowerBound < start {
                 let row = tree.node(at: header.range.lowerBound)?.startPoint.row ?? startRow
                 for (word, _) in Self.words(in: header.text, base: header.range.lowerBound) { add(word, row: row) }
             }
         } else {
-            for (word, row) in rows(of: Self.words(in: lines.string(start..<end), base: start), from: start, baseRow: startRow) {
+            for (word, row) in rows(
+                of: Self.words(in: lines.string(start..<end), base: start), from: start, baseRow: startRow)
+            {
                 add(word, row: row)
             }
         }
@@ -164,12 +190,15 @@ struct SnippetCollector {
         var current: [UInt8] = []
         var currentStart = 0
         for (offset, byte) in text.utf8.enumerated() {
-            let isWordByte = byte == UInt8(ascii: "_") || (byte >= 48 && byte <= 57) || (byte | 0x20 >= 97 && byte | 0x20 <= 122)
+            let isWordByte =
+                byte == UInt8(ascii: "_") || (byte >= 48 && byte <= 57) || (byte | 0x20 >= 97 && byte | 0x20 <= 122)
             if isWordByte {
                 if current.isEmpty { currentStart = offset }
                 current.append(byte)
             } else if !current.isEmpty {
-                if !(current[0] >= 48 && current[0] <= 57) { result.append((String(decoding: current, as: UTF8.self), base + currentStart)) }
+                if !(current[0] >= 48 && current[0] <= 57) {
+                    result.append((String(decoding: current, as: UTF8.self), base + currentStart))
+                }
                 current = []
             }
         }
@@ -184,7 +213,8 @@ struct SnippetCollector {
     static func moduleStems(_ module: String) -> [String] {
         let lastComponent = (module as NSString).lastPathComponent
         let withoutExtension = (lastComponent as NSString).deletingPathExtension
-        let dotted = module.replacingOccurrences(of: "::", with: ".").split(separator: ".").last.map(String.init) ?? module
+        let dotted =
+            module.replacingOccurrences(of: "::", with: ".").split(separator: ".").last.map(String.init) ?? module
         let slashed = dotted.split(separator: "/").last.map(String.init) ?? dotted
         return Array(Set([withoutExtension, slashed].filter { !$0.isEmpty }))
     }

@@ -29,8 +29,11 @@ enum WindowCutter {
         if let tree { start = syntaxBoundary(from: start, before: lines.lineStart(before: end), in: tree) }
         // A header partly inside the kept text contributes only its lines above the cut.
         let chosenHeaders = headers.filter { $0.range.lowerBound < start }.map { header in
-            lines.string(header.range.lowerBound..<max(header.range.lowerBound,
-                                                       min(header.range.upperBound, start - 1)))
+            lines.string(
+                header.range
+                    .lowerBound..<max(
+                        header.range.lowerBound,
+                        min(header.range.upperBound, start - 1)))
         }
         var result = ""
         for header in chosenHeaders where counter.count(result + header) + used <= budget {
@@ -47,7 +50,9 @@ enum WindowCutter {
         var candidate = start
         for _ in 0..<12 where candidate < limit {
             var first = candidate
-            while first < tree.text.count, tree.text[first] == UInt8(ascii: " ") || tree.text[first] == UInt8(ascii: "\t") {
+            while first < tree.text.count,
+                tree.text[first] == UInt8(ascii: " ") || tree.text[first] == UInt8(ascii: "\t")
+            {
                 first += 1
             }
             if first < tree.text.count, tree.text[first] != UInt8(ascii: "\n"), var node = tree.node(at: first) {
@@ -57,7 +62,8 @@ enum WindowCutter {
                     return ancestor.startByte < first && (type.contains("string") || type.contains("comment"))
                 }
                 if node.startByte == first, node.isNamed, !node.isError, !insideLiteral,
-                   let parent = node.parent, parent.parent == nil || isStatementContainer(parent.type) {
+                    let parent = node.parent, parent.parent == nil || isStatementContainer(parent.type)
+                {
                     return candidate
                 }
             }
@@ -101,19 +107,23 @@ enum WindowCutter {
         // Probe at the last visible character before the hole: an indented blank line after a Python block's last
         // statement is outside the block node but belongs to it.
         var probe = min(offset, tree.text.count)
-        while probe > 0, [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r")]
-            .contains(tree.text[probe - 1]) { probe -= 1 }
+        while probe > 0,
+            [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r")]
+                .contains(tree.text[probe - 1])
+        { probe -= 1 }
         let offset = max(0, probe - 1) < offset ? max(0, probe - 1) : offset
         guard let node = tree.node(at: offset) else { return [] }
         let lines = LineView(text: tree.text)
         var result: [(range: Range<Int>, text: String)] = []
         for ancestor in ([node] + node.ancestors).reversed() {
             guard let body = ancestor.child(field: "body") ?? ancestor.child(field: "declarations"),
-                  body.startByte <= offset, offset <= body.endByte, body.startByte > ancestor.startByte
+                body.startByte <= offset, offset <= body.endByte, body.startByte > ancestor.startByte
             else { continue }
             let start = lines.lineStart(before: ancestor.startByte)
-            let opensWithBracket = body.startByte < tree.text.count && [UInt8(ascii: "{"), UInt8(ascii: "[")]
-                .contains(tree.text[body.startByte])
+            let opensWithBracket =
+                body.startByte < tree.text.count
+                && [UInt8(ascii: "{"), UInt8(ascii: "[")]
+                    .contains(tree.text[body.startByte])
             var end = opensWithBracket ? lines.lineEnd(after: body.startByte) : lines.lineStart(before: body.startByte)
             if !opensWithBracket, end > start { end -= 1 }
             guard end > start else { continue }

@@ -18,7 +18,8 @@ public enum GrammarError: Error, Equatable, CustomStringConvertible, Sendable {
         case .manifestUnreadable(let path, let reason):
             return "cannot read grammar manifest \(path): \(reason)"
         case .manifestNotFound(let searched):
-            return "no Grammars/manifest.json found (looked in: \(searched.joined(separator: ", "))); set DLSP_GRAMMARS_MANIFEST"
+            return
+                "no Grammars/manifest.json found (looked in: \(searched.joined(separator: ", "))); set DLSP_GRAMMARS_MANIFEST"
         case .unknownLanguage(let id):
             return "no grammar named '\(id)' in the manifest"
         case .toolMissing(let tool, let hint):
@@ -36,7 +37,8 @@ public enum GrammarError: Error, Equatable, CustomStringConvertible, Sendable {
         case .symbolMissing(let language, let symbol, let path):
             return "grammar '\(language)' at \(path) does not export \(symbol)"
         case .incompatibleABI(let language, let version, let supported):
-            return "grammar '\(language)' has ABI version \(version); this tree-sitter runtime loads \(supported.lowerBound)...\(supported.upperBound)"
+            return
+                "grammar '\(language)' has ABI version \(version); this tree-sitter runtime loads \(supported.lowerBound)...\(supported.upperBound)"
         }
     }
 }

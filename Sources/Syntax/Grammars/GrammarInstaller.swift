@@ -61,8 +61,10 @@ public struct GrammarInstaller: Sendable {
     ) throws -> [GrammarInstallOutcome] {
         let languages = try selectLanguages(requested)
         let fileManager = FileManager.default
-        for directory in [locations.libraryDirectory, locations.downloadsDirectory, locations.sourcesDirectory,
-                          locations.includeDirectory.appendingPathComponent("tree_sitter")] {
+        for directory in [
+            locations.libraryDirectory, locations.downloadsDirectory, locations.sourcesDirectory,
+            locations.includeDirectory.appendingPathComponent("tree_sitter"),
+        ] {
             try fileManager.createDirectory(at: directory, withIntermediateDirectories: true)
         }
 
@@ -88,8 +90,9 @@ public struct GrammarInstaller: Sendable {
             let path = locations.libraryURL(for: language.id).path
             switch GrammarLoader.load(language, from: locations.libraryURL(for: language.id)) {
             case .success(let loaded):
-                return GrammarInstallOutcome(language: language.id, libraryPath: path,
-                                             status: .upToDate(abiVersion: loaded.abiVersion))
+                return GrammarInstallOutcome(
+                    language: language.id, libraryPath: path,
+                    status: .upToDate(abiVersion: loaded.abiVersion))
             case .failure(let error):
                 return GrammarInstallOutcome(language: language.id, libraryPath: path, status: .failed(error))
             }
@@ -113,29 +116,34 @@ public struct GrammarInstaller: Sendable {
         var seen = Set<String>()
         return try names.filter { seen.insert($0).inserted }.map { name in
             guard let package = manifest.package(named: name) else {
-                throw GrammarError.manifestUnreadable(path: locations.manifestURL.path,
-                                                      reason: "package \(name) is used but not listed")
+                throw GrammarError.manifestUnreadable(
+                    path: locations.manifestURL.path,
+                    reason: "package \(name) is used but not listed")
             }
             return package
         }
     }
 
     /// One pip call for everything missing: each call pays pip's start-up and per-package metadata build.
-    private func download(_ packages: [GrammarManifest.Package], progress: @escaping @Sendable (String) -> Void) throws {
+    private func download(_ packages: [GrammarManifest.Package], progress: @escaping @Sendable (String) -> Void) throws
+    {
         let missing = try packages.filter { package in
             let file = locations.downloadsDirectory.appendingPathComponent(package.sdist)
             guard FileManager.default.fileExists(atPath: file.path) else { return true }
             return try sha256(of: file) != package.sha256
         }
         if !missing.isEmpty {
-            progress("downloading \(missing.count) source package(s): "
-                     + missing.map { "\($0.name)==\($0.version)" }.joined(separator: " "))
+            progress(
+                "downloading \(missing.count) source package(s): "
+                    + missing.map { "\($0.name)==\($0.version)" }.joined(separator: " "))
             // Naming the packages in --no-binary (not :all:) keeps pip's own build tools on wheels.
-            try ExternalCommand(arguments: [
-                python, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
-                "--no-binary", missing.map(\.name).joined(separator: ","),
-                "-d", locations.downloadsDirectory.path,
-            ] + missing.map { "\($0.name)==\($0.version)" }).run { line in
+            try ExternalCommand(
+                arguments: [
+                    python, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
+                    "--no-binary", missing.map(\.name).joined(separator: ","),
+                    "-d", locations.downloadsDirectory.path,
+                ] + missing.map { "\($0.name)==\($0.version)" }
+            ).run { line in
                 // pip prepares each sdist's metadata in turn, which takes seconds each: show which one.
                 if line.hasPrefix("Collecting ") || line.hasPrefix("Saved ") { progress("  pip: \(line)") }
             }
@@ -143,8 +151,9 @@ public struct GrammarInstaller: Sendable {
         for package in packages {
             let file = locations.downloadsDirectory.appendingPathComponent(package.sdist)
             guard FileManager.default.fileExists(atPath: file.path) else {
-                throw GrammarError.commandFailed(command: "pip download \(package.name)==\(package.version)",
-                                                 status: 0, output: "\(package.sdist) was not downloaded")
+                throw GrammarError.commandFailed(
+                    command: "pip download \(package.name)==\(package.version)",
+                    status: 0, output: "\(package.sdist) was not downloaded")
             }
             let actual = try sha256(of: file)
             guard actual == package.sha256 else {
@@ -160,9 +169,11 @@ public struct GrammarInstaller: Sendable {
     private func extract(
         _ packages: [GrammarManifest.Package], fullyExtracted: Set<String>, progress: @Sendable (String) -> Void
     ) throws {
-        var members: [String: [String]] = [manifest.headers.package: manifest.headers.files.map {
-            "\(manifest.headers.directory)/\($0)"
-        }]
+        var members: [String: [String]] = [
+            manifest.headers.package: manifest.headers.files.map {
+                "\(manifest.headers.directory)/\($0)"
+            }
+        ]
         for language in manifest.languages {
             for extra in language.extraFiles ?? [] { members[extra.package, default: []].append(extra.path) }
         }
@@ -182,8 +193,9 @@ public struct GrammarInstaller: Sendable {
                 let source = locations.sourcesDirectory.appendingPathComponent(extra.path)
                 let destination = locations.sourcesDirectory.appendingPathComponent(extra.destination)
                 guard fileManager.fileExists(atPath: source.path) else { continue }
-                try fileManager.createDirectory(at: destination.deletingLastPathComponent(),
-                                                withIntermediateDirectories: true)
+                try fileManager.createDirectory(
+                    at: destination.deletingLastPathComponent(),
+                    withIntermediateDirectories: true)
                 try? fileManager.removeItem(at: destination)
                 try fileManager.copyItem(at: source, to: destination)
             }
@@ -230,21 +242,25 @@ public struct GrammarInstaller: Sendable {
         let sourceDirectory = locations.sourcesDirectory.appendingPathComponent(language.sourceDirectory)
         let sources = language.sources.map { sourceDirectory.appendingPathComponent($0) }
         if let missing = sources.first(where: { !FileManager.default.fileExists(atPath: $0.path) }) {
-            return GrammarInstallOutcome(language: language.id, libraryPath: library.path,
-                                         status: .failed(.missingSourceFile(language: language.id, path: missing.path)))
+            return GrammarInstallOutcome(
+                language: language.id, libraryPath: library.path,
+                status: .failed(.missingSourceFile(language: language.id, path: missing.path)))
         }
         let started = Date()
         let temporary = library.appendingPathExtension("tmp")
         do {
             // The grammar's own src comes first: swift ships newer headers of its own that it must use.
-            try ExternalCommand(arguments: [
-                compiler, "-O2", "-fPIC", "-shared", "-w",
-                "-I", sourceDirectory.path, "-I", locations.includeDirectory.path,
-            ] + sources.map(\.path) + ["-o", temporary.path, "-ltree-sitter"]).run()
+            try ExternalCommand(
+                arguments: [
+                    compiler, "-O2", "-fPIC", "-shared", "-w",
+                    "-I", sourceDirectory.path, "-I", locations.includeDirectory.path,
+                ] + sources.map(\.path) + ["-o", temporary.path, "-ltree-sitter"]
+            ).run()
             // Replace atomically so a running server never dlopens a half-written file.
             guard rename(temporary.path, library.path) == 0 else {
-                throw GrammarError.libraryUnloadable(language: language.id, path: library.path,
-                                                     reason: "cannot move the compiled library into place: errno \(errno)")
+                throw GrammarError.libraryUnloadable(
+                    language: language.id, path: library.path,
+                    reason: "cannot move the compiled library into place: errno \(errno)")
             }
             try stamp(for: language).write(to: locations.stampURL(for: language.id), atomically: true, encoding: .utf8)
         } catch let error as GrammarError {
@@ -265,8 +281,9 @@ public struct GrammarInstaller: Sendable {
         case .success(let loaded):
             return GrammarInstallOutcome(
                 language: language.id, libraryPath: library.path,
-                status: loadedAfterBuild ? .built(abiVersion: loaded.abiVersion)
-                                         : .upToDate(abiVersion: loaded.abiVersion))
+                status: loadedAfterBuild
+                    ? .built(abiVersion: loaded.abiVersion)
+                    : .upToDate(abiVersion: loaded.abiVersion))
         case .failure(let error):
             return GrammarInstallOutcome(language: language.id, libraryPath: library.path, status: .failed(error))
         }
@@ -276,13 +293,15 @@ public struct GrammarInstaller: Sendable {
 
     private func stamp(for language: GrammarManifest.Language) -> String {
         let package = manifest.package(named: language.package)
-        return [language.symbol, language.sourceDirectory, language.sources.joined(separator: ","),
-                package?.sha256 ?? "", compiler].joined(separator: "\n")
+        return [
+            language.symbol, language.sourceDirectory, language.sources.joined(separator: ","),
+            package?.sha256 ?? "", compiler,
+        ].joined(separator: "\n")
     }
 
     private func isUpToDate(_ language: GrammarManifest.Language) -> Bool {
         guard FileManager.default.fileExists(atPath: locations.libraryURL(for: language.id).path),
-              let recorded = try? String(contentsOf: locations.stampURL(for: language.id), encoding: .utf8)
+            let recorded = try? String(contentsOf: locations.stampURL(for: language.id), encoding: .utf8)
         else { return false }
         return recorded == stamp(for: language)
     }

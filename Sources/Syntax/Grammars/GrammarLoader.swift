@@ -1,9 +1,9 @@
 import CTreeSitter
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Loads compiled grammar libraries with `dlopen` and checks their ABI against the linked tree-sitter runtime.

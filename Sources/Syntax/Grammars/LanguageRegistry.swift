@@ -30,8 +30,10 @@ public final class LanguageRegistry: Sendable {
         var compileLocks: [String: NSLock] = [:]
     }
 
-    public init(manifest: GrammarManifest, locations: GrammarLocations,
-                log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        manifest: GrammarManifest, locations: GrammarLocations,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.manifest = manifest
         self.locations = locations
         self.log = log

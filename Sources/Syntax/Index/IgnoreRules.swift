@@ -1,8 +1,8 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The basics of `.gitignore`: globs, `!` negation, a trailing `/` for directories only, and patterns containing a

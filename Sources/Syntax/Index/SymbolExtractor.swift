@@ -5,7 +5,8 @@ public enum SymbolExtractor {
 
     /// Extracts definitions and imports. Languages without query files yield empty lists.
     public static func extract(from tree: SyntaxTree, path: String, registry: LanguageRegistry) -> FileSymbols {
-        let definitions = registry.query(.definitions, for: tree.language).map { definitionsIn(tree, query: $0, path: path) } ?? []
+        let definitions =
+            registry.query(.definitions, for: tree.language).map { definitionsIn(tree, query: $0, path: path) } ?? []
         let imports = registry.query(.imports, for: tree.language).map { importsIn(tree, query: $0) } ?? []
         var identifiers = Set<String>()
         tree.root.walk { node in
@@ -14,8 +15,9 @@ public enum SymbolExtractor {
             }
             return true
         }
-        return FileSymbols(path: path, languageID: tree.language.id, definitions: definitions, imports: imports,
-                           identifiers: identifiers)
+        return FileSymbols(
+            path: path, languageID: tree.language.id, definitions: definitions, imports: imports,
+            identifiers: identifiers)
     }
 
     private struct RawDefinition {
@@ -35,24 +37,30 @@ public enum SymbolExtractor {
         var byRange: [Range<Int>: RawDefinition] = [:]
         for match in query.matches(in: tree.root) {
             guard let capture = match.capture(withPrefix: "definition."),
-                  let kind = SymbolKind(rawValue: String(capture.name.dropFirst("definition.".count))),
-                  let name = match.node("name") else { continue }
+                let kind = SymbolKind(rawValue: String(capture.name.dropFirst("definition.".count))),
+                let name = match.node("name")
+            else { continue }
             let range = capture.node.byteRange
             if let existing = byRange[range], existing.pattern <= match.patternIndex { continue }
             // A query may leave the body uncaptured when capturing it makes the query slow to compile (Swift's
             // functions); the grammar's `body` field then finds it.
-            byRange[range] = RawDefinition(node: capture.node, range: range, name: name.text, nameRange: name.byteRange,
-                                           body: match.node("body") ?? capture.node.child(field: "body"),
-                                           kind: kind, explicitContainer: match.node("container")?.text,
-                                           pattern: match.patternIndex)
+            byRange[range] = RawDefinition(
+                node: capture.node, range: range, name: name.text, nameRange: name.byteRange,
+                body: match.node("body") ?? capture.node.child(field: "body"),
+                kind: kind, explicitContainer: match.node("container")?.text,
+                pattern: match.patternIndex)
         }
         // Outer definitions sort before the ones they contain, so one stack of open definitions gives each its
         // enclosing definitions in a single pass.
-        let raws = byRange.values.sorted { ($0.range.lowerBound, -$0.range.upperBound) < ($1.range.lowerBound, -$1.range.upperBound) }
+        let raws = byRange.values.sorted {
+            ($0.range.lowerBound, -$0.range.upperBound) < ($1.range.lowerBound, -$1.range.upperBound)
+        }
         var open: [RawDefinition] = []
         var result: [SymbolDefinition] = []
         for raw in raws {
-            while let last = open.last, last.range.upperBound < raw.range.upperBound || last.range.upperBound <= raw.range.lowerBound {
+            while let last = open.last,
+                last.range.upperBound < raw.range.upperBound || last.range.upperBound <= raw.range.lowerBound
+            {
                 open.removeLast()
             }
             defer { open.append(raw) }
@@ -73,10 +81,11 @@ public enum SymbolExtractor {
                 }
             }
             let signature = signatureText(of: raw.node, body: raw.body, in: tree)
-            result.append(SymbolDefinition(
-                name: raw.name, kind: kind, path: path, container: container?.trimmingPointerMarks,
-                signature: signature, snippet: "", range: raw.range, nameRange: raw.nameRange,
-                start: raw.node.startPoint, end: raw.node.endPoint))
+            result.append(
+                SymbolDefinition(
+                    name: raw.name, kind: kind, path: path, container: container?.trimmingPointerMarks,
+                    signature: signature, snippet: "", range: raw.range, nameRange: raw.nameRange,
+                    start: raw.node.startPoint, end: raw.node.endPoint))
         }
         for index in result.indices {
             result[index].snippet = snippetText(for: result[index], members: result, in: tree)
@@ -91,12 +100,15 @@ public enum SymbolExtractor {
             guard let statement = match.node("import"), let module = match.node("import.module") else { continue }
             let key = statement.byteRange
             if byStatement[key] == nil {
-                byStatement[key] = ImportReference(module: module.text.strippingQuotes, names: [], alias: nil,
-                                                   range: key)
+                byStatement[key] = ImportReference(
+                    module: module.text.strippingQuotes, names: [], alias: nil,
+                    range: key)
                 order.append(key)
             }
             for capture in match.captures where capture.name == "import.name" {
-                if !byStatement[key]!.names.contains(capture.node.text) { byStatement[key]!.names.append(capture.node.text) }
+                if !byStatement[key]!.names.contains(capture.node.text) {
+                    byStatement[key]!.names.append(capture.node.text)
+                }
             }
             if let alias = match.node("import.alias") { byStatement[key]!.alias = alias.text }
         }
@@ -122,12 +134,15 @@ public enum SymbolExtractor {
     static let wrapperTypes: Set<String> = ["export_statement", "decorated_definition"]
 
     /// The definition's text from the start of its line, or an outline when it is long.
-    static func snippetText(for definition: SymbolDefinition, members: [SymbolDefinition], in tree: SyntaxTree) -> String {
+    static func snippetText(for definition: SymbolDefinition, members: [SymbolDefinition], in tree: SyntaxTree)
+        -> String
+    {
         // `export function f`, `@decorator def f`: the wrapper belongs to what the model should see.
         var first = definition.range.lowerBound
         if var node = tree.namedNode(covering: definition.range) {
             while let parent = node.parent, Self.wrapperTypes.contains(parent.type),
-                  parent.endByte == definition.range.upperBound {
+                parent.endByte == definition.range.upperBound
+            {
                 first = parent.startByte
                 node = parent
             }

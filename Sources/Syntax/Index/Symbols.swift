@@ -57,8 +57,10 @@ public struct FileSymbols: Sendable, Hashable {
     /// Every identifier spelled in the file, so a rename can find the files that may refer to a symbol.
     public var identifiers: Set<String>
 
-    public init(path: String, languageID: String?, definitions: [SymbolDefinition], imports: [ImportReference],
-                identifiers: Set<String> = []) {
+    public init(
+        path: String, languageID: String?, definitions: [SymbolDefinition], imports: [ImportReference],
+        identifiers: Set<String> = []
+    ) {
         self.path = path
         self.languageID = languageID
         self.definitions = definitions

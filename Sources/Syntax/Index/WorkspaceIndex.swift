@@ -29,8 +29,11 @@ public final class WorkspaceIndex: Sendable {
         /// excluded file, which is the one changing), it stays right until another file changes.
         var lastLinesBetween: (above: UInt64, below: UInt64, excluded: String, answer: LinesBetween)?
         /// The last `linesNextTo` answer, kept for the same reason and voided the same way.
-        var lastLinesNextTo: (above: UInt64?, below: UInt64?, excluded: String, limit: Int,
-                              answer: [LinesBetween.Place])?
+        var lastLinesNextTo:
+            (
+                above: UInt64?, below: UInt64?, excluded: String, limit: Int,
+                answer: [LinesBetween.Place]
+            )?
 
         /// Keeps `lines` and the cached answer consistent: a change to `path` voids the answer unless `path` was
         /// the file that answer left out.
@@ -54,8 +57,10 @@ public final class WorkspaceIndex: Sendable {
     ///     so the pause takes effect about that fast.
     ///   - progress: called with (files done, files total) every 50 files and at the end, from worker threads.
     @discardableResult
-    public func index(roots: [URL], pauseWhile: @escaping @Sendable () -> Bool = { false },
-                      progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) -> Summary {
+    public func index(
+        roots: [URL], pauseWhile: @escaping @Sendable () -> Bool = { false },
+        progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }
+    ) -> Summary {
         let started = Date()
         let extensions = Set(registry.manifest.languages.flatMap(\.extensions))
         let standardizedRoots = roots.map(\.standardizedFileURL)
@@ -69,7 +74,9 @@ public final class WorkspaceIndex: Sendable {
         // Parse on every core, each worker with its own parsers (a parser is single-threaded).
         let files = found
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8, files.count))
-        let collected = Mutex<(symbols: [String: FileSymbols], lines: [String: LineFingerprints], bytes: Int, done: Int)>(
+        let collected = Mutex<
+            (symbols: [String: FileSymbols], lines: [String: LineFingerprints], bytes: Int, done: Int)
+        >(
             ([:], [:], 0, 0))
         Self.onThreads(workers) { worker in
             var parsers: [String: Parser] = [:]
@@ -101,8 +108,9 @@ public final class WorkspaceIndex: Sendable {
             state.byName = Self.nameTable(extracted.values)
         }
         let definitions = extracted.values.reduce(0) { $0 + $1.definitions.count }
-        return Summary(files: extracted.count, definitions: definitions, bytes: bytes,
-                       seconds: Date().timeIntervalSince(started))
+        return Summary(
+            files: extracted.count, definitions: definitions, bytes: bytes,
+            seconds: Date().timeIntervalSince(started))
     }
 
     /// Runs `body(0)` … `body(count − 1)` on `count` threads at once and waits for them. Not
@@ -111,7 +119,9 @@ public final class WorkspaceIndex: Sendable {
     static func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
         let finished = DispatchSemaphore(value: 0)
         for worker in 1..<max(1, count) {
-            let thread = Thread { body(worker); finished.signal() }
+            let thread = Thread {
+                body(worker); finished.signal()
+            }
             thread.stackSize = 8 << 20
             thread.start()
         }
@@ -156,7 +166,9 @@ public final class WorkspaceIndex: Sendable {
     /// Forgets a file.
     public func remove(path relativePath: String) {
         state.withLock { state in
-            if let old = state.files.removeValue(forKey: relativePath) { Self.removeNames(of: old, from: &state.byName) }
+            if let old = state.files.removeValue(forKey: relativePath) {
+                Self.removeNames(of: old, from: &state.byName)
+            }
             state.setLines(nil, for: relativePath)
         }
     }
@@ -178,8 +190,10 @@ public final class WorkspaceIndex: Sendable {
                     if print == above { found.aboveCount += 1 }
                     if print == below { found.belowCount += 1 }
                     if print == above, index + 2 < prints.count, prints[index + 2] == below {
-                        found.places.append(.init(path: path, lineNumber: Int(lines.lineNumbers[index + 1]),
-                                                  fingerprint: prints[index + 1]))
+                        found.places.append(
+                            .init(
+                                path: path, lineNumber: Int(lines.lineNumbers[index + 1]),
+                                fingerprint: prints[index + 1]))
                     }
                 }
             }
@@ -194,10 +208,12 @@ public final class WorkspaceIndex: Sendable {
     /// then the others, each group in path order, at most `limit`. One pass over every file's fingerprints, unless
     /// the question is the last one asked and no file but the excluded one changed since.
     public func linesNextTo(above: UInt64?, below: UInt64?, excluding excluded: String, limit: Int)
-        -> [LinesBetween.Place] {
+        -> [LinesBetween.Place]
+    {
         state.withLock { state in
             if let last = state.lastLinesNextTo, last.above == above, last.below == below, last.excluded == excluded,
-               last.limit == limit {
+                last.limit == limit
+            {
                 return last.answer
             }
             var both: [LinesBetween.Place] = [], one: [LinesBetween.Place] = []
@@ -207,8 +223,9 @@ public final class WorkspaceIndex: Sendable {
                     let after = index > 0 && prints[index - 1] == above
                     let before = index + 1 < prints.count && prints[index + 1] == below
                     guard after || before else { continue }
-                    let place = LinesBetween.Place(path: path, lineNumber: Int(lines.lineNumbers[index]),
-                                                   fingerprint: prints[index])
+                    let place = LinesBetween.Place(
+                        path: path, lineNumber: Int(lines.lineNumbers[index]),
+                        fingerprint: prints[index])
                     if after && before { both.append(place) } else { one.append(place) }
                 }
             }
@@ -231,7 +248,8 @@ public final class WorkspaceIndex: Sendable {
     /// file cannot be read or has fewer lines.
     public func lineOnDisk(path relativePath: String, lineNumber: Int) -> [UInt8]? {
         guard let url = url(forRelativePath: relativePath),
-              let data = try? Data(contentsOf: url) else { return nil }
+            let data = try? Data(contentsOf: url)
+        else { return nil }
         var number = 0, start = data.startIndex
         while number < lineNumber {
             guard let newline = data[start...].firstIndex(of: UInt8(ascii: "\n")) else { return nil }

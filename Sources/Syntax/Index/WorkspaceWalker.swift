@@ -53,18 +53,23 @@ public enum WorkspaceWalker {
         while let relativeFolder = pending.popLast() {
             let folder = relativeFolder.isEmpty ? root : root.appendingPathComponent(relativeFolder)
             if options.respectGitignore,
-               let contents = try? String(contentsOf: folder.appendingPathComponent(".gitignore"), encoding: .utf8) {
+                let contents = try? String(contentsOf: folder.appendingPathComponent(".gitignore"), encoding: .utf8)
+            {
                 rules.add(gitignore: contents, base: relativeFolder)
             }
-            guard let entries = try? fileManager.contentsOfDirectory(
-                at: folder, includingPropertiesForKeys: [.isDirectoryKey, .isSymbolicLinkKey, .fileSizeKey])
+            guard
+                let entries = try? fileManager.contentsOfDirectory(
+                    at: folder, includingPropertiesForKeys: [.isDirectoryKey, .isSymbolicLinkKey, .fileSizeKey])
             else { continue }
             var subfolders: [String] = []
             for entry in entries.sorted(by: { $0.lastPathComponent < $1.lastPathComponent }) {
                 let name = entry.lastPathComponent
                 let relative = relativeFolder.isEmpty ? name : "\(relativeFolder)/\(name)"
-                guard let values = try? entry.resourceValues(forKeys: [.isDirectoryKey, .isSymbolicLinkKey, .fileSizeKey]),
-                      values.isSymbolicLink != true else { continue }
+                guard
+                    let values = try? entry.resourceValues(forKeys: [.isDirectoryKey, .isSymbolicLinkKey, .fileSizeKey]
+                    ),
+                    values.isSymbolicLink != true
+                else { continue }
                 if values.isDirectory == true {
                     if options.skippedDirectoryNames.contains(name) { continue }
                     if options.respectGitignore, rules.isIgnored(relative, isDirectory: true) { continue }

@@ -40,7 +40,8 @@ struct Predicate {
             let step = steps[index]
             if step.type == TSQueryPredicateStepTypeDone {
                 if let first = current.first, first.type == TSQueryPredicateStepTypeString,
-                   let op = Operator(rawValue: string(first.value_id)) {
+                    let op = Operator(rawValue: string(first.value_id))
+                {
                     let arguments: [Argument] = current.dropFirst().map { step in
                         step.type == TSQueryPredicateStepTypeCapture
                             ? .capture(captureName(step.value_id)) : .string(string(step.value_id))

@@ -30,8 +30,9 @@ public final class Query: @unchecked Sendable {
             ts_query_new(language.pointer, characters, UInt32(source.utf8.count), &errorOffset, &errorType)
         }
         guard let compiled else {
-            throw CompileError(language: language.id, name: name, offset: Int(errorOffset),
-                               kind: Self.describe(errorType))
+            throw CompileError(
+                language: language.id, name: name, offset: Int(errorOffset),
+                kind: Self.describe(errorType))
         }
         self.pointer = compiled
         self.language = language
@@ -56,8 +57,9 @@ public final class Query: @unchecked Sendable {
         guard let cursor = ts_query_cursor_new() else { return [] }
         defer { ts_query_cursor_delete(cursor) }
         if let byteRange {
-            ts_query_cursor_set_byte_range(cursor, UInt32(max(0, byteRange.lowerBound)),
-                                           UInt32(max(0, byteRange.upperBound)))
+            ts_query_cursor_set_byte_range(
+                cursor, UInt32(max(0, byteRange.lowerBound)),
+                UInt32(max(0, byteRange.upperBound)))
         }
         ts_query_cursor_exec(cursor, pointer, node.raw)
         var result: [QueryMatch] = []

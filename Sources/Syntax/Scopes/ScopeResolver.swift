@@ -23,7 +23,9 @@ public struct SymbolOccurrences: Sendable, Equatable {
 public enum ScopeResolver {
     /// The occurrences of the identifier at `offset` (touching it from either side), or `nil` when no identifier is
     /// there.
-    public static func occurrences(at offset: Int, in tree: SyntaxTree, registry: LanguageRegistry) -> SymbolOccurrences? {
+    public static func occurrences(at offset: Int, in tree: SyntaxTree, registry: LanguageRegistry)
+        -> SymbolOccurrences?
+    {
         if let query = registry.query(.locals, for: tree.language) {
             return resolveWithScopes(offset: offset, tree: tree, query: query)
         }
@@ -33,8 +35,10 @@ public enum ScopeResolver {
     /// The occurrences in `tree` of a file-level or imported symbol called `name`: those that do not resolve to a
     /// local declaration. With ``WorkspaceIndex/paths(mentioning:)`` this extends a rename of a top-level symbol to
     /// the other files of the workspace. Attribute and member names (`obj.name`) are not included.
-    public static func fileLevelOccurrences(of name: String, in tree: SyntaxTree,
-                                            registry: LanguageRegistry) -> [Range<Int>] {
+    public static func fileLevelOccurrences(
+        of name: String, in tree: SyntaxTree,
+        registry: LanguageRegistry
+    ) -> [Range<Int>] {
         guard let query = registry.query(.locals, for: tree.language) else {
             var result: [Range<Int>] = []
             tree.root.walk { node in
@@ -52,26 +56,30 @@ public enum ScopeResolver {
 
     static func resolveWithScopes(offset: Int, tree: SyntaxTree, query: Query) -> SymbolOccurrences? {
         let model = ScopeModel(tree: tree, query: query)
-        guard let target = model.candidates
-            .filter({ $0.startByte <= offset && offset <= $0.endByte })
-            .min(by: { ($0.byteRange.count, $0.startByte) < ($1.byteRange.count, $1.startByte) })
+        guard
+            let target = model.candidates
+                .filter({ $0.startByte <= offset && offset <= $0.endByte })
+                .min(by: { ($0.byteRange.count, $0.startByte) < ($1.byteRange.count, $1.startByte) })
         else { return nil }
         let name = target.text
         let targetScope = model.resolve(target)
         let occurrences = model.candidates.filter { $0.text == name && model.resolve($0) == targetScope }
             .map(\.byteRange).uniqueSorted()
         let declared = occurrences.filter { model.declaredScope[$0] != nil }
-        return SymbolOccurrences(name: name, target: target.byteRange, definitions: declared, occurrences: occurrences,
-                                 mayBeUsedInOtherFiles: model.isFileLevel(targetScope), method: .scopes)
+        return SymbolOccurrences(
+            name: name, target: target.byteRange, definitions: declared, occurrences: occurrences,
+            mayBeUsedInOtherFiles: model.isFileLevel(targetScope), method: .scopes)
     }
 
     static func sameNameOccurrences(offset: Int, tree: SyntaxTree) -> SymbolOccurrences? {
         var candidates: [SyntaxNode] = []
         if let node = tree.node(at: offset) { candidates.append(node) }
         if offset > 0, let node = tree.node(at: offset - 1) { candidates.append(node) }
-        guard let target = candidates.first(where: {
-            $0.childCount == 0 && $0.isNamed && SnippetCollector.isIdentifierType($0.type)
-        }) else { return nil }
+        guard
+            let target = candidates.first(where: {
+                $0.childCount == 0 && $0.isNamed && SnippetCollector.isIdentifierType($0.type)
+            })
+        else { return nil }
         let name = target.text
         let type = target.type
         var occurrences: [Range<Int>] = []
@@ -79,8 +87,9 @@ public enum ScopeResolver {
             if node.childCount == 0, node.type == type, node.text == name { occurrences.append(node.byteRange) }
             return true
         }
-        return SymbolOccurrences(name: name, target: target.byteRange, definitions: [], occurrences: occurrences,
-                                 mayBeUsedInOtherFiles: true, method: .sameName)
+        return SymbolOccurrences(
+            name: name, target: target.byteRange, definitions: [], occurrences: occurrences,
+            mayBeUsedInOtherFiles: true, method: .sameName)
     }
 }
 

@@ -72,14 +72,17 @@ public final class ParsedDocument {
     public func check(replacing range: Range<Int>, with replacement: String) -> ParseCheck {
         let edit = TextEdit(range: range, replacement: replacement)
         let candidate = reparsed(tree, applying: edit)
-        let inserted = edit.clampedRange(in: text).lowerBound..<(edit.clampedRange(in: text).lowerBound
-                                                                   + edit.replacement.count)
+        let inserted =
+            edit.clampedRange(in: text)
+            .lowerBound..<(edit.clampedRange(in: text).lowerBound
+            + edit.replacement.count)
         let touching = candidate.errorNodes().map(\.byteRange).filter { error in
             error.overlaps(inserted) || (error.isEmpty && inserted.contains(error.lowerBound))
                 || (!inserted.isEmpty && error.lowerBound == inserted.upperBound && error.isEmpty)
         }
-        return ParseCheck(errorsBefore: tree.errorNodes().count, errorsAfter: candidate.errorNodes().count,
-                          errorsTouchingEdit: touching)
+        return ParseCheck(
+            errorsBefore: tree.errorNodes().count, errorsAfter: candidate.errorNodes().count,
+            errorsTouchingEdit: touching)
     }
 
     private func reparsed(_ old: SyntaxTree, applying edit: TextEdit) -> SyntaxTree {

@@ -12,8 +12,9 @@ public final class Parser {
         }
         guard ts_parser_set_language(parser, language.pointer) else {
             ts_parser_delete(parser)
-            throw GrammarError.incompatibleABI(language: language.id, version: language.abiVersion,
-                                               supported: GrammarLoader.supportedABIVersions)
+            throw GrammarError.incompatibleABI(
+                language: language.id, version: language.abiVersion,
+                supported: GrammarLoader.supportedABIVersions)
         }
         self.pointer = parser
         self.language = language

@@ -25,8 +25,9 @@ struct ConfigurationTests {
         // A known section that is not an object is refused whole, by its name.
         #expect(configuration.apply(.object(["completion": .number(4)])) == ["completion"])
         // An unknown key in a known section is reported with its section.
-        #expect(configuration.apply(.object(["completion": .object(["colour": .string("blue")])]))
-            == ["completion.colour"])
+        #expect(
+            configuration.apply(.object(["completion": .object(["colour": .string("blue")])]))
+                == ["completion.colour"])
         #expect(configuration.apply(.string("steps")) == ["(settings must be an object)"])
         #expect(configuration == Configuration())
     }
@@ -57,9 +58,12 @@ struct ConfigurationTests {
 
     @Test func aRefusedValueLeavesTheOthersOfItsSectionApplied() {
         var configuration = Configuration()
-        let refused = configuration.apply(.object(["completion": .object([
-            "steps": .number(8), "temperature": .number(5), "cache": .bool(false),
-        ])]))
+        let refused = configuration.apply(
+            .object([
+                "completion": .object([
+                    "steps": .number(8), "temperature": .number(5), "cache": .bool(false),
+                ])
+            ]))
         #expect(refused == ["completion.temperature"])
         #expect(configuration.completion.sampling.steps == 8 && !configuration.completion.sampling.useCache)
         #expect(configuration.completion.sampling.temperature == Configuration().completion.sampling.temperature)

@@ -32,8 +32,9 @@ struct SamplingAndHoleSettingsTests {
         #expect(configuration.set("completion.threshold", .number(0.5)).isEmpty)
         #expect(configuration.completion.sampling.confidenceThreshold == 0.5)
         for refused in [0, 1.5, -0.5] {
-            #expect(configuration.set("completion.threshold", .number(refused)) == ["completion.threshold"],
-                    "threshold = \(refused)")
+            #expect(
+                configuration.set("completion.threshold", .number(refused)) == ["completion.threshold"],
+                "threshold = \(refused)")
         }
         #expect(configuration.completion.sampling.confidenceThreshold == 0.5)
     }
@@ -47,8 +48,9 @@ struct SamplingAndHoleSettingsTests {
         #expect(configuration.set("completion.blockLength", .number(512)).isEmpty)
         #expect(configuration.completion.sampling.blockLength == 512)
         for refused in [0, 513, 8.5] {
-            #expect(configuration.set("completion.blockLength", .number(refused)) == ["completion.blockLength"],
-                    "blockLength = \(refused)")
+            #expect(
+                configuration.set("completion.blockLength", .number(refused)) == ["completion.blockLength"],
+                "blockLength = \(refused)")
         }
         #expect(configuration.completion.sampling.blockLength == 512)
         #expect(configuration.set("completion.blockLength", .null).isEmpty)

@@ -8,11 +8,14 @@ public struct ConfidentLinesCut: FillFilter {
     public init() {}
 
     public func apply(to candidate: inout FillCandidate, at site: CompletionSite) -> FilterVerdict {
-        let confident = Self.keepingConfidentLines(candidate.text, typedBytes: site.typed.utf8.count,
-                                                                fill: candidate.fill, floor: Self.floor)
+        let confident = Self.keepingConfidentLines(
+            candidate.text, typedBytes: site.typed.utf8.count,
+            fill: candidate.fill, floor: Self.floor)
         if confident != candidate.text {
             candidate.text = confident
-            candidate.changed("cut after the lines the model was sure of (each line's confidence ≥ \(Self.floor)): \(confident.debugDescription)")
+            candidate.changed(
+                "cut after the lines the model was sure of (each line's confidence ≥ \(Self.floor)): \(confident.debugDescription)"
+            )
         }
         return .keep
     }
@@ -35,7 +38,8 @@ public struct ConfidentLinesCut: FillFilter {
             keptBytes = end
             scoredTokens = covering.count
         }
-        return kept == lines.count ? cleaned
+        return kept == lines.count
+            ? cleaned
             : FillPostProcessor.trimTrailingWhitespace(lines.prefix(kept).joined(separator: "\n"))
     }
 }

@@ -14,7 +14,9 @@ public struct DegenerateRepetitionCut: FillFilter {
             return .drop(reason: "\(unit.debugDescription) repeated, the mark of a fill the model could not decide")
         }
         candidate.text = String(kept.utf8.dropFirst(typed.utf8.count)) ?? ""
-        candidate.changed("cut before the line repeating \(unit.debugDescription), the mark of a fill the model could not decide: \(candidate.text.debugDescription)")
+        candidate.changed(
+            "cut before the line repeating \(unit.debugDescription), the mark of a fill the model could not decide: \(candidate.text.debugDescription)"
+        )
         return .keep
     }
 }

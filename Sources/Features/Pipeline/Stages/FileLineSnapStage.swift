@@ -12,10 +12,13 @@ public struct FileLineSnapStage: FillFilter {
             return .keep
         }
         let typed = site.typed
-        guard let snapped = FileLineSnap(maxDistance: Double(distance))
-            .snap(typed + candidate.text, before: site.linePrefix, after: site.lineSuffix, typed: typed,
-                  lines: site.lines),
-            site.hole.validate?(snapped) ?? true else { return .keep }
+        guard
+            let snapped = FileLineSnap(maxDistance: Double(distance))
+                .snap(
+                    typed + candidate.text, before: site.linePrefix, after: site.lineSuffix, typed: typed,
+                    lines: site.lines),
+            site.hole.validate?(snapped) ?? true
+        else { return .keep }
         candidate.changed("snapped to the file's line that differs least from it: \(snapped.debugDescription)")
         candidate.snappedFrom = typed + candidate.text
         candidate.text = String(decoding: snapped.utf8.dropFirst(typed.utf8.count), as: UTF8.self)

@@ -11,10 +11,12 @@ public struct OfferFloor: FillFilter {
         var typingFloor = site.newLineFloor
         // The file is searched only when the answer matters.
         if site.newLineFloor > site.languageFloor, candidate.snappedFrom == nil, let confidence = candidate.confidence,
-           confidence >= site.languageFloor, confidence < site.newLineFloor,
-           site.completesLineOfFile(site.typed + candidate.text) {
+            confidence >= site.languageFloor, confidence < site.newLineFloor,
+            site.completesLineOfFile(site.typed + candidate.text)
+        {
             typingFloor = site.languageFloor
-            candidate.note("completes the line into one the file already has: held to the language's floor \(site.languageFloor)")
+            candidate.note(
+                "completes the line into one the file already has: held to the language's floor \(site.languageFloor)")
         }
         guard let confidence = candidate.confidence else { return .keep }
         let floor = site.request.invoked ? site.settings.offer.invokedMinConfidence : typingFloor

@@ -7,11 +7,14 @@ public struct PostProcessing: FillFilter {
 
     public func apply(to candidate: inout FillCandidate, at site: CompletionSite) -> FilterVerdict {
         let raw = candidate.text
-        guard let cleaned = processor.process(raw, linePrefix: site.lines.linePrefix(upTo: site.request.cursor),
-                                              lineSuffix: site.lineSuffix, followingLines: site.lines.followingLines(4),
-                                              extent: site.hole.extent, missingClosers: site.missingClosers(for: raw))
+        guard
+            let cleaned = processor.process(
+                raw, linePrefix: site.lines.linePrefix(upTo: site.request.cursor),
+                lineSuffix: site.lineSuffix, followingLines: site.lines.followingLines(4),
+                extent: site.hole.extent, missingClosers: site.missingClosers(for: raw))
         else {
-            return .drop(reason: "empty, only whitespace, or repeating what follows, after trimming to \(raw.debugDescription)")
+            return .drop(
+                reason: "empty, only whitespace, or repeating what follows, after trimming to \(raw.debugDescription)")
         }
         candidate.text = cleaned
         return .keep

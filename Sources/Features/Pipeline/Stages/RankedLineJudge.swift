@@ -21,26 +21,41 @@ public struct RankedLineJudge: LineJudge {
         }
         let text = String(decoding: chosen.text.utf8.dropFirst(before.utf8.count), as: UTF8.self)
         guard text.hasPrefix(site.typed), site.hole.validate?(text) ?? true else {
-            site.trace(name, .dropped, "ranking \(candidates.count) lines of the file: line \(chosen.line + 1) (p = \(String(format: "%.2f", probability))), but the file parsed before and would not with it")
+            site.trace(
+                name, .dropped,
+                "ranking \(candidates.count) lines of the file: line \(chosen.line + 1) (p = \(String(format: "%.2f", probability))), but the file parsed before and would not with it"
+            )
             return nil
         }
-        site.trace(name, .offered, "ranking \(candidates.count) lines: line \(chosen.line + 1)\(chosen.path.map { " of \($0)" } ?? "") is likelier than the model's fill (p = \(String(format: "%.2f", probability))): \(text.debugDescription)")
-        return Suggestion(text: text, replaceStart: site.wordStart, fromTypeAheadCache: false,
-                          milliseconds: (ContinuousClock.now - started).milliseconds,
-                          confidence: probability, tokenConfidences: [probability],
-                          isUnsure: probability < offer.rankedLineMinProbability,
-                          rankedLine: RankedLineEvidence(line: chosen.line, probability: probability,
-                                                         candidates: candidates.count, path: chosen.path))
+        site.trace(
+            name, .offered,
+            "ranking \(candidates.count) lines: line \(chosen.line + 1)\(chosen.path.map { " of \($0)" } ?? "") is likelier than the model's fill (p = \(String(format: "%.2f", probability))): \(text.debugDescription)"
+        )
+        return Suggestion(
+            text: text, replaceStart: site.wordStart, fromTypeAheadCache: false,
+            milliseconds: (ContinuousClock.now - started).milliseconds,
+            confidence: probability, tokenConfidences: [probability],
+            isUnsure: probability < offer.rankedLineMinProbability,
+            rankedLine: RankedLineEvidence(
+                line: chosen.line, probability: probability,
+                candidates: candidates.count, path: chosen.path))
     }
 
     /// What `LineRanker` ranks at a cursor: the lines of the file that begin with the cursor line's text before the
     /// typed word (`before`, without its indentation) and the typed word, described against the model's line.
-    static func candidates(lines: DocumentLines, linePrefix: String, typed: String, modelLine: ModelLine?,
-                           otherFiles: LineRanker.OtherFiles? = nil)
-        -> (before: String, candidates: [LineRanker.Candidate]) {
+    static func candidates(
+        lines: DocumentLines, linePrefix: String, typed: String, modelLine: ModelLine?,
+        otherFiles: LineRanker.OtherFiles? = nil
+    )
+        -> (before: String, candidates: [LineRanker.Candidate])
+    {
         let before = String(linePrefix.trimmingLeadingBlanks)
         let modelFill = modelLine.map { (before + $0.text.firstLine).trimmingBlanks }
-        return (before, LineRanker.candidates(lines: lines, head: before + typed, modelFill: modelFill,
-                                              modelConfidence: modelLine?.confidence, otherFiles: otherFiles))
+        return (
+            before,
+            LineRanker.candidates(
+                lines: lines, head: before + typed, modelFill: modelFill,
+                modelConfidence: modelLine?.confidence, otherFiles: otherFiles)
+        )
     }
 }
