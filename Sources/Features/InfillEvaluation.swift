@@ -62,6 +62,13 @@ public struct ScoredOutcome: Codable, Sendable, Equatable {
     public var alternatives: [ScoredOutcome] = []
     /// The line of the file the suggestion is, when `LineRanker` chose it (`Suggestion.rankedLine`), 1-based.
     public var rankedLine: Int? = nil
+    /// Whether the suggestion names the same things as the line it should have been, in the same order
+    /// (`InfillEvaluation.identifiers`): right even where spacing, operators or literals differ.
+    public var identifiersRight = false
+
+    /// Whether the suggestion is the model's own fill (snapped or not), not a line the file repeats or one the
+    /// ranker chose.
+    public var isModelLine: Bool { repeatedLine == nil && rankedLine == nil }
 }
 
 /// A whole-line hole as `LineRanker` sees it, for fitting its weights (`InfillEvaluation.recordRankerCandidates`):
@@ -202,6 +209,26 @@ public struct InfillEvaluation {
         self.registry = registry
     }
 
+    /// The names a line uses, in order: its words (identifier characters, not starting with a digit) other than the
+    /// language's reserved words. Two lines with the same names call, assign and pass the same things, whatever
+    /// their spacing, operators or literals: what "right identifiers" compares.
+    public static func identifiers(in line: String, languageID: String) -> [String] {
+        let keywords = IdentifierRules.keywords(for: languageID)
+        var names: [String] = [], word: [UInt8] = []
+        func flush() {
+            if let first = word.first, !(first >= 0x30 && first <= 0x39) {
+                let name = String(decoding: word, as: UTF8.self)
+                if !keywords.contains(name) { names.append(name) }
+            }
+            word.removeAll()
+        }
+        for byte in line.utf8 {
+            if isIdentifierByte(byte) { word.append(byte) } else { flush() }
+        }
+        flush()
+        return names
+    }
+
     /// The previous non-blank line of `prefix`, stripped: the trivial baseline's guess for a single-line hole.
     static func previousLine(_ prefix: String) -> String {
         let lines = prefix.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
@@ -271,7 +298,9 @@ public struct InfillEvaluation {
                     snappedFrom: suggestion.snappedFrom?.trimmingCharacters(in: .whitespaces),
                     repeatedLine: suggestion.repeatedLine.map { $0.line + 1 },
                     repeatedFrom: suggestion.repeatedLine?.path,
-                    rankedLine: suggestion.rankedLine.map { $0.line + 1 })
+                    rankedLine: suggestion.rankedLine.map { $0.line + 1 },
+                    identifiersRight: Self.identifiers(in: got, languageID: hole.language)
+                        == Self.identifiers(in: want, languageID: hole.language))
             }
             if outcomes[0].correct { f.lineExact += 1 }
             if outcomes.contains(where: \.correct) { f.lineRightAmongSuggestions += 1 }

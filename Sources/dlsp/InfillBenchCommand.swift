@@ -127,6 +127,7 @@ struct InfillBench: ParsableCommand {
         }
         if suggestions > 1 { printRightAmongSuggestions(figures) }
         printServerFloors(figures)
+        printModelLines(figures)
         printCopies(figures)
         printSnapped(figures)
         printRepeated(figures)
@@ -200,6 +201,23 @@ struct InfillBench: ParsableCommand {
             print(
                 "| \(language) | \(offered) | \(right) | \(String(format: "%.2f", offered == 0 ? 0 : Double(right) / Double(offered))) | \(String(format: "%.3f", Double(offered) / Double(max(1, holes)))) |"
             )
+        }
+    }
+
+    /// The model's own lines (not repeated, not ranked): how often exactly right and how often with the right names,
+    /// answered and offered as you type.
+    private func printModelLines(_ figures: [String: InfillEvaluation.Figures]) {
+        print(
+            "\nsingle-line suggestions that are the model's own lines: exact / right identifiers / answered, and as offered while typing"
+        )
+        print("| language | answered | exact | right identifiers | offered as you type | exact | right identifiers |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for (language, outcomes, _) in lineGroups(figures) {
+            let model = outcomes.filter(\.isModelLine), offered = model.filter(\.offeredAtServerFloors)
+            let cells = [model, offered].map {
+                "\($0.count) | \($0.filter(\.correct).count) | \($0.filter(\.identifiersRight).count)"
+            }
+            print("| \(language) | " + cells.joined(separator: " | ") + " |")
         }
     }
 

@@ -13,6 +13,16 @@ import Testing
             context: PlainTextContext(), registry: ActionFixtures.registry)
     }
 
+    @Test("right identifiers: the same names in the same order, reserved words, spacing and literals aside")
+    func identifiersCompareNames() {
+        func names(_ line: String) -> [String] { InfillEvaluation.identifiers(in: line, languageID: "python") }
+        #expect(names("return self.attrs[0] + 1") == ["self", "attrs"])
+        #expect(names("if größe is None:") == ["größe"])
+        #expect(names("x=f( y ,'a')") == names("x = f(y, 'a')"))
+        #expect(names("x = f(y)") != names("x = f(z)"))
+        #expect(names("get_handlers()") != names("set_handlers()"))
+    }
+
     @Test func singleLineExactMatchAndBaseline() throws {
         let hole = EvaluationHole(
             language: "python", path: "m.py", prefix: "x = 1\ny = 2\n    ",
