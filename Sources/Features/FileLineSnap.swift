@@ -22,7 +22,10 @@ struct FileLineSnap {
     /// when no other line of the file is within `maxDistance` of it or `fill` already completes a line of the
     /// file. Among equally close lines, the one nearest the cursor wins: code repeats itself locally.
     /// `before` is the cursor line's text before the hole, `after` its text after the cursor.
-    func snap(_ fill: String, before: String, after: String, typed: String, lines: DocumentLines) -> String? {
+    /// Lines in `excluding` (0-based) are never snapped to.
+    func snap(
+        _ fill: String, before: String, after: String, typed: String, lines: DocumentLines, excluding: Set<Int> = []
+    ) -> String? {
         guard maxDistance > 0, !fill.contains("\n") else { return nil }
         let head = Array(before.utf8)[...].trimmingLeadingBlanks
         let tail = Array(after.utf8)[...].trimmingTrailingBlanks
@@ -41,6 +44,7 @@ struct FileLineSnap {
             // A middle that is not the rest of the typed word cannot be offered (a suggestion starts with it).
             guard !middle.isEmpty, middle.starts(with: typedBytes) else { continue }
             if middle.elementsEqual(wanted) { return nil }
+            guard !excluding.contains(line) else { continue }
             // The distance can only be as small as the lengths allow; most lines are ruled out by that alone.
             let lengthBound = 1 - 2 * Double(min(middle.count, wanted.count)) / Double(middle.count + wanted.count)
             guard lengthBound <= maxDistance else { continue }

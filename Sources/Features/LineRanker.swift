@@ -105,10 +105,10 @@ public struct LineRanker: Sendable {
     /// before the cursor, without its indentation), each with its features; with `otherFiles`, also lines of other
     /// files next to the cursor's neighbours. `modelFill` is the model's line (from `head` on, trimmed; nil when it
     /// had none), `modelConfidence` how sure the model was of it (`Suggestion.confidence`): a sure model's fill is
-    /// kept more often.
+    /// kept more often. Lines of the cursor's file in `excluding` (0-based) are never candidates.
     public static func candidates(
         lines document: DocumentLines, head: String, modelFill: String?,
-        modelConfidence: Float? = nil, otherFiles: OtherFiles? = nil
+        modelConfidence: Float? = nil, otherFiles: OtherFiles? = nil, excluding: Set<Int> = []
     ) -> [Candidate] {
         let lines = TokenizedLines(document.nonBlankLines(within: maximumDistance))
         let cursor = lines.cursorPosition
@@ -159,7 +159,7 @@ public struct LineRanker: Sendable {
         var counts: [ArraySlice<UInt8>: Int] = [:]
         for line in lines.trimmed { counts[line, default: 0] += 1 }
         let total = Float(lines.trimmed.count)
-        for i in lines.trimmed.indices {
+        for i in lines.trimmed.indices where !excluding.contains(lines.lineNumbers[i]) {
             let count = Float(counts[lines.trimmed[i]] ?? 1)
             consider(
                 lines, i, path: nil,

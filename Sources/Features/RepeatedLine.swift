@@ -52,7 +52,8 @@ struct RepeatedLine {
     /// neighbours surround (or precede, or follow) no other line, or different lines at equally good places, or the
     /// evidence is weaker than `minimumBits`. `before` is the cursor line's text before the hole, `after` its text
     /// after the cursor.
-    func find(before: String, after: String, typed: String, lines document: DocumentLines)
+    /// Lines in `excluding` (0-based) are never the repeated line.
+    func find(before: String, after: String, typed: String, lines document: DocumentLines, excluding: Set<Int> = [])
         -> (rest: String, evidence: RepeatedLineEvidence)?
     {
         let lines = LineIdentities(document.nonBlankLines())
@@ -64,7 +65,8 @@ struct RepeatedLine {
         // Every other line at the cursor's indentation (the suggestion is inserted after it) that shares at least
         // the nearest neighbour on one side, with how far the agreement goes on each side.
         var places: [Place] = []
-        for place in lines.ids.indices where place != above && place != below {
+        for place in lines.ids.indices
+        where place != above && place != below && !excluding.contains(lines.numbers[place]) {
             let up = lines.agreement(from: above, and: place - 1, step: -1, limit: maximumContextLines)
             let down = lines.agreement(from: below, and: place + 1, step: 1, limit: maximumContextLines)
             guard up > 0 || down > 0 else { continue }

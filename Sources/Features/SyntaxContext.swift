@@ -38,6 +38,8 @@ public struct SyntaxContext: InfillContextProvider {
         let tokens = min(max(hole.suggestedTokens, 4), max(4, hole.maxTokens)) + (typedBytes + 2) / 3
         var plan = HolePlan(tokens: tokens, extent: hole.isSingleLine ? .restOfLine : .lines)
         plan.trim = { hole.trim($0) }
+        let inProse = hole.kind == .comment || hole.kind == .string
+        plan.linesThatCannotBeTheLine = built.lineRoles.headerLines.union(inProse ? [] : built.lineRoles.proseLines)
         if let tokenizer, let maskTokenID,
             let language = builder.registry.language(lspLanguageId: request.languageID)
                 ?? builder.registry.language(forPath: request.path),

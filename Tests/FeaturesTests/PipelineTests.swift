@@ -12,7 +12,8 @@ struct PipelineTests {
         #expect(
             CompletionPipeline.standard.stageNames == [
                 "repeated line", "model", "typed word", "syntax stop rules", "post-processing", "degenerate repetition",
-                "confident lines", "parse guard", "score", "file line snap", "duplicate", "bare comment marker",
+                "confident lines", "parse guard", "score", "file line snap", "prose copy", "duplicate",
+                "bare comment marker",
                 "offer floor", "order", "ranked line", "merge",
             ])
     }

@@ -85,11 +85,20 @@ public struct DocumentLines {
 
     /// Whether a line other than the cursor's reads `completedLine` (its first line only), blanks at either end
     /// aside: whether the cursor's line, completed so, is one the file already has.
-    public func fileHasLine(_ completedLine: String) -> Bool {
-        let first = completedLine.split(separator: "\n", omittingEmptySubsequences: false).first ?? ""
-        let wanted = Array(first.utf8)[...].trimmingBlanks
-        guard !wanted.isEmpty else { return false }
-        return (0..<count).contains { $0 != cursorLine && trimmed(line: $0).elementsEqual(wanted) }
+    public func fileHasLine(_ completedLine: String) -> Bool { !lines(equalTo: completedLine, first: true).isEmpty }
+
+    /// The lines other than the cursor's (0-based) that read `completedLine` (its first line only), blanks at either
+    /// end aside; with `first`, at most one.
+    public func lines(equalTo completedLine: String, first: Bool = false) -> [Int] {
+        let firstLine = completedLine.split(separator: "\n", omittingEmptySubsequences: false).first ?? ""
+        let wanted = Array(firstLine.utf8)[...].trimmingBlanks
+        guard !wanted.isEmpty else { return [] }
+        var found: [Int] = []
+        for line in 0..<count where line != cursorLine && trimmed(line: line).elementsEqual(wanted) {
+            found.append(line)
+            if first { break }
+        }
+        return found
     }
 
     /// The non-blank lines other than the cursor's, in order, within `distance` lines of the cursor's (all of them

@@ -40,6 +40,7 @@ public struct CompletionPipeline: Sendable {
             ParseGuard(),
             FillScore(),
             FileLineSnapStage(),
+            ProseCopyFilter(),
             DuplicateFilter(),
             BareCommentMarkerFilter(),
             OfferFloor(),

@@ -70,6 +70,15 @@ public final class CompletionSite {
         return found
     }
 
+    /// Whether line `line` of the document (0-based) may be offered as the cursor's line: not prose where the cursor
+    /// is in code, not the header of a declaration around the cursor (`HolePlan.linesThatCannotBeTheLine`).
+    public func mayBeTheLine(_ line: Int) -> Bool { !excludedLines.contains(line) }
+
+    /// The lines no stage offers as the cursor's line (`OfferPolicy.excludeProseAndHeaders`).
+    public var excludedLines: Set<Int> {
+        settings.offer.excludeProseAndHeaders ? hole.linesThatCannotBeTheLine : []
+    }
+
     /// Whether the cursor's line completed with `inserted` (the typed word and what follows it) is a line the file
     /// already has (`DocumentLines.fileHasLine`).
     func completesLineOfFile(_ inserted: String) -> Bool { lines.fileHasLine(linePrefix + inserted) }

@@ -57,6 +57,10 @@ public struct CompletionSettings: Sendable, Equatable {
             .number(
                 "rankedLineMinProbability", \.offer.rankedLineMinProbability, 0...1,
                 "The as-you-type floor of a ranked line's probability."),
+            .boolean(
+                "excludeProseAndHeaders", \.offer.excludeProseAndHeaders,
+                "Never offer a comment's or docstring's line, or the enclosing declaration's header, as a line of code."
+            ),
         ]
     }
 

@@ -36,11 +36,14 @@ public struct CompletionContext: Sendable, Equatable {
     /// Byte offsets in the document where the kept prefix starts and the kept suffix ends.
     public var prefixStart: Int
     public var suffixEnd: Int
+    /// The lines around the hole that are prose or the enclosing declarations' headers (empty without a tree).
+    public var lineRoles: LineRoles
 
     public init(
         path: String, prefix: String, suffix: String, snippets: [ContextSnippet], hole: HoleDescription,
-        languageID: String?, prefixStart: Int, suffixEnd: Int
+        languageID: String?, prefixStart: Int, suffixEnd: Int, lineRoles: LineRoles = LineRoles()
     ) {
+        self.lineRoles = lineRoles
         self.path = path
         self.prefix = prefix
         self.suffix = suffix

@@ -55,7 +55,7 @@ public struct ContextBuilder: Sendable {
         return CompletionContext(
             path: request.path, prefix: prefix.text, suffix: suffix.text, snippets: snippets,
             hole: holeDescription, languageID: language?.id, prefixStart: prefix.start,
-            suffixEnd: suffix.end)
+            suffixEnd: suffix.end, lineRoles: tree.map { LineRoles.find(in: $0, at: hole.lowerBound) } ?? LineRoles())
     }
 
     private func resolveLanguage(_ request: ContextRequest) -> Language? {

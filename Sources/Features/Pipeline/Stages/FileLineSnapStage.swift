@@ -16,7 +16,7 @@ public struct FileLineSnapStage: FillFilter {
             let snapped = FileLineSnap(maxDistance: Double(distance))
                 .snap(
                     typed + candidate.text, before: site.linePrefix, after: site.lineSuffix, typed: typed,
-                    lines: site.lines),
+                    lines: site.lines, excluding: site.excludedLines),
             site.hole.validate?(snapped) ?? true
         else { return .keep }
         candidate.changed("snapped to the file's line that differs least from it: \(snapped.debugDescription)")

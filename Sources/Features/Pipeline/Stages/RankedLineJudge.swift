@@ -14,7 +14,8 @@ public struct RankedLineJudge: LineJudge {
         let index = offer.repeatedLinesFromOtherFiles ? site.workspaceIndex : nil
         let (before, candidates) = Self.candidates(
             lines: site.lines, linePrefix: site.linePrefix, typed: site.typed, modelLine: modelLine,
-            otherFiles: index.map { LineRanker.OtherFiles(index: $0, path: site.request.path) })
+            otherFiles: index.map { LineRanker.OtherFiles(index: $0, path: site.request.path) },
+            excluding: site.excludedLines)
         guard let (chosen, probability) = LineRanker().choose(candidates) else {
             site.trace(name, "ranking \(candidates.count) lines of the file: the model's fill is likelier than any")
             return nil
@@ -45,7 +46,7 @@ public struct RankedLineJudge: LineJudge {
     /// typed word (`before`, without its indentation) and the typed word, described against the model's line.
     static func candidates(
         lines: DocumentLines, linePrefix: String, typed: String, modelLine: ModelLine?,
-        otherFiles: LineRanker.OtherFiles? = nil
+        otherFiles: LineRanker.OtherFiles? = nil, excluding: Set<Int> = []
     )
         -> (before: String, candidates: [LineRanker.Candidate])
     {
@@ -55,7 +56,7 @@ public struct RankedLineJudge: LineJudge {
             before,
             LineRanker.candidates(
                 lines: lines, head: before + typed, modelFill: modelFill,
-                modelConfidence: modelLine?.confidence, otherFiles: otherFiles)
+                modelConfidence: modelLine?.confidence, otherFiles: otherFiles, excluding: excluding)
         )
     }
 }

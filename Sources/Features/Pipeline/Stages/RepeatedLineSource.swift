@@ -16,7 +16,7 @@ public struct RepeatedLineSource: LineSource {
         guard
             let (rest, evidence) = finder.find(
                 before: site.linePrefix, after: site.lineSuffix, typed: typed,
-                lines: site.lines)
+                lines: site.lines, excluding: site.excludedLines)
                 ?? (offer.repeatedLinesFromOtherFiles ? site.workspaceIndex : nil).flatMap({
                     finder.acrossFiles(
                         index: $0, path: request.path, before: site.linePrefix, after: site.lineSuffix,
