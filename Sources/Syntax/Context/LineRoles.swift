@@ -7,17 +7,29 @@ import SourceText
 /// Why: on new code, where the file repeats nothing, the lines that completion copied from the file were mostly
 /// these (a docstring's `True`, the function's own `def`), and they are never right in code.
 public struct LineRoles: Sendable, Equatable {
-    /// 0-based numbers of the prose lines within `window` lines of the cursor.
-    public var proseLines: Set<Int>
+    /// 0-based numbers of the prose lines within `window` lines of the cursor: those inside a comment, and those
+    /// inside a string (a docstring).
+    public var commentLines: Set<Int>
+    public var stringLines: Set<Int>
     /// 0-based numbers of the lines of the enclosing declarations' headers.
     public var headerLines: Set<Int>
+    /// Whether the nearest non-blank line above or below the cursor's is a comment line: the cursor is then likely in
+    /// a block of comments being written (a blank line between `///` lines), and comment lines are candidates.
+    public var besideComment: Bool
+
+    /// Every prose line.
+    public var proseLines: Set<Int> { commentLines.union(stringLines) }
 
     /// How many lines on each side of the cursor are examined for prose: as far as completion ranks the file's lines.
     public static let window = 2_000
 
-    public init(proseLines: Set<Int> = [], headerLines: Set<Int> = []) {
-        self.proseLines = proseLines
+    public init(
+        commentLines: Set<Int> = [], stringLines: Set<Int> = [], headerLines: Set<Int> = [], besideComment: Bool = false
+    ) {
+        self.commentLines = commentLines
+        self.stringLines = stringLines
         self.headerLines = headerLines
+        self.besideComment = besideComment
     }
 
     /// The roles of the lines around `offset` in `tree`.
@@ -28,11 +40,12 @@ public struct LineRoles: Sendable, Equatable {
         let firstLine = max(0, cursorLine - window), lastLine = min(lines.lineCount - 1, cursorLine + window)
         let windowStart = lines.lineStarts[firstLine]
         let windowEnd = lastLine + 1 < lines.lineCount ? lines.lineStarts[lastLine + 1] : text.count
-        var prose = Set<Int>()
+        var comments = Set<Int>(), strings = Set<Int>()
         tree.root.walk { node in
             guard node.endByte > windowStart, node.startByte < windowEnd else { return false }
             let type = node.type
-            guard type.contains("comment") || type.contains("string") else { return true }
+            let isComment = type.contains("comment")
+            guard isComment || type.contains("string") else { return true }
             // Every line whose non-blank text lies inside this node.
             let first = max(firstLine, lines.line(containing: node.startByte))
             let last = min(lastLine, lines.line(containing: max(node.startByte, node.endByte - 1)))
@@ -41,7 +54,9 @@ public struct LineRoles: Sendable, Equatable {
                 guard let start = content.first(where: { !isBlank(text[$0]) }),
                     let end = content.last(where: { !isBlank(text[$0]) })
                 else { continue }
-                if node.startByte <= start, end < node.endByte { prose.insert(line) }
+                if node.startByte <= start, end < node.endByte {
+                    if isComment { comments.insert(line) } else { strings.insert(line) }
+                }
             }
             return false
         }
@@ -52,7 +67,20 @@ public struct LineRoles: Sendable, Equatable {
             headers.formUnion(first...max(first, last))
         }
         headers.remove(cursorLine)
-        return LineRoles(proseLines: prose, headerLines: headers)
+        func nearestNonBlank(from line: Int, step: Int) -> Int? {
+            var line = line
+            while line >= 0, line < lines.lineCount {
+                if lines.contentRange(ofLine: line, in: text).contains(where: { !isBlank(text[$0]) }) { return line }
+                line += step
+            }
+            return nil
+        }
+        let neighbours = [
+            nearestNonBlank(from: cursorLine - 1, step: -1), nearestNonBlank(from: cursorLine + 1, step: 1),
+        ]
+        return LineRoles(
+            commentLines: comments, stringLines: strings, headerLines: headers,
+            besideComment: neighbours.contains { $0.map(comments.contains) ?? false })
     }
 
     private static func isBlank(_ byte: UInt8) -> Bool {
