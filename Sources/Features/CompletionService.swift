@@ -180,7 +180,8 @@ public struct HolePlan: Sendable {
     /// Whether the text inserted at the hole (typed word + fill) may be offered.
     public var validate: (@Sendable (String) -> Bool)?
     /// The lines of the document (0-based) that cannot be the cursor's line (`LineRoles`): the headers of the
-    /// declarations around the cursor, and, unless the cursor is itself in a comment or a string, the lines of prose.
+    /// declarations around the cursor, and, unless the cursor is itself in a comment or a string, the lines of strings
+    /// (a docstring's).
     /// No stage offers one of them as the line; empty where the syntax layer has no tree.
     public var linesThatCannotBeTheLine: Set<Int> = []
 

@@ -38,13 +38,12 @@ public struct SyntaxContext: InfillContextProvider {
         let tokens = min(max(hole.suggestedTokens, 4), max(4, hole.maxTokens)) + (typedBytes + 2) / 3
         var plan = HolePlan(tokens: tokens, extent: hole.isSingleLine ? .restOfLine : .lines)
         plan.trim = { hole.trim($0) }
-        // Prose is excluded only where the cursor is in code: not in a comment or string, and a comment's lines
-        // not where the cursor sits in a block of comments (a blank line between `///` lines).
+        // A docstring's lines are excluded only where the cursor is in code. Comment lines stay candidates: a comment
+        // is often the line to write in repetitive code (a doc comment like the one above the twin method), and
+        // excluding them lost right lines on the held-out sets (`Training/JOURNAL.md`, "Silence on new code").
         let roles = built.lineRoles
         let inProse = hole.kind == .comment || hole.kind == .string
-        plan.linesThatCannotBeTheLine = roles.headerLines
-            .union(inProse ? [] : roles.stringLines)
-            .union(inProse || roles.besideComment ? [] : roles.commentLines)
+        plan.linesThatCannotBeTheLine = roles.headerLines.union(inProse ? [] : roles.stringLines)
         if let tokenizer, let maskTokenID,
             let language = builder.registry.language(lspLanguageId: request.languageID)
                 ?? builder.registry.language(forPath: request.path),

@@ -22,7 +22,7 @@ struct LineRolesTests {
         let tree = try TestGrammars.parse(marked.text, as: "python")
         let roles = LineRoles.find(in: tree, at: marked.cursor)
         #expect(roles.stringLines == [1, 2, 3, 4] && roles.commentLines == [5])
-        #expect(roles.headerLines == [0] && !roles.besideComment)
+        #expect(roles.headerLines == [0])
     }
 
     @Test("the headers of every declaration around the cursor, and only those")
@@ -43,12 +43,5 @@ struct LineRolesTests {
         let roles = LineRoles.find(in: tree, at: marked.cursor)
         #expect(roles.headerLines == [0, 2, 3, 4])
         #expect(roles.proseLines.isEmpty)
-    }
-
-    @Test("a cursor between comment lines is beside a comment")
-    func besideComment() throws {
-        let marked = MarkedText("/// Adds two numbers.\n‸\n/// - Returns: the sum.\nfunc add() {}\n")
-        let roles = LineRoles.find(in: try TestGrammars.parse(marked.text, as: "swift"), at: marked.cursor)
-        #expect(roles.commentLines == [0, 2] && roles.besideComment)
     }
 }

@@ -59,7 +59,7 @@ public struct CompletionSettings: Sendable, Equatable {
                 "The as-you-type floor of a ranked line's probability."),
             .boolean(
                 "excludeProseAndHeaders", \.offer.excludeProseAndHeaders,
-                "Never offer a comment's or docstring's line, or the enclosing declaration's header, as a line of code."
+                "Never offer a docstring's line, or the enclosing declaration's header, as a line of code."
             ),
         ]
     }

@@ -39,10 +39,10 @@ public struct OfferPolicy: Sendable, Equatable {
     /// The as-you-type floor of a ranked line's probability (`RankedLineEvidence.probability`); below it, typing
     /// offers nothing there (the ranker judged the model's fill less likely still), an invocation marks it unsure.
     public var rankedLineMinProbability: Float = 0.75
-    /// Never offer, as the line at a cursor in code, a line of the file that is prose (inside a comment or a string:
-    /// a docstring's lines) or the header of a declaration around the cursor (`LineRoles`): not as a repeated line,
-    /// a ranked line or a snap, and not when the model's fill copies one (it is then marked unsure, and held back
-    /// while typing).
+    /// Never offer, as the line at a cursor in code, a line of the file inside a string (a docstring's lines, its
+    /// examples' output) or the header of a declaration around the cursor (`LineRoles`): not as a repeated line, a
+    /// ranked line or a snap, and not when the model's fill copies one (it is then marked unsure, and held back while
+    /// typing). Comment lines stay candidates: in repetitive code a comment is often the line to write.
     public var excludeProseAndHeaders = true
 
     public init() {}

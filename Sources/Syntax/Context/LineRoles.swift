@@ -13,23 +13,16 @@ public struct LineRoles: Sendable, Equatable {
     public var stringLines: Set<Int>
     /// 0-based numbers of the lines of the enclosing declarations' headers.
     public var headerLines: Set<Int>
-    /// Whether the nearest non-blank line above or below the cursor's is a comment line: the cursor is then likely in
-    /// a block of comments being written (a blank line between `///` lines), and comment lines are candidates.
-    public var besideComment: Bool
-
     /// Every prose line.
     public var proseLines: Set<Int> { commentLines.union(stringLines) }
 
     /// How many lines on each side of the cursor are examined for prose: as far as completion ranks the file's lines.
     public static let window = 2_000
 
-    public init(
-        commentLines: Set<Int> = [], stringLines: Set<Int> = [], headerLines: Set<Int> = [], besideComment: Bool = false
-    ) {
+    public init(commentLines: Set<Int> = [], stringLines: Set<Int> = [], headerLines: Set<Int> = []) {
         self.commentLines = commentLines
         self.stringLines = stringLines
         self.headerLines = headerLines
-        self.besideComment = besideComment
     }
 
     /// The roles of the lines around `offset` in `tree`.
@@ -67,20 +60,7 @@ public struct LineRoles: Sendable, Equatable {
             headers.formUnion(first...max(first, last))
         }
         headers.remove(cursorLine)
-        func nearestNonBlank(from line: Int, step: Int) -> Int? {
-            var line = line
-            while line >= 0, line < lines.lineCount {
-                if lines.contentRange(ofLine: line, in: text).contains(where: { !isBlank(text[$0]) }) { return line }
-                line += step
-            }
-            return nil
-        }
-        let neighbours = [
-            nearestNonBlank(from: cursorLine - 1, step: -1), nearestNonBlank(from: cursorLine + 1, step: 1),
-        ]
-        return LineRoles(
-            commentLines: comments, stringLines: strings, headerLines: headers,
-            besideComment: neighbours.contains { $0.map(comments.contains) ?? false })
+        return LineRoles(commentLines: comments, stringLines: strings, headerLines: headers)
     }
 
     private static func isBlank(_ byte: UInt8) -> Bool {

@@ -1,4 +1,4 @@
-/// A fill that copies a line of prose (a docstring's or a comment's line) or the header of a declaration around the
+/// A fill that copies a line of prose (a docstring's line) or the header of a declaration around the
 /// cursor, where the cursor is in code, is not a line of code (`LineRoles`, `OfferPolicy.excludeProseAndHeaders`):
 /// held back while the user types, shown as unsure when asked for. Copying a code line that happens to read the
 /// same is still fine: only a fill that matches prose or headers and no other line is caught.
