@@ -4,7 +4,10 @@ The ranker scores every distinct line of the file as the cursor's line with a li
 one more option, "keep the model's fill", with a logit of its own, and picks the most likely under a softmax. This
 script fits those weights by maximum likelihood of a right choice: for each hole, the probability of the options that
 are right (the candidate lines equal to the hole's line, and keeping the model's fill when that fill was right).
-Holes where no option is right teach nothing and are left out.
+Holes where no option is right (new code: a line the file does not have, which the model did not write either) are
+left out by default; with `--none-right keep` they count as "keep the model's fill" being right, since no line of
+the file should be offered there. Fitting on a mixture of repetitive and new-code holes that way is what keeps the
+ranker quiet on new code (`Training/JOURNAL.md`, "Silence on new code").
 
 The features come from the server itself, so that what is fitted is what runs:
 
@@ -58,10 +61,22 @@ def logits(x, w, keep):
     return z
 
 
-def fit(holes, dims, l2, iterations, lr=0.05):
+def fit(holes, dims, l2, iterations, lr=0.05, none_right="skip"):
     w, keep = np.zeros(dims), 0.0
     m, v = np.zeros(dims + 1), np.zeros(dims + 1)
-    usable = [(x, y) for _, x, y, _ in holes if y.any() and x.shape[1] == dims]
+    usable = []
+    for hole in holes:
+        _, x, y, _ = hole[:4]
+        keep_here = hole[4] if len(hole) > 4 else False
+        if x.shape[1] != dims:
+            continue
+        if not y.any():
+            if none_right != "keep" and not keep_here:
+                continue
+            # No line of the file is right and neither is the model: offering no line is right.
+            y = np.zeros_like(y)
+            y[-1] = True
+        usable.append((x, y))
     for t in range(1, iterations + 1):
         grad = np.zeros(dims + 1)
         for x, y in usable:
@@ -126,12 +141,18 @@ def main():
     parser.add_argument("--l2", type=float, default=0.01)
     parser.add_argument("--iterations", type=int, default=400)
     parser.add_argument("--floors", default="0.5,0.6,0.7,0.8,0.9")
+    parser.add_argument("--none-right", choices=["skip", "keep"], default="skip",
+                        help="holes where no option is right: left out, or counted as keeping the model's fill")
+    parser.add_argument("--none-right-keep-in", default="",
+                        help="comma-separated training files (new-code sets) whose holes with no right option count as "
+                             "keeping the model's fill, the others' being left out")
     args = parser.parse_args()
-    train = [hole for path in args.train.split(",") for hole in load(path)]
-    dims = max(x.shape[1] for _, x, _, _ in train)
-    w, keep = fit(train, dims, args.l2, args.iterations)
+    keep_in = set(filter(None, args.none_right_keep_in.split(",")))
+    train = [hole + ((path in keep_in),) for path in args.train.split(",") for hole in load(path)]
+    dims = max(hole[1].shape[1] for hole in train)
+    w, keep = fit(train, dims, args.l2, args.iterations, none_right=args.none_right)
     floors = [float(f) for f in args.floors.split(",")]
-    report(args.train, train, w, keep, floors)
+    report(args.train, [hole[:4] for hole in train], w, keep, floors)
     for path in args.check:
         report(path, load(path), w, keep, floors)
     print("Weights(features: [" + ", ".join(f"{v:.3f}" for v in w) + f"], keepModel: {keep:.3f})")
