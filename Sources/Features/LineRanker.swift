@@ -122,8 +122,9 @@ public struct LineRanker: Sendable {
         let belowLine = cursor < lines.trimmed.count ? lines.trimmed[cursor] : nil
         var best: [ArraySlice<UInt8>: (context: Float, candidate: Candidate)] = [:]
 
-        /// Describes line `i` of `file` (the cursor's file when `path` is nil) and keeps it if it is the best-surrounded
-        /// occurrence of its text so far. `placement`: distance, count and rarity within the cursor's file.
+        /// Describes line `i` of `file` (the cursor's file when `path` is nil) and keeps it if it is the
+        /// best-surrounded occurrence of its text so far. `placement`: distance, count and rarity within the cursor's
+        /// file.
         func consider(_ file: TokenizedLines, _ i: Int, path: String?, placement: [Float]) {
             let line = file.trimmed[i]
             guard line.starts(with: headBytes) else { return }

@@ -21,8 +21,9 @@ public struct RedundantCode: Sendable, Equatable {
 }
 
 /// Finds redundant code with the syntax layer: unused imports (Python, JavaScript, TypeScript), unused local
-/// variables (the value is kept as a bare evaluation when it does something), statements after a `return`/`throw`/`break`/`continue` in the same
-/// block, and a statement that repeats the one before it when repeating it changes nothing.
+/// variables (the value is kept as a bare evaluation when it does something), statements after a
+/// `return`/`throw`/`break`/`continue` in the same block, and a statement that repeats the one before it when
+/// repeating it changes nothing.
 ///
 /// Conservative by design: when it cannot tell that deleting is safe (a value with a call in it, a name that
 /// other files may import, a hoisted declaration after a `return`), it offers nothing.

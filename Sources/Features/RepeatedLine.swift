@@ -11,8 +11,8 @@ public struct RepeatedLineEvidence: Sendable, Equatable {
     public var linesAbove: Int
     public var linesBelow: Int
     /// How distinctive those shared lines are: over each of them, log2(the file's non-blank lines / how many times
-    /// that line occurs), counted over the other files for a line from another file. Two `}` lines in a long file are weak evidence; a unique signature and a unique call are
-    /// strong.
+    /// that line occurs), counted over the other files for a line from another file. Two `}` lines in a long file
+    /// are weak evidence; a unique signature and a unique call are strong.
     public var bits: Double
     /// The workspace-relative path of the file the line is from, when it is not the cursor's.
     public var path: String?

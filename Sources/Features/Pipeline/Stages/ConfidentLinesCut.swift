@@ -14,7 +14,8 @@ public struct ConfidentLinesCut: FillFilter {
         if confident != candidate.text {
             candidate.text = confident
             candidate.changed(
-                "cut after the lines the model was sure of (each line's confidence ≥ \(Self.floor)): \(confident.debugDescription)"
+                "cut after the lines the model was sure of (each line's confidence ≥ \(Self.floor)): "
+                    + confident.debugDescription
             )
         }
         return .keep

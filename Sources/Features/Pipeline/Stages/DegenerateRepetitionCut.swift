@@ -15,7 +15,8 @@ public struct DegenerateRepetitionCut: FillFilter {
         }
         candidate.text = String(kept.utf8.dropFirst(typed.utf8.count)) ?? ""
         candidate.changed(
-            "cut before the line repeating \(unit.debugDescription), the mark of a fill the model could not decide: \(candidate.text.debugDescription)"
+            "cut before the line repeating \(unit.debugDescription), the mark of a fill the model could not decide: "
+                + candidate.text.debugDescription
         )
         return .keep
     }

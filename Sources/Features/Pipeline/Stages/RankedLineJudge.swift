@@ -21,17 +21,19 @@ public struct RankedLineJudge: LineJudge {
             return nil
         }
         let text = String(decoding: chosen.text.utf8.dropFirst(before.utf8.count), as: UTF8.self)
+        let p = String(format: "%.2f", probability)
         guard text.hasPrefix(site.typed), site.hole.validate?(text) ?? true else {
             site.trace(
                 name, .dropped,
-                "ranking \(candidates.count) lines of the file: line \(chosen.line + 1) (p = \(String(format: "%.2f", probability))), but the file parsed before and would not with it"
-            )
+                "ranking \(candidates.count) lines of the file: line \(chosen.line + 1) (p = \(p)), "
+                    + "but the file parsed before and would not with it")
             return nil
         }
+        let place = "line \(chosen.line + 1)" + (chosen.path.map { " of \($0)" } ?? "")
         site.trace(
             name, .offered,
-            "ranking \(candidates.count) lines: line \(chosen.line + 1)\(chosen.path.map { " of \($0)" } ?? "") is likelier than the model's fill (p = \(String(format: "%.2f", probability))): \(text.debugDescription)"
-        )
+            "ranking \(candidates.count) lines: \(place) is likelier than the model's fill (p = \(p)): "
+                + text.debugDescription)
         return Suggestion(
             text: text, replaceStart: site.wordStart, fromTypeAheadCache: false,
             milliseconds: (ContinuousClock.now - started).milliseconds,

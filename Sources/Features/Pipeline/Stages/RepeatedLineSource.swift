@@ -25,7 +25,9 @@ public struct RepeatedLineSource: LineSource {
         else { return nil }
         let text = typed + rest
         let described =
-            "line \(evidence.line + 1)\(evidence.path.map { " of \($0)" } ?? "") has the same \(evidence.linesAbove) line(s) above it and \(evidence.linesBelow) below as the cursor (\(String(format: "%.1f", evidence.bits)) bits)"
+            "line \(evidence.line + 1)" + (evidence.path.map { " of \($0)" } ?? "")
+            + " has the same \(evidence.linesAbove) line(s) above it and \(evidence.linesBelow) below as the cursor"
+            + " (\(String(format: "%.1f", evidence.bits)) bits)"
         guard site.hole.validate?(text) ?? true else {
             site.trace(
                 name, .dropped,
