@@ -224,7 +224,8 @@ struct InfillBench: ParsableCommand {
     /// answered and offered as you type.
     private func printModelLines(_ figures: [String: InfillEvaluation.Figures]) {
         print(
-            "\nsingle-line suggestions that are the model's own lines: exact / right identifiers / answered, and as offered while typing"
+            "\nsingle-line suggestions that are the model's own lines: exact / right identifiers / answered, "
+                + "and as offered while typing"
         )
         print("| language | answered | exact | right identifiers | offered as you type | exact | right identifiers |")
         print("|---|---:|---:|---:|---:|---:|---:|")
