@@ -2,7 +2,8 @@
 //
 // Files, one job each:
 //   Engine.swift           the public API: load, fill, decideTiedSpans, forward, cache agreement, model info
-//   ModelConfig.swift      Hugging Face config.json for the Dream (Qwen2; Qwen3/CoDA with q/k norm) and LLaDA (OLMo names) families
+//   ModelConfig.swift      Hugging Face config.json for the Dream (Qwen2; Qwen3/CoDA with q/k norm) and LLaDA
+//                          (OLMo names) families
 //   MappedFile.swift       read-only mmap of weight files
 //   Safetensors.swift      safetensors headers (single file and sharded), validated against the file
 //   GGUF.swift             GGUF headers, metadata → config, f32/f16/bf16/Q8_0 tensors

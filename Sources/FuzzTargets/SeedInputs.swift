@@ -9,7 +9,8 @@ enum SeedInputs {
             return [
                 [3] + bytes("Content-Length: \(body.utf8.count)\r\n\r\n\(body)"),
                 [1]
-                    + bytes("content-length: 5\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n{}{}x"),
+                    + bytes(
+                        "content-length: 5\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n{}{}x"),
                 [0]
                     + bytes(
                         "Content-Length: 300\r\n\r\n" + String(repeating: "x", count: 300) + "Content-Length: 2\n\n{}"),
@@ -18,11 +19,21 @@ enum SeedInputs {
         case .jsonrpc:
             return [
                 #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{},"processId":null}}"#,
-                #"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///a.py","languageId":"python","version":1,"text":"x = 1\n"}}}"#,
-                #"{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"file:///a.py","version":2},"contentChanges":[{"range":{"start":{"line":0,"character":4},"end":{"line":0,"character":5}},"text":"2"}]}}"#,
-                #"{"jsonrpc":"2.0","id":"c1","method":"textDocument/completion","params":{"textDocument":{"uri":"file:///a.py"},"position":{"line":0,"character":3},"context":{"triggerKind":1}}}"#,
-                #"{"jsonrpc":"2.0","id":7,"method":"textDocument/inlineCompletion","params":{"textDocument":{"uri":"file:///a.py"},"position":{"line":0,"character":3},"context":{"triggerKind":2}}}"#,
-                #"{"jsonrpc":"2.0","id":8,"method":"textDocument/codeAction","params":{"textDocument":{"uri":"file:///a.py"},"range":{"start":{"line":0,"character":0},"end":{"line":1,"character":0}},"context":{"diagnostics":[]}}}"#,
+                #"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///a.py","#
+                    + #""languageId":"python","version":1,"text":"x = 1\n"}}}"#,
+                #"{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"file:///a.py","#
+                    + #""version":2},"contentChanges":[{"range":{"start":{"line":0,"character":4},"#
+                    + #""end":{"line":0,"character":5}},"text":"2"}]}}"#,
+                #"{"jsonrpc":"2.0","id":"c1","method":"textDocument/completion","#
+                    + #""params":{"textDocument":{"uri":"file:///a.py"},"position":{"line":0,"character":3},"#
+                    + #""context":{"triggerKind":1}}}"#,
+                #"{"jsonrpc":"2.0","id":7,"method":"textDocument/inlineCompletion","#
+                    + #""params":{"textDocument":{"uri":"file:///a.py"},"position":{"line":0,"character":3},"#
+                    + #""context":{"triggerKind":2}}}"#,
+                #"{"jsonrpc":"2.0","id":8,"method":"textDocument/codeAction","#
+                    + #""params":{"textDocument":{"uri":"file:///a.py"},"#
+                    + #""range":{"start":{"line":0,"character":0},"end":{"line":1,"character":0}},"#
+                    + #""context":{"diagnostics":[]}}}"#,
                 #"{"jsonrpc":"2.0","id":3,"result":null}"#,
                 #"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"x"}}"#,
                 #"{"jsonrpc":"2.0","id":1.5,"method":"x"}"#,
@@ -43,7 +54,8 @@ enum SeedInputs {
             ].map(bytes) + [[0xFF, 0xC3, 0x28, 0xED, 0xA0, 0x80, 0xF4, 0x90]]
         case .httpBody:
             return [
-                #"{"model":"dlsp","prompt":"def f(","suffix":"):\n","max_tokens":16,"temperature":0,"stop":["\n"],"n":2}"#,
+                #"{"model":"dlsp","prompt":"def f(","suffix":"):\n","#
+                    + #""max_tokens":16,"temperature":0,"stop":["\n"],"n":2}"#,
                 #"{"prompt":"x","stream":true,"user":"u","path":"a.py"}"#,
                 #"{"prompt":null,"max_tokens":1e400,"n":-1,"stop":[1,2]}"#,
                 #"[{"prompt":"x"}]"#,
@@ -51,7 +63,10 @@ enum SeedInputs {
         case .hubRevision:
             let commit = "0123456789abcdef0123456789abcdef01234567"
             return [
-                #"{"sha":"\#(commit)","siblings":[{"rfilename":"config.json","size":512,"blobId":"\#(String(repeating: "b", count: 40))"},{"rfilename":"model.safetensors","size":135,"lfs":{"sha256":"\#(String(repeating: "d", count: 64))","size":988097824}}]}"#,
+                #"{"sha":"\#(commit)","siblings":["#
+                    + #"{"rfilename":"config.json","size":512,"blobId":"\#(String(repeating: "b", count: 40))"},"#
+                    + #"{"rfilename":"model.safetensors","size":135,"#
+                    + #""lfs":{"sha256":"\#(String(repeating: "d", count: 64))","size":988097824}}]}"#,
                 #"{"sha":"\#(commit)","siblings":[{"rfilename":"a/../../b","size":1}]}"#,
                 #"{"sha":"main","siblings":[]}"#,
                 #"{"sha":"\#(commit)","siblings":[{"rfilename":"x","size":-1,"blobId":"zz"}]}"#,

@@ -148,7 +148,10 @@ extension LanguageServer {
                     let suggestions = try RenameSuggester(engine: engine, renamer: renamer)
                         .suggest(for: target, in: tree, path: path, settings: suggestionSettings, cancellation: flag)
                     logger.debug(
-                        "rename suggestions for \(target.name): \(suggestions.map(\.name)) in \(ContinuousClock.now - started)"
+                        """
+                        rename suggestions for \(target.name): \(suggestions.map(\.name)) \
+                        in \(ContinuousClock.now - started)
+                        """
                     )
                     for suggestion in suggestions {
                         let data = ActionData(

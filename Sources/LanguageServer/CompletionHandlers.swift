@@ -82,12 +82,14 @@ extension LanguageServer {
         if let draft = suggestion.snappedFrom { parts.append("a line of the file; the model wrote \(draft)") }
         if let repeated = suggestion.repeatedLine {
             parts.append(
-                "repeats line \(repeated.line + 1)\(repeated.path.map { " of \($0)" } ?? ""), found among the same lines as around the cursor"
+                "repeats line \(repeated.line + 1)\(repeated.path.map { " of \($0)" } ?? ""), "
+                    + "found among the same lines as around the cursor"
             )
         }
         if let ranked = suggestion.rankedLine {
             parts.append(
-                "line \(ranked.line + 1)\(ranked.path.map { " of \($0)" } ?? ""), whose surroundings look like the cursor's; the confidence is the ranker's"
+                "line \(ranked.line + 1)\(ranked.path.map { " of \($0)" } ?? ""), "
+                    + "whose surroundings look like the cursor's; the confidence is the ranker's"
             )
         }
         return parts.joined(separator: " · ")
@@ -171,7 +173,10 @@ extension LanguageServer {
                     cancellation: flag)
                 if let s = service.backend.contextReuseStatistics {
                     logger.debug(
-                        "completion: \(suggestions.count) suggestions; context reuse so far: \(s.reusedFills) of \(s.fills) fills, \(s.reusedPositions) positions"
+                        """
+                        completion: \(suggestions.count) suggestions; \
+                        context reuse so far: \(s.reusedFills) of \(s.fills) fills, \(s.reusedPositions) positions
+                        """
                     )
                 }
                 return .success(render(suggestions, document))

@@ -36,7 +36,10 @@ struct Configuration: Sendable, Equatable {
             .integer("model.threads", \.threads, 1...64, "Threads the engine computes with."),
             .choice(
                 "model.precision", \.precision, WeightPrecision.allCases.map { ($0.rawValue, $0) },
-                "How the engine keeps the weights: 8 bits for models over 100 M parameters on CPUs with AVX-512 VNNI (auto), as stored, or 8 bits."
+                """
+                How the engine keeps the weights: 8 bits for models over 100 M parameters on CPUs with AVX-512 VNNI \
+                (auto), as stored, or 8 bits.
+                """
             ),
             .boolean("completion.enabled", \.completionEnabled, "Answer completion requests."),
         ] + CompletionSettings.table.map { $0.lifted(into: \.completion, section: "completion") } + [

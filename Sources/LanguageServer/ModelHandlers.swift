@@ -48,7 +48,8 @@ extension LanguageServer {
                 showOnce(
                     .warning,
                     usingFallback
-                        ? "dlsp: the remote model is unreachable; completions come from the embedded model until it is back"
+                        ? "dlsp: the remote model is unreachable; "
+                            + "completions come from the embedded model until it is back"
                         : "dlsp: the remote model is unreachable; completions are paused until it is back")
             case .primaryRecovered:
                 logger.info("remote backend recovered")

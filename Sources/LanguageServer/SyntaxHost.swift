@@ -86,7 +86,10 @@ extension LanguageServer {
             // On a large workspace this takes seconds of both cores; a completion asked meanwhile goes first.
             let summary = index.index(roots: roots, pauseWhile: { syntax.isForegroundBusy })
             logger.info(
-                "indexed \(summary.files) files, \(summary.definitions) definitions in \(String(format: "%.1f", summary.seconds)) s"
+                """
+                indexed \(summary.files) files, \(summary.definitions) definitions \
+                in \(String(format: "%.1f", summary.seconds)) s
+                """
             )
             progress.end("\(summary.files) files, \(summary.definitions) definitions")
         }

@@ -4,10 +4,10 @@
 
     /// `dlsp-fuzz`: the fuzz targets without libFuzzer (any build, any toolchain).
     ///
-    ///     dlsp-fuzz run TARGET [--seconds S] [--runs N] [--seed X]   seeded mutation loop from the committed corpus
-    ///     dlsp-fuzz replay TARGET FILE...                             run inputs once (a crash reproducer, say)
-    ///     dlsp-fuzz seed [TARGET...]                                  (re)write Fuzz/corpus/TARGET/seed-* from fixtures
-    ///     dlsp-fuzz list                                              the targets
+    ///     dlsp-fuzz run TARGET [--seconds S] [--runs N] [--seed X]  seeded mutation loop from the committed corpus
+    ///     dlsp-fuzz replay TARGET FILE...                            run inputs once (a crash reproducer, say)
+    ///     dlsp-fuzz seed [TARGET...]                                 (re)write Fuzz/corpus/TARGET/seed-* from fixtures
+    ///     dlsp-fuzz list                                             the targets
     ///
     /// A finding or a crash leaves its input in `Fuzz/findings/` (not committed: a fixed one moves to
     /// `Fuzz/regressions/`); an input that runs longer than a second is reported as a hang. libFuzzer builds of this

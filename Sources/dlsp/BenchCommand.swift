@@ -21,9 +21,9 @@ struct Bench: ParsableCommand {
             abstract: "ms per denoising step and per fill (1,024 tokens of context, 32-token hole, 16 steps), "
                 + "with and without the cache; full-forward GFLOP/s beside sgemm's; peak RSS.")
         @Option(
-            help:
-                "A model (directory, .gguf or pulled ORG/NAME) to measure instead of the default model's shape with random weights."
-        )
+            help: ArgumentHelp(
+                "A model (directory, .gguf or pulled ORG/NAME) to measure instead of the default model's shape "
+                    + "with random weights."))
         var model: String?
         @Flag(help: "Skip the Open-dCoder-0.5B-shaped model (it takes minutes).") var small = false
         @Option(help: "Threads for OpenBLAS and the engine's kernels.") var threads = 2
@@ -49,14 +49,29 @@ struct Bench: ParsableCommand {
             for f in figures {
                 print(
                     """
-                    \(f.model): \(f.parameters / 1000) k parameters, \(f.threads) threads, context \(f.contextTokens), hole \(f.holeTokens), \(f.steps) steps
-                      fill     cached p50 \(fmt(f.fillMsCached)) ms (best \(fmt(f.fillMsCachedBest)))   uncached p50 \(fmt(f.fillMsUncached)) ms (best \(fmt(f.fillMsUncachedBest)))   cache speed-up \(fmt(f.cacheSpeedup))×
-                      typing   after a fill \(f.typedTokens) tokens shorter, reusing its K/V: p50 \(fmt(f.fillMsReused)) ms   speed-up over cached \(fmt(f.reuseSpeedup))×   tokens agreeing with a fresh fill \(fmt(f.reuseAgreement * 100))%
-                               first forward \(fmt(f.reusedFirstForwardMs)) ms + step forwards \(fmt(f.reusedStepForwardsMs)) ms + LM head \(fmt(f.reusedLogitsMs)) ms + sampling \(fmt(f.reusedSamplingMs)) ms
-                      batch    two requests' hole rows stacked in one forward instead of two forwards: \(fmt(f.batchOfTwoGain))× throughput
-                      step     cached \(fmt(f.stepMsCached)) ms   uncached \(fmt(f.stepMsUncached)) ms   hole-only step \(fmt(f.partialStepMs)) ms
-                      forward  full canvas \(fmt(f.fullForwardMs)) ms = \(fmt(f.fullForwardGFLOPs)) GFLOP/s   sgemm \(fmt(f.sgemmGFLOPs)) GFLOP/s   ratio \(fmt(f.fractionOfSgemm * 100))%
-                      kernels  \(f.kernels); the same through OpenBLAS alone: cached fill \(fmt(f.sgemmPathFillMsCached)) ms (\(fmt(f.sgemmPathFillMsCached / f.fillMsCached))×), typing \(fmt(f.sgemmPathFillMsReused)) ms (\(fmt(f.sgemmPathFillMsReused / f.fillMsReused))×), full forward \(fmt(f.sgemmPathFullForwardMs)) ms (\(fmt(f.sgemmPathFullForwardMs / f.fullForwardMs))×)
+                    \(f.model): \(f.parameters / 1000) k parameters, \(f.threads) threads, \
+                    context \(f.contextTokens), hole \(f.holeTokens), \(f.steps) steps
+                      fill     cached p50 \(fmt(f.fillMsCached)) ms (best \(fmt(f.fillMsCachedBest)))\
+                       uncached p50 \(fmt(f.fillMsUncached)) ms (best \(fmt(f.fillMsUncachedBest)))\
+                       cache speed-up \(fmt(f.cacheSpeedup))×
+                      typing   after a fill \(f.typedTokens) tokens shorter, reusing its K/V: \
+                    p50 \(fmt(f.fillMsReused)) ms   speed-up over cached \(fmt(f.reuseSpeedup))×\
+                       tokens agreeing with a fresh fill \(fmt(f.reuseAgreement * 100))%
+                               first forward \(fmt(f.reusedFirstForwardMs)) ms + \
+                    step forwards \(fmt(f.reusedStepForwardsMs)) ms + LM head \(fmt(f.reusedLogitsMs)) ms + \
+                    sampling \(fmt(f.reusedSamplingMs)) ms
+                      batch    two requests' hole rows stacked in one forward instead of two forwards: \
+                    \(fmt(f.batchOfTwoGain))× throughput
+                      step     cached \(fmt(f.stepMsCached)) ms   uncached \(fmt(f.stepMsUncached)) ms\
+                       hole-only step \(fmt(f.partialStepMs)) ms
+                      forward  full canvas \(fmt(f.fullForwardMs)) ms = \(fmt(f.fullForwardGFLOPs)) GFLOP/s\
+                       sgemm \(fmt(f.sgemmGFLOPs)) GFLOP/s   ratio \(fmt(f.fractionOfSgemm * 100))%
+                      kernels  \(f.kernels); the same through OpenBLAS alone: \
+                    cached fill \(fmt(f.sgemmPathFillMsCached)) ms \
+                    (\(fmt(f.sgemmPathFillMsCached / f.fillMsCached))×), \
+                    typing \(fmt(f.sgemmPathFillMsReused)) ms (\(fmt(f.sgemmPathFillMsReused / f.fillMsReused))×), \
+                    full forward \(fmt(f.sgemmPathFullForwardMs)) ms \
+                    (\(fmt(f.sgemmPathFullForwardMs / f.fullForwardMs))×)
                       RSS      \(fmt(f.rssMiB)) MiB after the measurements, peak \(fmt(f.peakRSSMiB)) MiB
                     """)
             }
@@ -124,9 +139,13 @@ struct Bench: ParsableCommand {
                     if !json {
                         print(
                             """
-                            \(f.model), weights \(f.weights), kernels \(f.kernels), \(f.threads) threads: context \(f.contextTokens), hole \(f.holeTokens), \(f.steps) steps
-                              typing  p50 \(fmt(f.typingMsP50)) ms   p95 \(fmt(f.typingMsP95)) ms   (\(f.keystrokes) keystrokes)   cold \(fmt(f.coldMs)) ms
-                                      first forward \(fmt(f.firstForwardMs)) + step forwards \(fmt(f.stepForwardsMs)) + LM head \(fmt(f.logitsMs)) + sampling \(fmt(f.samplingMs)) ms   RSS \(fmt(f.rssMiB)) MiB
+                            \(f.model), weights \(f.weights), kernels \(f.kernels), \(f.threads) threads: \
+                            context \(f.contextTokens), hole \(f.holeTokens), \(f.steps) steps
+                              typing  p50 \(fmt(f.typingMsP50)) ms   p95 \(fmt(f.typingMsP95)) ms\
+                               (\(f.keystrokes) keystrokes)   cold \(fmt(f.coldMs)) ms
+                                      first forward \(fmt(f.firstForwardMs)) + \
+                            step forwards \(fmt(f.stepForwardsMs)) + LM head \(fmt(f.logitsMs)) + \
+                            sampling \(fmt(f.samplingMs)) ms   RSS \(fmt(f.rssMiB)) MiB
                             """)
                     }
                 }
@@ -164,7 +183,8 @@ struct Bench: ParsableCommand {
                     let label = "\(r.product) × \(r.rows) rows".padding(toLength: 30, withPad: " ", startingAt: 0)
                     let how = "\(r.format) \(r.kernels)".padding(toLength: 18, withPad: " ", startingAt: 0)
                     print(
-                        "  \(label) \(how) \(fmt(r.milliseconds)) ms   \(fmt(r.gflops)) GFLOP/s   weights \(fmt(r.weightGBs)) GB/s"
+                        "  \(label) \(how) \(fmt(r.milliseconds)) ms   \(fmt(r.gflops)) GFLOP/s   "
+                            + "weights \(fmt(r.weightGBs)) GB/s"
                     )
                 }
                 return
@@ -179,7 +199,8 @@ struct Bench: ParsableCommand {
             print("kernels: \(KernelISA.active), \(threads) threads; GFLOP/s, fastest of the repeats")
             for r in rows {
                 print(
-                    "  \(r.name.padding(toLength: 44, withPad: " ", startingAt: 0)) kernel \(fmt(r.kernelGFLOPs))   sgemm \(fmt(r.sgemmGFLOPs))   \(fmt(r.kernelGFLOPs / r.sgemmGFLOPs))×"
+                    "  \(r.name.padding(toLength: 44, withPad: " ", startingAt: 0)) kernel \(fmt(r.kernelGFLOPs))   "
+                        + "sgemm \(fmt(r.sgemmGFLOPs))   \(fmt(r.kernelGFLOPs / r.sgemmGFLOPs))×"
                 )
             }
         }
@@ -223,14 +244,15 @@ extension Bench {
             let index = WorkspaceIndex(registry: registry)
             let summary = index.index(roots: [root])
             print(
-                "index      \(summary.files) files, \(summary.definitions) definitions, \(summary.bytes / 1024) KiB in \(String(format: "%.2f", summary.seconds)) s"
+                "index      \(summary.files) files, \(summary.definitions) definitions, \(summary.bytes / 1024) KiB "
+                    + "in \(String(format: "%.2f", summary.seconds)) s"
             )
             print("reparse    \(try SyntaxBenchmark.incrementalReparse(text: text, language: language))")
             let builder = ContextBuilder(registry: registry, index: index)
             let path = index.relativePath(for: url) ?? url.lastPathComponent
-            print(
-                "context    \(try SyntaxBenchmark.contextBuilding(text: text, path: path, language: language, builder: builder))"
-            )
+            let context = try SyntaxBenchmark.contextBuilding(
+                text: text, path: path, language: language, builder: builder)
+            print("context    \(context)")
         }
     }
 }

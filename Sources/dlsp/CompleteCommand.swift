@@ -19,7 +19,9 @@ struct Complete: ParsableCommand {
     @Option(
         name: .customLong("set"),
         help: ArgumentHelp(
-            "A completion setting, as NAME=VALUE (repeatable), e.g. --set threshold=0.7 --set steps=16: \(CompletionSettings.table.map(\.name).joined(separator: ", ")). `dlsp settings` lists what each does.",
+            "A completion setting, as NAME=VALUE (repeatable), e.g. --set threshold=0.7 --set steps=16: "
+                + "\(CompletionSettings.table.map(\.name).joined(separator: ", ")). "
+                + "`dlsp settings` lists what each does.",
             valueName: "name=value"))
     var assignments: [String] = []
     @Option(
@@ -162,18 +164,21 @@ struct Complete: ParsableCommand {
             }
             if let repeated = suggestion.repeatedLine {
                 note +=
-                    "   (repeats line \(repeated.line + 1)\(repeated.path.map { " of \($0)" } ?? ""): the same \(repeated.linesAbove) line(s) above it and \(repeated.linesBelow) below as around the cursor)"
+                    "   (repeats line \(repeated.line + 1)\(repeated.path.map { " of \($0)" } ?? ""): the same "
+                    + "\(repeated.linesAbove) line(s) above it and \(repeated.linesBelow) below as around the cursor)"
             }
             if let ranked = suggestion.rankedLine {
                 note +=
-                    "   (line \(ranked.line + 1)\(ranked.path.map { " of \($0)" } ?? ""), ranked first of \(ranked.candidates) lines by how alike its surroundings are to the cursor's)"
+                    "   (line \(ranked.line + 1)\(ranked.path.map { " of \($0)" } ?? ""), ranked first of "
+                    + "\(ranked.candidates) lines by how alike its surroundings are to the cursor's)"
             }
             print("\(before)\u{1B}[1m\(suggestion.text)\u{1B}[0m\(note)")
         }
+        let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3
         FileHandle.standardError.write(
             Data(
-                "context \(context is SyntaxContext ? "syntax-aware" : "plain text"), model \(modelPath), \(String(format: "%.0f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3)) ms\n"
-                    .utf8))
+                ("context \(context is SyntaxContext ? "syntax-aware" : "plain text"), model \(modelPath), "
+                    + "\(String(format: "%.0f", milliseconds)) ms\n").utf8))
     }
 
     /// The syntax layer's context over the file's project (the nearest folder with `.git`, else the file's

@@ -13,7 +13,8 @@ struct InfillBench: ParsableCommand {
         discussion: """
             HOLES is JSON Lines, one hole per line: {"language", "path", "prefix", "middle", "suffix", "kind"} with
             kind "line" or "block"; `Training/eval_infill.py --write-holes FILE` writes them from the held-out
-            repositories. Each hole's file is completed alone (no workspace index, so no snippets of other files), unless
+            repositories. Each hole's file is completed alone \
+            (no workspace index, so no snippets of other files), unless
             the hole names its repository's folder as "workspace" (relative to HOLES; `eval_infill.py --workspaces`
             writes them): that folder is then indexed, as an editor's workspace would be, with the hole's file as
             the editor holds it (the hole left empty).
@@ -25,28 +26,30 @@ struct InfillBench: ParsableCommand {
     @Option(
         name: .customLong("set"),
         help: ArgumentHelp(
-            "A completion setting against its default, as NAME=VALUE (repeatable): \(CompletionSettings.table.map(\.name).joined(separator: ", ")). `dlsp settings` lists what each does.",
+            "A completion setting against its default, as NAME=VALUE (repeatable): "
+                + "\(CompletionSettings.table.map(\.name).joined(separator: ", ")). "
+                + "`dlsp settings` lists what each does.",
             valueName: "name=value"))
     var assignments: [String] = []
     @Option(
-        help:
-            "Offer only suggestions at least this confident (default 0: every suggestion is scored; the curve below shows what a floor would do). The same as --set invokedMinConfidence=X."
-    )
+        help: ArgumentHelp(
+            "Offer only suggestions at least this confident (default 0: every suggestion is scored; the curve below "
+                + "shows what a floor would do). The same as --set invokedMinConfidence=X."))
     var minConfidence: Float = 0
     @Flag(
-        help:
-            "Record every whole-line hole's ranked-line candidates and features in the JSON (`rankerHoles`), with the ranker off, for Training/fit_line_ranker.py."
-    )
+        help: ArgumentHelp(
+            "Record every whole-line hole's ranked-line candidates and features in the JSON (`rankerHoles`), with the "
+                + "ranker off, for Training/fit_line_ranker.py."))
     var recordRankerCandidates = false
     @Option(
-        help:
-            "Suggestions asked for per single-line hole, as an explicit invocation asks for several; the table then also counts holes whose line is among them."
-    )
+        help: ArgumentHelp(
+            "Suggestions asked for per single-line hole, as an explicit invocation asks for several; the table then "
+                + "also counts holes whose line is among them."))
     var suggestions = 1
     @Flag(
-        help:
-            "Also fill each hole with the exact sampler (no dual cache, no context reuse) and report how often the suggestions agree."
-    )
+        help: ArgumentHelp(
+            "Also fill each hole with the exact sampler (no dual cache, no context reuse) and report how often the "
+                + "suggestions agree."))
     var compareExact = false
     @Flag(help: "Print JSON.") var json = false
 
@@ -114,15 +117,22 @@ struct InfillBench: ParsableCommand {
         }
         let indexed = workspaces.map { $0.count > 0 ? ", \($0.count) workspaces indexed" : "" } ?? ""
         print(
-            "model \(path), \(parsed.count) holes\(indexed), \(String(format: "%.0f", Date().timeIntervalSince(started))) s\(registry == nil ? " (no grammars: plain-text context, no parse checks)" : "")"
+            "model \(path), \(parsed.count) holes\(indexed), "
+                + "\(String(format: "%.0f", Date().timeIntervalSince(started))) s"
+                + "\(registry == nil ? " (no grammars: plain-text context, no parse checks)" : "")"
         )
         print(
-            "| language | line holes | exact match | repeat previous line | answered | block holes (file parses) | fill parses | empty fill parses | answered | answered: fill parses / empty parses | p50 ms |"
+            "| language | line holes | exact match | repeat previous line | answered | block holes (file parses) "
+                + "| fill parses | empty fill parses | answered | answered: fill parses / empty parses | p50 ms |"
         )
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for (language, f) in figures.sorted(by: { $0.key < $1.key }) {
             print(
-                "| \(language) | \(f.lineHoles) | \(pct(f.lineExactShare)) | \(pct(f.lineBaselineShare)) | \(f.lineAnswered) | \(f.blockHoles) | \(pct(f.blockParseShare)) | \(pct(f.blockEmptyParseShare)) | \(f.blockAnswered) | \(pct(f.answeredBlockParseShare)) / \(pct(f.answeredBlockEmptyParseShare)) | \(String(format: "%.0f", f.p50Milliseconds)) |"
+                "| \(language) | \(f.lineHoles) | \(pct(f.lineExactShare)) | \(pct(f.lineBaselineShare)) "
+                    + "| \(f.lineAnswered) | \(f.blockHoles) | \(pct(f.blockParseShare)) "
+                    + "| \(pct(f.blockEmptyParseShare)) | \(f.blockAnswered) "
+                    + "| \(pct(f.answeredBlockParseShare)) / \(pct(f.answeredBlockEmptyParseShare)) "
+                    + "| \(String(format: "%.0f", f.p50Milliseconds)) |"
             )
         }
         if suggestions > 1 { printRightAmongSuggestions(figures) }
@@ -136,12 +146,15 @@ struct InfillBench: ParsableCommand {
         printDropsByStage(figures, stages: evaluation.service.pipeline.stageNames)
         if compareExact {
             print(
-                "\n| language | holes filled both ways | same suggestion with the exact sampler | p50 ms cached | p50 ms exact |"
+                "\n| language | holes filled both ways | same suggestion with the exact sampler "
+                    + "| p50 ms cached | p50 ms exact |"
             )
             print("|---|---:|---:|---:|---:|")
             for (language, f) in figures.sorted(by: { $0.key < $1.key }) {
                 print(
-                    "| \(language) | \(f.exactCompared) | \(pct(f.exactAgreementShare)) | \(String(format: "%.0f", f.p50Milliseconds)) | \(String(format: "%.0f", f.exactP50Milliseconds)) |"
+                    "| \(language) | \(f.exactCompared) | \(pct(f.exactAgreementShare)) "
+                        + "| \(String(format: "%.0f", f.p50Milliseconds)) "
+                        + "| \(String(format: "%.0f", f.exactP50Milliseconds)) |"
                 )
             }
         }
@@ -192,14 +205,17 @@ struct InfillBench: ParsableCommand {
     /// for lines the file does not have): the point of the curves below that the defaults choose.
     private func printServerFloors(_ figures: [String: InfillEvaluation.Figures]) {
         print(
-            "\nsingle-line holes as you type, with the server's floors (completion.minConfidence per language for lines of the file, newLineMinConfidence for the others)"
+            "\nsingle-line holes as you type, with the server's floors (completion.minConfidence per language for "
+                + "lines of the file, newLineMinConfidence for the others)"
         )
         print("| language | offered | right | precision | coverage |")
         print("|---|---:|---:|---:|---:|")
         for (language, outcomes, holes) in lineGroups(figures) {
             let (offered, right) = outcomes.atServerFloors()
             print(
-                "| \(language) | \(offered) | \(right) | \(String(format: "%.2f", offered == 0 ? 0 : Double(right) / Double(offered))) | \(String(format: "%.3f", Double(offered) / Double(max(1, holes)))) |"
+                "| \(language) | \(offered) | \(right) "
+                    + "| \(String(format: "%.2f", offered == 0 ? 0 : Double(right) / Double(offered))) "
+                    + "| \(String(format: "%.3f", Double(offered) / Double(max(1, holes)))) |"
             )
         }
     }
@@ -208,7 +224,8 @@ struct InfillBench: ParsableCommand {
     /// answered and offered as you type.
     private func printModelLines(_ figures: [String: InfillEvaluation.Figures]) {
         print(
-            "\nsingle-line suggestions that are the model's own lines: exact / right identifiers / answered, and as offered while typing"
+            "\nsingle-line suggestions that are the model's own lines: exact / right identifiers / answered, "
+                + "and as offered while typing"
         )
         print("| language | answered | exact | right identifiers | offered as you type | exact | right identifiers |")
         print("|---|---:|---:|---:|---:|---:|---:|")
@@ -225,14 +242,16 @@ struct InfillBench: ParsableCommand {
     /// how many right, answered at all and offered as you type with the server's floors.
     private func printCopies(_ figures: [String: InfillEvaluation.Figures]) {
         print(
-            "\nsingle-line suggestions that complete the line into one of the file's, and the others: right / answered, right / offered as you type"
+            "\nsingle-line suggestions that complete the line into one of the file's, and the others: "
+                + "right / answered, right / offered as you type"
         )
         print("| language | lines of the file | as you type | new lines | as you type |")
         print("|---|---:|---:|---:|---:|")
         for (language, outcomes, _) in lineGroups(figures) {
             let copies = outcomes.filter(\.copiesLineOfFile), others = outcomes.filter { !$0.copiesLineOfFile }
             print(
-                "| \(language) | \(rightOf(copies)) | \(rightOf(copies.filter(\.offeredAtServerFloors))) | \(rightOf(others)) | \(rightOf(others.filter(\.offeredAtServerFloors))) |"
+                "| \(language) | \(rightOf(copies)) | \(rightOf(copies.filter(\.offeredAtServerFloors))) "
+                    + "| \(rightOf(others)) | \(rightOf(others.filter(\.offeredAtServerFloors))) |"
             )
         }
     }
@@ -247,7 +266,8 @@ struct InfillBench: ParsableCommand {
     private func printSnapped(_ figures: [String: InfillEvaluation.Figures]) {
         guard figures.values.contains(where: { $0.lineOutcomes.contains { $0.snappedFrom != nil } }) else { return }
         print(
-            "\nsingle-line suggestions snapped to a line of the file: right when snapped / the model's own fill right, of those snapped; the same as offered while typing"
+            "\nsingle-line suggestions snapped to a line of the file: right when snapped / the model's own fill right, "
+                + "of those snapped; the same as offered while typing"
         )
         print("| language | snapped | right | model's fill right | offered as you type | right | model's fill right |")
         print("|---|---:|---:|---:|---:|---:|---:|")
@@ -265,14 +285,17 @@ struct InfillBench: ParsableCommand {
     private func printRepeated(_ figures: [String: InfillEvaluation.Figures]) {
         guard figures.values.contains(where: { $0.lineOutcomes.contains { $0.repeatedLine != nil } }) else { return }
         print(
-            "\nsingle-line suggestions that repeat a line of the file found among the same lines as the cursor (RepeatedLine), and the model's: right / offered as you type"
+            "\nsingle-line suggestions that repeat a line of the file found among the same lines as the cursor "
+                + "(RepeatedLine), and the model's: right / offered as you type"
         )
         print("| language | repeated lines | of them from other files | the model's |")
         print("|---|---:|---:|---:|")
         for (language, outcomes, _) in lineGroups(figures) {
             let offered = outcomes.filter(\.offeredAtServerFloors)
             print(
-                "| \(language) | \(rightOf(offered.filter { $0.repeatedLine != nil })) | \(rightOf(offered.filter { $0.repeatedFrom != nil })) | \(rightOf(offered.filter { $0.repeatedLine == nil })) |"
+                "| \(language) | \(rightOf(offered.filter { $0.repeatedLine != nil })) "
+                    + "| \(rightOf(offered.filter { $0.repeatedFrom != nil })) "
+                    + "| \(rightOf(offered.filter { $0.repeatedLine == nil })) |"
             )
         }
     }
@@ -282,7 +305,8 @@ struct InfillBench: ParsableCommand {
     private func printRanked(_ figures: [String: InfillEvaluation.Figures]) {
         guard figures.values.contains(where: { $0.lineOutcomes.contains { $0.rankedLine != nil } }) else { return }
         print(
-            "\nsingle-line suggestions that are a line the ranker chose over the model's fill (LineRanker), and the model's own: right / suggested, right / offered as you type"
+            "\nsingle-line suggestions that are a line the ranker chose over the model's fill (LineRanker), "
+                + "and the model's own: right / suggested, right / offered as you type"
         )
         print("| language | ranked lines | as you type | the model's | as you type |")
         print("|---|---:|---:|---:|---:|")
@@ -290,7 +314,8 @@ struct InfillBench: ParsableCommand {
             let ranked = outcomes.filter { $0.rankedLine != nil }
             let model = outcomes.filter { $0.rankedLine == nil && $0.repeatedLine == nil }
             print(
-                "| \(language) | \(rightOf(ranked)) | \(rightOf(ranked.filter(\.offeredAtServerFloors))) | \(rightOf(model)) | \(rightOf(model.filter(\.offeredAtServerFloors))) |"
+                "| \(language) | \(rightOf(ranked)) | \(rightOf(ranked.filter(\.offeredAtServerFloors))) "
+                    + "| \(rightOf(model)) | \(rightOf(model.filter(\.offeredAtServerFloors))) |"
             )
         }
     }
@@ -303,7 +328,8 @@ struct InfillBench: ParsableCommand {
         let groups = lineGroups(figures)
         for summary in ConfidenceSummary.allCases {
             print(
-                "\nsingle-line holes, offered only at confidence ≥ threshold (\(summary.rawValue) of the shown tokens' probabilities): precision / coverage"
+                "\nsingle-line holes, offered only at confidence ≥ threshold "
+                    + "(\(summary.rawValue) of the shown tokens' probabilities): precision / coverage"
             )
             print("| language | " + thresholds.map { String(format: "%.2f", $0) }.joined(separator: " | ") + " |")
             print("|---|" + String(repeating: "---:|", count: thresholds.count))
@@ -323,7 +349,8 @@ struct InfillBench: ParsableCommand {
             print(
                 String(
                     format:
-                        "\nlowest floor with precision ≥ 0.50 (geometric mean, all languages, ≥ 5 offered): %.2f, coverage %.3f (%d of %d holes)",
+                        "\nlowest floor with precision ≥ 0.50 (geometric mean, all languages, ≥ 5 offered): "
+                        + "%.2f, coverage %.3f (%d of %d holes)",
                     point.threshold, point.coverage, point.offered, holes))
         } else {
             print("\nno floor reaches precision 0.50 with at least 5 suggestions offered")

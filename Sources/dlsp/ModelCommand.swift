@@ -99,13 +99,13 @@ struct Model: ParsableCommand {
             for row in rows {
                 if let best = row["top"] as? [[String: Any]] {
                     let shown = best.map {
-                        "\($0["id"]!) \(String(format: "%.4f", $0["logit"] as! Double)) \(String(reflecting: $0["token"]!))"
+                        "\($0["id"]!) \(String(format: "%.4f", $0["logit"] as! Double)) "
+                            + "\(String(reflecting: $0["token"]!))"
                     }
                     print("\(row["position"]!): " + shown.joined(separator: " | "))
                 } else {
-                    print(
-                        "\(row["position"]!): \((row["logits"] as! [Double]).map { String(format: "%.6f", $0) }.joined(separator: " "))"
-                    )
+                    let logits = (row["logits"] as! [Double]).map { String(format: "%.6f", $0) }
+                    print("\(row["position"]!): \(logits.joined(separator: " "))")
                 }
             }
         }

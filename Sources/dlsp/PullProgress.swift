@@ -37,7 +37,8 @@ final class PullProgress {
             if !skipped.isEmpty {
                 let shown = skipped.prefix(12).joined(separator: ", ")
                 line(
-                    "skipped (not needed to load): \(shown)\(skipped.count > 12 ? " and \(skipped.count - 12) more" : "")"
+                    "skipped (not needed to load): \(shown)"
+                        + "\(skipped.count > 12 ? " and \(skipped.count - 12) more" : "")"
                 )
             }
         case .present(let path, let size):
@@ -53,7 +54,8 @@ final class PullProgress {
             lastPlainShare = -1
             if offset > 0 {
                 line(
-                    "\(counter) \(path): resuming at \(PulledModels.formatBytes(offset)) of \(PulledModels.formatBytes(size))"
+                    "\(counter) \(path): resuming at \(PulledModels.formatBytes(offset)) "
+                        + "of \(PulledModels.formatBytes(size))"
                 )
             }
         case .progress(let path, let received, let size):

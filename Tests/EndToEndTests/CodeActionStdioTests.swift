@@ -5,9 +5,12 @@ import Testing
 /// Code actions and renames through the real binary over stdio, with the embedded default model.
 @Suite(.serialized) struct CodeActionStdioTests {
     static let capabilities =
-        #"{"general":{"positionEncodings":["utf-16"]},"workspace":{"workspaceEdit":{"documentChanges":true}},"textDocument":{"codeAction":{"dataSupport":true,"resolveSupport":{"properties":["edit"]},"tagSupport":{"valueSet":[1]}}}}"#
+        #"{"general":{"positionEncodings":["utf-16"]},"workspace":{"workspaceEdit":{"documentChanges":true}},"#
+        + #""textDocument":{"codeAction":{"dataSupport":true,"resolveSupport":{"properties":["edit"]},"#
+        + #""tagSupport":{"valueSet":[1]}}}}"#
     static let text =
-        "def total(items):\n    tmp = 0\n    for item in items:\n        tmp = tmp + item\n    return tmp\n\n\ndef other():\n    tmp = 1\n    return tmp\n"
+        "def total(items):\n    tmp = 0\n    for item in items:\n        tmp = tmp + item\n    return tmp\n\n\n"
+        + "def other():\n    tmp = 1\n    return tmp\n"
     /// Where `tmp` stands inside `total` (line, character): the rename must touch these and nothing else.
     static let occurrences: Set<[Int]> = [[1, 4], [3, 8], [3, 14], [4, 11]]
 
@@ -46,7 +49,9 @@ import Testing
         // The model's rename suggestions at `return tmp` in `total`.
         let listed = try server.request(
             "textDocument/codeAction",
-            #"{"textDocument":{"uri":"\#(uri)"},"range":{"start":{"line":4,"character":12},"end":{"line":4,"character":12}},"context":{"diagnostics":[],"only":["refactor.rewrite"],"triggerKind":1}}"#
+            #"{"textDocument":{"uri":"\#(uri)"},"#
+                + #""range":{"start":{"line":4,"character":12},"end":{"line":4,"character":12}},"#
+                + #""context":{"diagnostics":[],"only":["refactor.rewrite"],"triggerKind":1}}"#
         )
         guard case .array(let actions)? = listed.response["result"] else {
             throw TestFailure("codeAction failed: \(listed.response)")

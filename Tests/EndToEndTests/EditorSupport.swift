@@ -93,7 +93,9 @@ struct EditorRun {
         guard let data = try? Data(contentsOf: resultFile) else {
             let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             throw TestFailure(
-                "\(executable.lastPathComponent) wrote no result (exit \(process.isRunning ? "killed" : "\(process.terminationStatus)")); its output:\n\(output.suffix(3000))"
+                "\(executable.lastPathComponent) wrote no result "
+                    + "(exit \(process.isRunning ? "killed" : "\(process.terminationStatus)")); "
+                    + "its output:\n\(output.suffix(3000))"
             )
         }
         return try JSONDecoder().decode(JSONValue.self, from: data)
@@ -134,7 +136,10 @@ struct EditorRun {
         let base = result["afterCompletion"]?.stringValue ?? original
         #expect(
             result["actionsOffered"]?.arrayContains(.string(Self.actionTitle)) == true,
-            "\(editor) was not offered “\(Self.actionTitle)”: \(result["actionsOffered"].map { "\($0)" } ?? "nothing")",
+            """
+            \(editor) was not offered “\(Self.actionTitle)”: \
+            \(result["actionsOffered"].map { "\($0)" } ?? "nothing")
+            """,
             sourceLocation: sourceLocation)
         let expectedAfterAction = base.hasPrefix("import os\n") ? String(base.dropFirst("import os\n".count)) : "?"
         #expect(

@@ -8,17 +8,21 @@ import Testing
         let server = try ServerProcess()
         let initialize = try server.request(
             "initialize",
-            #"{"processId":null,"capabilities":{"general":{"positionEncodings":["utf-8","utf-16"]}},"rootUri":"file:///tmp/ws"}"#
+            #"{"processId":null,"capabilities":{"general":{"positionEncodings":["utf-8","utf-16"]}},"#
+                + #""rootUri":"file:///tmp/ws"}"#
         )
         #expect(initialize.response["result"]?["capabilities"]?["positionEncoding"] == .string("utf-8"))
         server.notify("initialized")
         server.notify(
             "textDocument/didOpen",
-            #"{"textDocument":{"uri":"file:///tmp/ws/a.py","languageId":"python","version":1,"text":"def f():\n    return 1\n"}}"#
+            #"{"textDocument":{"uri":"file:///tmp/ws/a.py","languageId":"python","version":1,"#
+                + #""text":"def f():\n    return 1\n"}}"#
         )
         server.notify(
             "textDocument/didChange",
-            #"{"textDocument":{"uri":"file:///tmp/ws/a.py","version":2},"contentChanges":[{"range":{"start":{"line":1,"character":11},"end":{"line":1,"character":12}},"text":"42 # é"}]}"#
+            #"{"textDocument":{"uri":"file:///tmp/ws/a.py","version":2},"#
+                + #""contentChanges":[{"range":{"start":{"line":1,"character":11},"end":{"line":1,"character":12}},"#
+                + #""text":"42 # é"}]}"#
         )
         server.notify("$/cancelRequest", #"{"id":999}"#)
         let state = try server.request("dlsp/documentState", #"{"textDocument":{"uri":"file:///tmp/ws/a.py"}}"#)

@@ -251,7 +251,8 @@ enum InstructionSetLock {
                 ] {
                     KernelRouting.current = routing
                     let got = try engine.forward(tokens).flatMap { $0 }
-                    // f32 against double, relative to the logits' size (about 10 with these random weights; f32 rounding reaches 2e-5 of that).
+                    // f32 against double, relative to the logits' size (about 10 with these random weights; f32
+                    // rounding reaches 2e-5 of that).
                     let size = ref.map(abs).max()!
                     #expect(Fixtures.maxAbsDiff(got, ref) < 4e-5 * max(1, size), "\(isa) \(routing) hd=\(hd)")
                 }

@@ -192,7 +192,8 @@ import Testing
         let original = try Engine.load(directory: input),
             quantised = try Engine.load(directory: out, precision: .asStored)
         var canvas = try #require(original.tokenizer).encode(
-            "import os\n\ndef read_lines(path):\n    with open(path) as f:\n        return [line.rstrip() for line in f]"
+            "import os\n\ndef read_lines(path):\n"
+                + "    with open(path) as f:\n        return [line.rstrip() for line in f]"
                 + "\n\nclass Stack:\n    def __init__(self):\n        self.items = []\n")
         canvas.insert(contentsOf: [Int](repeating: original.config.maskTokenID!, count: 8), at: canvas.count / 2)
         let error = Self.logitError(

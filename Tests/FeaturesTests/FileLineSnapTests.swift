@@ -33,7 +33,8 @@ struct FileLineSnapTests {
     @Test("a near miss becomes the file's line; the user's indentation and the line's start stay")
     func nearMiss() {
         let before =
-            "class A:\n    def __init__(self, name):\n        self.name = name\n\nclass B:\n    def __init__(self, name):\n        "
+            "class A:\n    def __init__(self, name):\n        self.name = name\n\n"
+            + "class B:\n    def __init__(self, name):\n        "
         #expect(Self.snap("self.name = nam", in: before) == "self.name = name")
         // The hole after `self.` only considers lines that begin that way, and replaces only what follows.
         #expect(Self.snap("nam = name", in: before + "self.") == "name = name")
@@ -86,7 +87,8 @@ struct FileLineSnapTests {
             settings.offer.minConfidence = 0.7
             settings.offer.newLineMinConfidence = 0.94
             let backend = ScriptedBackend(fills: [scored([(fill, confidence)])])
-            return try CompletionCheck.complete(before + "‸\n", backend: backend, settings: settings, invoked: invoked)
+            return try CompletionCheck.complete(
+                before + "‸\n", backend: backend, settings: settings, invoked: invoked)
         }
         let asked = try complete("sums(xs)", confidence: 0.8, invoked: true)
         #expect(asked.map(\.text) == ["sum(xs)"])

@@ -198,7 +198,8 @@ struct LineRankerTests {
         #expect(fromOtherFiles() == ["if row is None:"])
         // One more line above it: a kept place (line 2) would now read another line.
         try
-            "def load_user(db, key):\n    row = db.fetch(\"users\", key)\n    row = row or {}\n    if not row:\n        raise KeyError(key)\n"
+            ("def load_user(db, key):\n    row = db.fetch(\"users\", key)\n    row = row or {}\n"
+            + "    if not row:\n        raise KeyError(key)\n")
             .write(to: root.appendingPathComponent("users.py"), atomically: true, encoding: .utf8)
         index.update(path: "users.py")
         #expect(fromOtherFiles() == ["if not row:"])

@@ -113,7 +113,8 @@ struct WorkspaceRenameTests {
             "from pkg.util import helper\n\n\ndef run():\n    helper = None\n    return helper\n\nprint(helper(3))\n"
         #expect(
             try Self.renamed(renamer, target, "main.py", main, definedIn: "pkg/util.py")
-                == "from pkg.util import double\n\n\ndef run():\n    helper = None\n    return helper\n\nprint(double(3))\n"
+                == "from pkg.util import double\n\n\ndef run():\n    helper = None\n    return helper\n\n"
+                + "print(double(3))\n"
         )
         #expect(
             try Self.renamed(renamer, target, "b.py", "from tools import helper\nhelper()\n", definedIn: "pkg/util.py")
@@ -159,7 +160,8 @@ struct RenameSuggestionTests {
         let suggestions = try suggester.suggest(for: target, in: tree, path: fixture.path)
         let elapsed = ContinuousClock.now - started
         print(
-            "rename suggestions for \(file): \(suggestions.map { "\($0.name) (\(String(format: "%.2f", $0.score)))" }) in \(elapsed)"
+            "rename suggestions for \(file): "
+                + "\(suggestions.map { "\($0.name) (\(String(format: "%.2f", $0.score)))" }) in \(elapsed)"
         )
         #expect(suggestions.count <= RenameSuggestionSettings().maxSuggestions)
         #expect(Set(suggestions.map(\.name)).count == suggestions.count)

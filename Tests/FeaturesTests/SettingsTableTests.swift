@@ -73,8 +73,10 @@ struct SettingsTableTests {
         #expect(rows.count == CompletionSettings.table.count + 2)
         #expect(
             rows.contains(
-                "| `threshold` | number over 0 and at most 1, or null | `0.9` | Commit every position at least this sure each step; null: a fixed schedule of `steps` steps. |"
+                "| `threshold` | number over 0 and at most 1, or null | `0.9` "
+                    + "| Commit every position at least this sure each step; null: a fixed schedule of `steps` steps. |"
             ))
-        #expect(markdown.contains("| `newLineMinConfidence` (formerly `midLineMinConfidence`) | number 0…1 | `0.94` |"))
+        #expect(
+            markdown.contains("| `newLineMinConfidence` (formerly `midLineMinConfidence`) | number 0…1 | `0.94` |"))
     }
 }

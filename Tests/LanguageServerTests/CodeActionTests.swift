@@ -318,7 +318,8 @@ struct CodeActionTests {
         let client = TestClient()
         _ = try await initializeForActions(client)
         let marked = MarkedText(
-            "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n⟨start⟩    return a * b\n⟨end⟩\n\nprint(mul(2, 3))\n"
+            "def add(a, b):\n    return a + b\n\n\n"
+                + "def mul(a, b):\n⟨start⟩    return a * b\n⟨end⟩\n\nprint(mul(2, 3))\n"
         )
         client.open(Self.uri, marked.text, language: "python")
         let actions: [CodeAction] = try await client.request(

@@ -27,7 +27,8 @@ struct CompletionDetailTests {
                 path: "users.py"))
         #expect(
             LanguageServer.detail(ranked)
-                == "dlsp · 1 ms · confidence 0.91 · line 3 of users.py, whose surroundings look like the cursor's; the confidence is the ranker's"
+                == "dlsp · 1 ms · confidence 0.91 · line 3 of users.py, "
+                + "whose surroundings look like the cursor's; the confidence is the ranker's"
         )
         suggestion.fromTypeAheadCache = true
         #expect(LanguageServer.detail(suggestion) == "dlsp · continued")

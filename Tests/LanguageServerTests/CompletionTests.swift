@@ -41,7 +41,8 @@ struct CompletionTests {
         let uri = "file:///workspace/c.swift"
         client.open(uri, "let x = \n")
         client.sendRawBody(
-            #"{"jsonrpc":"2.0","id":501,"method":"textDocument/completion","params":{"textDocument":{"uri":"\#(uri)"},"position":{"line":0,"character":8}}}"#
+            #"{"jsonrpc":"2.0","id":501,"method":"textDocument/completion","#
+                + #""params":{"textDocument":{"uri":"\#(uri)"},"position":{"line":0,"character":8}}}"#
         )
         client.notify("$/cancelRequest", JSONValue.object(["id": .number(501)]))
         guard case .failure(let error) = try await client.waitForResponse(id: .int(501)) else {
@@ -58,10 +59,12 @@ struct CompletionTests {
         let uri = "file:///workspace/s.swift"
         client.open(uri, "let x = \nlet y = \n")
         client.sendRawBody(
-            #"{"jsonrpc":"2.0","id":601,"method":"textDocument/completion","params":{"textDocument":{"uri":"\#(uri)"},"position":{"line":0,"character":8}}}"#
+            #"{"jsonrpc":"2.0","id":601,"method":"textDocument/completion","#
+                + #""params":{"textDocument":{"uri":"\#(uri)"},"position":{"line":0,"character":8}}}"#
         )
         client.sendRawBody(
-            #"{"jsonrpc":"2.0","id":602,"method":"textDocument/completion","params":{"textDocument":{"uri":"\#(uri)"},"position":{"line":1,"character":8}}}"#
+            #"{"jsonrpc":"2.0","id":602,"method":"textDocument/completion","#
+                + #""params":{"textDocument":{"uri":"\#(uri)"},"position":{"line":1,"character":8}}}"#
         )
         guard case .success(let older) = try await client.waitForResponse(id: .int(601)) else {
             Issue.record("the superseded request failed"); return

@@ -357,7 +357,8 @@ struct BadInputTests {
         let client = TestClient()
         try await client.initialize()
         var body = Array(
-            #"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///u","languageId":"c","version":1,"text":"ok"#
+            (#"{"jsonrpc":"2.0","method":"textDocument/didOpen","#
+                + #""params":{"textDocument":{"uri":"file:///u","languageId":"c","version":1,"text":"ok"#)
                 .utf8)
         body += [0xC3, 0x28, 0xFF]
         body += Array(#" end"}}}"#.utf8)

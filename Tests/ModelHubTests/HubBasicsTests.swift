@@ -116,7 +116,8 @@ struct HubBasicsTests {
             {"id":"a/b","sha":"0123456789abcdef0123456789abcdef01234567","siblings":[
               {"rfilename":"config.json","size":12,"blobId":"ce013625030ba8dba906f756967f9e9ca394464a"},
               {"rfilename":"model.safetensors","size":9,"blobId":"ffffffffffffffffffffffffffffffffffffffff",
-               "lfs":{"sha256":"E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855","size":100,"pointerSize":130}}]}
+               "lfs":{"sha256":"E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855",\#
+            "size":100,"pointerSize":130}}]}
             """#
         let revision = try RepoRevision.parseRevision(Data(json.utf8))
         #expect(revision.commit == "0123456789abcdef0123456789abcdef01234567")

@@ -28,7 +28,10 @@ import Testing
                         body: .init(
                             byteBuffer: ByteBuffer(
                                 string:
-                                    #"{"error":{"code":400,"message":"\"input_extra\" must be an array of {\"filename\": string, \"text\": string}","type":"invalid_request_error"}}"#
+                                    #"{"error":{"code":400,"#
+                                    + #""message":"\"input_extra\" must be an array of "#
+                                    + #"{\"filename\": string, \"text\": string}","#
+                                    + #""type":"invalid_request_error"}}"#
                             )))
                 }
                 return Response(

@@ -80,7 +80,8 @@ struct PositionConversionTests {
 
 struct TextEditingTests {
     @Test func incrementalChangesInOrder() throws {
-        var document = TextDocument(uri: "file:///t", languageID: "swift", version: 1, text: "let 😀 = 1\r\nprint(😀)\n")
+        var document = TextDocument(
+            uri: "file:///t", languageID: "swift", version: 1, text: "let 😀 = 1\r\nprint(😀)\n")
         try document.apply(
             [
                 TextChange(

@@ -20,7 +20,8 @@ struct ContextTests {
             languageID: "python", prefixStart: 0, suffixEnd: 14)
         #expect(
             context.canvas(maskCount: 3)
-                == "<|file_sep|>src/a.py\ndef f():\n    pass\n<|file_sep|>src/b.py\nx = <|mask|><|mask|><|mask|>\nprint(x)\n"
+                == "<|file_sep|>src/a.py\ndef f():\n    pass\n"
+                + "<|file_sep|>src/b.py\nx = <|mask|><|mask|><|mask|>\nprint(x)\n"
         )
     }
 
@@ -151,7 +152,8 @@ struct ContextTests {
             .joined(separator: "\n")
         let builder = ContextBuilder(registry: TestGrammars.registry, index: nil)
         let early = MarkedText("def f():\n" + body + "\n    x = ‸\n")
-        let late = MarkedText("def f():\n" + body + "\n    x = compute_something_long(argument_one, argument_two, ‸\n")
+        let late = MarkedText(
+            "def f():\n" + body + "\n    x = compute_something_long(argument_one, argument_two, ‸\n")
         let short = builder.build(ContextRequest(path: "a.py", text: early.bytes, cursor: early.cursor)).hole
         let nearlyDone = builder.build(ContextRequest(path: "a.py", text: late.bytes, cursor: late.cursor)).hole
         #expect(short.kind == .restOfLine)

@@ -157,7 +157,8 @@ struct IndexTests {
     @Test("Swift function signatures stop at the body, found by its field rather than captured by the query")
     func swiftSignatures() throws {
         let source =
-            "struct Box {\n    func area(scale: Int) -> Int where Int: Equatable {\n        let inner = 2\n        return inner * scale\n    }\n}\n"
+            "struct Box {\n    func area(scale: Int) -> Int where Int: Equatable {\n"
+            + "        let inner = 2\n        return inner * scale\n    }\n}\n"
         let tree = try TestGrammars.parse(source, as: "swift")
         let symbols = SymbolExtractor.extract(from: tree, path: "f", registry: TestGrammars.registry)
         let area = try #require(symbols.definitions.first { $0.name == "area" })
@@ -170,7 +171,8 @@ struct IndexTests {
         arguments: [
             (
                 "go",
-                "package geo\n\ntype Point struct {\n\tX int\n}\n\nfunc (p *Point) Move(dx int) {\n\tp.X += dx\n}\n\nfunc New() Point { return Point{} }\n",
+                "package geo\n\ntype Point struct {\n\tX int\n}\n\n"
+                    + "func (p *Point) Move(dx int) {\n\tp.X += dx\n}\n\nfunc New() Point { return Point{} }\n",
                 ["type Point", "property Point.X", "method Point.Move", "function New"]
             ),
             (
@@ -188,7 +190,8 @@ struct IndexTests {
             ),
             (
                 "swift",
-                "struct Point {\n    var x: Int\n    func moved() -> Point { self }\n}\n\nfunc origin() -> Point { Point(x: 0) }\n",
+                "struct Point {\n    var x: Int\n    func moved() -> Point { self }\n}\n\n"
+                    + "func origin() -> Point { Point(x: 0) }\n",
                 ["type Point", "property Point.x", "method Point.moved", "function origin"]
             ),
             (

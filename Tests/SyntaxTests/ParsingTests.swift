@@ -5,26 +5,33 @@ import Testing
 /// Small, valid programs in each language.
 let samplePrograms: [String: String] = [
     "python":
-        "import os\n\nclass Greeter:\n    def greet(self, name):\n        return f\"hi {name}\"\n\nprint(Greeter().greet('x'))\n",
+        "import os\n\nclass Greeter:\n    def greet(self, name):\n        return f\"hi {name}\"\n\n"
+        + "print(Greeter().greet('x'))\n",
     "swift":
-        "import Foundation\n\nstruct Point {\n    var x: Double\n    func scaled(by k: Double) -> Point { Point(x: x * k) }\n}\n",
+        "import Foundation\n\nstruct Point {\n    var x: Double\n"
+        + "    func scaled(by k: Double) -> Point { Point(x: x * k) }\n}\n",
     "javascript":
         "import { a } from './a.js';\nexport function add(x, y) {\n  return x + y + a;\n}\nconst f = (z) => z * 2;\n",
     "typescript":
-        "interface Shape { area(): number }\nexport class Square implements Shape {\n  constructor(private side: number) {}\n  area(): number { return this.side ** 2; }\n}\n",
+        "interface Shape { area(): number }\nexport class Square implements Shape {\n"
+        + "  constructor(private side: number) {}\n  area(): number { return this.side ** 2; }\n}\n",
     "tsx": "export function App(props: { name: string }) {\n  return <div className=\"app\">{props.name}</div>;\n}\n",
     "go": "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfor i := 0; i < 3; i++ {\n\t\tfmt.Println(i)\n\t}\n}\n",
     "rust": "use std::fmt;\n\nstruct P { x: i32 }\n\nimpl P {\n    fn new(x: i32) -> Self { P { x } }\n}\n",
     "c":
-        "#include <stdio.h>\n\nstatic int square(int x) { return x * x; }\n\nint main(void) {\n    printf(\"%d\\n\", square(3));\n    return 0;\n}\n",
+        "#include <stdio.h>\n\nstatic int square(int x) { return x * x; }\n\n"
+        + "int main(void) {\n    printf(\"%d\\n\", square(3));\n    return 0;\n}\n",
     "cpp":
-        "#include <vector>\n\nnamespace geo {\nclass Box {\npublic:\n    int area() const { return w * h; }\n    int w, h;\n};\n}\n",
+        "#include <vector>\n\nnamespace geo {\nclass Box {\npublic:\n"
+        + "    int area() const { return w * h; }\n    int w, h;\n};\n}\n",
     "java":
-        "import java.util.List;\n\npublic class Main {\n    public static void main(String[] args) {\n        System.out.println(List.of(1, 2));\n    }\n}\n",
+        "import java.util.List;\n\npublic class Main {\n    public static void main(String[] args) {\n"
+        + "        System.out.println(List.of(1, 2));\n    }\n}\n",
     "json": "{\"name\": \"dlsp\", \"tags\": [1, 2.5, true, null], \"nested\": {\"k\": \"v\"}}\n",
     "bash": "#!/bin/bash\nset -e\ngreet() {\n  echo \"hi $1\"\n}\ncat <<EOF\nbody\nEOF\ngreet world\n",
     "ruby":
-        "require 'json'\n\nclass Dog\n  def bark(times = 1)\n    puts 'woof' * times\n  end\nend\n\ntext = <<~TXT\n  heredoc\nTXT\n",
+        "require 'json'\n\nclass Dog\n  def bark(times = 1)\n    puts 'woof' * times\n  end\nend\n\n"
+        + "text = <<~TXT\n  heredoc\nTXT\n",
 ]
 
 @Suite("Parsing and incremental edits")

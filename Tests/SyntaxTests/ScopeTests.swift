@@ -66,7 +66,8 @@ struct ScopeTests {
     @Test("a top-level function is found with its calls, not with a same-named attribute")
     func functionAndMembers() throws {
         let source =
-            "def load(path):\n    return path\n\nclass C:\n    def run(self):\n        self.load = 1\n        return lo‸ad('x')\n"
+            "def load(path):\n    return path\n\n"
+            + "class C:\n    def run(self):\n        self.load = 1\n        return lo‸ad('x')\n"
         let (result, places) = try Self.occurrences(source, "python")
         #expect(result.name == "load")
         #expect(places == ["0:4", "6:15"])

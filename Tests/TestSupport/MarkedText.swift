@@ -55,7 +55,8 @@ public struct MarkedText: Sendable, Equatable {
         }
         precondition(name == nil, "a ⟨ without its ⟩ in \(marked.debugDescription)")
         precondition(openWraps.isEmpty, "a ⟦ without its ⟧ in \(marked.debugDescription)")
-        precondition(carets.count <= 2, "at most two ‸, a cursor and a selection's end, in \(marked.debugDescription)")
+        precondition(
+            carets.count <= 2, "at most two ‸, a cursor and a selection's end, in \(marked.debugDescription)")
         self.bytes = bytes
         text = String(decoding: bytes, as: UTF8.self)
         self.markers = markers

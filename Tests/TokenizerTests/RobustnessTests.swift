@@ -6,7 +6,8 @@ import Testing
 @Suite struct RobustnessTests {
     static let awkwardTexts: [String] = [
         "", " ", "\u{301}", "\u{301}\u{301}\u{301}", "e\u{301}\u{302}\u{303}",
-        "👩‍👩‍👧‍👦", "\u{200D}\u{200D}", "🏳️‍🌈🏴‍☠️", "漢字かなカナ한글", "\r\n\r\n\r", "\t \t \t",
+        "👩‍👩‍👧‍👦", "\u{200D}\u{200D}", "🏳️‍🌈🏴‍☠️", "漢字かなカナ한글",
+        "\r\n\r\n\r", "\t \t \t",
         String(repeating: " ", count: 100_000), String(repeating: "\n", count: 10_000) + "x",
         String(repeating: "a", count: 5_000), String(repeating: "🚀", count: 2_000),
         "\u{0}\u{1}\u{7F}\u{85}\u{2028}\u{2029}\u{FEFF}", "\u{10FFFF}\u{E000}\u{FFFD}",

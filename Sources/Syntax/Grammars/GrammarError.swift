@@ -19,7 +19,8 @@ public enum GrammarError: Error, Equatable, CustomStringConvertible, Sendable {
             return "cannot read grammar manifest \(path): \(reason)"
         case .manifestNotFound(let searched):
             return
-                "no Grammars/manifest.json found (looked in: \(searched.joined(separator: ", "))); set DLSP_GRAMMARS_MANIFEST"
+                "no Grammars/manifest.json found (looked in: \(searched.joined(separator: ", "))); "
+                + "set DLSP_GRAMMARS_MANIFEST"
         case .unknownLanguage(let id):
             return "no grammar named '\(id)' in the manifest"
         case .toolMissing(let tool, let hint):
@@ -38,7 +39,8 @@ public enum GrammarError: Error, Equatable, CustomStringConvertible, Sendable {
             return "grammar '\(language)' at \(path) does not export \(symbol)"
         case .incompatibleABI(let language, let version, let supported):
             return
-                "grammar '\(language)' has ABI version \(version); this tree-sitter runtime loads \(supported.lowerBound)...\(supported.upperBound)"
+                "grammar '\(language)' has ABI version \(version); "
+                + "this tree-sitter runtime loads \(supported.lowerBound)...\(supported.upperBound)"
         }
     }
 }
