@@ -30,26 +30,26 @@ final class ProgressReporter: Sendable {
             [self] result in
             var accepted = false
             if case .success = result { accepted = true }
-            let pendingEnd = state.withLock { state -> String?? in
+            // Sent under the lock: an `end` on another thread must not reach the client before this `begin`.
+            state.withLock { state in
                 state.accepted = accepted
-                return state.pendingEnd
-            }
-            guard accepted else { return }
-            connection.notify("$/progress", ProgressParams(token: token, value: .begin(title: title)))
-            if let message = pendingEnd {
-                connection.notify("$/progress", ProgressParams(token: token, value: .end(message: message)))
+                guard accepted else { return }
+                connection.notify("$/progress", ProgressParams(token: token, value: .begin(title: title)))
+                if let message = state.pendingEnd {
+                    connection.notify("$/progress", ProgressParams(token: token, value: .end(message: message)))
+                }
             }
         }
     }
 
     func end(_ message: String?) {
         guard enabled else { return }
-        let accepted = state.withLock { state -> Bool? in
-            if state.accepted == nil { state.pendingEnd = .some(message) }
-            return state.accepted
-        }
-        if accepted == true {
-            connection.notify("$/progress", ProgressParams(token: token, value: .end(message: message)))
+        state.withLock { state in
+            switch state.accepted {
+            case nil: state.pendingEnd = .some(message)
+            case true?: connection.notify("$/progress", ProgressParams(token: token, value: .end(message: message)))
+            case false?: break
+            }
         }
     }
 }
