@@ -47,9 +47,6 @@ public final class CompletionSite {
         traceSink = trace
     }
 
-    /// Whether anyone listens to the trace (so a stage can skip building a message nobody reads).
-    var isTraced: Bool { traceSink != nil }
-
     /// Tells the trace what `stage` did.
     func trace(_ stage: String, attempt: Int? = nil, _ outcome: StageEvent.Outcome, _ message: String) {
         traceSink?(StageEvent(stage: stage, attempt: attempt, outcome: outcome, message: message))
@@ -69,10 +66,6 @@ public final class CompletionSite {
         missingClosersFound = found
         return found
     }
-
-    /// Whether line `line` of the document (0-based) may be offered as the cursor's line: not prose where the cursor
-    /// is in code, not the header of a declaration around the cursor (`HolePlan.linesThatCannotBeTheLine`).
-    public func mayBeTheLine(_ line: Int) -> Bool { !excludedLines.contains(line) }
 
     /// The lines no stage offers as the cursor's line (`OfferPolicy.excludeProseAndHeaders`).
     public var excludedLines: Set<Int> {
