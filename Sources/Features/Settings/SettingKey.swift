@@ -107,10 +107,8 @@ extension SettingKey {
         Self(
             name: name, valueDescription: "integer \(range.lowerBound)…\(range.upperBound)", summary: summary,
             apply: { root, value in
-                guard let number = value.number, number.rounded() == number, number >= Double(range.lowerBound),
-                    number <= Double(range.upperBound)
-                else { return false }
-                root[keyPath: path] = Int(number)
+                guard let number = Self.wholeNumber(value, in: range) else { return false }
+                root[keyPath: path] = number
                 return true
             }, read: { String($0[keyPath: path]) })
     }
@@ -125,10 +123,8 @@ extension SettingKey {
             summary: summary,
             apply: { root, value in
                 if value == .null { root[keyPath: path] = nil; return true }
-                guard let number = value.number, number.rounded() == number, number >= Double(range.lowerBound),
-                    number <= Double(range.upperBound)
-                else { return false }
-                root[keyPath: path] = Int(number)
+                guard let number = Self.wholeNumber(value, in: range) else { return false }
+                root[keyPath: path] = number
                 return true
             }, read: { $0[keyPath: path].map(String.init) ?? "null" })
     }
@@ -209,6 +205,14 @@ extension SettingKey {
             read: { root in
                 choices.first { $0.value == root[keyPath: path] }.map { "\"\($0.name)\"" } ?? "?"
             })
+    }
+
+    /// The value as a whole number in `range`, or nil.
+    private static func wholeNumber(_ value: SettingValue, in range: ClosedRange<Int>) -> Int? {
+        guard let number = value.number, number.rounded() == number, number >= Double(range.lowerBound),
+            number <= Double(range.upperBound)
+        else { return nil }
+        return Int(number)
     }
 
     /// A number with no more digits than it needs: 0.4, 12, 0.94.
